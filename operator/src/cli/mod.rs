@@ -1,0 +1,361 @@
+//! The `revisor` command line: clap commands and their output.
+//!
+//! Exit codes (SPEC.md, "The CLI"): 0 success, 1 a runtime failure, 2 bad
+//! input (unknown target, invalid migration set, bad flags), with the reason
+//! on stderr.
+
+mod draw;
+mod new;
+
+use crate::graph::RevisionGraph;
+use crate::plan::{self, Mode, Plan, StepDirection};
+use crate::source::{self, SourceError};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Revisor: Alembic-compatible schema migrations, for GitOps.
+#[derive(Debug, Parser)]
+#[command(name = "revisor", version, about, propagate_version = true)]
+pub struct Cli {
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command that reads a migration set takes.
+#[derive(Debug, Args)]
+pub struct SetArgs {
+    /// The migration set: a directory of `*.sql` revision files.
+    #[arg(long, value_name = "DIR", default_value = "migrations")]
+    pub dir: PathBuf,
+}
+
+/// Output format of commands that print data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    /// For people.
+    Text,
+    /// For programs: one JSON document on stdout.
+    Json,
+}
+
+/// Graph drawing format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// Graphviz.
+    Dot,
+    /// Mermaid flowchart.
+    Mermaid,
+}
+
+/// The `revisor` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a migration set; exit 2 with every problem listed.
+    Validate {
+        /// Where the migration set is.
+        #[command(flatten)]
+        set: SetArgs,
+    },
+    /// Print the heads of the migration set (revisions no revision names as
+    /// down_revision), as `alembic heads` does.
+    Heads {
+        /// Where the migration set is.
+        #[command(flatten)]
+        set: SetArgs,
+        /// Print only real heads: those no revision depends on either.
+        #[arg(long)]
+        resolve_dependencies: bool,
+        /// Output format.
+        #[arg(short, long, value_enum, default_value_t = Output::Text)]
+        output: Output,
+    },
+    /// Print the plan from the current heads to TARGET.
+    ///
+    /// Default is a declarative plan: unapply what the target does not need,
+    /// then apply what it needs. --upgrade and --downgrade plan as Alembic's
+    /// `upgrade` and `downgrade` commands do.
+    Plan {
+        /// Where the migration set is.
+        #[command(flatten)]
+        set: SetArgs,
+        /// Target expression: an id or unique prefix, a branch label, head,
+        /// heads, base, LABEL@head, ID@head; several joined by commas; with
+        /// --upgrade/--downgrade also +N, -N, ID+N, ID-N, LABEL@+N.
+        target: String,
+        /// The version-table rows to plan from, comma-separated; `base` or an
+        /// empty value for nothing applied.
+        #[arg(long, value_name = "REV[,REV]", required = true)]
+        current: String,
+        /// Plan as `alembic upgrade`: apply only.
+        #[arg(long, conflicts_with = "downgrade")]
+        upgrade: bool,
+        /// Plan as `alembic downgrade`: unapply only.
+        #[arg(long)]
+        downgrade: bool,
+        /// Output format.
+        #[arg(short, long, value_enum, default_value_t = Output::Text)]
+        output: Output,
+    },
+    /// Draw the revision graph.
+    Graph {
+        /// Where the migration set is.
+        #[command(flatten)]
+        set: SetArgs,
+        /// Drawing format.
+        #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+        format: GraphFormat,
+    },
+    /// Write a new revision file whose parent is the current head.
+    New {
+        /// Where the migration set is.
+        #[command(flatten)]
+        set: SetArgs,
+        /// The revision's message; also names the file.
+        #[arg(short, long)]
+        message: String,
+        /// Parent revision(s) instead of the single head: an expression such
+        /// as `shop@head`, several joined by commas (a merge), or `base` for
+        /// a new root.
+        #[arg(long, value_name = "TARGET")]
+        head: Option<String>,
+        /// Branch label(s) for the new revision, comma-separated.
+        #[arg(long)]
+        branch_label: Option<String>,
+        /// Revisions or labels the new revision depends on, comma-separated.
+        #[arg(long)]
+        depends_on: Option<String>,
+        /// The revision id instead of a random 12-digit hex one.
+        #[arg(long)]
+        rev_id: Option<String>,
+    },
+}
+
+/// A command's failure, sorted by exit code.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Bad input: exit code 2.
+    #[error("{0}")]
+    Input(String),
+    /// Runtime failure: exit code 1.
+    #[error("{0}")]
+    Runtime(String),
+}
+
+impl CliError {
+    /// The process exit code: 2 for bad input, 1 for runtime failures.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Input(_) => 2,
+            CliError::Runtime(_) => 1,
+        }
+    }
+}
+
+impl From<SourceError> for CliError {
+    fn from(e: SourceError) -> Self {
+        match e {
+            SourceError::Invalid(_) | SourceError::NotUtf8(_) => CliError::Input(e.to_string()),
+            SourceError::Io { .. } => CliError::Input(e.to_string()),
+        }
+    }
+}
+
+impl From<plan::PlanError> for CliError {
+    fn from(e: plan::PlanError) -> Self {
+        CliError::Input(e.to_string())
+    }
+}
+
+fn runtime(e: std::io::Error) -> CliError {
+    CliError::Runtime(e.to_string())
+}
+
+/// Runs one command, writing its output to `out`.
+///
+/// # Errors
+/// [`CliError`], whose [`CliError::exit_code`] the binary exits with.
+pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
+    match cli.command {
+        Command::Validate { set } => {
+            let g = source::load_dir(&set.dir)?;
+            writeln!(
+                out,
+                "{}: {} revisions, {} heads, valid",
+                set.dir.display(),
+                g.len(),
+                g.heads().len()
+            )
+            .map_err(runtime)
+        }
+        Command::Heads {
+            set,
+            resolve_dependencies,
+            output,
+        } => {
+            let g = source::load_dir(&set.dir)?;
+            let heads = if resolve_dependencies {
+                g.real_heads()
+            } else {
+                g.heads()
+            };
+            print_heads(&g, heads, output, out).map_err(runtime)
+        }
+        Command::Plan {
+            set,
+            target,
+            current,
+            upgrade,
+            downgrade,
+            output,
+        } => {
+            let g = source::load_dir(&set.dir)?;
+            let mode = match (upgrade, downgrade) {
+                (true, _) => Mode::Upgrade,
+                (_, true) => Mode::Downgrade,
+                _ => Mode::Declarative,
+            };
+            let current = parse_current(&current);
+            let p = plan::plan(&g, &current, &target, mode)?;
+            match output {
+                Output::Json => {
+                    serde_json::to_writer_pretty(&mut *out, &p)
+                        .map_err(|e| CliError::Runtime(e.to_string()))?;
+                    writeln!(out).map_err(runtime)?;
+                }
+                Output::Text => print_plan(&p, out).map_err(runtime)?,
+            }
+            let irreversible = p.irreversible_steps();
+            if !irreversible.is_empty() {
+                return Err(CliError::Input(format!(
+                    "plan refused: it downgrades irreversible revision(s) {} (no `-- migrate:down` section)",
+                    irreversible.join(", ")
+                )));
+            }
+            Ok(())
+        }
+        Command::Graph { set, format } => {
+            let g = source::load_dir(&set.dir)?;
+            let text = match format {
+                GraphFormat::Dot => draw::dot(&g),
+                GraphFormat::Mermaid => draw::mermaid(&g),
+            };
+            out.write_all(text.as_bytes()).map_err(runtime)
+        }
+        Command::New {
+            set,
+            message,
+            head,
+            branch_label,
+            depends_on,
+            rev_id,
+        } => {
+            let opts = new::NewRevision {
+                message,
+                head,
+                branch_label,
+                depends_on,
+                rev_id,
+            };
+            let path = new::write(&set.dir, &opts)?;
+            writeln!(out, "{}", path.display()).map_err(runtime)
+        }
+    }
+}
+
+/// `--current` as revision ids: comma-separated; `base` or empty is none.
+fn parse_current(s: &str) -> Vec<String> {
+    s.split(',')
+        .map(str::trim)
+        .filter(|r| !r.is_empty() && *r != "base")
+        .map(str::to_owned)
+        .collect()
+}
+
+fn print_heads(
+    g: &RevisionGraph,
+    heads: &[usize],
+    output: Output,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    match output {
+        Output::Json => {
+            let v: Vec<serde_json::Value> = heads
+                .iter()
+                .map(|&h| {
+                    let r = g.rev(h);
+                    serde_json::json!({"revision": r.id, "branch_labels": r.branch_labels, "message": r.message})
+                })
+                .collect();
+            serde_json::to_writer_pretty(&mut *out, &v)?;
+            writeln!(out)
+        }
+        Output::Text => {
+            for &h in heads {
+                let r = g.rev(h);
+                let labels = if r.branch_labels.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", r.branch_labels.join(", "))
+                };
+                writeln!(
+                    out,
+                    "{}{} (head){}",
+                    r.id,
+                    labels,
+                    if r.message.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" {}", r.message)
+                    }
+                )?;
+            }
+            Ok(())
+        }
+    }
+}
+
+fn print_plan(p: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
+    let show = |v: &[String]| {
+        if v.is_empty() {
+            "base".to_owned()
+        } else {
+            v.join(", ")
+        }
+    };
+    writeln!(
+        out,
+        "Plan: {:?}, {} step(s), from [{}] to [{}]",
+        p.direction,
+        p.steps.len(),
+        show(&p.from_heads),
+        show(&p.final_heads)
+    )?;
+    for (i, s) in p.steps.iter().enumerate() {
+        let dir = match s.direction {
+            StepDirection::Up => "up  ",
+            StepDirection::Down => "down",
+        };
+        let mut notes = Vec::new();
+        if !s.transactional {
+            notes.push("non-transactional");
+        }
+        if !s.reversible {
+            notes.push("IRREVERSIBLE");
+        }
+        let notes = if notes.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", notes.join(", "))
+        };
+        writeln!(
+            out,
+            "  {:>3}. {dir} {}{notes}  {}",
+            i + 1,
+            s.revision,
+            s.message
+        )?;
+    }
+    writeln!(out, "hash: {}", p.hash)
+}

@@ -1,0 +1,155 @@
+//! `revisor new`: write a new revision file, as `alembic revision` does.
+//!
+//! The parent is the single head (an error listing the heads when there are
+//! several), or what `--head` names. The file is `<id>_<slug>.sql`, where
+//! the slug is the message in lowercase with runs of other characters than
+//! `[a-z0-9]` turned into `_`, cut at 40 characters (Alembic's
+//! `truncate_slug_length` default). The set is validated again with the new
+//! file before it is written, so `new` never leaves an invalid set behind.
+
+use super::CliError;
+use crate::graph::RevisionGraph;
+use crate::revision::is_valid_id;
+use crate::source;
+use std::hash::{BuildHasher, Hasher};
+use std::path::{Path, PathBuf};
+
+/// Alembic's default `truncate_slug_length`.
+const SLUG_LEN: usize = 40;
+
+/// What `revisor new` was asked for.
+#[derive(Debug, Clone, Default)]
+pub struct NewRevision {
+    /// The message.
+    pub message: String,
+    /// Parent expression instead of the single head.
+    pub head: Option<String>,
+    /// Branch labels, comma-separated.
+    pub branch_label: Option<String>,
+    /// Dependencies, comma-separated.
+    pub depends_on: Option<String>,
+    /// The id instead of a random one.
+    pub rev_id: Option<String>,
+}
+
+/// Writes the new revision file into `dir` (created if missing) and
+/// returns its path.
+///
+/// # Errors
+/// [`CliError::Input`] for an invalid existing set, several heads without
+/// `--head`, an unresolvable `--head`, a bad or taken id, or a resulting set
+/// that does not validate; [`CliError::Runtime`] when the file cannot be written.
+pub fn write(dir: &Path, opts: &NewRevision) -> Result<PathBuf, CliError> {
+    let mut files = if dir.exists() {
+        source::read_dir(dir)?
+    } else {
+        Vec::new()
+    };
+    let graph = RevisionGraph::from_files(&files).map_err(|e| CliError::Input(e.to_string()))?;
+    let parents: Vec<String> = match &opts.head {
+        Some(expr) => graph.ids(graph.resolve_targets(expr).map_err(|e| CliError::Input(format!("--head: {e}")))?),
+        None => match graph.heads() {
+            [] => Vec::new(),
+            [one] => vec![graph.rev(*one).id.clone()],
+            many => {
+                return Err(CliError::Input(format!(
+                    "multiple heads ({}); pass --head to choose the parent (or several, comma-separated, to merge)",
+                    graph.ids(many.iter().copied()).join(", ")
+                )))
+            }
+        },
+    };
+    let id = match &opts.rev_id {
+        Some(id) if !is_valid_id(id) => {
+            return Err(CliError::Input(format!(
+                "--rev-id `{id}`: use 1 to 32 characters of [A-Za-z0-9_]"
+            )))
+        }
+        Some(id) => id.clone(),
+        None => random_id(),
+    };
+    let message = opts.message.replace(['\n', '\r'], " ");
+    let mut text = format!(
+        "-- revision: {id}\n-- down_revision: {}\n",
+        parents.join(", ")
+    );
+    if let Some(labels) = &opts.branch_label {
+        text.push_str(&format!("-- branch_labels: {labels}\n"));
+    }
+    if let Some(deps) = &opts.depends_on {
+        text.push_str(&format!("-- depends_on: {deps}\n"));
+    }
+    text.push_str(&format!(
+        "-- message: {message}\n\n-- migrate:up\n\n\n-- migrate:down\n\n"
+    ));
+    let name = format!("{id}_{}.sql", slug(&message));
+    let path = dir.join(&name);
+    if path.exists() {
+        return Err(CliError::Input(format!(
+            "{} already exists",
+            path.display()
+        )));
+    }
+    files.push((name, text.clone()));
+    RevisionGraph::from_files(&files).map_err(|e| {
+        CliError::Input(format!("the new revision would make the set invalid:\n{e}"))
+    })?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| CliError::Runtime(format!("cannot create {}: {e}", dir.display())))?;
+    std::fs::write(&path, text)
+        .map_err(|e| CliError::Runtime(format!("cannot write {}: {e}", path.display())))?;
+    Ok(path)
+}
+
+/// The message as a file-name slug (see the module docs).
+pub fn slug(message: &str) -> String {
+    let mut s = String::new();
+    for c in message.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            s.push(c);
+        } else if !s.ends_with('_') && !s.is_empty() {
+            s.push('_');
+        }
+    }
+    let mut s: String = s.chars().take(SLUG_LEN).collect();
+    while s.ends_with('_') {
+        s.pop();
+    }
+    s
+}
+
+/// A random 12-digit hex id, as Alembic's `uuid4().hex[-12:]`: from the
+/// process's randomly keyed SipHash over the current time.
+fn random_id() -> String {
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    h.write_u128(now);
+    h.write_u32(std::process::id());
+    format!("{:012x}", h.finish() & 0xffff_ffff_ffff)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slug_is_lowercase_underscored_and_cut() {
+        assert_eq!(
+            slug("Add email column to Users!"),
+            "add_email_column_to_users"
+        );
+        assert_eq!(slug("  --weird--  "), "weird");
+        assert_eq!(slug(&"x".repeat(50)).len(), 40);
+    }
+
+    #[test]
+    fn random_ids_are_valid_and_differ() {
+        let a = random_id();
+        let b = random_id();
+        assert!(is_valid_id(&a) && a.len() == 12);
+        assert_ne!(a, b);
+    }
+}

@@ -1,0 +1,21 @@
+//! Revisor: GitOps schema migrations with an Alembic-compatible revision graph.
+//!
+//! The crate is both the library behind the `revisor` binary (CLI and
+//! Kubernetes operator) and its building blocks:
+//!
+//! | module | kind | what |
+//! |---|---|---|
+//! | [`revision`] | pure | one migration file -> one [`revision::Revision`] |
+//! | [`graph`] | pure | the revision graph: heads, bases, closure, validation, target expressions |
+//! | [`plan`] | pure | `(graph, applied heads, target, mode) -> Plan` |
+//! | [`source`] | I/O | migration files from a directory |
+//! | [`cli`] | I/O | the `revisor` commands |
+//!
+//! `../shared/SPEC.md` is the product contract; the README lists where
+//! Revisor deliberately differs from Alembic.
+
+pub mod cli;
+pub mod graph;
+pub mod plan;
+pub mod revision;
+pub mod source;

@@ -1,0 +1,19 @@
+//! The `revisor` binary: parse the command line, run, map errors to exit
+//! codes 0 (success), 1 (runtime failure) and 2 (bad input).
+
+use clap::Parser;
+use revisor::cli::{self, Cli};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match cli::run(cli, &mut out) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}

@@ -1,0 +1,316 @@
+//! Splits a section of SQL into statements at top-level semicolons.
+//!
+//! Semicolons inside these survive: single-quoted strings (`''` doubles a
+//! quote; `E'...'` strings also take backslash escapes, as in PostgreSQL),
+//! double-quoted and backtick-quoted identifiers, `--` line comments, `/* */`
+//! block comments (nested, as PostgreSQL allows), and dollar-quoted bodies
+//! (`$$ ... $$`, `$fn$ ... $fn$`). `$1` style parameters are not quotes.
+//! Statements that hold only white space and comments are dropped.
+
+/// Why a section could not be split; `line` is 1-based within the section.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SplitError {
+    /// A `'` string that never closes.
+    #[error("unterminated string starting on line {line}")]
+    String {
+        /// 1-based line within the section where it starts.
+        line: usize,
+    },
+    /// A `"` or backtick identifier that never closes.
+    #[error("unterminated quoted identifier starting on line {line}")]
+    Identifier {
+        /// 1-based line within the section where it starts.
+        line: usize,
+    },
+    /// A `/*` comment that never closes.
+    #[error("unterminated /* comment starting on line {line}")]
+    Comment {
+        /// 1-based line within the section where it starts.
+        line: usize,
+    },
+    /// A `$tag$` body that never closes.
+    #[error("unterminated dollar-quoted body ${tag}$ starting on line {line}")]
+    DollarQuote {
+        /// The tag between the dollars, empty for `$$`.
+        tag: String,
+        /// 1-based line within the section where it starts.
+        line: usize,
+    },
+}
+
+impl SplitError {
+    /// The 1-based line within the section where the unterminated construct starts.
+    pub fn line(&self) -> usize {
+        match self {
+            SplitError::String { line }
+            | SplitError::Identifier { line }
+            | SplitError::Comment { line }
+            | SplitError::DollarQuote { line, .. } => *line,
+        }
+    }
+}
+
+/// One statement of a section: its text without the closing semicolon,
+/// trimmed, and the 1-based line it starts on within the section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement<'a> {
+    /// The statement text.
+    pub sql: &'a str,
+    /// 1-based line within the section.
+    pub line: usize,
+}
+
+/// Splits `sql` into statements.
+///
+/// # Errors
+/// [`SplitError`] for an unterminated string, identifier, comment or
+/// dollar-quoted body, naming the line where it starts.
+pub fn split_statements(sql: &str) -> Result<Vec<Statement<'_>>, SplitError> {
+    let b = sql.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    let mut line = 1;
+    let mut start = 0;
+    let mut start_line = 1;
+    // Whether the current statement holds anything but white space and comments.
+    let mut has_code = false;
+    while i < b.len() {
+        let c = b[i];
+        match c {
+            b'\n' => {
+                line += 1;
+                i += 1;
+            }
+            b'-' if b.get(i + 1) == Some(&b'-') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                let open_line = line;
+                let mut depth = 0usize;
+                loop {
+                    if i >= b.len() {
+                        return Err(SplitError::Comment { line: open_line });
+                    }
+                    if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
+                        depth += 1;
+                        i += 2;
+                    } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
+                        depth -= 1;
+                        i += 2;
+                        if depth == 0 {
+                            break;
+                        }
+                    } else {
+                        if b[i] == b'\n' {
+                            line += 1;
+                        }
+                        i += 1;
+                    }
+                }
+            }
+            b'\'' => {
+                has_code = true;
+                let escapes =
+                    i > 0 && matches!(b[i - 1], b'E' | b'e') && (i < 2 || !is_ident(b[i - 2]));
+                let open_line = line;
+                i = skip_quoted(b, i, b'\'', escapes, &mut line)
+                    .ok_or(SplitError::String { line: open_line })?;
+            }
+            b'"' | b'`' => {
+                has_code = true;
+                let open_line = line;
+                i = skip_quoted(b, i, c, false, &mut line)
+                    .ok_or(SplitError::Identifier { line: open_line })?;
+            }
+            b'$' if dollar_tag(b, i).is_some() && (i == 0 || !is_ident(b[i - 1])) => {
+                has_code = true;
+                let tag_len = dollar_tag(b, i).unwrap_or(0);
+                let tag = &b[i..i + tag_len];
+                let open_line = line;
+                i += tag_len;
+                loop {
+                    if i >= b.len() {
+                        let tag = String::from_utf8_lossy(&tag[1..tag.len() - 1]).into_owned();
+                        return Err(SplitError::DollarQuote {
+                            tag,
+                            line: open_line,
+                        });
+                    }
+                    if b[i..].starts_with(tag) {
+                        i += tag_len;
+                        break;
+                    }
+                    if b[i] == b'\n' {
+                        line += 1;
+                    }
+                    i += 1;
+                }
+            }
+            b';' => {
+                if has_code {
+                    out.push(statement(sql, start, i, start_line));
+                }
+                i += 1;
+                start = i;
+                start_line = line;
+                has_code = false;
+            }
+            c if c.is_ascii_whitespace() => i += 1,
+            _ => {
+                has_code = true;
+                i += 1;
+            }
+        }
+    }
+    if has_code {
+        out.push(statement(sql, start, b.len(), start_line));
+    }
+    Ok(out)
+}
+
+fn statement(sql: &str, start: usize, end: usize, start_line: usize) -> Statement<'_> {
+    let raw = &sql[start..end];
+    let leading = &raw[..raw.len() - raw.trim_start().len()];
+    Statement {
+        sql: raw.trim(),
+        line: start_line + leading.matches('\n').count(),
+    }
+}
+
+fn is_ident(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80
+}
+
+/// Length of a dollar-quote tag (`$$` or `$name$`) starting at `i`, if any.
+fn dollar_tag(b: &[u8], i: usize) -> Option<usize> {
+    let mut j = i + 1;
+    if b.get(j).is_some_and(u8::is_ascii_digit) {
+        return None; // `$1` is a parameter
+    }
+    while j < b.len() && is_ident(b[j]) {
+        j += 1;
+    }
+    (b.get(j) == Some(&b'$')).then_some(j + 1 - i)
+}
+
+/// Skips a quoted run that opens at `i` with `quote`; a doubled quote is an
+/// escaped quote, and with `backslash` so is `\'`. Returns the index past the
+/// closing quote, or `None` when it never closes.
+fn skip_quoted(b: &[u8], i: usize, quote: u8, backslash: bool, line: &mut usize) -> Option<usize> {
+    let mut j = i + 1;
+    while j < b.len() {
+        match b[j] {
+            b'\\' if backslash => j += 2,
+            c if c == quote => {
+                if b.get(j + 1) == Some(&quote) {
+                    j += 2;
+                } else {
+                    return Some(j + 1);
+                }
+            }
+            b'\n' => {
+                *line += 1;
+                j += 1;
+            }
+            _ => j += 1,
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sqls(s: &str) -> Vec<&str> {
+        split_statements(s)
+            .unwrap()
+            .into_iter()
+            .map(|s| s.sql)
+            .collect()
+    }
+
+    #[test]
+    fn splits_at_top_level_semicolons() {
+        assert_eq!(
+            sqls("CREATE TABLE a (x int);\nCREATE TABLE b (y int);\n"),
+            vec!["CREATE TABLE a (x int)", "CREATE TABLE b (y int)"]
+        );
+    }
+
+    #[test]
+    fn last_statement_needs_no_semicolon() {
+        assert_eq!(sqls("SELECT 1;\nSELECT 2"), vec!["SELECT 1", "SELECT 2"]);
+    }
+
+    #[test]
+    fn semicolons_in_strings_and_identifiers_survive() {
+        assert_eq!(
+            sqls("INSERT INTO t VALUES ('a;b', 'it''s;');\nSELECT \"odd;name\", `x;y` FROM t;"),
+            vec![
+                "INSERT INTO t VALUES ('a;b', 'it''s;')",
+                "SELECT \"odd;name\", `x;y` FROM t"
+            ]
+        );
+    }
+
+    #[test]
+    fn escape_strings_take_backslashes() {
+        assert_eq!(
+            sqls("SELECT E'a\\';b';SELECT 2;"),
+            vec!["SELECT E'a\\';b'", "SELECT 2"]
+        );
+    }
+
+    #[test]
+    fn semicolons_in_comments_survive_and_comment_only_statements_drop() {
+        assert_eq!(
+            sqls("-- a; b\nSELECT 1; /* c; /* nested; */ d; */ SELECT 2;\n-- trailing;\n"),
+            vec!["-- a; b\nSELECT 1", "/* c; /* nested; */ d; */ SELECT 2"]
+        );
+    }
+
+    #[test]
+    fn dollar_quoted_bodies_survive() {
+        let body = "CREATE FUNCTION f() RETURNS int AS $$ BEGIN RETURN 1; END; $$ LANGUAGE plpgsql;\nCREATE FUNCTION g() RETURNS text AS $fn$ SELECT '$$;'; $fn$ LANGUAGE sql;\nSELECT $1;";
+        assert_eq!(
+            sqls(body),
+            vec![
+                "CREATE FUNCTION f() RETURNS int AS $$ BEGIN RETURN 1; END; $$ LANGUAGE plpgsql",
+                "CREATE FUNCTION g() RETURNS text AS $fn$ SELECT '$$;'; $fn$ LANGUAGE sql",
+                "SELECT $1",
+            ]
+        );
+    }
+
+    #[test]
+    fn statement_lines_are_reported() {
+        let got = split_statements("\n\nSELECT 1;\n\n  SELECT\n 2;").unwrap();
+        assert_eq!(got.iter().map(|s| s.line).collect::<Vec<_>>(), vec![3, 5]);
+    }
+
+    #[test]
+    fn unterminated_constructs_name_their_line() {
+        assert_eq!(
+            split_statements("SELECT 1;\nSELECT 'x"),
+            Err(SplitError::String { line: 2 })
+        );
+        assert_eq!(
+            split_statements("\n/* open"),
+            Err(SplitError::Comment { line: 2 })
+        );
+        assert_eq!(
+            split_statements("SELECT \"x"),
+            Err(SplitError::Identifier { line: 1 })
+        );
+        assert_eq!(
+            split_statements("\n\nDO $body$ BEGIN"),
+            Err(SplitError::DollarQuote {
+                tag: "body".into(),
+                line: 3
+            })
+        );
+    }
+}
