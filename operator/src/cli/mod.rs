@@ -83,6 +83,7 @@ pub enum Command {
         /// Target expression: an id or unique prefix, a branch label, head,
         /// heads, base, LABEL@head, ID@head; several joined by commas; with
         /// --upgrade/--downgrade also +N, -N, ID+N, ID-N, LABEL@+N.
+        #[arg(allow_hyphen_values = true)]
         target: String,
         /// The version-table rows to plan from, comma-separated; `base` or an
         /// empty value for nothing applied.

@@ -498,11 +498,10 @@ fn find_cycles(parents: &[Vec<RevIdx>], deps: &[Vec<RevIdx>]) -> Vec<Vec<RevIdx>
     // Kahn's algorithm on "i needs j" edges peels off everything that is not
     // on or above a cycle.
     let mut needed_by = vec![Vec::new(); n];
-    let mut pending = vec![0usize; n];
+    let mut pending: Vec<usize> = (0..n).map(|i| edges(i).count()).collect();
     for i in 0..n {
         for j in edges(i) {
             needed_by[j].push(i);
-            pending[i] += 1;
         }
     }
     let mut ready: Vec<RevIdx> = (0..n).filter(|&i| pending[i] == 0).collect();

@@ -67,6 +67,10 @@ pub enum TargetError {
     /// A relative move that meets a branch point or merge on the way.
     #[error("relative revision `{0}` is ambiguous here: the walk meets a branch point or merge; name a revision or a branch label")]
     AmbiguousWalk(String),
+    /// `-N` with several current heads and no branch label (Alembic warns
+    /// and walks from the first row the database returns; Revisor refuses).
+    #[error("ambiguous downgrade `{0}` from multiple current heads; use `<label>@-N` or `<id>-N`")]
+    AmbiguousDowngrade(String),
     /// `+N` with several current heads and no branch label.
     #[error("ambiguous upgrade `{0}` from multiple current heads; use `<label>@+N` or `<id>+N`")]
     AmbiguousUpgrade(String),
@@ -276,7 +280,12 @@ impl RevisionGraph {
                 (Some(label.to_owned()), self.revs[candidates[0]].id.clone())
             }
             (None, None) => {
-                // Alembic walks down from the first current head, within its branch.
+                // Alembic walks down from the first version-table row, in
+                // whatever order the database returns rows, and warns that
+                // this "will be disallowed". Revisor refuses it outright.
+                if current.len() > 1 {
+                    return Err(TargetError::AmbiguousDowngrade(expr.to_owned()));
+                }
                 let Some(&first) = current.first() else {
                     return Err(out_of_range());
                 };
@@ -802,11 +811,15 @@ mod tests {
         let d = g.index_of("d3e4f5a6").unwrap();
         let b = g.index_of("b5e6f7a8").unwrap();
         assert_eq!(
-            g.resolve_downgrade_target("-1", &[c, d]).unwrap(),
+            g.resolve_downgrade_target("-1", &[c]).unwrap(),
             Resolved {
                 branch: Some("c9d0e1f2".into()),
                 revision: Some(b)
             }
+        );
+        assert_eq!(
+            g.resolve_downgrade_target("-1", &[c, d]),
+            Err(TargetError::AmbiguousDowngrade("-1".into()))
         );
         assert_eq!(
             g.resolve_downgrade_target("billing@-1", &[c, d])

@@ -14,17 +14,21 @@
 //! depth-first walk down from the heads (the targets when applying, the
 //! current heads when unapplying), taken in load order, that switches to
 //! another head whenever that head still needs the candidate. Applying
-//! emits the walk reversed. The version-table rows after each step follow
-//! Alembic's `HeadMaintainer.update_to_step`, so a merge collapses rows and
-//! a branch point adds one.
+//! emits the walk reversed. After each step the version-table rows are
+//! the heads of the applied set, as Alembic's `HeadMaintainer` leaves them:
+//! a merge collapses rows and a branch point adds one.
 //!
 //! Where Revisor differs from Alembic on purpose (listed in the README):
-//! several normalized dependencies of one revision are taken in their
-//! declared order (Alembic keeps them in a Python `set`, whose order changes
-//! from run to run).
+//! - several normalized dependencies of one revision are taken in their
+//!   declared order (Alembic keeps them in a Python `set`, whose order
+//!   changes from run to run);
+//! - the rows are always the heads of the applied set; Alembic sometimes
+//!   keeps a row that another row depends on (and then refuses its own next
+//!   upgrade), or fails with a `KeyError` on a merge whose parent is already
+//!   covered by a dependency descending from it.
 
 use crate::graph::{RevIdx, RevSet, RevisionGraph, TargetError};
-use crate::revision::{checksum, hex};
+use crate::revision::hex;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -72,8 +76,14 @@ pub struct Step {
     pub direction: StepDirection,
     /// The revision's message.
     pub message: String,
-    /// The version-table rows after this step, in load order.
-    pub heads_after: Vec<String>,
+    /// Version-table rows this step deletes, in load order (the revision
+    /// itself when unapplying; the parents and dependencies it covers when
+    /// applying).
+    pub heads_removed: Vec<String>,
+    /// Version-table rows this step inserts, in load order (the revision
+    /// itself when applying; its parents and dependencies that no other row
+    /// needs any more when unapplying).
+    pub heads_added: Vec<String>,
     /// Whether the step runs in a transaction (`transactional:` header).
     pub transactional: bool,
     /// `false` for a down step of a revision without a down section; such a
@@ -121,16 +131,6 @@ pub enum PlanError {
     /// A downgrade destination that is neither applied nor below anything applied.
     #[error("destination {0} is not a valid downgrade target from the current heads")]
     NotDowngradeTarget(String),
-    /// The version-table rows cannot follow the step (Alembic fails here too).
-    #[error("version table cannot follow step {revision} ({direction:?}) from heads [{}]", .heads.join(", "))]
-    VersionTable {
-        /// The step's revision.
-        revision: String,
-        /// Its direction.
-        direction: StepDirection,
-        /// The rows before the step.
-        heads: Vec<String>,
-    },
 }
 
 impl Plan {
@@ -157,8 +157,7 @@ impl Plan {
 ///
 /// # Errors
 /// [`PlanError`]: an unresolvable target, an unknown current revision,
-/// overlapping current heads on upgrade, an invalid downgrade destination,
-/// or version rows that cannot follow a step.
+/// overlapping current heads on upgrade, or an invalid downgrade destination.
 pub fn plan(
     graph: &RevisionGraph,
     current: &[String],
@@ -211,7 +210,7 @@ pub fn plan(
             steps
         }
     };
-    build(graph, &anc, &cur, steps)
+    Ok(build(graph, &cur, steps))
 }
 
 /// Alembic's `_collect_downgrade_revisions` (not inclusive, no implicit base):
@@ -291,24 +290,36 @@ fn topological_sort(
         .collect();
     current.sort_unstable();
     current.dedup();
+    // The same heads as a set, for the common question "does any other head
+    // still need the candidate?" in one pass over the candidate's descendants.
+    let mut current_set = graph.empty_set();
+    current_set.extend(current.iter().copied());
     let mut out = Vec::with_capacity(todo.count_ones(..));
+    let mut add: Vec<RevIdx> = Vec::new();
     let mut ci = 0;
     while !current.is_empty() {
         let cand = current[ci];
-        // Another head that still needs the candidate goes first.
-        if let Some(j) = (0..current.len()).find(|&j| j != ci && anc.is_ancestor(cand, current[j]))
-        {
-            ci = j;
-            continue;
+        // Another head that still needs the candidate goes first: the first
+        // such head in `current` order, as Alembic scans its list.
+        if current.len() > 1 && anc.needed_by_another(cand, &mut current_set) {
+            if let Some(j) =
+                (0..current.len()).find(|&j| j != ci && anc.is_ancestor(cand, current[j]))
+            {
+                ci = j;
+                continue;
+            }
         }
         out.push(cand);
         todo.set(cand, false);
-        let add: Vec<RevIdx> = graph
-            .down_revisions(cand)
-            .iter()
-            .copied()
-            .filter(|&r| todo.contains(r) && !current.contains(&r))
-            .collect();
+        add.clear();
+        add.extend(
+            graph
+                .down_revisions(cand)
+                .iter()
+                .copied()
+                .filter(|&r| todo.contains(r) && !current_set.contains(r)),
+        );
+        current_set.set(cand, false);
         match add.split_first() {
             None => {
                 current.remove(ci);
@@ -317,6 +328,7 @@ fn topological_sort(
             Some((&first, rest)) => {
                 current[ci] = first;
                 current.extend_from_slice(rest);
+                current_set.extend(add.iter().copied());
             }
         }
     }
@@ -324,15 +336,18 @@ fn topological_sort(
     out
 }
 
-/// Turns ordered steps into a [`Plan`], following the version-table rows
-/// step by step as Alembic's `HeadMaintainer` does.
-fn build(
-    graph: &RevisionGraph,
-    anc: &Ancestry<'_>,
-    cur: &[RevIdx],
-    steps: Vec<(RevIdx, StepDirection)>,
-) -> Result<Plan, PlanError> {
-    let mut heads: Vec<RevIdx> = cur.to_vec();
+/// Turns ordered steps into a [`Plan`], keeping the version-table rows as
+/// the heads of the applied set after every step.
+///
+/// The rows are the applied set's maximal revisions: the only set of rows
+/// that covers exactly the applied set with no row needed by another. Alembic's
+/// `HeadMaintainer` reaches the same rows wherever its own are free of
+/// redundancy (a merge collapses rows, a branch point adds one); where it
+/// leaves a row that another row needs, or fails on a merge, Revisor writes
+/// the reduced rows (README, "Divergences from Alembic").
+fn build(graph: &RevisionGraph, cur: &[RevIdx], steps: Vec<(RevIdx, StepDirection)>) -> Plan {
+    let mut applied = graph.closure(cur.iter().copied());
+    let mut heads = graph.heads_of(&applied);
     let mut out = Vec::with_capacity(steps.len());
     let mut hasher = Sha256::new();
     hasher.update(b"revisor-plan-v1\nfrom");
@@ -342,35 +357,59 @@ fn build(
     }
     hasher.update(b"\n");
     for (rev, dir) in steps {
-        heads =
-            next_heads(graph, anc, &heads, rev, dir).ok_or_else(|| PlanError::VersionTable {
-                revision: graph.rev(rev).id.clone(),
-                direction: dir,
-                heads: graph.ids(heads.iter().copied()),
-            })?;
-        let r = graph.rev(rev);
-        let sql_sum = match dir {
-            StepDirection::Up => r.checksum.clone(),
-            StepDirection::Down => checksum(r.down_sql.as_deref().unwrap_or("")),
+        let needs = || {
+            graph
+                .parents(rev)
+                .iter()
+                .chain(graph.dependencies(rev))
+                .copied()
         };
-        hasher.update(
-            format!(
-                "{} {} {}\n",
-                if dir == StepDirection::Up {
-                    "up"
-                } else {
-                    "down"
-                },
-                r.id,
-                sql_sum
-            )
-            .as_bytes(),
-        );
+        let (mut removed, mut added) = (Vec::new(), Vec::new());
+        match dir {
+            StepDirection::Up => {
+                debug_assert!(
+                    needs().all(|d| applied.contains(d)),
+                    "applied before its needs"
+                );
+                applied.insert(rev);
+                heads.retain(|&h| {
+                    let covered = needs().any(|d| d == h);
+                    if covered {
+                        removed.push(h);
+                    }
+                    !covered
+                });
+                heads.push(rev);
+                added.push(rev);
+            }
+            StepDirection::Down => {
+                debug_assert!(heads.contains(&rev), "unapplied while still needed");
+                applied.set(rev, false);
+                heads.retain(|&h| h != rev);
+                removed.push(rev);
+                for d in needs() {
+                    let uncovered = !graph.all_children(d).iter().any(|&c| applied.contains(c));
+                    if applied.contains(d) && uncovered && !heads.contains(&d) {
+                        heads.push(d);
+                        added.push(d);
+                    }
+                }
+            }
+        }
+        let r = graph.rev(rev);
+        let (word, sql_sum): (&[u8], &str) = match dir {
+            StepDirection::Up => (b"up ", &r.checksum),
+            StepDirection::Down => (b"down ", &r.down_checksum),
+        };
+        for part in [word, r.id.as_bytes(), b" ", sql_sum.as_bytes(), b"\n"] {
+            hasher.update(part);
+        }
         out.push(Step {
             revision: r.id.clone(),
             direction: dir,
             message: r.message.clone(),
-            heads_after: sorted_ids(graph, &heads),
+            heads_removed: sorted_ids(graph, &removed),
+            heads_added: sorted_ids(graph, &added),
             transactional: r.transactional,
             reversible: dir == StepDirection::Up || r.is_reversible(),
         });
@@ -385,13 +424,13 @@ fn build(
         (true, false) => Direction::Downgrade,
         (true, true) => Direction::Mixed,
     };
-    Ok(Plan {
+    Plan {
         direction,
         from_heads: graph.ids(cur.iter().copied()),
         final_heads,
         steps: out,
         hash: hex(&hasher.finalize()),
-    })
+    }
 }
 
 fn sorted_ids(graph: &RevisionGraph, set: &[RevIdx]) -> Vec<String> {
@@ -400,114 +439,19 @@ fn sorted_ids(graph: &RevisionGraph, set: &[RevIdx]) -> Vec<String> {
     graph.ids(v)
 }
 
-/// The version-table rows after one step, by Alembic's
-/// `HeadMaintainer.update_to_step` and `RevisionStep.should_*`; `None` where
-/// Alembic would fail (a row to change that is not there).
-fn next_heads(
-    graph: &RevisionGraph,
-    anc: &Ancestry<'_>,
-    heads: &[RevIdx],
-    rev: RevIdx,
-    dir: StepDirection,
-) -> Option<Vec<RevIdx>> {
-    let downs = graph.down_revisions(rev);
-    let has = |r: RevIdx| heads.contains(&r);
-    let mut h = heads.to_vec();
-    let remove = |h: &mut Vec<RevIdx>, r: RevIdx| -> Option<()> {
-        let pos = h.iter().position(|&x| x == r)?;
-        h.remove(pos);
-        Some(())
-    };
-    let insert = |h: &mut Vec<RevIdx>, r: RevIdx| -> Option<()> {
-        if h.contains(&r) {
-            return None;
-        }
-        h.push(r);
-        Some(())
-    };
-    // Whether `r` is needed by one of `others` (or is one of them).
-    let under = |r: RevIdx, others: &[RevIdx]| others.iter().any(|&o| anc.is_ancestor(r, o));
-    match dir {
-        StepDirection::Up => {
-            let present: Vec<RevIdx> = downs.iter().copied().filter(|&d| has(d)).collect();
-            if present.is_empty() {
-                // A base, or none of its parents is a row: a new branch row.
-                insert(&mut h, rev)?;
-            } else if downs.len() > 1 && present.len() > 1 {
-                // Merge: the parents that no other row needs collapse into this one.
-                let others: Vec<RevIdx> = heads
-                    .iter()
-                    .copied()
-                    .filter(|r| !downs.contains(r))
-                    .collect();
-                let from: Vec<RevIdx> = downs
-                    .iter()
-                    .copied()
-                    .filter(|&d| others.is_empty() || !under(d, &others))
-                    .collect();
-                if from.is_empty() {
-                    return None;
-                }
-                for &f in &from {
-                    remove(&mut h, f)?;
-                }
-                insert(&mut h, rev)?;
-            } else {
-                let from = if downs.len() == 1 {
-                    downs[0]
-                } else {
-                    present[0]
-                };
-                remove(&mut h, from)?;
-                insert(&mut h, rev)?;
-            }
-        }
-        StepDirection::Down => {
-            if !has(rev) {
-                return None;
-            }
-            let others: Vec<RevIdx> = heads.iter().copied().filter(|&r| r != rev).collect();
-            let unmerge_to: Vec<RevIdx> = if others.is_empty() {
-                downs
-                    .iter()
-                    .copied()
-                    .filter(|&d| !downs.iter().any(|&o| o != d && anc.is_ancestor(d, o)))
-                    .collect()
-            } else {
-                downs
-                    .iter()
-                    .copied()
-                    .filter(|&d| !under(d, &others))
-                    .collect()
-            };
-            remove(&mut h, rev)?;
-            if downs.is_empty() || unmerge_to.is_empty() {
-                // Delete the branch row: nothing below is left uncovered.
-            } else if downs.len() > 1 {
-                for &t in &unmerge_to {
-                    insert(&mut h, t)?;
-                }
-            } else {
-                insert(&mut h, downs[0])?;
-            }
-        }
-    }
-    Some(h)
-}
-
 /// Answers "is `a` an ancestor of (or equal to) `b`", through
 /// `down_revision` and `depends_on`. Up to [`Ancestry::TABLE_LIMIT`]
-/// revisions it builds, on first use, one ancestor bit set per revision
-/// (n^2/8 bytes: 12.5 MB for 10,000); above that it walks the graph per
-/// question.
+/// revisions it builds, on first use, one descendant bit set per revision
+/// (n^2/8 bytes: 3 MB for 5,000 revisions, 12.5 MB for 10,000); above that
+/// it walks the graph per question.
 struct Ancestry<'g> {
     graph: &'g RevisionGraph,
     table: std::cell::OnceCell<Vec<RevSet>>,
 }
 
 impl<'g> Ancestry<'g> {
-    /// 20,000 revisions make a 50 MB table, which is as much memory as an
-    /// operator pod should spend on one plan; bigger sets walk instead.
+    /// 20,000 revisions make a 50 MB table, as much memory as an operator
+    /// pod should spend on one plan; bigger sets walk instead.
     const TABLE_LIMIT: usize = 20_000;
 
     fn new(graph: &'g RevisionGraph) -> Self {
@@ -521,18 +465,36 @@ impl<'g> Ancestry<'g> {
         if a == b {
             return true;
         }
-        if self.graph.len() > Self::TABLE_LIMIT {
-            return self.graph.ancestors([b], true).contains(a);
+        match self.table() {
+            Some(t) => t[a].contains(b),
+            None => self.graph.descendants([a], true).contains(b),
         }
-        self.table.get_or_init(|| self.build())[b].contains(a)
     }
 
+    /// Whether a member of `heads` other than `a` (which must be in it)
+    /// descends from `a`.
+    fn needed_by_another(&self, a: RevIdx, heads: &mut RevSet) -> bool {
+        heads.set(a, false);
+        let found = match self.table() {
+            Some(t) => !t[a].is_disjoint(heads),
+            None => !self.graph.descendants([a], true).is_disjoint(heads),
+        };
+        heads.insert(a);
+        found
+    }
+
+    fn table(&self) -> Option<&[RevSet]> {
+        (self.graph.len() <= Self::TABLE_LIMIT)
+            .then(|| self.table.get_or_init(|| self.build()).as_slice())
+    }
+
+    /// Descendant sets, children filled before parents (iterative post-order
+    /// over the child edges).
     fn build(&self) -> Vec<RevSet> {
         let g = self.graph;
         let n = g.len();
         let mut table: Vec<RevSet> = vec![RevSet::new(); n];
         let mut done = RevSet::with_capacity(n);
-        // Iterative post-order so that parents are filled before children.
         let mut stack: Vec<(RevIdx, bool)> = Vec::new();
         for root in 0..n {
             if done.contains(root) {
@@ -546,17 +508,17 @@ impl<'g> Ancestry<'g> {
                 if !expanded {
                     stack.push((v, true));
                     stack.extend(
-                        g.down_revisions(v)
+                        g.all_children(v)
                             .iter()
-                            .filter(|&&p| !done.contains(p))
-                            .map(|&p| (p, false)),
+                            .filter(|&&c| !done.contains(c))
+                            .map(|&c| (c, false)),
                     );
                     continue;
                 }
                 let mut set = RevSet::with_capacity(n);
                 set.insert(v);
-                for &p in g.down_revisions(v) {
-                    set.union_with(&table[p]);
+                for &c in g.all_children(v) {
+                    set.union_with(&table[c]);
                 }
                 table[v] = set;
                 done.insert(v);
@@ -588,6 +550,20 @@ mod tests {
             .collect()
     }
 
+    /// The rows after each step, replaying the deltas from `from_heads`.
+    fn rows_after(p: &Plan) -> Vec<Vec<String>> {
+        let mut rows = p.from_heads.clone();
+        p.steps
+            .iter()
+            .map(|s| {
+                rows.retain(|r| !s.heads_removed.contains(r));
+                rows.extend(s.heads_added.iter().cloned());
+                rows.sort();
+                rows.clone()
+            })
+            .collect()
+    }
+
     fn cur(ids: &[&str]) -> Vec<String> {
         ids.iter().map(|s| s.to_string()).collect()
     }
@@ -609,8 +585,12 @@ mod tests {
     fn branch_point_adds_a_row_and_merge_collapses_rows() {
         let g = diamond();
         let p = plan(&g, &[], "d", Mode::Upgrade).unwrap();
-        let rows: Vec<Vec<String>> = p.steps.iter().map(|s| s.heads_after.clone()).collect();
-        assert_eq!(rows, vec![vec!["a"], vec!["c"], vec!["b", "c"], vec!["d"]]);
+        assert_eq!(
+            rows_after(&p),
+            vec![vec!["a"], vec!["c"], vec!["b", "c"], vec!["d"]]
+        );
+        assert_eq!(p.steps[3].heads_removed, vec!["b", "c"]);
+        assert_eq!(p.steps[3].heads_added, vec!["d"]);
     }
 
     #[test]
@@ -618,8 +598,10 @@ mod tests {
         let g = diamond();
         let p = plan(&g, &cur(&["e"]), "a", Mode::Downgrade).unwrap();
         assert_eq!(steps(&p), vec!["-e", "-d", "-b", "-c"]);
-        let rows: Vec<Vec<String>> = p.steps.iter().map(|s| s.heads_after.clone()).collect();
-        assert_eq!(rows, vec![vec!["d"], vec!["b", "c"], vec!["c"], vec!["a"]]);
+        assert_eq!(
+            rows_after(&p),
+            vec![vec!["d"], vec!["b", "c"], vec!["c"], vec!["a"]]
+        );
         assert_eq!(p.direction, Direction::Downgrade);
     }
 

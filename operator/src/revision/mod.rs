@@ -22,15 +22,15 @@
 //!   silently ignored.
 //! - Markers are exactly `-- migrate:up` and `-- migrate:down` (trailing
 //!   white space allowed), each at most once, in any order.
-//! - A down section counts as empty when it holds no statement once comments
-//!   and white space are removed.
+//! - A down section that is missing or holds only white space makes the
+//!   revision irreversible. One that holds only comments is a deliberate
+//!   no-op (a merge revision's "nothing to undo") and stays reversible.
 
 mod split;
 
 pub use split::{split_statements, SplitError};
 
 use sha2::{Digest, Sha256};
-use std::fmt;
 
 /// Longest revision id, in characters: the width of Alembic's
 /// `alembic_version.version_num VARCHAR(32)` column, so every id fits.
@@ -57,10 +57,14 @@ pub struct Revision {
     /// The SQL of the up section, exactly as written (line endings included).
     pub up_sql: String,
     /// The SQL of the down section; `None` when the marker is missing or the
-    /// section holds no statement, which makes the revision irreversible.
+    /// section is only white space, which makes the revision irreversible.
     pub down_sql: Option<String>,
-    /// SHA-256 of `up_sql` with CRLF normalised to LF, lowercase hex (64 chars).
+    /// SHA-256 of `up_sql` with CRLF normalised to LF, lowercase hex (64
+    /// chars): SPEC.md's checksum, compared with the history for drift.
     pub checksum: String,
+    /// The same digest of `down_sql` (of the empty string when there is
+    /// none), so that a plan hash covers the SQL of its down steps too.
+    pub down_checksum: String,
     /// Where this revision came from: the file name (or ConfigMap key).
     pub file: String,
     /// 1-based line numbers of header keys, for errors found later (an unknown
@@ -193,10 +197,11 @@ pub fn checksum(sql: &str) -> String {
 
 /// Lowercase hex of bytes.
 pub(crate) fn hex(bytes: &[u8]) -> String {
-    use fmt::Write;
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
+    for &b in bytes {
+        s.push(DIGITS[usize::from(b >> 4)] as char);
+        s.push(DIGITS[usize::from(b & 0xf)] as char);
     }
     s
 }
@@ -341,7 +346,7 @@ impl<'f> Parser<'f> {
         let mut down_kept = None;
         if let (Some(s), Some(sql)) = (down, down_sql) {
             match split_statements(sql) {
-                Ok(stmts) if stmts.is_empty() => {}
+                Ok(_) if sql.trim().is_empty() => {}
                 Ok(_) => down_kept = Some(sql.to_owned()),
                 Err(source) => {
                     self.err(
@@ -360,6 +365,7 @@ impl<'f> Parser<'f> {
         }
         rev.up_sql = up_sql.to_owned();
         rev.checksum = checksum(up_sql);
+        rev.down_checksum = checksum(down_kept.as_deref().unwrap_or(""));
         rev.down_sql = down_kept;
         Ok(rev)
     }
@@ -376,6 +382,7 @@ impl<'f> Parser<'f> {
             up_sql: String::new(),
             down_sql: None,
             checksum: String::new(),
+            down_checksum: String::new(),
             file: self.file.to_owned(),
             lines: HeaderLines::default(),
         };
@@ -547,15 +554,21 @@ mod tests {
     }
 
     #[test]
-    fn missing_or_comment_only_down_section_is_irreversible() {
+    fn missing_or_blank_down_section_is_irreversible_but_comments_are_a_no_op() {
         let none = Revision::parse("a.sql", "-- revision: a\n-- migrate:up\nSELECT 1;\n").unwrap();
         assert!(!none.is_reversible());
-        let empty = Revision::parse(
+        let blank = Revision::parse(
             "a.sql",
-            "-- revision: a\n-- migrate:up\nSELECT 1;\n-- migrate:down\n  -- nothing to undo\n\n",
+            "-- revision: a\n-- migrate:up\nSELECT 1;\n-- migrate:down\n  \n\n",
         )
         .unwrap();
-        assert!(!empty.is_reversible());
+        assert!(!blank.is_reversible());
+        let noop = Revision::parse(
+            "a.sql",
+            "-- revision: a\n-- migrate:up\n-- merge\n-- migrate:down\n-- nothing to undo\n",
+        )
+        .unwrap();
+        assert!(noop.is_reversible());
     }
 
     #[test]

@@ -1,0 +1,377 @@
+//! The `revisor` binary: output, JSON shape and exit codes (0 success,
+//! 2 bad input), run as a user would.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn revisor(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_revisor"))
+        .args(args)
+        .output()
+        .expect("revisor runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn quickstart() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples/quickstart/migrations")
+        .display()
+        .to_string()
+}
+
+/// A fresh temporary directory for one test.
+fn tempdir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("revisor-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn write(dir: &Path, name: &str, text: &str) {
+    std::fs::write(dir.join(name), text).unwrap();
+}
+
+#[test]
+fn validate_accepts_the_quickstart_set() {
+    let o = revisor(&["validate", "--dir", &quickstart()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("6 revisions, 1 heads, valid"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn validate_lists_every_problem_and_exits_2() {
+    let dir = tempdir("invalid");
+    write(
+        &dir,
+        "a.sql",
+        "-- revision: a\n-- colour: red\n-- migrate:up\nSELECT 1;\n",
+    );
+    write(
+        &dir,
+        "b.sql",
+        "-- revision: b\n-- down_revision: missing\n-- migrate:up\nSELECT 1;\n",
+    );
+    write(&dir, "c.sql", "-- revision: c\nSELECT 1;\n");
+    let o = revisor(&["validate", "--dir", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("a.sql:2: unknown header key `colour`"),
+        "{err}"
+    );
+    assert!(err.contains("c.sql:2: SQL before `-- migrate:up`"), "{err}");
+    assert!(
+        err.contains("c.sql:1: missing `-- migrate:up` marker"),
+        "{err}"
+    );
+    // Graph checks run once the files parse; a.sql and c.sql do not, so b's
+    // unknown parent is reported on the next run, after they are fixed.
+    write(&dir, "a.sql", "-- revision: a\n-- migrate:up\nSELECT 1;\n");
+    write(&dir, "c.sql", "-- revision: c\n-- migrate:up\nSELECT 1;\n");
+    let o = revisor(&["validate", "--dir", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("b.sql:2: revision b names unknown down_revision `missing`"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn heads_prints_branch_heads_with_labels() {
+    let o = revisor(&["heads", "--dir", &quickstart()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "0006_merge (head) merge loyalty and fulfilment\n"
+    );
+}
+
+#[test]
+fn plan_json_has_exactly_the_spec_fields() {
+    let o = revisor(&[
+        "plan",
+        "0006_merge",
+        "--dir",
+        &quickstart(),
+        "--current",
+        "0003_orders",
+        "--upgrade",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let keys: std::collections::BTreeSet<&str> =
+        v.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        ["direction", "final_heads", "from_heads", "hash", "steps"]
+            .into_iter()
+            .collect()
+    );
+    assert_eq!(v["direction"], "upgrade");
+    assert_eq!(v["from_heads"], serde_json::json!(["0003_orders"]));
+    assert_eq!(v["final_heads"], serde_json::json!(["0006_merge"]));
+    let steps: Vec<(&str, &str)> = v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["revision"].as_str().unwrap(),
+                s["direction"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    // Alembic's order: the walk from the merge takes its first parent's branch last.
+    assert_eq!(
+        steps,
+        vec![
+            ("0005_status", "up"),
+            ("0004_loyalty", "up"),
+            ("0006_merge", "up")
+        ]
+    );
+    assert_eq!(v["hash"].as_str().unwrap().len(), 64);
+}
+
+#[test]
+fn plan_from_base_accepts_empty_current_and_relative_targets() {
+    let o = revisor(&[
+        "plan",
+        "+2",
+        "--dir",
+        &quickstart(),
+        "--current",
+        "",
+        "--upgrade",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["final_heads"], serde_json::json!(["0002_products"]));
+    let o = revisor(&[
+        "plan",
+        "-1",
+        "--dir",
+        &quickstart(),
+        "--current",
+        "0002_products",
+        "--downgrade",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["direction"], "downgrade");
+    assert_eq!(v["final_heads"], serde_json::json!(["0001_customers"]));
+}
+
+#[test]
+fn declarative_plan_switching_branches_is_mixed() {
+    let o = revisor(&[
+        "plan",
+        "fulfilment@head",
+        "--dir",
+        &quickstart(),
+        "--current",
+        "0004_loyalty",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    // fulfilment@head is the merge, which needs both branches: nothing to unapply.
+    assert_eq!(v["direction"], "upgrade");
+    let o = revisor(&[
+        "plan",
+        "fulfilment",
+        "--dir",
+        &quickstart(),
+        "--current",
+        "0004_loyalty",
+        "-o",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["direction"], "mixed");
+    assert_eq!(v["steps"][0]["revision"], "0004_loyalty");
+    assert_eq!(v["steps"][0]["direction"], "down");
+}
+
+#[test]
+fn plan_text_output_is_readable() {
+    let o = revisor(&["plan", "head", "--dir", &quickstart(), "--current", "base"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.starts_with("Plan: Upgrade, 6 step(s), from [base] to [0006_merge]\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("    1. up   0001_customers  create customers\n"),
+        "{out}"
+    );
+    assert!(out.contains("\nhash: "), "{out}");
+}
+
+#[test]
+fn bad_targets_and_flags_exit_2_with_the_reason() {
+    let o = revisor(&["plan", "nope", "--dir", &quickstart(), "--current", "base"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("no such revision or branch `nope`"),
+        "{}",
+        stderr(&o)
+    );
+    let o = revisor(&["plan", "000", "--dir", &quickstart(), "--current", "base"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("ambiguous prefix `000`"),
+        "{}",
+        stderr(&o)
+    );
+    let o = revisor(&["plan", "+1", "--dir", &quickstart(), "--current", "base"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("only for `upgrade` and `downgrade`"),
+        "{}",
+        stderr(&o)
+    );
+    let o = revisor(&[
+        "plan",
+        "head",
+        "--dir",
+        &quickstart(),
+        "--current",
+        "0009_nope",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("current revision `0009_nope` is not in the migration set"),
+        "{}",
+        stderr(&o)
+    );
+    let o = revisor(&[
+        "plan",
+        "head",
+        "--dir",
+        &quickstart(),
+        "--current",
+        "base",
+        "--bogus",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = revisor(&[
+        "plan",
+        "head",
+        "--dir",
+        &quickstart(),
+        "--current",
+        "base",
+        "--upgrade",
+        "--downgrade",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn downgrade_through_an_irreversible_revision_is_refused() {
+    let dir = tempdir("irreversible");
+    write(
+        &dir,
+        "1.sql",
+        "-- revision: a\n-- migrate:up\nCREATE TABLE t (id int);\n",
+    );
+    write(&dir, "2.sql", "-- revision: b\n-- down_revision: a\n-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT 1;\n");
+    let o = revisor(&[
+        "plan",
+        "base",
+        "--dir",
+        dir.to_str().unwrap(),
+        "--current",
+        "b",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("irreversible revision(s) a"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stdout(&o).contains("IRREVERSIBLE"), "{}", stdout(&o));
+}
+
+#[test]
+fn graph_draws_dot_and_mermaid() {
+    let o = revisor(&["graph", "--dir", &quickstart(), "--format", "dot"]);
+    assert_eq!(o.status.code(), Some(0));
+    let dot = stdout(&o);
+    assert!(dot.contains("\"0006_merge\" -> \"0004_loyalty\";"), "{dot}");
+    assert!(dot.contains("\"0006_merge\" -> \"0005_status\";"), "{dot}");
+    let o = revisor(&["graph", "--dir", &quickstart(), "--format", "mermaid"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("0006_merge --> 0005_status"));
+}
+
+#[test]
+fn new_writes_a_revision_on_the_head_and_refuses_several_heads() {
+    let dir = tempdir("new");
+    let d = dir.to_str().unwrap();
+    let o = revisor(&["new", "--dir", d, "-m", "Create users", "--rev-id", "a1"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).trim_end().ends_with("a1_create_users.sql"));
+    let text = std::fs::read_to_string(dir.join("a1_create_users.sql")).unwrap();
+    assert!(
+        text.starts_with("-- revision: a1\n-- down_revision: \n-- message: Create users\n"),
+        "{text}"
+    );
+    assert!(text.contains("-- migrate:up\n") && text.contains("-- migrate:down\n"));
+
+    let o = revisor(&["new", "--dir", d, "-m", "add email"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let path = PathBuf::from(stdout(&o).trim_end());
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("-- down_revision: a1\n"), "{text}");
+
+    let o = revisor(&[
+        "new",
+        "--dir",
+        d,
+        "-m",
+        "second branch",
+        "--head",
+        "a1",
+        "--rev-id",
+        "b2",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = revisor(&["new", "--dir", d, "-m", "next"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("multiple heads"), "{}", stderr(&o));
+    let o = revisor(&[
+        "new", "--dir", d, "-m", "merge", "--head", "heads", "--rev-id", "m3",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = revisor(&["heads", "--dir", d]);
+    assert_eq!(stdout(&o), "m3 (head) merge\n");
+    let o = revisor(&["new", "--dir", d, "-m", "dup", "--rev-id", "m3"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("duplicate revision id `m3`"),
+        "{}",
+        stderr(&o)
+    );
+}
