@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The one test command (README.md): formatting, lints, every Rust test, and
+# the differential test against real Alembic.
+#
+# Environment:
+#   REVISOR_ALEMBIC_GRAPHS  random graphs for the Alembic differential test (default 500)
+#   REVISOR_ALEMBIC_SEED    its seed (default: random, printed)
+#   PROPTEST_CASES          cases per property test (proptest's default: 256)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n=== %s\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy -D warnings"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "cargo test"
+cargo test --workspace --locked
+
+step "benchmarks compile"
+cargo bench --workspace --locked --no-run
+
+step "Alembic differential test"
+venv=target/alembic-venv
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import alembic' 2>/dev/null; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r operator/tests/alembic/requirements.txt
+fi
+"$venv/bin/python" operator/tests/alembic/diff.py --revisor target/debug/revisor
