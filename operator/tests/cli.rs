@@ -19,6 +19,40 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// Runs revisor with `args` and asserts exit code 2 with `reason` on stderr.
+fn fails_with<S: AsRef<std::ffi::OsStr>>(args: &[S], reason: &str) {
+    let o = Command::new(env!("CARGO_BIN_EXE_revisor"))
+        .args(args)
+        .output()
+        .expect("revisor runs");
+    assert_eq!(o.status.code(), Some(2), "stdout: {}", stdout(&o));
+    assert!(
+        stderr(&o).contains(reason),
+        "expected `{reason}` in: {}",
+        stderr(&o)
+    );
+}
+
+/// `revisor plan TARGET --dir <quickstart> --current CURRENT [extra] -o json`,
+/// asserted to succeed, parsed.
+fn plan_json(target: &str, current: &str, extra: &[&str]) -> serde_json::Value {
+    let qs = quickstart();
+    let mut args = vec![
+        "plan",
+        target,
+        "--dir",
+        &qs,
+        "--current",
+        current,
+        "-o",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    let o = revisor(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    serde_json::from_str(&stdout(&o)).expect("plan -o json prints JSON")
+}
+
 fn quickstart() -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../examples/quickstart/migrations")
@@ -60,32 +94,29 @@ fn validate_lists_every_problem_and_exits_2() {
     write(
         &dir,
         "b.sql",
-        "-- revision: b\n-- down_revision: missing\n-- migrate:up\nSELECT 1;\n",
+        "-- revision: b\n-- down_revision: a\n-- migrate:up\nSELECT 1;\n",
     );
     write(&dir, "c.sql", "-- revision: c\nSELECT 1;\n");
+    write(
+        &dir,
+        "d.sql",
+        "-- revision: d\n-- down_revision: missing\n-- migrate:up\nSELECT 1;\n",
+    );
     let o = revisor(&["validate", "--dir", dir.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
-    assert!(
-        err.contains("a.sql:2: unknown header key `colour`"),
-        "{err}"
-    );
-    assert!(err.contains("c.sql:2: SQL before `-- migrate:up`"), "{err}");
-    assert!(
-        err.contains("c.sql:1: missing `-- migrate:up` marker"),
-        "{err}"
-    );
-    // Graph checks run once the files parse; a.sql and c.sql do not, so b's
-    // unknown parent is reported on the next run, after they are fixed.
-    write(&dir, "a.sql", "-- revision: a\n-- migrate:up\nSELECT 1;\n");
-    write(&dir, "c.sql", "-- revision: c\n-- migrate:up\nSELECT 1;\n");
-    let o = revisor(&["validate", "--dir", dir.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("b.sql:2: revision b names unknown down_revision `missing`"),
-        "{}",
-        stderr(&o)
-    );
+    let expected = [
+        "a.sql:2: unknown header key `colour`",
+        "c.sql:2: SQL before `-- migrate:up`",
+        "c.sql:1: missing `-- migrate:up` marker",
+        "d.sql:2: revision d names unknown down_revision `missing`",
+    ];
+    for e in expected {
+        assert!(err.contains(e), "missing `{e}` in: {err}");
+    }
+    // b's parent is a.sql, which is broken but known: no second error for it.
+    assert!(!err.contains("b.sql"), "{err}");
+    assert_eq!(err.lines().count(), expected.len(), "{err}");
 }
 
 #[test]
@@ -100,19 +131,7 @@ fn heads_prints_branch_heads_with_labels() {
 
 #[test]
 fn plan_json_has_exactly_the_spec_fields() {
-    let o = revisor(&[
-        "plan",
-        "0006_merge",
-        "--dir",
-        &quickstart(),
-        "--current",
-        "0003_orders",
-        "--upgrade",
-        "-o",
-        "json",
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let v = plan_json("0006_merge", "0003_orders", &["--upgrade"]);
     let keys: std::collections::BTreeSet<&str> =
         v.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(
@@ -144,69 +163,38 @@ fn plan_json_has_exactly_the_spec_fields() {
             ("0006_merge", "up")
         ]
     );
+    // The rows after each step: a branch point adds one, the merge collapses them.
+    let rows: Vec<&serde_json::Value> = v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| &s["heads_after"])
+        .collect();
+    assert_eq!(rows[0], &serde_json::json!(["0005_status"]));
+    assert_eq!(rows[1], &serde_json::json!(["0005_status", "0004_loyalty"]));
+    assert_eq!(rows[2], &serde_json::json!(["0006_merge"]));
+    assert_eq!(
+        v["steps"][2]["heads_removed"],
+        serde_json::json!(["0004_loyalty", "0005_status"])
+    );
     assert_eq!(v["hash"].as_str().unwrap().len(), 64);
 }
 
 #[test]
 fn plan_from_base_accepts_empty_current_and_relative_targets() {
-    let o = revisor(&[
-        "plan",
-        "+2",
-        "--dir",
-        &quickstart(),
-        "--current",
-        "",
-        "--upgrade",
-        "-o",
-        "json",
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let v = plan_json("+2", "", &["--upgrade"]);
     assert_eq!(v["final_heads"], serde_json::json!(["0002_products"]));
-    let o = revisor(&[
-        "plan",
-        "-1",
-        "--dir",
-        &quickstart(),
-        "--current",
-        "0002_products",
-        "--downgrade",
-        "-o",
-        "json",
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let v = plan_json("-1", "0002_products", &["--downgrade"]);
     assert_eq!(v["direction"], "downgrade");
     assert_eq!(v["final_heads"], serde_json::json!(["0001_customers"]));
 }
 
 #[test]
 fn declarative_plan_switching_branches_is_mixed() {
-    let o = revisor(&[
-        "plan",
-        "fulfilment@head",
-        "--dir",
-        &quickstart(),
-        "--current",
-        "0004_loyalty",
-        "-o",
-        "json",
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let v = plan_json("fulfilment@head", "0004_loyalty", &[]);
     // fulfilment@head is the merge, which needs both branches: nothing to unapply.
     assert_eq!(v["direction"], "upgrade");
-    let o = revisor(&[
-        "plan",
-        "fulfilment",
-        "--dir",
-        &quickstart(),
-        "--current",
-        "0004_loyalty",
-        "-o",
-        "json",
-    ]);
-    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let v = plan_json("fulfilment", "0004_loyalty", &[]);
     assert_eq!(v["direction"], "mixed");
     assert_eq!(v["steps"][0]["revision"], "0004_loyalty");
     assert_eq!(v["steps"][0]["direction"], "down");
@@ -230,62 +218,32 @@ fn plan_text_output_is_readable() {
 
 #[test]
 fn bad_targets_and_flags_exit_2_with_the_reason() {
-    let o = revisor(&["plan", "nope", "--dir", &quickstart(), "--current", "base"]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("no such revision or branch `nope`"),
-        "{}",
-        stderr(&o)
+    let qs = quickstart();
+    let plan = |target: &str, current: &str| {
+        vec!["plan", target, "--dir", &qs, "--current", current]
+            .into_iter()
+            .map(String::from)
+            .collect::<Vec<_>>()
+    };
+    fails_with(&plan("nope", "base"), "no such revision or branch `nope`");
+    fails_with(&plan("000", "base"), "ambiguous prefix `000`");
+    fails_with(&plan("+1", "base"), "only for `upgrade` and `downgrade`");
+    fails_with(
+        &plan("head", "0009_nope"),
+        "current revision `0009_nope` is not in the migration set",
     );
-    let o = revisor(&["plan", "000", "--dir", &quickstart(), "--current", "base"]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("ambiguous prefix `000`"),
-        "{}",
-        stderr(&o)
+    fails_with(
+        &[plan("head", "base"), vec!["--bogus".into()]].concat(),
+        "unexpected argument '--bogus'",
     );
-    let o = revisor(&["plan", "+1", "--dir", &quickstart(), "--current", "base"]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("only for `upgrade` and `downgrade`"),
-        "{}",
-        stderr(&o)
+    fails_with(
+        &[
+            plan("head", "base"),
+            vec!["--upgrade".into(), "--downgrade".into()],
+        ]
+        .concat(),
+        "cannot be used with",
     );
-    let o = revisor(&[
-        "plan",
-        "head",
-        "--dir",
-        &quickstart(),
-        "--current",
-        "0009_nope",
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("current revision `0009_nope` is not in the migration set"),
-        "{}",
-        stderr(&o)
-    );
-    let o = revisor(&[
-        "plan",
-        "head",
-        "--dir",
-        &quickstart(),
-        "--current",
-        "base",
-        "--bogus",
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    let o = revisor(&[
-        "plan",
-        "head",
-        "--dir",
-        &quickstart(),
-        "--current",
-        "base",
-        "--upgrade",
-        "--downgrade",
-    ]);
-    assert_eq!(o.status.code(), Some(2));
 }
 
 #[test]

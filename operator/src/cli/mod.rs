@@ -221,7 +221,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
             let p = plan::plan(&g, &current, &target, mode)?;
             match output {
                 Output::Json => {
-                    serde_json::to_writer_pretty(&mut *out, &p)
+                    serde_json::to_writer_pretty(&mut *out, &plan_json(&p))
                         .map_err(|e| CliError::Runtime(e.to_string()))?;
                     writeln!(out).map_err(runtime)?;
                 }
@@ -263,6 +263,18 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
             writeln!(out, "{}", path.display()).map_err(runtime)
         }
     }
+}
+
+/// The plan as `plan -o json` prints it: SPEC.md's fields, and on each step
+/// also the rows after it (`heads_after`).
+fn plan_json(p: &Plan) -> serde_json::Value {
+    let mut v = serde_json::to_value(p).unwrap_or_default();
+    if let Some(steps) = v.get_mut("steps").and_then(serde_json::Value::as_array_mut) {
+        for (step, rows) in steps.iter_mut().zip(p.heads_after()) {
+            step["heads_after"] = serde_json::json!(rows);
+        }
+    }
+    v
 }
 
 /// `--current` as revision ids: comma-separated; `base` or empty is none.

@@ -165,17 +165,29 @@ impl RevisionGraph {
         });
         let mut errors = Vec::new();
         let mut revs = Vec::with_capacity(files.len());
+        // Ids of files that do not parse: references to them are not
+        // reported again as unknown.
+        let mut unparsed: Vec<String> = Vec::new();
         for i in order {
             match Revision::parse(files[i].0.as_ref(), files[i].1.as_ref()) {
                 Ok(rev) => revs.push(rev),
-                Err(errs) => errors.extend(errs.into_iter().map(SetError::Parse)),
+                Err(errs) => {
+                    errors.extend(errs.into_iter().map(SetError::Parse));
+                    unparsed.extend(crate::revision::peek_id(files[i].1.as_ref()));
+                }
             }
         }
         match Self::from_revisions(revs) {
             Ok(graph) if errors.is_empty() => Ok(graph),
             Ok(_) => Err(SetErrors(errors)),
             Err(SetErrors(more)) => {
-                errors.extend(more);
+                errors.extend(more.into_iter().filter(|e| match e {
+                    SetError::UnknownParent { parent: name, .. }
+                    | SetError::UnknownDependency {
+                        dependency: name, ..
+                    } => !unparsed.contains(name),
+                    _ => true,
+                }));
                 Err(SetErrors(errors))
             }
         }

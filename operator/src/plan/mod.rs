@@ -143,6 +143,21 @@ impl Plan {
             .collect()
     }
 
+    /// The version-table rows after each step: `from_heads` with each
+    /// step's `heads_removed` and `heads_added` replayed (rows in the order
+    /// they were inserted).
+    pub fn heads_after(&self) -> Vec<Vec<String>> {
+        let mut rows = self.from_heads.clone();
+        self.steps
+            .iter()
+            .map(|s| {
+                rows.retain(|r| !s.heads_removed.contains(r));
+                rows.extend(s.heads_added.iter().cloned());
+                rows.clone()
+            })
+            .collect()
+    }
+
     /// Whether the plan has any down step (and so, declaratively, needs
     /// `allowDowngrade`).
     pub fn has_down_steps(&self) -> bool {
@@ -550,16 +565,13 @@ mod tests {
             .collect()
     }
 
-    /// The rows after each step, replaying the deltas from `from_heads`.
+    /// The rows after each step, sorted.
     fn rows_after(p: &Plan) -> Vec<Vec<String>> {
-        let mut rows = p.from_heads.clone();
-        p.steps
-            .iter()
-            .map(|s| {
-                rows.retain(|r| !s.heads_removed.contains(r));
-                rows.extend(s.heads_added.iter().cloned());
+        p.heads_after()
+            .into_iter()
+            .map(|mut rows| {
                 rows.sort();
-                rows.clone()
+                rows
             })
             .collect()
     }

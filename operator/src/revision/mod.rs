@@ -177,6 +177,19 @@ pub enum ParseErrorKind {
     },
 }
 
+/// The `revision:` value of a file's header, if it has a valid one, even
+/// when the rest of the file does not parse.
+pub fn peek_id(contents: &str) -> Option<String> {
+    contents
+        .lines()
+        .map(str::trim)
+        .take_while(|l| !l.starts_with("-- migrate:") && !l.starts_with("--migrate:"))
+        .filter_map(|l| header_pair(l.strip_prefix("--")?.trim_start()))
+        .find(|(k, _)| *k == "revision")
+        .map(|(_, v)| v.to_owned())
+        .filter(|v| is_valid_id(v))
+}
+
 /// Checks a revision id or branch label: 1 to [`MAX_ID_LEN`] of `[A-Za-z0-9_]`.
 pub fn is_valid_id(s: &str) -> bool {
     !s.is_empty()
