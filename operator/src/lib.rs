@@ -9,13 +9,18 @@
 //! | [`graph`] | pure | the revision graph: heads, bases, closure, validation, target expressions |
 //! | [`plan`] | pure | `(graph, applied heads, target, mode) -> Plan` |
 //! | [`source`] | I/O | migration files from a directory |
+//! | [`db`] | I/O | one [`db::Backend`] per dialect; version and history tables |
+//! | [`executor`] | I/O | runs a plan under the lock, step by step |
 //! | [`cli`] | I/O | the `revisor` commands |
 //!
 //! `../shared/SPEC.md` is the product contract; the README lists where
 //! Revisor deliberately differs from Alembic.
 
 pub mod cli;
+pub mod db;
+pub mod executor;
 pub mod graph;
 pub mod plan;
+pub mod redact;
 pub mod revision;
 pub mod source;

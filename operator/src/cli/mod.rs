@@ -4,6 +4,7 @@
 //! input (unknown target, invalid migration set, bad flags), with the reason
 //! on stderr.
 
+mod dbcmd;
 mod draw;
 mod new;
 
@@ -29,6 +30,56 @@ pub struct SetArgs {
     /// The migration set: a directory of `*.sql` revision files.
     #[arg(long, value_name = "DIR", default_value = "migrations")]
     pub dir: PathBuf,
+}
+
+/// How to reach the database.
+#[derive(Debug, Args)]
+pub struct DbArgs {
+    /// Database URL: postgres://, mysql:// (MariaDB too) or sqlite://. Prefer
+    /// the environment variable: arguments are visible to others in `ps`.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "REVISOR_DATABASE_URL",
+        hide_env_values = true
+    )]
+    pub database: String,
+    /// Version table; `alembic_version` adopts a database Alembic managed.
+    #[arg(long, value_name = "NAME", default_value = crate::executor::DEFAULT_VERSION_TABLE)]
+    pub version_table: String,
+    /// Seconds to wait for the migration lock.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub lock_timeout: u64,
+}
+
+/// Options of commands that run migrations.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// per-migration: each step commits alone; all: the whole plan in one
+    /// transaction (PostgreSQL and SQLite only).
+    #[arg(long, value_enum, default_value_t = TxMode::PerMigration)]
+    pub transaction_mode: TxMode,
+    /// Run although applied revisions changed since they were applied.
+    #[arg(long)]
+    pub allow_drift: bool,
+}
+
+/// `--transaction-mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TxMode {
+    /// One transaction per step.
+    PerMigration,
+    /// One transaction for the whole plan.
+    All,
+}
+
+impl From<TxMode> for crate::executor::TransactionMode {
+    fn from(m: TxMode) -> Self {
+        match m {
+            TxMode::PerMigration => crate::executor::TransactionMode::PerMigration,
+            TxMode::All => crate::executor::TransactionMode::All,
+        }
+    }
 }
 
 /// Output format of commands that print data.
@@ -86,9 +137,25 @@ pub enum Command {
         #[arg(allow_hyphen_values = true)]
         target: String,
         /// The version-table rows to plan from, comma-separated; `base` or an
-        /// empty value for nothing applied.
-        #[arg(long, value_name = "REV[,REV]", required = true)]
-        current: String,
+        /// empty value for nothing applied. Instead of --database.
+        #[arg(
+            long,
+            value_name = "REV[,REV]",
+            required_unless_present = "database",
+            conflicts_with = "database"
+        )]
+        current: Option<String>,
+        /// Read the rows to plan from this database (without taking the lock).
+        #[arg(
+            long,
+            value_name = "URL",
+            env = "REVISOR_DATABASE_URL",
+            hide_env_values = true
+        )]
+        database: Option<String>,
+        /// Version table to read with --database.
+        #[arg(long, value_name = "NAME", default_value = crate::executor::DEFAULT_VERSION_TABLE)]
+        version_table: String,
         /// Plan as `alembic upgrade`: apply only.
         #[arg(long, conflicts_with = "downgrade")]
         upgrade: bool,
@@ -98,6 +165,74 @@ pub enum Command {
         /// Output format.
         #[arg(short, long, value_enum, default_value_t = Output::Text)]
         output: Output,
+    },
+    /// Apply, parents first, every revision TARGET needs (`alembic upgrade`).
+    Upgrade {
+        /// Where the migration set is.
+        #[command(flatten)]
+        set: SetArgs,
+        /// Where the database is.
+        #[command(flatten)]
+        db: DbArgs,
+        /// How to run.
+        #[command(flatten)]
+        run: RunArgs,
+        /// Target expression, relative ones included (`+1`, `shop@+2`).
+        #[arg(allow_hyphen_values = true)]
+        target: String,
+    },
+    /// Unapply, children first, what descends from TARGET (`alembic downgrade`).
+    Downgrade {
+        /// Where the migration set is.
+        #[command(flatten)]
+        set: SetArgs,
+        /// Where the database is.
+        #[command(flatten)]
+        db: DbArgs,
+        /// How to run.
+        #[command(flatten)]
+        run: RunArgs,
+        /// Target expression, relative ones included (`-1`, `shop@-1`), or `base`.
+        #[arg(allow_hyphen_values = true)]
+        target: String,
+    },
+    /// Write the version table so TARGET is current, running no SQL (`alembic stamp`).
+    Stamp {
+        /// Where the migration set is.
+        #[command(flatten)]
+        set: SetArgs,
+        /// Where the database is.
+        #[command(flatten)]
+        db: DbArgs,
+        /// Target expression.
+        target: String,
+        /// Replace every row, not only those on TARGET's lineage.
+        #[arg(long)]
+        purge: bool,
+    },
+    /// Print the version-table rows (`alembic current`).
+    Current {
+        /// Where the migration set is (optional: marks heads and messages).
+        #[command(flatten)]
+        set: SetArgs,
+        /// Where the database is.
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Print every step recorded in the history table.
+    History {
+        /// Where the database is.
+        #[command(flatten)]
+        db: DbArgs,
+        /// Output format.
+        #[arg(short, long, value_enum, default_value_t = Output::Text)]
+        output: Output,
+    },
+    /// Mark a dirty step resolved, after repairing the database by hand.
+    Resolve {
+        /// Where the database is.
+        #[command(flatten)]
+        db: DbArgs,
     },
     /// Draw the revision graph.
     Graph {
@@ -177,7 +312,7 @@ fn runtime(e: std::io::Error) -> CliError {
 ///
 /// # Errors
 /// [`CliError`], whose [`CliError::exit_code`] the binary exits with.
-pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
+pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
     match cli.command {
         Command::Validate { set } => {
             let g = source::load_dir(&set.dir)?;
@@ -207,6 +342,8 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
             set,
             target,
             current,
+            database,
+            version_table,
             upgrade,
             downgrade,
             output,
@@ -217,7 +354,18 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
                 (_, true) => Mode::Downgrade,
                 _ => Mode::Declarative,
             };
-            let current = parse_current(&current);
+            let current = match (current, database) {
+                (Some(c), _) => parse_current(&c),
+                (None, Some(database)) => {
+                    dbcmd::heads(&DbArgs {
+                        database,
+                        version_table,
+                        lock_timeout: 0,
+                    })
+                    .await?
+                }
+                (None, None) => Vec::new(),
+            };
             let p = plan::plan(&g, &current, &target, mode)?;
             match output {
                 Output::Json => {
@@ -236,6 +384,39 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
             }
             Ok(())
         }
+        Command::Upgrade {
+            set,
+            db,
+            run,
+            target,
+        } => {
+            let g = source::load_dir(&set.dir)?;
+            dbcmd::migrate(&g, &db, &run, &target, Mode::Upgrade, out).await
+        }
+        Command::Downgrade {
+            set,
+            db,
+            run,
+            target,
+        } => {
+            let g = source::load_dir(&set.dir)?;
+            dbcmd::migrate(&g, &db, &run, &target, Mode::Downgrade, out).await
+        }
+        Command::Stamp {
+            set,
+            db,
+            target,
+            purge,
+        } => {
+            let g = source::load_dir(&set.dir)?;
+            dbcmd::stamp(&g, &db, &target, purge, out).await
+        }
+        Command::Current { set, db } => {
+            let g = source::load_dir(&set.dir).ok();
+            dbcmd::current(g.as_ref(), &db, out).await
+        }
+        Command::History { db, output } => dbcmd::history(&db, output, out).await,
+        Command::Resolve { db } => dbcmd::resolve(&db, out).await,
         Command::Graph { set, format } => {
             let g = source::load_dir(&set.dir)?;
             let text = match format {

@@ -28,7 +28,7 @@
 
 mod split;
 
-pub use split::{split_statements, SplitError};
+pub use split::{split_statements, split_statements_with, SplitError, Statement};
 
 use sha2::{Digest, Sha256};
 

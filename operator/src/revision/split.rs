@@ -66,6 +66,19 @@ pub struct Statement<'a> {
 /// [`SplitError`] for an unterminated string, identifier, comment or
 /// dollar-quoted body, naming the line where it starts.
 pub fn split_statements(sql: &str) -> Result<Vec<Statement<'_>>, SplitError> {
+    split_statements_with(sql, false)
+}
+
+/// [`split_statements`], with `backslash_escapes` for MySQL and MariaDB,
+/// where `\'` escapes a quote in every string (unless the server runs with
+/// `NO_BACKSLASH_ESCAPES`).
+///
+/// # Errors
+/// As [`split_statements`].
+pub fn split_statements_with(
+    sql: &str,
+    backslash_escapes: bool,
+) -> Result<Vec<Statement<'_>>, SplitError> {
     let b = sql.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
@@ -112,8 +125,9 @@ pub fn split_statements(sql: &str) -> Result<Vec<Statement<'_>>, SplitError> {
             }
             b'\'' => {
                 has_code = true;
-                let escapes =
+                let escape_string =
                     i > 0 && matches!(b[i - 1], b'E' | b'e') && (i < 2 || !is_ident(b[i - 2]));
+                let escapes = backslash_escapes || escape_string;
                 let open_line = line;
                 i = skip_quoted(b, i, b'\'', escapes, &mut line)
                     .ok_or(SplitError::String { line: open_line })?;
@@ -262,6 +276,20 @@ mod tests {
             sqls("SELECT E'a\\';b';SELECT 2;"),
             vec!["SELECT E'a\\';b'", "SELECT 2"]
         );
+    }
+
+    #[test]
+    fn mysql_strings_take_backslash_escapes() {
+        let sql = "INSERT INTO t VALUES ('a\\';b');\nSELECT 2;";
+        let got: Vec<&str> = split_statements_with(sql, true)
+            .unwrap()
+            .into_iter()
+            .map(|s| s.sql)
+            .collect();
+        assert_eq!(got, vec!["INSERT INTO t VALUES ('a\\';b')", "SELECT 2"]);
+        // Without backslash escapes the quote closes the string early and the
+        // rest leaves a string open.
+        assert!(split_statements(sql).is_err());
     }
 
     #[test]

@@ -1,0 +1,220 @@
+//! The commands that talk to a database: upgrade, downgrade, stamp, current,
+//! history, resolve, and the rows `plan --database` plans from.
+
+use super::{runtime, CliError, DbArgs, Output, RunArgs};
+use crate::db::tables::{HistoryRow, Tables};
+use crate::db::{Backend, Database, DbError};
+use crate::executor::{self, Event, ExecError, Options};
+use crate::graph::RevisionGraph;
+use crate::plan::{Mode, StepDirection};
+use crate::with_backend;
+use std::io::Write;
+use std::time::Duration;
+
+impl From<DbError> for CliError {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::Scheme(_) | DbError::Url { .. } | DbError::TableName(_) => {
+                CliError::Input(e.to_string())
+            }
+            _ => CliError::Runtime(e.to_string()),
+        }
+    }
+}
+
+impl From<ExecError> for CliError {
+    fn from(e: ExecError) -> Self {
+        if e.is_input() {
+            CliError::Input(e.to_string())
+        } else {
+            CliError::Runtime(e.to_string())
+        }
+    }
+}
+
+fn options(db: &DbArgs, run: Option<&RunArgs>) -> Options {
+    Options {
+        version_table: db.version_table.clone(),
+        lock_timeout: Duration::from_secs(db.lock_timeout),
+        transaction_mode: run.map(|r| r.transaction_mode.into()).unwrap_or_default(),
+        allow_drift: run.is_some_and(|r| r.allow_drift),
+        ..Options::default()
+    }
+}
+
+/// `upgrade` / `downgrade`: runs the directional plan, printing each step.
+pub async fn migrate(
+    graph: &RevisionGraph,
+    db: &DbArgs,
+    run: &RunArgs,
+    target: &str,
+    mode: Mode,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let opts = options(db, Some(run));
+    let mut database = Database::connect(&db.database).await?;
+    let mut printed: std::io::Result<()> = Ok(());
+    let mut on_event = |e: Event<'_>| {
+        let r = match e {
+            Event::Planned(p) if p.steps.is_empty() => writeln!(
+                out,
+                "Nothing to do: the database is at [{}]",
+                p.from_heads.join(", ")
+            ),
+            Event::Planned(_) | Event::StepStarted { .. } => Ok(()),
+            Event::StepFinished {
+                index,
+                total,
+                step,
+                duration,
+            } => {
+                let dir = if step.direction == StepDirection::Up {
+                    "up  "
+                } else {
+                    "down"
+                };
+                writeln!(
+                    out,
+                    "[{}/{total}] {dir} {}  {} ({} ms)",
+                    index + 1,
+                    step.revision,
+                    step.message,
+                    duration.as_millis()
+                )
+            }
+        };
+        if printed.is_ok() {
+            printed = r;
+        }
+    };
+    let p = with_backend!(&mut database, |b| executor::run(
+        b,
+        graph,
+        target,
+        mode,
+        &opts,
+        &mut on_event
+    )
+    .await)?;
+    printed.map_err(runtime)?;
+    if !p.steps.is_empty() {
+        writeln!(
+            out,
+            "At [{}] after {} step(s)",
+            p.final_heads.join(", "),
+            p.steps.len()
+        )
+        .map_err(runtime)?;
+    }
+    Ok(())
+}
+
+/// `stamp`: writes the version table without running SQL.
+pub async fn stamp(
+    graph: &RevisionGraph,
+    db: &DbArgs,
+    target: &str,
+    purge: bool,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let opts = options(db, None);
+    let mut database = Database::connect(&db.database).await?;
+    let rows = with_backend!(&mut database, |b| executor::stamp(
+        b, graph, target, purge, &opts
+    )
+    .await)?;
+    writeln!(out, "Stamped: the version table is [{}]", rows.join(", ")).map_err(runtime)
+}
+
+/// The version-table rows, read without the lock.
+pub async fn heads(db: &DbArgs) -> Result<Vec<String>, CliError> {
+    let mut database = Database::connect(&db.database).await?;
+    with_backend!(&mut database, |b| read_heads(b, &db.version_table).await)
+}
+
+async fn read_heads<B: Backend>(b: &mut B, table: &str) -> Result<Vec<String>, CliError> {
+    let tables = Tables::new(table, b.dialect())?;
+    Ok(tables.heads(b).await?)
+}
+
+/// `current`: the rows, marked `(head)` where the migration set says so.
+pub async fn current(
+    graph: Option<&RevisionGraph>,
+    db: &DbArgs,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let rows = heads(db).await?;
+    if rows.is_empty() {
+        return writeln!(out, "base (nothing applied)").map_err(runtime);
+    }
+    for r in rows {
+        let (head, message) = match graph.and_then(|g| g.index_of(&r).map(|i| (g, i))) {
+            Some((g, i)) => (
+                if g.heads().contains(&i) {
+                    " (head)"
+                } else {
+                    ""
+                },
+                format!(" {}", g.rev(i).message),
+            ),
+            None => ("", String::new()),
+        };
+        writeln!(out, "{r}{head}{message}").map_err(runtime)?;
+    }
+    Ok(())
+}
+
+/// `history`: every step recorded, oldest first.
+pub async fn history(db: &DbArgs, output: Output, out: &mut dyn Write) -> Result<(), CliError> {
+    let mut database = Database::connect(&db.database).await?;
+    let rows: Vec<HistoryRow> = with_backend!(&mut database, |b| {
+        let tables = Tables::new(&db.version_table, b.dialect())?;
+        tables.history(b).await?
+    });
+    match output {
+        Output::Json => {
+            let v: Vec<serde_json::Value> = rows
+                .iter()
+                .map(|h| {
+                    serde_json::json!({
+                        "id": h.id, "revision": h.revision, "direction": h.direction, "checksum": h.checksum,
+                        "started_at": h.started_at, "finished_at": h.finished_at, "duration_ms": h.duration_ms,
+                        "success": h.success, "dirty": h.dirty, "error": h.error, "applied_by": h.applied_by,
+                    })
+                })
+                .collect();
+            serde_json::to_writer_pretty(&mut *out, &v)
+                .map_err(|e| CliError::Runtime(e.to_string()))?;
+            writeln!(out).map_err(runtime)
+        }
+        Output::Text => {
+            for h in &rows {
+                let status = match (h.success, h.dirty) {
+                    (_, true) => "DIRTY",
+                    (Some(true), _) => "ok",
+                    (Some(false), _) => "failed",
+                    (None, _) => "running",
+                };
+                let ms = h.duration_ms.map(|d| format!("{d} ms")).unwrap_or_default();
+                writeln!(
+                    out,
+                    "{:>5} {} {:<5} {:<32} {:<7} {:>8}  {}",
+                    h.id, h.started_at, h.direction, h.revision, status, ms, h.applied_by
+                )
+                .map_err(runtime)?;
+                if let Some(e) = &h.error {
+                    writeln!(out, "      error: {e}").map_err(runtime)?;
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// `resolve`: clears the dirty mark.
+pub async fn resolve(db: &DbArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    let opts = options(db, None);
+    let mut database = Database::connect(&db.database).await?;
+    let n = with_backend!(&mut database, |b| executor::resolve(b, &opts).await)?;
+    writeln!(out, "{n} dirty step(s) marked resolved").map_err(runtime)
+}

@@ -1,0 +1,434 @@
+//! The version table and its history table, for every dialect.
+//!
+//! The version table has Alembic's layout, so `alembic_version` can be
+//! adopted as it is:
+//!
+//! ```sql
+//! CREATE TABLE revisor_version (version_num VARCHAR(32) NOT NULL,
+//!     CONSTRAINT revisor_version_pkc PRIMARY KEY (version_num))
+//! ```
+//!
+//! `<table>_history` has one row per step (and per stamp):
+//!
+//! | column | meaning |
+//! |---|---|
+//! | `id` | increasing |
+//! | `revision`, `direction` | the step (`up`, `down`, `stamp`) |
+//! | `checksum` | SHA-256 of the revision's up section when it ran |
+//! | `down_revisions`, `depends_on` | the revision's parents and dependencies, comma-separated |
+//! | `down_sql`, `message` | for up steps, the down section and message, so a revision whose file is gone can still be unapplied |
+//! | `started_at`, `finished_at` | RFC 3339 UTC with milliseconds |
+//! | `duration_ms` | milliseconds |
+//! | `success` | NULL while running, 1 done, 0 failed |
+//! | `dirty` | 1 while a step that could not be rolled back is running or has failed; cleared by `revisor resolve` |
+//! | `error` | the failure, redacted |
+//! | `applied_by` | who ran it |
+//!
+//! Values are written as escaped literals (`'` doubled, and on MySQL `\`
+//! too), which keeps one code path for three drivers.
+
+use super::{Backend, DbError, Dialect};
+use std::time::SystemTime;
+
+/// One history row.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HistoryRow {
+    /// Increasing id (0 before insert).
+    pub id: i64,
+    /// The revision.
+    pub revision: String,
+    /// `up`, `down` or `stamp`.
+    pub direction: String,
+    /// SHA-256 of the up section (hex).
+    pub checksum: String,
+    /// Parent ids.
+    pub down_revisions: Vec<String>,
+    /// Dependency ids.
+    pub depends_on: Vec<String>,
+    /// The down section, for up steps.
+    pub down_sql: Option<String>,
+    /// The revision's message.
+    pub message: String,
+    /// RFC 3339 UTC start time.
+    pub started_at: String,
+    /// RFC 3339 UTC end time, once finished.
+    pub finished_at: Option<String>,
+    /// Duration in milliseconds, once finished.
+    pub duration_ms: Option<i64>,
+    /// `None` while running; then whether it succeeded.
+    pub success: Option<bool>,
+    /// Whether the database may be half-changed by this step.
+    pub dirty: bool,
+    /// The failure, redacted.
+    pub error: Option<String>,
+    /// Who ran it.
+    pub applied_by: String,
+}
+
+/// The version and history tables of one database.
+#[derive(Debug, Clone)]
+pub struct Tables {
+    /// The version table's name.
+    pub version: String,
+    /// The history table's name (`<version>_history`).
+    pub history: String,
+    dialect: Dialect,
+}
+
+/// The current time as RFC 3339 UTC with milliseconds.
+pub fn now() -> String {
+    humantime::format_rfc3339_millis(SystemTime::now()).to_string()
+}
+
+const HISTORY_COLUMNS: &str = "id, revision, direction, checksum, down_revisions, depends_on, down_sql, message, started_at, finished_at, duration_ms, success, dirty, error, applied_by";
+
+impl Tables {
+    /// The tables for version table `name` in `dialect`.
+    ///
+    /// # Errors
+    /// [`DbError::TableName`] unless `name` is 1 to 54 characters of
+    /// `[A-Za-z0-9_]` not starting with a digit (54, so that `_history` fits
+    /// PostgreSQL's 63-character identifiers).
+    pub fn new(name: &str, dialect: Dialect) -> Result<Tables, DbError> {
+        let ok = !name.is_empty()
+            && name.len() <= 54
+            && !name.starts_with(|c: char| c.is_ascii_digit())
+            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if !ok {
+            return Err(DbError::TableName(name.to_owned()));
+        }
+        Ok(Tables {
+            version: name.to_owned(),
+            history: format!("{name}_history"),
+            dialect,
+        })
+    }
+
+    /// An SQL literal for `s`.
+    pub fn lit(&self, s: &str) -> String {
+        let mut out = String::with_capacity(s.len() + 2);
+        out.push('\'');
+        for c in s.chars() {
+            match c {
+                '\'' => out.push_str("''"),
+                '\\' if self.dialect == Dialect::MySql => out.push_str("\\\\"),
+                '\0' => {}
+                c => out.push(c),
+            }
+        }
+        out.push('\'');
+        out
+    }
+
+    fn opt(&self, s: Option<&str>) -> String {
+        s.map_or_else(|| "NULL".to_owned(), |s| self.lit(s))
+    }
+
+    fn text(&self, expr: &str) -> String {
+        match self.dialect {
+            Dialect::MySql => format!("CAST({expr} AS CHAR)"),
+            _ => format!("CAST({expr} AS TEXT)"),
+        }
+    }
+
+    /// Whether `table` exists (in the current schema or search path).
+    async fn exists<B: Backend>(&self, db: &mut B, table: &str) -> Result<bool, DbError> {
+        let sql = match self.dialect {
+            Dialect::Postgres => format!("SELECT CAST(to_regclass({}) AS TEXT)", self.lit(table)),
+            Dialect::MySql => format!(
+                "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = {}",
+                self.lit(table)
+            ),
+            Dialect::Sqlite => format!("SELECT name FROM sqlite_master WHERE type = 'table' AND name = {}", self.lit(table)),
+        };
+        let rows = db.query(&sql).await?;
+        Ok(rows
+            .first()
+            .and_then(|r| r.first())
+            .is_some_and(Option::is_some))
+    }
+
+    /// Creates both tables when missing.
+    ///
+    /// # Errors
+    /// [`DbError::Sql`] when the database refuses.
+    pub async fn ensure<B: Backend>(&self, db: &mut B) -> Result<(), DbError> {
+        let v = &self.version;
+        db.execute(&format!(
+            "CREATE TABLE IF NOT EXISTS {v} (version_num VARCHAR(32) NOT NULL, CONSTRAINT {v}_pkc PRIMARY KEY (version_num))"
+        ))
+        .await?;
+        let (id, text) = match self.dialect {
+            Dialect::Postgres => ("id BIGSERIAL PRIMARY KEY", "TEXT"),
+            Dialect::MySql => ("id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY", "LONGTEXT"),
+            Dialect::Sqlite => ("id INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT"),
+        };
+        db.execute(&format!(
+            "CREATE TABLE IF NOT EXISTS {h} ({id}, revision VARCHAR(32) NOT NULL, direction VARCHAR(5) NOT NULL, \
+             checksum VARCHAR(64) NOT NULL, down_revisions VARCHAR(1024) NOT NULL, depends_on VARCHAR(1024) NOT NULL, \
+             down_sql {text}, message {text}, started_at VARCHAR(40) NOT NULL, finished_at VARCHAR(40), duration_ms BIGINT, \
+             success SMALLINT, dirty SMALLINT NOT NULL, error {text}, applied_by VARCHAR(255) NOT NULL)",
+            h = self.history
+        ))
+        .await?;
+        Ok(())
+    }
+
+    /// The version-table rows (empty when the table does not exist yet).
+    ///
+    /// # Errors
+    /// [`DbError::Sql`], or [`DbError::Corrupt`] for a NULL row.
+    pub async fn heads<B: Backend>(&self, db: &mut B) -> Result<Vec<String>, DbError> {
+        if !self.exists(db, &self.version).await? {
+            return Ok(Vec::new());
+        }
+        let rows = db
+            .query(&format!(
+                "SELECT {} FROM {}",
+                self.text("version_num"),
+                self.version
+            ))
+            .await?;
+        rows.into_iter()
+            .map(|r| {
+                r.into_iter()
+                    .next()
+                    .flatten()
+                    .ok_or_else(|| DbError::Corrupt {
+                        table: self.version.clone(),
+                        reason: "NULL version_num".into(),
+                    })
+            })
+            .collect()
+    }
+
+    /// Deletes `removed` rows and inserts `added` ones.
+    ///
+    /// # Errors
+    /// [`DbError::Corrupt`] when a row to delete is not there (someone else
+    /// changed the table), [`DbError::Sql`] otherwise.
+    pub async fn change_rows<B: Backend>(
+        &self,
+        db: &mut B,
+        removed: &[String],
+        added: &[String],
+    ) -> Result<(), DbError> {
+        for r in removed {
+            let n = db
+                .execute(&format!(
+                    "DELETE FROM {} WHERE version_num = {}",
+                    self.version,
+                    self.lit(r)
+                ))
+                .await?;
+            if n != 1 {
+                return Err(DbError::Corrupt {
+                    table: self.version.clone(),
+                    reason: format!("expected to delete row {r}, found {n}"),
+                });
+            }
+        }
+        for a in added {
+            db.execute(&format!(
+                "INSERT INTO {} (version_num) VALUES ({})",
+                self.version,
+                self.lit(a)
+            ))
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Replaces all rows with `rows`.
+    ///
+    /// # Errors
+    /// [`DbError::Sql`].
+    pub async fn set_rows<B: Backend>(&self, db: &mut B, rows: &[String]) -> Result<(), DbError> {
+        db.execute(&format!("DELETE FROM {}", self.version)).await?;
+        self.change_rows(db, &[], rows).await
+    }
+
+    /// Inserts a history row and returns its id.
+    ///
+    /// # Errors
+    /// [`DbError::Sql`].
+    pub async fn insert_history<B: Backend>(
+        &self,
+        db: &mut B,
+        row: &HistoryRow,
+    ) -> Result<i64, DbError> {
+        let values = format!(
+            "{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}",
+            self.lit(&row.revision),
+            self.lit(&row.direction),
+            self.lit(&row.checksum),
+            self.lit(&row.down_revisions.join(",")),
+            self.lit(&row.depends_on.join(",")),
+            self.opt(row.down_sql.as_deref()),
+            self.lit(&row.message),
+            self.lit(&row.started_at),
+            self.opt(row.finished_at.as_deref()),
+            row.duration_ms
+                .map_or_else(|| "NULL".to_owned(), |d| d.to_string()),
+            row.success
+                .map_or_else(|| "NULL".to_owned(), |s| i32::from(s).to_string()),
+            i32::from(row.dirty),
+            self.opt(row.error.as_deref()),
+            self.lit(&row.applied_by),
+        );
+        let insert = format!(
+            "INSERT INTO {} (revision, direction, checksum, down_revisions, depends_on, down_sql, message, started_at, \
+             finished_at, duration_ms, success, dirty, error, applied_by) VALUES ({values})",
+            self.history
+        );
+        let id = match self.dialect {
+            Dialect::MySql => {
+                db.execute(&insert).await?;
+                db.query("SELECT CAST(LAST_INSERT_ID() AS CHAR)").await?
+            }
+            _ => {
+                db.query(&format!("{insert} RETURNING CAST(id AS TEXT)"))
+                    .await?
+            }
+        };
+        let id = id
+            .first()
+            .and_then(|r| r.first().cloned().flatten())
+            .and_then(|s| s.parse().ok());
+        id.ok_or_else(|| DbError::Corrupt {
+            table: self.history.clone(),
+            reason: "no id for the inserted row".into(),
+        })
+    }
+
+    /// Records the end of the step of history row `id`.
+    ///
+    /// # Errors
+    /// [`DbError::Sql`].
+    pub async fn finish_history<B: Backend>(
+        &self,
+        db: &mut B,
+        id: i64,
+        success: bool,
+        dirty: bool,
+        duration_ms: i64,
+        error: Option<&str>,
+    ) -> Result<(), DbError> {
+        db.execute(&format!(
+            "UPDATE {} SET finished_at = {}, duration_ms = {duration_ms}, success = {}, dirty = {}, error = {} WHERE id = {id}",
+            self.history,
+            self.lit(&now()),
+            i32::from(success),
+            i32::from(dirty),
+            self.opt(error)
+        ))
+        .await?;
+        Ok(())
+    }
+
+    /// All history rows, oldest first (empty when the table does not exist).
+    ///
+    /// # Errors
+    /// [`DbError::Sql`] or [`DbError::Corrupt`].
+    pub async fn history<B: Backend>(&self, db: &mut B) -> Result<Vec<HistoryRow>, DbError> {
+        if !self.exists(db, &self.history).await? {
+            return Ok(Vec::new());
+        }
+        let cols: Vec<String> = HISTORY_COLUMNS.split(", ").map(|c| self.text(c)).collect();
+        let rows = db
+            // Qualified: a bare `id` would sort by the text cast (PostgreSQL
+            // binds ORDER BY to output columns first).
+            .query(&format!(
+                "SELECT {} FROM {h} ORDER BY {h}.id",
+                cols.join(", "),
+                h = self.history
+            ))
+            .await?;
+        let corrupt = |what: &str| DbError::Corrupt {
+            table: self.history.clone(),
+            reason: format!("bad {what}"),
+        };
+        rows.into_iter()
+            .map(|r| {
+                let get = |i: usize| r.get(i).cloned().flatten();
+                let list = |i: usize| {
+                    get(i)
+                        .map(|s| {
+                            s.split(',')
+                                .filter(|x| !x.is_empty())
+                                .map(str::to_owned)
+                                .collect()
+                        })
+                        .unwrap_or_default()
+                };
+                Ok(HistoryRow {
+                    id: get(0)
+                        .and_then(|s| s.parse().ok())
+                        .ok_or_else(|| corrupt("id"))?,
+                    revision: get(1).ok_or_else(|| corrupt("revision"))?,
+                    direction: get(2).unwrap_or_default(),
+                    checksum: get(3).unwrap_or_default(),
+                    down_revisions: list(4),
+                    depends_on: list(5),
+                    down_sql: get(6),
+                    message: get(7).unwrap_or_default(),
+                    started_at: get(8).unwrap_or_default(),
+                    finished_at: get(9),
+                    duration_ms: get(10).and_then(|s| s.parse().ok()),
+                    success: get(11).map(|s| s == "1"),
+                    dirty: get(12).as_deref() == Some("1"),
+                    error: get(13),
+                    applied_by: get(14).unwrap_or_default(),
+                })
+            })
+            .collect()
+    }
+
+    /// Clears the dirty mark of every row; returns how many were dirty.
+    ///
+    /// # Errors
+    /// [`DbError::Sql`].
+    pub async fn resolve<B: Backend>(&self, db: &mut B) -> Result<u64, DbError> {
+        if !self.exists(db, &self.history).await? {
+            return Ok(0);
+        }
+        db.execute(&format!(
+            "UPDATE {} SET dirty = 0 WHERE dirty = 1",
+            self.history
+        ))
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_names_are_plain_identifiers() {
+        assert!(Tables::new("revisor_version", Dialect::Postgres).is_ok());
+        assert!(Tables::new("alembic_version", Dialect::MySql).is_ok());
+        for bad in ["", "1abc", "a-b", "a b", "x;DROP", &"t".repeat(55)] {
+            assert!(
+                matches!(
+                    Tables::new(bad, Dialect::Sqlite),
+                    Err(DbError::TableName(_))
+                ),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            Tables::new("v", Dialect::Sqlite).unwrap().history,
+            "v_history"
+        );
+    }
+
+    #[test]
+    fn literals_escape_quotes_and_mysql_backslashes() {
+        let pg = Tables::new("v", Dialect::Postgres).unwrap();
+        let my = Tables::new("v", Dialect::MySql).unwrap();
+        assert_eq!(pg.lit("it's a \\ path"), "'it''s a \\ path'");
+        assert_eq!(my.lit("it's a \\ path"), "'it''s a \\\\ path'");
+        assert_eq!(pg.lit("nul\0byte"), "'nulbyte'");
+    }
+}

@@ -1,0 +1,636 @@
+//! Runs plans against a database: the one engine behind the CLI (and, next,
+//! the operator). I/O.
+//!
+//! [`run`] is the generic algorithm, the same for every dialect:
+//!
+//! 1. take the migration lock (with a timeout; released on every path);
+//! 2. create the version and history tables when missing;
+//! 3. refuse while a step is dirty (it failed, or died, where it could not
+//!    be rolled back) until `revisor resolve`;
+//! 4. check the applied revisions' checksums against the history (drift);
+//! 5. plan from the version-table rows, and refuse what must not start:
+//!    irreversible down steps, `All` mode on MySQL or with a
+//!    `transactional: false` step;
+//! 6. run the steps.
+//!
+//! In [`TransactionMode::PerMigration`] a transactional step's SQL, its
+//! version-row changes and its history row commit together or not at all;
+//! a failed one leaves only a failed history row. A step that cannot be
+//! rolled back (any step on MySQL, whose DDL commits implicitly, and
+//! `transactional: false` steps) first writes a history row marked dirty;
+//! if it fails, or the process dies, that row stays dirty and nothing more
+//! runs until a person looks (`revisor resolve`). In
+//! [`TransactionMode::All`] the whole plan is one transaction.
+
+use crate::db::tables::{now, HistoryRow, Tables};
+use crate::db::{Backend, DbError, Dialect};
+use crate::graph::RevisionGraph;
+use crate::plan::{plan, Mode, Plan, PlanError, Step, StepDirection};
+use crate::redact::redact;
+use crate::revision::split_statements_with;
+use std::time::{Duration, Instant};
+
+/// How steps are grouped into transactions (the resource's `transactionMode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TransactionMode {
+    /// Each step in its own transaction (default).
+    #[default]
+    PerMigration,
+    /// The whole plan in one transaction (PostgreSQL and SQLite only).
+    All,
+}
+
+/// What a run needs besides the graph and the target.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The version table (`revisor_version`; `alembic_version` adopts an
+    /// Alembic-managed database).
+    pub version_table: String,
+    /// Transaction grouping.
+    pub transaction_mode: TransactionMode,
+    /// How long to wait for the migration lock.
+    pub lock_timeout: Duration,
+    /// Who runs it, for the history.
+    pub applied_by: String,
+    /// Run even when applied revisions have drifted.
+    pub allow_drift: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            version_table: DEFAULT_VERSION_TABLE.to_owned(),
+            transaction_mode: TransactionMode::PerMigration,
+            lock_timeout: DEFAULT_LOCK_TIMEOUT,
+            applied_by: applied_by(),
+            allow_drift: false,
+        }
+    }
+}
+
+/// SPEC.md's default version table.
+pub const DEFAULT_VERSION_TABLE: &str = "revisor_version";
+
+/// SPEC.md's default `lockTimeoutSeconds`: a minute outlasts any ordinary
+/// migration run of another replica, yet a stuck lock surfaces within a
+/// reconcile or two.
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// `user@host (revisor VERSION)`, for the history's `applied_by`.
+pub fn applied_by() -> String {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".into());
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| {
+            std::fs::read_to_string("/etc/hostname")
+                .ok()
+                .map(|h| h.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown".into());
+    format!("{user}@{host} (revisor {})", env!("CARGO_PKG_VERSION"))
+}
+
+/// Progress of a run, as it happens.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// The plan about to run.
+    Planned(&'a Plan),
+    /// Step `index` (0-based) of `total` starts.
+    StepStarted {
+        /// 0-based position.
+        index: usize,
+        /// Number of steps.
+        total: usize,
+        /// The step.
+        step: &'a Step,
+    },
+    /// Step `index` finished.
+    StepFinished {
+        /// 0-based position.
+        index: usize,
+        /// Number of steps.
+        total: usize,
+        /// The step.
+        step: &'a Step,
+        /// How long it took.
+        duration: Duration,
+    },
+}
+
+/// A revision whose up section changed after it was applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Drift {
+    /// The revision.
+    pub revision: String,
+    /// Checksum recorded when it was applied.
+    pub applied: String,
+    /// Checksum of the file now.
+    pub now: String,
+}
+
+/// Why a run did not finish. Nothing in any message carries a password.
+#[derive(Debug, thiserror::Error)]
+pub enum ExecError {
+    /// The database failed outside any step (connect, lock, tables).
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// No plan can be made.
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    /// A step failed earlier where it could not be rolled back.
+    #[error("the database is dirty: step {direction} {revision} failed or was interrupted and may be half-applied{}; fix the database by hand, then run `revisor resolve`", .error.as_deref().map(|e| format!(" ({e})")).unwrap_or_default())]
+    Dirty {
+        /// The step's revision.
+        revision: String,
+        /// Its direction.
+        direction: String,
+        /// Its error, if it got that far.
+        error: Option<String>,
+    },
+    /// Applied revisions whose files changed.
+    #[error("drift: applied revision(s) changed since they were applied: {}; restore the files, or pass --allow-drift", .0.iter().map(|d| d.revision.as_str()).collect::<Vec<_>>().join(", "))]
+    Drift(Vec<Drift>),
+    /// A plan that downgrades revisions without down sections.
+    #[error("plan refused: it downgrades irreversible revision(s) {} (no `-- migrate:down` section)", .0.join(", "))]
+    Irreversible(Vec<String>),
+    /// `All` mode where it cannot hold.
+    #[error("transaction mode All refused: {0}")]
+    AllRefused(String),
+    /// A step failed.
+    #[error("step {direction} {revision} failed: {error}{}", if *.dirty { "; it could not be rolled back, so the database is marked dirty (see `revisor resolve`)" } else { "; it was rolled back" })]
+    Step {
+        /// The revision.
+        revision: String,
+        /// `up` or `down`.
+        direction: &'static str,
+        /// The database's message, redacted.
+        error: String,
+        /// Whether the database may be half-changed.
+        dirty: bool,
+        /// Steps that completed before it.
+        completed: usize,
+    },
+}
+
+impl ExecError {
+    /// Whether the failure is bad input (exit code 2) rather than a runtime
+    /// failure (exit code 1).
+    pub fn is_input(&self) -> bool {
+        matches!(
+            self,
+            ExecError::Plan(_)
+                | ExecError::Irreversible(_)
+                | ExecError::AllRefused(_)
+                | ExecError::Drift(_)
+        ) || matches!(
+            self,
+            ExecError::Db(DbError::TableName(_) | DbError::Scheme(_) | DbError::Url { .. })
+        )
+    }
+}
+
+fn word(d: StepDirection) -> &'static str {
+    match d {
+        StepDirection::Up => "up",
+        StepDirection::Down => "down",
+    }
+}
+
+/// Plans from the database's rows to `target` and runs the plan under the lock.
+///
+/// `on_event` sees the plan and every step as it starts and finishes.
+/// Returns the plan that ran.
+///
+/// # Errors
+/// [`ExecError`]; on a failed step, the steps before it stay applied in
+/// `PerMigration` mode and nothing stays applied in `All` mode.
+pub async fn run<B: Backend>(
+    db: &mut B,
+    graph: &RevisionGraph,
+    target: &str,
+    mode: Mode,
+    opts: &Options,
+    on_event: &mut dyn FnMut(Event<'_>),
+) -> Result<Plan, ExecError> {
+    let tables = Tables::new(&opts.version_table, db.dialect())?;
+    db.lock(&tables.version, opts.lock_timeout).await?;
+    let result = run_locked(db, &tables, graph, target, mode, opts, on_event).await;
+    let unlocked = db.unlock().await;
+    let plan = result?;
+    unlocked?;
+    Ok(plan)
+}
+
+async fn run_locked<B: Backend>(
+    db: &mut B,
+    tables: &Tables,
+    graph: &RevisionGraph,
+    target: &str,
+    mode: Mode,
+    opts: &Options,
+    on_event: &mut dyn FnMut(Event<'_>),
+) -> Result<Plan, ExecError> {
+    tables.ensure(db).await?;
+    let history = tables.history(db).await?;
+    refuse_if_dirty(&history)?;
+    let heads = tables.heads(db).await?;
+    let p = plan(graph, &heads, target, mode)?;
+    if !opts.allow_drift {
+        let drift = drift(graph, &p, &history);
+        if !drift.is_empty() {
+            return Err(ExecError::Drift(drift));
+        }
+    }
+    let irreversible = p.irreversible_steps();
+    if !irreversible.is_empty() {
+        return Err(ExecError::Irreversible(
+            irreversible.into_iter().map(str::to_owned).collect(),
+        ));
+    }
+    if opts.transaction_mode == TransactionMode::All {
+        if db.dialect() == Dialect::MySql {
+            return Err(ExecError::AllRefused(
+                "MySQL commits DDL implicitly, so a plan cannot be one transaction".into(),
+            ));
+        }
+        if let Some(s) = p.steps.iter().find(|s| !s.transactional) {
+            return Err(ExecError::AllRefused(format!(
+                "step {} is `transactional: false`",
+                s.revision
+            )));
+        }
+    }
+    on_event(Event::Planned(&p));
+    match opts.transaction_mode {
+        TransactionMode::PerMigration => {
+            for (index, step) in p.steps.iter().enumerate() {
+                on_event(Event::StepStarted {
+                    index,
+                    total: p.steps.len(),
+                    step,
+                });
+                let t0 = Instant::now();
+                run_step(db, tables, graph, step, opts, index).await?;
+                on_event(Event::StepFinished {
+                    index,
+                    total: p.steps.len(),
+                    step,
+                    duration: t0.elapsed(),
+                });
+            }
+        }
+        TransactionMode::All => {
+            db.execute("BEGIN").await?;
+            for (index, step) in p.steps.iter().enumerate() {
+                on_event(Event::StepStarted {
+                    index,
+                    total: p.steps.len(),
+                    step,
+                });
+                let t0 = Instant::now();
+                let started = now();
+                let outcome = step_body(db, tables, graph, step).await;
+                let outcome = match outcome {
+                    Ok(()) => {
+                        let row = history_row(
+                            graph,
+                            step,
+                            &started,
+                            opts,
+                            Some(true),
+                            false,
+                            Some(t0.elapsed()),
+                            None,
+                        );
+                        tables.insert_history(db, &row).await.map(|_| ())
+                    }
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = outcome {
+                    let _ = db.execute("ROLLBACK").await;
+                    return Err(record_failure(
+                        db, tables, graph, step, &started, opts, t0, e, false, 0,
+                    )
+                    .await);
+                }
+                on_event(Event::StepFinished {
+                    index,
+                    total: p.steps.len(),
+                    step,
+                    duration: t0.elapsed(),
+                });
+            }
+            db.execute("COMMIT").await?;
+        }
+    }
+    Ok(p)
+}
+
+/// One step in `PerMigration` mode.
+async fn run_step<B: Backend>(
+    db: &mut B,
+    tables: &Tables,
+    graph: &RevisionGraph,
+    step: &Step,
+    opts: &Options,
+    completed: usize,
+) -> Result<(), ExecError> {
+    let started = now();
+    let t0 = Instant::now();
+    if step.transactional && db.dialect().transactional_ddl() {
+        db.execute("BEGIN").await?;
+        let mut outcome = step_body(db, tables, graph, step).await;
+        if outcome.is_ok() {
+            let row = history_row(
+                graph,
+                step,
+                &started,
+                opts,
+                Some(true),
+                false,
+                Some(t0.elapsed()),
+                None,
+            );
+            outcome = tables.insert_history(db, &row).await.map(|_| ());
+        }
+        if outcome.is_ok() {
+            outcome = db.execute("COMMIT").await.map(|_| ());
+        }
+        if let Err(e) = outcome {
+            let _ = db.execute("ROLLBACK").await;
+            return Err(record_failure(
+                db, tables, graph, step, &started, opts, t0, e, false, completed,
+            )
+            .await);
+        }
+        return Ok(());
+    }
+    // Cannot be rolled back: mark it dirty first, so a crash stays visible.
+    let pending = history_row(graph, step, &started, opts, None, true, None, None);
+    let id = tables.insert_history(db, &pending).await?;
+    if let Err(e) = run_sql(db, graph, step).await {
+        let error = redact(&e.to_string());
+        let _ = tables
+            .finish_history(db, id, false, true, millis(t0.elapsed()), Some(&error))
+            .await;
+        return Err(ExecError::Step {
+            revision: step.revision.clone(),
+            direction: word(step.direction),
+            error,
+            dirty: true,
+            completed,
+        });
+    }
+    db.execute("BEGIN").await?;
+    tables
+        .change_rows(db, &step.heads_removed, &step.heads_added)
+        .await?;
+    tables
+        .finish_history(db, id, true, false, millis(t0.elapsed()), None)
+        .await?;
+    db.execute("COMMIT").await?;
+    Ok(())
+}
+
+/// The step's SQL and its version-row changes (no transaction control).
+async fn step_body<B: Backend>(
+    db: &mut B,
+    tables: &Tables,
+    graph: &RevisionGraph,
+    step: &Step,
+) -> Result<(), DbError> {
+    run_sql(db, graph, step).await?;
+    tables
+        .change_rows(db, &step.heads_removed, &step.heads_added)
+        .await
+}
+
+/// Runs the step's section statement by statement.
+async fn run_sql<B: Backend>(
+    db: &mut B,
+    graph: &RevisionGraph,
+    step: &Step,
+) -> Result<(), DbError> {
+    let rev = graph.index_of(&step.revision).map(|i| graph.rev(i));
+    let sql = match (rev, step.direction) {
+        (Some(r), StepDirection::Up) => r.up_sql.as_str(),
+        (Some(r), StepDirection::Down) => r.down_sql.as_deref().unwrap_or(""),
+        (None, _) => {
+            return Err(DbError::Sql(format!(
+                "revision {} is not in the migration set",
+                step.revision
+            )))
+        }
+    };
+    let statements = split_statements_with(sql, db.dialect() == Dialect::MySql)
+        .map_err(|e| DbError::Sql(e.to_string()))?;
+    for s in statements {
+        db.execute(s.sql).await.map_err(|e| {
+            DbError::Sql(format!(
+                "{e} (statement at line {} of the {} section)",
+                s.line,
+                word(step.direction)
+            ))
+        })?;
+    }
+    Ok(())
+}
+
+/// Writes the failed history row of a rolled-back step (best effort) and
+/// returns the error to report.
+#[allow(clippy::too_many_arguments)]
+async fn record_failure<B: Backend>(
+    db: &mut B,
+    tables: &Tables,
+    graph: &RevisionGraph,
+    step: &Step,
+    started: &str,
+    opts: &Options,
+    t0: Instant,
+    e: DbError,
+    dirty: bool,
+    completed: usize,
+) -> ExecError {
+    let error = redact(&e.to_string());
+    let row = history_row(
+        graph,
+        step,
+        started,
+        opts,
+        Some(false),
+        dirty,
+        Some(t0.elapsed()),
+        Some(&error),
+    );
+    let _ = tables.insert_history(db, &row).await;
+    ExecError::Step {
+        revision: step.revision.clone(),
+        direction: word(step.direction),
+        error,
+        dirty,
+        completed,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn history_row(
+    graph: &RevisionGraph,
+    step: &Step,
+    started: &str,
+    opts: &Options,
+    success: Option<bool>,
+    dirty: bool,
+    duration: Option<Duration>,
+    error: Option<&str>,
+) -> HistoryRow {
+    let rev = graph.index_of(&step.revision).map(|i| (i, graph.rev(i)));
+    let (parents, deps) = rev.map_or((Vec::new(), Vec::new()), |(i, _)| {
+        (
+            graph.ids(graph.parents(i).iter().copied()),
+            graph.ids(graph.dependencies(i).iter().copied()),
+        )
+    });
+    HistoryRow {
+        id: 0,
+        revision: step.revision.clone(),
+        direction: word(step.direction).to_owned(),
+        checksum: rev.map(|(_, r)| r.checksum.clone()).unwrap_or_default(),
+        down_revisions: parents,
+        depends_on: deps,
+        down_sql: match step.direction {
+            StepDirection::Up => rev.and_then(|(_, r)| r.down_sql.clone()),
+            StepDirection::Down => None,
+        },
+        message: step.message.clone(),
+        started_at: started.to_owned(),
+        finished_at: duration.map(|_| now()),
+        duration_ms: duration.map(millis),
+        success,
+        dirty,
+        error: error.map(str::to_owned),
+        applied_by: opts.applied_by.clone(),
+    }
+}
+
+fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+fn refuse_if_dirty(history: &[HistoryRow]) -> Result<(), ExecError> {
+    match history.iter().rev().find(|h| h.dirty) {
+        Some(h) => Err(ExecError::Dirty {
+            revision: h.revision.clone(),
+            direction: h.direction.clone(),
+            error: h.error.clone(),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Applied revisions whose checksum differs from the one recorded by their
+/// last successful up step (revisions applied without history, by a stamp
+/// or by Alembic, are not checked).
+pub fn drift(graph: &RevisionGraph, p: &Plan, history: &[HistoryRow]) -> Vec<Drift> {
+    let applied = graph.closure(p.from_heads.iter().filter_map(|h| graph.index_of(h)));
+    let mut out = Vec::new();
+    for i in applied.ones() {
+        let rev = graph.rev(i);
+        let last = history
+            .iter()
+            .rev()
+            .find(|h| h.revision == rev.id && h.success == Some(true) && h.direction != "down");
+        if let Some(h) = last {
+            if h.direction == "up" && h.checksum != rev.checksum {
+                out.push(Drift {
+                    revision: rev.id.clone(),
+                    applied: h.checksum.clone(),
+                    now: rev.checksum.clone(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Writes the version table so that `target` is current, running no SQL,
+/// as `alembic stamp` does: rows on other lineages stay, rows on the
+/// target's lineage are replaced (all rows with `purge`). Each stamped
+/// revision gets a `stamp` history row. Returns the new rows.
+///
+/// # Errors
+/// [`ExecError::Plan`] for a bad target, [`ExecError::Db`] otherwise.
+pub async fn stamp<B: Backend>(
+    db: &mut B,
+    graph: &RevisionGraph,
+    target: &str,
+    purge: bool,
+    opts: &Options,
+) -> Result<Vec<String>, ExecError> {
+    let tables = Tables::new(&opts.version_table, db.dialect())?;
+    db.lock(&tables.version, opts.lock_timeout).await?;
+    let result = async {
+        tables.ensure(db).await?;
+        let heads = tables.heads(db).await?;
+        let targets = graph.resolve_targets(target).map_err(PlanError::from)?;
+        let lineage = graph
+            .ancestors(targets.iter().copied(), true)
+            .union(&graph.descendants(targets.iter().copied(), true))
+            .collect::<Vec<_>>();
+        let keep: Vec<usize> = if purge || targets.is_empty() {
+            Vec::new()
+        } else {
+            heads
+                .iter()
+                .filter_map(|h| graph.index_of(h))
+                .filter(|h| !lineage.contains(h))
+                .collect()
+        };
+        let applied = graph.closure(keep.iter().chain(targets.iter()).copied());
+        let rows = graph.ids(graph.heads_of(&applied));
+        db.execute("BEGIN").await?;
+        tables.set_rows(db, &rows).await?;
+        for &t in &targets {
+            let r = graph.rev(t);
+            let row = HistoryRow {
+                revision: r.id.clone(),
+                direction: "stamp".into(),
+                checksum: r.checksum.clone(),
+                down_revisions: graph.ids(graph.parents(t).iter().copied()),
+                depends_on: graph.ids(graph.dependencies(t).iter().copied()),
+                down_sql: r.down_sql.clone(),
+                message: r.message.clone(),
+                started_at: now(),
+                finished_at: Some(now()),
+                duration_ms: Some(0),
+                success: Some(true),
+                applied_by: opts.applied_by.clone(),
+                ..HistoryRow::default()
+            };
+            tables.insert_history(db, &row).await?;
+        }
+        db.execute("COMMIT").await?;
+        Ok::<_, ExecError>(rows)
+    }
+    .await;
+    let unlocked = db.unlock().await;
+    let rows = result?;
+    unlocked?;
+    Ok(rows)
+}
+
+/// Clears the dirty mark after a person has repaired the database; returns
+/// how many steps were dirty.
+///
+/// # Errors
+/// [`ExecError::Db`].
+pub async fn resolve<B: Backend>(db: &mut B, opts: &Options) -> Result<u64, ExecError> {
+    let tables = Tables::new(&opts.version_table, db.dialect())?;
+    db.lock(&tables.version, opts.lock_timeout).await?;
+    let result = tables.resolve(db).await;
+    let unlocked = db.unlock().await;
+    let n = result?;
+    unlocked?;
+    Ok(n)
+}
