@@ -79,7 +79,7 @@ else
   "$mariadbd" --no-defaults --datadir="$revisor_tmp/my" --user=root --bind-address=127.0.0.1 \
     --port="$port" --socket="$revisor_tmp/my.sock" --pid-file="$revisor_tmp/mysqld.pid" \
     --innodb-buffer-pool-size=64M --innodb-flush-log-at-trx-commit=0 --skip-name-resolve \
-    --log-error="$revisor_tmp/my.log" &
+    --log-error="$revisor_tmp/my.log" 2>>"$revisor_tmp/my.log" &
   for _ in $(seq 1 60); do
     mariadb --protocol=TCP -h 127.0.0.1 -P "$port" -u root -e 'SELECT 1' >/dev/null 2>&1 && break
     sleep 0.5

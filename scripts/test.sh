@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# The one test command (README.md): formatting, lints, every Rust test, and
-# the differential test against real Alembic.
+# The one test command (README.md): formatting, lints, every Rust test
+# (the database tests against real PostgreSQL, MariaDB and SQLite), and the
+# differential test against real Alembic.
 #
 # Environment:
+#   REVISOR_TEST_POSTGRES_URL, REVISOR_TEST_MYSQL_URL
+#                           servers to test against; throwaway ones are
+#                           started when these are unset or unreachable
 #   REVISOR_ALEMBIC_GRAPHS  random graphs for the Alembic differential test (default 500)
 #   REVISOR_ALEMBIC_SEED    its seed (default: random, printed)
 #   PROPTEST_CASES          cases per property test (proptest's default: 256)
@@ -16,6 +20,10 @@ cargo fmt --all -- --check
 
 step "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "test databases"
+# shellcheck source=scripts/test-databases.sh
+source scripts/test-databases.sh
 
 step "cargo test"
 cargo test --workspace --locked

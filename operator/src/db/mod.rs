@@ -169,6 +169,29 @@ macro_rules! with_backend {
     };
 }
 
+/// Runs `sql` unprepared and returns every column as text (`None` for
+/// NULL): the shared body of each dialect's [`Backend::query`].
+pub(crate) async fn query_text<'c, DB, E>(
+    conn: E,
+    sql: &'c str,
+) -> Result<Vec<Vec<Option<String>>>, DbError>
+where
+    DB: sqlx::Database,
+    E: sqlx::Executor<'c, Database = DB>,
+    for<'r> Option<String>: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+{
+    use sqlx::Row;
+    let rows = sqlx::raw_sql(sql).fetch_all(conn).await?;
+    rows.iter()
+        .map(|r| {
+            (0..r.len())
+                .map(|i| r.try_get::<Option<String>, _>(i).map_err(DbError::from))
+                .collect()
+        })
+        .collect()
+}
+
 /// Polls `attempt` until it returns `true` or `timeout` passes, sleeping
 /// [`LOCK_POLL`] between tries; the lock primitives that cannot wait by
 /// themselves use it.

@@ -74,14 +74,7 @@ impl Backend for MyBackend {
     }
 
     async fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
-        let rows = sqlx::raw_sql(sql).fetch_all(&mut self.conn).await?;
-        rows.iter()
-            .map(|r| {
-                (0..r.len())
-                    .map(|i| r.try_get::<Option<String>, _>(i).map_err(DbError::from))
-                    .collect()
-            })
-            .collect()
+        super::query_text(&mut self.conn, sql).await
     }
 
     async fn lock(&mut self, name: &str, timeout: Duration) -> Result<(), DbError> {

@@ -5,7 +5,7 @@
 use super::{poll_until, Backend, DbError, Dialect};
 use crate::redact::redact;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
-use sqlx::{ConnectOptions, Row};
+use sqlx::ConnectOptions;
 use std::fs::File;
 use std::io::{Read, Seek, Write};
 use std::path::PathBuf;
@@ -62,14 +62,7 @@ impl Backend for LiteBackend {
     }
 
     async fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
-        let rows = sqlx::raw_sql(sql).fetch_all(&mut self.conn).await?;
-        rows.iter()
-            .map(|r| {
-                (0..r.len())
-                    .map(|i| r.try_get::<Option<String>, _>(i).map_err(DbError::from))
-                    .collect()
-            })
-            .collect()
+        super::query_text(&mut self.conn, sql).await
     }
 
     async fn lock(&mut self, name: &str, timeout: Duration) -> Result<(), DbError> {
