@@ -158,6 +158,12 @@ pub enum ExecError {
     /// `All` mode where it cannot hold.
     #[error("transaction mode All refused: {0}")]
     AllRefused(String),
+    /// A version-table row that neither the migration set nor the history knows.
+    #[error("revision {0} is in the version table but neither in the migration set nor in the history table; restore its file or stamp the database")]
+    Unknown(String),
+    /// A plan that would apply a revision whose file is gone.
+    #[error("revision {0} is applied from the history only (its file is gone), so it cannot be applied again; restore its file")]
+    OrphanUp(String),
     /// A step failed.
     #[error("step {direction} {revision} failed: {error}{}", if *.dirty { "; it could not be rolled back, so the database is marked dirty (see `revisor resolve`)" } else { "; it was rolled back" })]
     Step {
@@ -223,6 +229,104 @@ pub async fn run<B: Backend>(
     Ok(plan)
 }
 
+/// What a database holds, read before planning: the version-table rows,
+/// the history, and the migration set extended with orphaned revisions.
+#[derive(Debug)]
+pub struct State {
+    /// The version-table rows.
+    pub heads: Vec<String>,
+    /// The history, oldest first.
+    pub history: Vec<HistoryRow>,
+    /// The migration set plus orphaned revisions, when there are any.
+    pub graph: Option<RevisionGraph>,
+    /// Ids of orphaned revisions: applied, in the history, file gone.
+    pub orphans: Vec<String>,
+}
+
+impl State {
+    /// The graph to plan with: the migration set, or it plus the orphans.
+    pub fn graph<'g>(&'g self, files: &'g RevisionGraph) -> &'g RevisionGraph {
+        self.graph.as_ref().unwrap_or(files)
+    }
+}
+
+/// Reads the rows and the history, and rebuilds every applied revision
+/// whose file is gone (and its missing ancestors) from its last successful
+/// up or stamp history row: parents, dependencies, checksum and down section.
+///
+/// # Errors
+/// [`ExecError::Unknown`] for a row the history cannot explain, and
+/// [`ExecError::Db`].
+pub async fn read_state<B: Backend>(
+    db: &mut B,
+    tables: &Tables,
+    files: &RevisionGraph,
+) -> Result<State, ExecError> {
+    let heads = tables.heads(db).await?;
+    let history = tables.history(db).await?;
+    let mut todo: Vec<String> = heads
+        .iter()
+        .filter(|h| files.index_of(h).is_none())
+        .cloned()
+        .collect();
+    let mut orphans: Vec<crate::revision::Revision> = Vec::new();
+    while let Some(id) = todo.pop() {
+        if orphans.iter().any(|o| o.id == id) {
+            continue;
+        }
+        let row = history
+            .iter()
+            .rev()
+            .find(|h| {
+                h.revision == id
+                    && h.success == Some(true)
+                    && (h.direction == "up" || h.direction == "stamp")
+            })
+            .ok_or_else(|| ExecError::Unknown(id.clone()))?;
+        for p in row.down_revisions.iter().chain(&row.depends_on) {
+            if files.index_of(p).is_none() {
+                todo.push(p.clone());
+            }
+        }
+        orphans.push(crate::revision::Revision {
+            id: id.clone(),
+            down_revisions: row.down_revisions.clone(),
+            branch_labels: Vec::new(),
+            depends_on: row.depends_on.clone(),
+            transactional: true,
+            message: format!("{} (file gone; down section from the history)", row.message),
+            up_sql: String::new(),
+            down_checksum: crate::revision::checksum(row.down_sql.as_deref().unwrap_or("")),
+            down_sql: row.down_sql.clone(),
+            checksum: row.checksum.clone(),
+            file: format!("{} history row {}", tables.history, row.id),
+            lines: Default::default(),
+        });
+    }
+    if orphans.is_empty() {
+        return Ok(State {
+            heads,
+            history,
+            graph: None,
+            orphans: Vec::new(),
+        });
+    }
+    orphans.sort_by(|a, b| a.id.cmp(&b.id));
+    let ids = orphans.iter().map(|o| o.id.clone()).collect();
+    let graph = files.with_extra(orphans).map_err(|e| {
+        ExecError::Db(DbError::Corrupt {
+            table: tables.history.clone(),
+            reason: e.to_string(),
+        })
+    })?;
+    Ok(State {
+        heads,
+        history,
+        graph: Some(graph),
+        orphans: ids,
+    })
+}
+
 async fn run_locked<B: Backend>(
     db: &mut B,
     tables: &Tables,
@@ -233,15 +337,22 @@ async fn run_locked<B: Backend>(
     on_event: &mut dyn FnMut(Event<'_>),
 ) -> Result<Plan, ExecError> {
     tables.ensure(db).await?;
-    let history = tables.history(db).await?;
-    refuse_if_dirty(&history)?;
-    let heads = tables.heads(db).await?;
-    let p = plan(graph, &heads, target, mode)?;
+    let state = read_state(db, tables, graph).await?;
+    refuse_if_dirty(&state.history)?;
+    let graph = state.graph(graph);
+    let p = plan(graph, &state.heads, target, mode)?;
     if !opts.allow_drift {
-        let drift = drift(graph, &p, &history);
+        let drift = drift(graph, &p, &state.history);
         if !drift.is_empty() {
             return Err(ExecError::Drift(drift));
         }
+    }
+    if let Some(s) = p
+        .steps
+        .iter()
+        .find(|s| s.direction == StepDirection::Up && state.orphans.contains(&s.revision))
+    {
+        return Err(ExecError::OrphanUp(s.revision.clone()));
     }
     let irreversible = p.irreversible_steps();
     if !irreversible.is_empty() {

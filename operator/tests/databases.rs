@@ -521,3 +521,70 @@ each_dialect!(a_held_lock_times_out_naming_the_holder, |dialect| {
     );
     assert!(err.contains("held by"), "{err}");
 });
+
+each_dialect!(
+    a_reverted_revision_is_unapplied_with_its_stored_down_section,
+    |dialect| {
+        let url = fresh(dialect).await;
+        let mut db = connect(&url).await;
+        let opts = Options::default();
+        run(&mut db, &abc(false), "c", Mode::Upgrade, &opts)
+            .await
+            .unwrap();
+        // A Git revert removes c's file; the target goes back to b.
+        let reverted = set(&[
+        ("1_a.sql", "-- revision: a\n-- message: create a\n-- migrate:up\nCREATE TABLE t_a (id INT, note VARCHAR(20));\nINSERT INTO t_a VALUES (1, 'x;y');\n-- migrate:down\nDROP TABLE t_a;\n"),
+        ("2_b.sql", "-- revision: b\n-- down_revision: a\n-- migrate:up\nCREATE TABLE t_b (id INT);\n-- migrate:down\nDROP TABLE t_b;\n"),
+    ]);
+        // The orphan is still applied and known from the history: targeting
+        // it changes nothing.
+        assert_eq!(
+            run(&mut db, &reverted, "c", Mode::Declarative, &opts)
+                .await
+                .unwrap(),
+            vec!["c"]
+        );
+        assert!(table_exists(&mut db, "t_c").await);
+        assert_eq!(
+            run(&mut db, &reverted, "b", Mode::Declarative, &opts)
+                .await
+                .unwrap(),
+            vec!["b"]
+        );
+        assert_eq!(rows(&mut db).await, vec!["b"]);
+        assert!(
+            !table_exists(&mut db, "t_c").await,
+            "c's stored down section ran"
+        );
+        assert!(table_exists(&mut db, "t_b").await);
+        let last = history(&mut db).await.pop().unwrap();
+        assert_eq!(
+            (
+                last.direction.as_str(),
+                last.revision.as_str(),
+                last.success
+            ),
+            ("down", "c", Some(true))
+        );
+    }
+);
+
+each_dialect!(a_row_nobody_knows_is_reported, |dialect| {
+    let url = fresh(dialect).await;
+    let mut db = connect(&url).await;
+    let opts = Options::default();
+    run(&mut db, &abc(false), "a", Mode::Upgrade, &opts)
+        .await
+        .unwrap();
+    with_backend!(&mut db, |b| b
+        .execute("INSERT INTO revisor_version (version_num) VALUES ('zz9')")
+        .await)
+    .unwrap();
+    let err = run(&mut db, &abc(false), "c", Mode::Upgrade, &opts)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, ExecError::Unknown(ref r) if r == "zz9"),
+        "{err}"
+    );
+});

@@ -137,6 +137,16 @@ async fn read_heads<B: Backend>(b: &mut B, table: &str) -> Result<Vec<String>, C
     Ok(tables.heads(b).await?)
 }
 
+/// The rows, history and orphaned revisions, read without the lock (for
+/// `plan --database`).
+pub async fn state(graph: &RevisionGraph, db: &DbArgs) -> Result<executor::State, CliError> {
+    let mut database = Database::connect(&db.database).await?;
+    with_backend!(&mut database, |b| {
+        let tables = Tables::new(&db.version_table, b.dialect())?;
+        Ok(executor::read_state(b, &tables, graph).await?)
+    })
+}
+
 /// `current`: the rows, marked `(head)` where the migration set says so.
 pub async fn current(
     graph: Option<&RevisionGraph>,

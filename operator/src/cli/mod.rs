@@ -354,19 +354,27 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
                 (_, true) => Mode::Downgrade,
                 _ => Mode::Declarative,
             };
-            let current = match (current, database) {
-                (Some(c), _) => parse_current(&c),
-                (None, Some(database)) => {
-                    dbcmd::heads(&DbArgs {
-                        database,
-                        version_table,
-                        lock_timeout: 0,
-                    })
-                    .await?
-                }
+            let state = match database {
+                Some(database) if current.is_none() => Some(
+                    dbcmd::state(
+                        &g,
+                        &DbArgs {
+                            database,
+                            version_table,
+                            lock_timeout: 0,
+                        },
+                    )
+                    .await?,
+                ),
+                _ => None,
+            };
+            let current = match (&current, &state) {
+                (Some(c), _) => parse_current(c),
+                (None, Some(s)) => s.heads.clone(),
                 (None, None) => Vec::new(),
             };
-            let p = plan::plan(&g, &current, &target, mode)?;
+            let graph = state.as_ref().map_or(&g, |s| s.graph(&g));
+            let p = plan::plan(graph, &current, &target, mode)?;
             match output {
                 Output::Json => {
                     serde_json::to_writer_pretty(&mut *out, &plan_json(&p))

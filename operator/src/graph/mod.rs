@@ -316,6 +316,17 @@ impl RevisionGraph {
         })
     }
 
+    /// This graph with `extra` revisions added after the files in load order
+    /// (orphaned revisions rebuilt from the history table).
+    ///
+    /// # Errors
+    /// As [`RevisionGraph::from_revisions`].
+    pub fn with_extra(&self, extra: Vec<Revision>) -> Result<RevisionGraph, SetErrors> {
+        let mut revs = self.revs.clone();
+        revs.extend(extra);
+        RevisionGraph::from_revisions(revs)
+    }
+
     /// Number of revisions.
     pub fn len(&self) -> usize {
         self.revs.len()
