@@ -54,6 +54,13 @@ pub struct Options {
     pub applied_by: String,
     /// Run even when applied revisions have drifted.
     pub allow_drift: bool,
+    /// Whether a declarative plan may unapply revisions (the resource's
+    /// `allowDowngrade`). Directional downgrades ignore it: asking for one
+    /// is the permission.
+    pub allow_downgrade: bool,
+    /// `Some(hash)` for manual approval: only the plan with this hash runs;
+    /// `Some("")` approves nothing. `None`: automatic.
+    pub approved_plan: Option<String>,
 }
 
 impl Default for Options {
@@ -64,6 +71,8 @@ impl Default for Options {
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
             applied_by: applied_by(),
             allow_drift: false,
+            allow_downgrade: true,
+            approved_plan: None,
         }
     }
 }
@@ -158,6 +167,12 @@ pub enum ExecError {
     /// `All` mode where it cannot hold.
     #[error("transaction mode All refused: {0}")]
     AllRefused(String),
+    /// A declarative plan with down steps while downgrades are not allowed.
+    #[error("the plan unapplies revision(s) {}, which needs allowDowngrade: true", down_ids(.0))]
+    DowngradeNotAllowed(Box<Plan>),
+    /// Manual approval, and this plan's hash is not the approved one.
+    #[error("plan {} awaits approval: approve exactly this hash to run it", .0.hash)]
+    AwaitingApproval(Box<Plan>),
     /// A version-table row that neither the migration set nor the history knows.
     #[error("revision {0} is in the version table but neither in the migration set nor in the history table; restore its file or stamp the database")]
     Unknown(String),
@@ -190,11 +205,23 @@ impl ExecError {
                 | ExecError::Irreversible(_)
                 | ExecError::AllRefused(_)
                 | ExecError::Drift(_)
+                | ExecError::OrphanUp(_)
+                | ExecError::DowngradeNotAllowed(_)
         ) || matches!(
             self,
             ExecError::Db(DbError::TableName(_) | DbError::Scheme(_) | DbError::Url { .. })
         )
     }
+}
+
+fn down_ids(p: &Plan) -> String {
+    let ids: Vec<&str> = p
+        .steps
+        .iter()
+        .filter(|s| s.direction == StepDirection::Down)
+        .map(|s| s.revision.as_str())
+        .collect();
+    ids.join(", ")
 }
 
 fn word(d: StepDirection) -> &'static str {
@@ -353,6 +380,14 @@ async fn run_locked<B: Backend>(
         .find(|s| s.direction == StepDirection::Up && state.orphans.contains(&s.revision))
     {
         return Err(ExecError::OrphanUp(s.revision.clone()));
+    }
+    if mode == Mode::Declarative && !opts.allow_downgrade && p.has_down_steps() {
+        return Err(ExecError::DowngradeNotAllowed(Box::new(p)));
+    }
+    if let Some(approved) = &opts.approved_plan {
+        if !p.steps.is_empty() && approved != &p.hash {
+            return Err(ExecError::AwaitingApproval(Box::new(p)));
+        }
     }
     let irreversible = p.irreversible_steps();
     if !irreversible.is_empty() {

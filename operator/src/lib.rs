@@ -11,6 +11,7 @@
 //! | [`source`] | I/O | migration files from a directory |
 //! | [`db`] | I/O | one [`db::Backend`] per dialect; version and history tables |
 //! | [`executor`] | I/O | runs a plan under the lock, step by step |
+//! | [`resource`] | pure | the `DatabaseSchema` spec and status, and status from an outcome |
 //! | [`cli`] | I/O | the `revisor` commands |
 //!
 //! `../shared/SPEC.md` is the product contract; the README lists where
@@ -22,5 +23,6 @@ pub mod executor;
 pub mod graph;
 pub mod plan;
 pub mod redact;
+pub mod resource;
 pub mod revision;
 pub mod source;

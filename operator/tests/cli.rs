@@ -333,3 +333,121 @@ fn new_writes_a_revision_on_the_head_and_refuses_several_heads() {
         stderr(&o)
     );
 }
+
+/// Runs `revisor apply` in `dir` (where the default SQLite file goes) and
+/// returns the exit code and the parsed `status`.
+fn apply(dir: &Path, manifest: &str, extra: &[&str]) -> (Option<i32>, serde_yaml::Value) {
+    let path = dir.join("schema.yaml");
+    std::fs::write(&path, manifest).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_revisor"))
+        .current_dir(dir)
+        .args([
+            "apply",
+            "-f",
+            path.to_str().unwrap(),
+            "--dir",
+            &quickstart(),
+        ])
+        .args(extra)
+        .env_remove("REVISOR_DATABASE_URL")
+        .output()
+        .unwrap();
+    let doc: serde_yaml::Value = serde_yaml::from_str(&stdout(&o))
+        .unwrap_or_else(|e| panic!("{e}: {}{}", stdout(&o), stderr(&o)));
+    (o.status.code(), doc["status"].clone())
+}
+
+fn manifest(target: &str, extra_spec: &str) -> String {
+    format!(
+        "apiVersion: revisor.dev/v1alpha1\nkind: DatabaseSchema\nmetadata: {{name: shop}}\nspec:\n  targetRevision: {target}\n  database: {{urlSecretRef: {{name: db, key: url}}}}\n  migrations: {{configMapRef: {{name: m}}}}\n{extra_spec}"
+    )
+}
+
+#[test]
+fn apply_reaches_the_target_on_an_embedded_sqlite_file_and_is_idempotent() {
+    let dir = tempdir("apply");
+    let (code, status) = apply(&dir, &manifest("head", ""), &[]);
+    assert_eq!(code, Some(0));
+    assert_eq!(status["phase"], "Ready");
+    assert_eq!(status["currentRevisions"][0], "0006_merge");
+    assert_eq!(status["progress"]["completed"], 6);
+    assert_eq!(status["lastApplied"]["revision"], "0006_merge");
+    assert!(
+        dir.join("shop.db").exists(),
+        "default database is <name>.db"
+    );
+    let (code, status) = apply(&dir, &manifest("head", ""), &[]);
+    assert_eq!((code, status["phase"].as_str()), (Some(0), Some("Ready")));
+    assert_eq!(status["progress"]["total"], 0);
+}
+
+#[test]
+fn apply_blocks_a_downgrade_unless_allowed() {
+    let dir = tempdir("apply-down");
+    apply(&dir, &manifest("head", ""), &[]);
+    let (code, status) = apply(&dir, &manifest("0003_orders", ""), &[]);
+    assert_eq!(code, Some(2));
+    assert_eq!(status["phase"], "Blocked");
+    assert_eq!(status["currentRevisions"][0], "0006_merge", "nothing ran");
+    assert!(
+        status["message"]
+            .as_str()
+            .unwrap()
+            .contains("allowDowngrade"),
+        "{status:?}"
+    );
+    let (code, status) = apply(
+        &dir,
+        &manifest("0003_orders", "  allowDowngrade: true\n"),
+        &[],
+    );
+    assert_eq!(code, Some(0));
+    assert_eq!(status["currentRevisions"][0], "0003_orders");
+}
+
+#[test]
+fn apply_with_manual_approval_waits_for_the_plan_hash() {
+    let dir = tempdir("apply-manual");
+    let m = manifest("head", "  approval: Manual\n");
+    let (code, status) = apply(&dir, &m, &[]);
+    assert_eq!(code, Some(0));
+    assert_eq!(status["phase"], "AwaitingApproval");
+    let hash = status["plan"]["hash"].as_str().unwrap().to_owned();
+    let (code, status) = apply(&dir, &m, &["--approve", "0000"]);
+    assert_eq!(
+        (code, status["phase"].as_str()),
+        (Some(0), Some("AwaitingApproval")),
+        "a wrong hash approves nothing"
+    );
+    let (code, status) = apply(&dir, &m, &["--approve", &hash]);
+    assert_eq!((code, status["phase"].as_str()), (Some(0), Some("Ready")));
+    assert_eq!(status["plan"]["hash"], hash.as_str());
+}
+
+#[test]
+fn apply_reports_a_bad_target_as_blocked_and_needs_files_for_configmaps() {
+    let dir = tempdir("apply-bad");
+    let (code, status) = apply(&dir, &manifest("nope", ""), &[]);
+    assert_eq!(code, Some(2));
+    assert_eq!(status["phase"], "Blocked");
+    assert!(
+        status["message"]
+            .as_str()
+            .unwrap()
+            .contains("spec.targetRevision"),
+        "{status:?}"
+    );
+    let path = dir.join("m.yaml");
+    std::fs::write(&path, manifest("head", "")).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_revisor"))
+        .current_dir(&dir)
+        .args(["apply", "-f", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("need a cluster; pass --dir"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -4,6 +4,7 @@
 //! input (unknown target, invalid migration set, bad flags), with the reason
 //! on stderr.
 
+mod apply;
 mod dbcmd;
 mod draw;
 mod new;
@@ -219,6 +220,27 @@ pub enum Command {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// One declarative reconcile of a DatabaseSchema manifest, with no cluster;
+    /// prints the resulting status as YAML.
+    Apply {
+        /// The DatabaseSchema manifest.
+        #[arg(short = 'f', long = "filename", value_name = "MANIFEST")]
+        file: PathBuf,
+        /// Migration set directory (default: the manifest's inline files).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// Database URL (default: an embedded SQLite file `<metadata.name>.db`).
+        #[arg(
+            long,
+            value_name = "URL",
+            env = "REVISOR_DATABASE_URL",
+            hide_env_values = true
+        )]
+        database: Option<String>,
+        /// Under `approval: Manual`, the plan hash to run.
+        #[arg(long, value_name = "HASH")]
+        approve: Option<String>,
+    },
     /// Print every step recorded in the history table.
     History {
         /// Where the database is.
@@ -424,6 +446,23 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
             dbcmd::current(g.as_ref(), &db, out).await
         }
         Command::History { db, output } => dbcmd::history(&db, output, out).await,
+        Command::Apply {
+            file,
+            dir,
+            database,
+            approve,
+        } => {
+            apply::apply(
+                &file,
+                apply::ApplyArgs {
+                    dir: dir.as_deref(),
+                    database,
+                    approve,
+                },
+                out,
+            )
+            .await
+        }
         Command::Resolve { db } => dbcmd::resolve(&db, out).await,
         Command::Graph { set, format } => {
             let g = source::load_dir(&set.dir)?;
