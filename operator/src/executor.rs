@@ -437,23 +437,22 @@ async fn run_locked<B: Backend>(
                 });
                 let t0 = Instant::now();
                 let started = now();
-                let outcome = step_body(db, tables, graph, step).await;
-                let outcome = match outcome {
-                    Ok(()) => {
-                        let row = history_row(
-                            graph,
-                            step,
-                            &started,
-                            opts,
-                            Some(true),
-                            false,
-                            Some(t0.elapsed()),
-                            None,
-                        );
-                        tables.insert_history(db, &row).await.map(|_| ())
-                    }
-                    Err(e) => Err(e),
-                };
+                let mut outcome = run_sql(db, graph, step).await;
+                if outcome.is_ok() {
+                    let row = history_row(
+                        graph,
+                        step,
+                        &started,
+                        opts,
+                        Some(true),
+                        false,
+                        Some(t0.elapsed()),
+                        None,
+                    );
+                    outcome = tables
+                        .record_step(db, &step.heads_removed, &step.heads_added, &row)
+                        .await;
+                }
                 if let Err(e) = outcome {
                     let _ = db.execute("ROLLBACK").await;
                     return Err(record_failure(
@@ -487,7 +486,7 @@ async fn run_step<B: Backend>(
     let t0 = Instant::now();
     if step.transactional && db.dialect().transactional_ddl() {
         db.execute("BEGIN").await?;
-        let mut outcome = step_body(db, tables, graph, step).await;
+        let mut outcome = run_sql(db, graph, step).await;
         if outcome.is_ok() {
             let row = history_row(
                 graph,
@@ -499,7 +498,9 @@ async fn run_step<B: Backend>(
                 Some(t0.elapsed()),
                 None,
             );
-            outcome = tables.insert_history(db, &row).await.map(|_| ());
+            outcome = tables
+                .record_step(db, &step.heads_removed, &step.heads_added, &row)
+                .await;
         }
         if outcome.is_ok() {
             outcome = db.execute("COMMIT").await.map(|_| ());
@@ -538,19 +539,6 @@ async fn run_step<B: Backend>(
         .await?;
     db.execute("COMMIT").await?;
     Ok(())
-}
-
-/// The step's SQL and its version-row changes (no transaction control).
-async fn step_body<B: Backend>(
-    db: &mut B,
-    tables: &Tables,
-    graph: &RevisionGraph,
-    step: &Step,
-) -> Result<(), DbError> {
-    run_sql(db, graph, step).await?;
-    tables
-        .change_rows(db, &step.heads_removed, &step.heads_added)
-        .await
 }
 
 /// Runs the step's section statement by statement.

@@ -202,10 +202,40 @@ impl Tables {
             .collect()
     }
 
+    /// The statements that turn `removed` rows into `added` ones, and how
+    /// many rows they must touch: one `UPDATE` when one row replaces
+    /// another (as Alembic does), else `DELETE`s and `INSERT`s.
+    fn row_change_sql(&self, removed: &[String], added: &[String]) -> Vec<(String, u64)> {
+        let v = &self.version;
+        if let ([from], [to]) = (removed, added) {
+            return vec![(
+                format!(
+                    "UPDATE {v} SET version_num = {} WHERE version_num = {}",
+                    self.lit(to),
+                    self.lit(from)
+                ),
+                1,
+            )];
+        }
+        let deletes = removed.iter().map(|r| {
+            (
+                format!("DELETE FROM {v} WHERE version_num = {}", self.lit(r)),
+                1,
+            )
+        });
+        let inserts = added.iter().map(|a| {
+            (
+                format!("INSERT INTO {v} (version_num) VALUES ({})", self.lit(a)),
+                1,
+            )
+        });
+        deletes.chain(inserts).collect()
+    }
+
     /// Deletes `removed` rows and inserts `added` ones.
     ///
     /// # Errors
-    /// [`DbError::Corrupt`] when a row to delete is not there (someone else
+    /// [`DbError::Corrupt`] when a row to change is not there (someone else
     /// changed the table), [`DbError::Sql`] otherwise.
     pub async fn change_rows<B: Backend>(
         &self,
@@ -213,28 +243,47 @@ impl Tables {
         removed: &[String],
         added: &[String],
     ) -> Result<(), DbError> {
-        for r in removed {
-            let n = db
-                .execute(&format!(
-                    "DELETE FROM {} WHERE version_num = {}",
-                    self.version,
-                    self.lit(r)
-                ))
-                .await?;
-            if n != 1 {
-                return Err(DbError::Corrupt {
-                    table: self.version.clone(),
-                    reason: format!("expected to delete row {r}, found {n}"),
-                });
+        for (sql, expected) in self.row_change_sql(removed, added) {
+            let n = db.execute(&sql).await?;
+            if n != expected {
+                return Err(self.changed_behind_our_back(&sql, n));
             }
         }
-        for a in added {
-            db.execute(&format!(
-                "INSERT INTO {} (version_num) VALUES ({})",
-                self.version,
-                self.lit(a)
-            ))
-            .await?;
+        Ok(())
+    }
+
+    fn changed_behind_our_back(&self, sql: &str, n: u64) -> DbError {
+        DbError::Corrupt {
+            table: self.version.clone(),
+            reason: format!("`{sql}` changed {n} row(s); someone else changed the version table"),
+        }
+    }
+
+    /// A step's bookkeeping inside its transaction: the row changes and its
+    /// history row, sent as one batch where the dialect takes several
+    /// statements at once (one round trip per step instead of three).
+    ///
+    /// # Errors
+    /// As [`Tables::change_rows`].
+    pub async fn record_step<B: Backend>(
+        &self,
+        db: &mut B,
+        removed: &[String],
+        added: &[String],
+        row: &HistoryRow,
+    ) -> Result<(), DbError> {
+        if self.dialect == Dialect::MySql {
+            self.change_rows(db, removed, added).await?;
+            return self.insert_history(db, row).await.map(|_| ());
+        }
+        let changes = self.row_change_sql(removed, added);
+        let expected: u64 = changes.iter().map(|(_, n)| n).sum::<u64>() + 1;
+        let mut batch: Vec<String> = changes.into_iter().map(|(sql, _)| sql).collect();
+        batch.push(self.insert_history_sql(row));
+        let batch = batch.join(";\n");
+        let n = db.execute(&batch).await?;
+        if n != expected {
+            return Err(self.changed_behind_our_back(&batch, n));
         }
         Ok(())
     }
@@ -248,15 +297,8 @@ impl Tables {
         self.change_rows(db, &[], rows).await
     }
 
-    /// Inserts a history row and returns its id.
-    ///
-    /// # Errors
-    /// [`DbError::Sql`].
-    pub async fn insert_history<B: Backend>(
-        &self,
-        db: &mut B,
-        row: &HistoryRow,
-    ) -> Result<i64, DbError> {
+    /// The `INSERT` of a history row.
+    fn insert_history_sql(&self, row: &HistoryRow) -> String {
         let values = format!(
             "{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}",
             self.lit(&row.revision),
@@ -276,11 +318,23 @@ impl Tables {
             self.opt(row.error.as_deref()),
             self.lit(&row.applied_by),
         );
-        let insert = format!(
+        format!(
             "INSERT INTO {} (revision, direction, checksum, down_revisions, depends_on, down_sql, message, started_at, \
              finished_at, duration_ms, success, dirty, error, applied_by) VALUES ({values})",
             self.history
-        );
+        )
+    }
+
+    /// Inserts a history row and returns its id.
+    ///
+    /// # Errors
+    /// [`DbError::Sql`].
+    pub async fn insert_history<B: Backend>(
+        &self,
+        db: &mut B,
+        row: &HistoryRow,
+    ) -> Result<i64, DbError> {
+        let insert = self.insert_history_sql(row);
         let id = match self.dialect {
             Dialect::MySql => {
                 db.execute(&insert).await?;
