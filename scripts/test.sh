@@ -33,8 +33,11 @@ cargo bench --workspace --locked --no-run
 
 step "Alembic differential test"
 venv=target/alembic-venv
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import alembic' 2>/dev/null; then
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import alembic, psycopg2' 2>/dev/null; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check -r operator/tests/alembic/requirements.txt
 fi
 "$venv/bin/python" operator/tests/alembic/diff.py --revisor target/debug/revisor
+
+step "Alembic adoption test"
+"$venv/bin/python" operator/tests/alembic/adopt.py --revisor target/debug/revisor
