@@ -451,3 +451,90 @@ fn apply_reports_a_bad_target_as_blocked_and_needs_files_for_configmaps() {
         stderr(&o)
     );
 }
+
+/// A three-revision chain a <- b <- c in a fresh directory, and a SQLite
+/// URL beside it with revisions up to `at` applied.
+fn chain_db(name: &str, at: &str) -> (PathBuf, String) {
+    let dir = tempdir(name);
+    let set = dir.join("m");
+    std::fs::create_dir_all(&set).unwrap();
+    for (id, parent) in [("a", ""), ("b", "a"), ("c", "b")] {
+        write(&set, &format!("{id}.sql"), &format!("-- revision: {id}\n-- down_revision: {parent}\n-- migrate:up\nCREATE TABLE t_{id} (id INT);\n-- migrate:down\nDROP TABLE t_{id};\n"));
+    }
+    let url = format!("sqlite://{}", dir.join("db.sqlite").display());
+    let o = revisor(&[
+        "upgrade",
+        at,
+        "--dir",
+        set.to_str().unwrap(),
+        "--database",
+        &url,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    (set, url)
+}
+
+#[test]
+fn wait_returns_once_the_revision_or_a_descendant_is_applied() {
+    let (set, url) = chain_db("wait", "b");
+    // a is no row, but b's history row says a is its parent: no files needed.
+    let o = revisor(&["wait", "--revision", "a", "--database", &url]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("a applied (database at [b])"),
+        "{}",
+        stdout(&o)
+    );
+    let o = revisor(&[
+        "wait",
+        "--revision",
+        "c",
+        "--timeout",
+        "1",
+        "--database",
+        &url,
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("timed out after 1s waiting for c: database at [b]"),
+        "{}",
+        stderr(&o)
+    );
+    // A waiter started before the upgrade returns after it.
+    let waiter = Command::new(env!("CARGO_BIN_EXE_revisor"))
+        .args([
+            "wait",
+            "--revision",
+            "c",
+            "--timeout",
+            "30",
+            "--database",
+            &url,
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let o = revisor(&[
+        "upgrade",
+        "c",
+        "--dir",
+        set.to_str().unwrap(),
+        "--database",
+        &url,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let waited = waiter.wait_with_output().unwrap();
+    assert_eq!(waited.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&waited.stdout).contains("c applied"));
+}
+
+#[test]
+fn graph_with_a_database_fills_the_applied_revisions() {
+    let (set, url) = chain_db("graph-db", "b");
+    let o = revisor(&["graph", "--dir", set.to_str().unwrap(), "--database", &url]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let dot = stdout(&o);
+    assert!(dot.contains("\"a\" [label=\"a\", style=filled"), "{dot}");
+    assert!(dot.contains("\"b\" [label=\"b\", style=filled"), "{dot}");
+    assert!(dot.contains("\"c\" [label=\"c\", style=bold];"), "{dot}");
+}

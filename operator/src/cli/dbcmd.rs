@@ -228,3 +228,106 @@ pub async fn resolve(db: &DbArgs, out: &mut dyn Write) -> Result<(), CliError> {
     let n = with_backend!(&mut database, |b| executor::resolve(b, &opts).await)?;
     writeln!(out, "{n} dirty step(s) marked resolved").map_err(runtime)
 }
+
+/// How often `wait` looks again: quick enough that an application starts
+/// within seconds of its schema, rare enough to be invisible to the database.
+const WAIT_POLL: Duration = Duration::from_secs(2);
+
+/// `wait --revision`: blocks until every revision `revision` names is
+/// applied, or `timeout` passes (0: no limit).
+///
+/// A revision counts as applied when it is a version-table row or an
+/// ancestor of one, through the migration set when `graph` is given and
+/// through the parents the history recorded otherwise, so an init container
+/// needs no migration files. Connection failures are retried until the
+/// timeout: the database may not be up yet.
+pub async fn wait(
+    graph: Option<&RevisionGraph>,
+    db: &DbArgs,
+    revision: &str,
+    timeout: u64,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let wanted: Vec<String> = match graph {
+        Some(g) => g.ids(
+            g.resolve_targets(revision)
+                .map_err(|e| CliError::Input(format!("--revision: {e}")))?,
+        ),
+        None => revision
+            .split(',')
+            .map(|r| r.trim().to_owned())
+            .filter(|r| !r.is_empty())
+            .collect(),
+    };
+    let started = std::time::Instant::now();
+    let mut last_error = String::new();
+    loop {
+        match applied_set(graph, db).await {
+            Ok((rows, applied)) => {
+                if wanted.iter().all(|w| applied.contains(w)) {
+                    return writeln!(
+                        out,
+                        "{} applied (database at [{}])",
+                        wanted.join(", "),
+                        rows.join(", ")
+                    )
+                    .map_err(runtime);
+                }
+                last_error = format!("database at [{}]", rows.join(", "));
+            }
+            Err(e) => {
+                let msg = e.to_string();
+                if msg != last_error {
+                    eprintln!("waiting: {msg}");
+                }
+                last_error = msg;
+            }
+        }
+        if timeout > 0 && started.elapsed() >= Duration::from_secs(timeout) {
+            return Err(CliError::Runtime(format!(
+                "timed out after {timeout}s waiting for {}: {last_error}",
+                wanted.join(", ")
+            )));
+        }
+        tokio::time::sleep(WAIT_POLL).await;
+    }
+}
+
+/// The version-table rows and every revision they imply.
+async fn applied_set(
+    graph: Option<&RevisionGraph>,
+    db: &DbArgs,
+) -> Result<(Vec<String>, std::collections::BTreeSet<String>), CliError> {
+    let mut database = Database::connect(&db.database).await?;
+    let (rows, history) = with_backend!(&mut database, |b| {
+        let tables = Tables::new(&db.version_table, b.dialect())?;
+        (tables.heads(b).await?, tables.history(b).await?)
+    });
+    let mut applied = std::collections::BTreeSet::new();
+    let mut todo: Vec<String> = rows.clone();
+    while let Some(r) = todo.pop() {
+        if !applied.insert(r.clone()) {
+            continue;
+        }
+        if let Some(i) = graph.and_then(|g| g.index_of(&r)) {
+            let g = graph.expect("index came from the graph");
+            todo.extend(g.ids(g.parents(i).iter().chain(g.dependencies(i)).copied()));
+        } else if let Some(h) = history
+            .iter()
+            .rev()
+            .find(|h| h.revision == r && h.success == Some(true) && h.direction != "down")
+        {
+            todo.extend(h.down_revisions.iter().chain(&h.depends_on).cloned());
+        }
+    }
+    Ok((rows, applied))
+}
+
+/// The applied revisions of the database, for `graph --database`.
+pub async fn applied_for_graph(
+    graph: &RevisionGraph,
+    db: &DbArgs,
+) -> Result<Vec<String>, CliError> {
+    let (_, applied) = applied_set(Some(graph), db).await?;
+    Ok(applied.into_iter().collect())
+}

@@ -2,13 +2,17 @@
 //!
 //! Edges point from a revision to its parent (solid) and to its
 //! dependencies (dashed); heads are drawn bold (dot) or with a thick
-//! border (Mermaid). Nodes are listed in load order.
+//! border (Mermaid); revisions applied in a database (`graph --database`)
+//! are filled green. Nodes are listed in load order.
 
 use crate::graph::RevisionGraph;
 use std::fmt::Write;
 
-/// The graph in Graphviz dot.
-pub fn dot(g: &RevisionGraph) -> String {
+/// Fill colour of applied revisions (a light green).
+const APPLIED_FILL: &str = "#c8e6c9";
+
+/// The graph in Graphviz dot; `applied` revisions are filled.
+pub fn dot(g: &RevisionGraph, applied: &[String]) -> String {
     let mut s = String::from("digraph revisions {\n  rankdir=BT;\n  node [shape=box];\n");
     for (i, r) in g.revisions().iter().enumerate() {
         let mut label = r.id.clone();
@@ -18,10 +22,11 @@ pub fn dot(g: &RevisionGraph) -> String {
         if !r.message.is_empty() {
             let _ = write!(label, "\\n{}", dot_escape(&r.message));
         }
-        let style = if g.heads().contains(&i) {
-            ", style=bold"
-        } else {
-            ""
+        let style = match (g.heads().contains(&i), applied.contains(&r.id)) {
+            (false, false) => String::new(),
+            (true, false) => ", style=bold".to_owned(),
+            (false, true) => format!(", style=filled, fillcolor=\"{APPLIED_FILL}\""),
+            (true, true) => format!(", style=\"bold,filled\", fillcolor=\"{APPLIED_FILL}\""),
         };
         let _ = writeln!(s, "  \"{}\" [label=\"{}\"{}];", r.id, label, style);
     }
@@ -42,8 +47,8 @@ pub fn dot(g: &RevisionGraph) -> String {
     s
 }
 
-/// The graph as a Mermaid flowchart.
-pub fn mermaid(g: &RevisionGraph) -> String {
+/// The graph as a Mermaid flowchart; `applied` revisions are filled.
+pub fn mermaid(g: &RevisionGraph, applied: &[String]) -> String {
     let mut s = String::from("flowchart BT\n");
     for r in g.revisions() {
         let mut label = r.id.clone();
@@ -71,6 +76,16 @@ pub fn mermaid(g: &RevisionGraph) -> String {
             g.ids(g.heads().iter().copied()).join(",")
         );
     }
+    let applied: Vec<&str> = g
+        .revisions()
+        .iter()
+        .map(|r| r.id.as_str())
+        .filter(|id| applied.iter().any(|a| a == id))
+        .collect();
+    if !applied.is_empty() {
+        let _ = writeln!(s, "  classDef applied fill:{APPLIED_FILL}");
+        let _ = writeln!(s, "  class {} applied", applied.join(","));
+    }
     s
 }
 
@@ -90,7 +105,7 @@ mod tests {
     #[test]
     fn dot_has_parent_and_dependency_edges_and_bold_heads() {
         let g = graph(&["a", "b<-a", "x", "y<-x dep=b"]);
-        let d = dot(&g);
+        let d = dot(&g, &[]);
         assert!(d.starts_with("digraph revisions {"));
         assert!(d.contains("\"b\" -> \"a\";"));
         assert!(d.contains("\"y\" -> \"b\" [style=dashed];"));
@@ -101,10 +116,23 @@ mod tests {
     #[test]
     fn mermaid_has_edges_and_marks_heads() {
         let g = graph(&["a", "b<-a", "c<-a"]);
-        let m = mermaid(&g);
+        let m = mermaid(&g, &[]);
         assert!(m.starts_with("flowchart BT\n"));
         assert!(m.contains("  b --> a\n"));
         assert!(m.contains("  class b,c head\n"));
+    }
+
+    #[test]
+    fn applied_revisions_are_filled() {
+        let g = graph(&["a", "b<-a", "c<-b"]);
+        let applied = vec!["a".to_owned(), "b".to_owned()];
+        let d = dot(&g, &applied);
+        assert!(
+            d.contains("\"a\" [label=\"a\", style=filled, fillcolor=\"#c8e6c9\"];"),
+            "{d}"
+        );
+        assert!(d.contains("\"c\" [label=\"c\", style=bold];"), "{d}");
+        assert!(mermaid(&g, &applied).contains("  class a,b applied\n"));
     }
 
     #[test]
@@ -114,7 +142,10 @@ mod tests {
             "-- revision: a\n-- message: say \"hi\"\n-- migrate:up\n",
         )];
         let g = RevisionGraph::from_files(&files).unwrap();
-        assert!(dot(&g).contains("\\n say \\\"hi\\\"") || dot(&g).contains("\\nsay \\\"hi\\\""));
-        assert!(mermaid(&g).contains("say #quot;hi#quot;"));
+        assert!(
+            dot(&g, &[]).contains("\\n say \\\"hi\\\"")
+                || dot(&g, &[]).contains("\\nsay \\\"hi\\\"")
+        );
+        assert!(mermaid(&g, &[]).contains("say #quot;hi#quot;"));
     }
 }

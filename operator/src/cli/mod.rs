@@ -241,6 +241,22 @@ pub enum Command {
         #[arg(long, value_name = "HASH")]
         approve: Option<String>,
     },
+    /// Block until the database has REVISION applied, for an application's
+    /// init container: needs only the database, no cluster and no files.
+    Wait {
+        /// Where the database is.
+        #[command(flatten)]
+        db: DbArgs,
+        /// Revision id(s), comma-separated (with --dir, any target expression).
+        #[arg(long, value_name = "REV")]
+        revision: String,
+        /// Give up after this many seconds and exit 1 (0: wait forever).
+        #[arg(long, value_name = "SECONDS", default_value_t = 0)]
+        timeout: u64,
+        /// Migration set, to resolve expressions and ancestors (optional).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Print every step recorded in the history table.
     History {
         /// Where the database is.
@@ -264,6 +280,17 @@ pub enum Command {
         /// Drawing format.
         #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
         format: GraphFormat,
+        /// Mark the revisions applied in this database.
+        #[arg(
+            long,
+            value_name = "URL",
+            env = "REVISOR_DATABASE_URL",
+            hide_env_values = true
+        )]
+        database: Option<String>,
+        /// Version table to read with --database.
+        #[arg(long, value_name = "NAME", default_value = crate::executor::DEFAULT_VERSION_TABLE)]
+        version_table: String,
     },
     /// Write a new revision file whose parent is the current head.
     New {
@@ -446,6 +473,18 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
             dbcmd::current(g.as_ref(), &db, out).await
         }
         Command::History { db, output } => dbcmd::history(&db, output, out).await,
+        Command::Wait {
+            db,
+            revision,
+            timeout,
+            dir,
+        } => {
+            let g = match dir {
+                Some(d) => Some(source::load_dir(&d)?),
+                None => None,
+            };
+            dbcmd::wait(g.as_ref(), &db, &revision, timeout, out).await
+        }
         Command::Apply {
             file,
             dir,
@@ -464,11 +503,30 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
             .await
         }
         Command::Resolve { db } => dbcmd::resolve(&db, out).await,
-        Command::Graph { set, format } => {
+        Command::Graph {
+            set,
+            format,
+            database,
+            version_table,
+        } => {
             let g = source::load_dir(&set.dir)?;
+            let applied = match database {
+                Some(database) => {
+                    dbcmd::applied_for_graph(
+                        &g,
+                        &DbArgs {
+                            database,
+                            version_table,
+                            lock_timeout: 0,
+                        },
+                    )
+                    .await?
+                }
+                None => Vec::new(),
+            };
             let text = match format {
-                GraphFormat::Dot => draw::dot(&g),
-                GraphFormat::Mermaid => draw::mermaid(&g),
+                GraphFormat::Dot => draw::dot(&g, &applied),
+                GraphFormat::Mermaid => draw::mermaid(&g, &applied),
             };
             out.write_all(text.as_bytes()).map_err(runtime)
         }
