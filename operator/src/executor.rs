@@ -61,6 +61,10 @@ pub struct Options {
     /// `Some(hash)` for manual approval: only the plan with this hash runs;
     /// `Some("")` approves nothing. `None`: automatic.
     pub approved_plan: Option<String>,
+    /// Longest a single migration statement may run: PostgreSQL's
+    /// `statement_timeout`, MariaDB's `max_statement_time`. Refused on
+    /// MySQL (whose `max_execution_time` covers only SELECT) and SQLite.
+    pub statement_timeout: Option<Duration>,
 }
 
 impl Default for Options {
@@ -73,6 +77,7 @@ impl Default for Options {
             allow_drift: false,
             allow_downgrade: true,
             approved_plan: None,
+            statement_timeout: None,
         }
     }
 }
@@ -173,6 +178,9 @@ pub enum ExecError {
     /// Manual approval, and this plan's hash is not the approved one.
     #[error("plan {} awaits approval: approve exactly this hash to run it", .0.hash)]
     AwaitingApproval(Box<Plan>),
+    /// An option this database cannot honour.
+    #[error("not supported on this database: {0}")]
+    Unsupported(String),
     /// A version-table row that neither the migration set nor the history knows.
     #[error("revision {0} is in the version table but neither in the migration set nor in the history table; restore its file or stamp the database")]
     Unknown(String),
@@ -207,6 +215,7 @@ impl ExecError {
                 | ExecError::Drift(_)
                 | ExecError::OrphanUp(_)
                 | ExecError::DowngradeNotAllowed(_)
+                | ExecError::Unsupported(_)
         ) || matches!(
             self,
             ExecError::Db(DbError::TableName(_) | DbError::Scheme(_) | DbError::Url { .. })
@@ -364,6 +373,9 @@ async fn run_locked<B: Backend>(
     on_event: &mut dyn FnMut(Event<'_>),
 ) -> Result<Plan, ExecError> {
     tables.ensure(db).await?;
+    if let Some(t) = opts.statement_timeout {
+        set_statement_timeout(db, t).await?;
+    }
     let state = read_state(db, tables, graph).await?;
     refuse_if_dirty(&state.history)?;
     let graph = state.graph(graph);
@@ -471,6 +483,40 @@ async fn run_locked<B: Backend>(
         }
     }
     Ok(p)
+}
+
+/// Limits how long each migration statement may run, on the migration
+/// connection only (the bookkeeping and the lock are not limited).
+async fn set_statement_timeout<B: Backend>(db: &mut B, t: Duration) -> Result<(), ExecError> {
+    let ms = t.as_millis().max(1);
+    match db.dialect() {
+        Dialect::Postgres => {
+            db.execute(&format!("SET statement_timeout = {ms}")).await?;
+        }
+        Dialect::MySql => {
+            let version = db.query("SELECT VERSION()").await?;
+            let mariadb = version
+                .first()
+                .and_then(|r| r.first().cloned().flatten())
+                .is_some_and(|v| v.contains("MariaDB"));
+            if !mariadb {
+                return Err(ExecError::Unsupported(
+                    "a statement timeout: MySQL's max_execution_time limits only SELECT; use it on PostgreSQL or MariaDB".into(),
+                ));
+            }
+            db.execute(&format!(
+                "SET SESSION max_statement_time = {}",
+                t.as_secs_f64()
+            ))
+            .await?;
+        }
+        Dialect::Sqlite => {
+            return Err(ExecError::Unsupported(
+                "a statement timeout: SQLite has none".into(),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// One step in `PerMigration` mode.

@@ -336,6 +336,7 @@ pub fn from_error(
         | ExecError::AllRefused(_)
         | ExecError::Drift(_)
         | ExecError::OrphanUp(_)
+        | ExecError::Unsupported(_)
         | ExecError::Unknown(_)
         | ExecError::Dirty { .. } => (Phase::Blocked, None, None),
         ExecError::Db(DbError::LockTimeout { .. }) => (Phase::Pending, None, None),

@@ -588,3 +588,43 @@ each_dialect!(a_row_nobody_knows_is_reported, |dialect| {
         "{err}"
     );
 });
+
+each_dialect!(
+    a_statement_timeout_cancels_a_long_statement_where_supported,
+    |dialect| {
+        let url = fresh(dialect).await;
+        let mut db = connect(&url).await;
+        let slow = match dialect {
+            Dialect::Postgres => "SELECT pg_sleep(5);",
+            Dialect::MySql => "SELECT SLEEP(5) FROM t_a;",
+            Dialect::Sqlite => "SELECT 1;",
+        };
+        let g = set(&[
+        ("1.sql", "-- revision: a\n-- migrate:up\nCREATE TABLE t_a (id INT);\nINSERT INTO t_a VALUES (1);\n-- migrate:down\nDROP TABLE t_a;\n"),
+        ("2.sql", &format!("-- revision: b\n-- down_revision: a\n-- migrate:up\n{slow}\n-- migrate:down\nSELECT 1;\n")),
+    ]);
+        let opts = Options {
+            statement_timeout: Some(Duration::from_secs(1)),
+            ..Options::default()
+        };
+        let t0 = std::time::Instant::now();
+        let err = run(&mut db, &g, "b", Mode::Upgrade, &opts)
+            .await
+            .unwrap_err();
+        match dialect {
+            Dialect::Sqlite => assert!(matches!(err, ExecError::Unsupported(_)), "{err}"),
+            _ => {
+                assert!(
+                    matches!(err, ExecError::Step { ref revision, .. } if revision == "b"),
+                    "{err}"
+                );
+                assert!(
+                    t0.elapsed() < Duration::from_secs(4),
+                    "the statement ran its full 5 s: {:?}",
+                    t0.elapsed()
+                );
+                assert_eq!(rows(&mut db).await, vec!["a"]);
+            }
+        }
+    }
+);

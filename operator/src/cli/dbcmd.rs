@@ -38,6 +38,9 @@ fn options(db: &DbArgs, run: Option<&RunArgs>) -> Options {
         lock_timeout: Duration::from_secs(db.lock_timeout),
         transaction_mode: run.map(|r| r.transaction_mode.into()).unwrap_or_default(),
         allow_drift: run.is_some_and(|r| r.allow_drift),
+        statement_timeout: run
+            .and_then(|r| r.statement_timeout)
+            .map(Duration::from_secs),
         ..Options::default()
     }
 }

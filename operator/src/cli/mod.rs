@@ -63,6 +63,10 @@ pub struct RunArgs {
     /// Run although applied revisions changed since they were applied.
     #[arg(long)]
     pub allow_drift: bool,
+    /// Cancel any single migration statement running longer than this
+    /// (PostgreSQL statement_timeout, MariaDB max_statement_time).
+    #[arg(long, value_name = "SECONDS")]
+    pub statement_timeout: Option<u64>,
 }
 
 /// `--transaction-mode`.
