@@ -77,7 +77,7 @@ fn validate_accepts_the_quickstart_set() {
     let o = revisor(&["validate", "--dir", &quickstart()]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(
-        stdout(&o).contains("6 revisions, 1 heads, valid"),
+        stdout(&o).contains("7 revisions, 1 heads, valid"),
         "{}",
         stdout(&o)
     );
@@ -125,7 +125,7 @@ fn heads_prints_branch_heads_with_labels() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(
         stdout(&o),
-        "0006_merge (head) merge loyalty and fulfilment\n"
+        "0007_status_idx (head) index orders by status without blocking writes (PostgreSQL only)\n"
     );
 }
 
@@ -206,7 +206,7 @@ fn plan_text_output_is_readable() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = stdout(&o);
     assert!(
-        out.starts_with("Plan: Upgrade, 6 step(s), from [base] to [0006_merge]\n"),
+        out.starts_with("Plan: Upgrade, 7 step(s), from [base] to [0007_status_idx]\n"),
         "{out}"
     );
     assert!(
@@ -366,7 +366,7 @@ fn manifest(target: &str, extra_spec: &str) -> String {
 #[test]
 fn apply_reaches_the_target_on_an_embedded_sqlite_file_and_is_idempotent() {
     let dir = tempdir("apply");
-    let (code, status) = apply(&dir, &manifest("head", ""), &[]);
+    let (code, status) = apply(&dir, &manifest("0006_merge", ""), &[]);
     assert_eq!(code, Some(0));
     assert_eq!(status["phase"], "Ready");
     assert_eq!(status["currentRevisions"][0], "0006_merge");
@@ -376,7 +376,7 @@ fn apply_reaches_the_target_on_an_embedded_sqlite_file_and_is_idempotent() {
         dir.join("shop.db").exists(),
         "default database is <name>.db"
     );
-    let (code, status) = apply(&dir, &manifest("head", ""), &[]);
+    let (code, status) = apply(&dir, &manifest("0006_merge", ""), &[]);
     assert_eq!((code, status["phase"].as_str()), (Some(0), Some("Ready")));
     assert_eq!(status["progress"]["total"], 0);
 }
@@ -384,7 +384,7 @@ fn apply_reaches_the_target_on_an_embedded_sqlite_file_and_is_idempotent() {
 #[test]
 fn apply_blocks_a_downgrade_unless_allowed() {
     let dir = tempdir("apply-down");
-    apply(&dir, &manifest("head", ""), &[]);
+    apply(&dir, &manifest("0006_merge", ""), &[]);
     let (code, status) = apply(&dir, &manifest("0003_orders", ""), &[]);
     assert_eq!(code, Some(2));
     assert_eq!(status["phase"], "Blocked");
@@ -408,7 +408,7 @@ fn apply_blocks_a_downgrade_unless_allowed() {
 #[test]
 fn apply_with_manual_approval_waits_for_the_plan_hash() {
     let dir = tempdir("apply-manual");
-    let m = manifest("head", "  approval: Manual\n");
+    let m = manifest("0006_merge", "  approval: Manual\n");
     let (code, status) = apply(&dir, &m, &[]);
     assert_eq!(code, Some(0));
     assert_eq!(status["phase"], "AwaitingApproval");
@@ -438,7 +438,7 @@ fn apply_reports_a_bad_target_as_blocked_and_needs_files_for_configmaps() {
         "{status:?}"
     );
     let path = dir.join("m.yaml");
-    std::fs::write(&path, manifest("head", "")).unwrap();
+    std::fs::write(&path, manifest("0006_merge", "")).unwrap();
     let o = Command::new(env!("CARGO_BIN_EXE_revisor"))
         .current_dir(&dir)
         .args(["apply", "-f", path.to_str().unwrap()])
