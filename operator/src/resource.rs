@@ -5,6 +5,8 @@
 
 use crate::executor::ExecError;
 use crate::plan::{Plan, StepDirection};
+use kube::{CustomResource, KubeSchema};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -13,62 +15,81 @@ pub const API_VERSION: &str = "revisor.dev/v1alpha1";
 /// `kind` of the resource.
 pub const KIND: &str = "DatabaseSchema";
 
-/// A `DatabaseSchema` manifest as a file holds it.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct Manifest {
-    /// Must be [`API_VERSION`].
-    pub api_version: String,
-    /// Must be [`KIND`].
-    pub kind: String,
-    /// Name, namespace, annotations.
-    pub metadata: Metadata,
-    /// What the database should look like.
-    pub spec: DatabaseSchemaSpec,
-}
-
-/// The parts of `metadata` Revisor reads.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct Metadata {
-    /// Resource name.
-    pub name: String,
-    /// Namespace.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub namespace: Option<String>,
-    /// Annotations (`revisor.dev/approved-plan`).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub annotations: BTreeMap<String, String>,
-}
-
 /// The annotation that approves a plan under `approval: Manual`.
 pub const APPROVED_PLAN_ANNOTATION: &str = "revisor.dev/approved-plan";
 
-/// `spec` of a `DatabaseSchema`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+// kube generates the resource type `DatabaseSchema` (metadata, this spec,
+// a status) from this struct; the doc comments below are what `kubectl
+// explain` shows, so they are written for users.
+/// The database's desired state: the revision to be at, where the
+/// migrations and the database URL are, and the safety gates.
+// Each printcolumn(...) has its own `type_`; clippy reads them as duplicates.
+#[allow(clippy::duplicated_attributes)]
+#[derive(CustomResource, KubeSchema, Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[kube(
+    group = "revisor.dev",
+    version = "v1alpha1",
+    kind = "DatabaseSchema",
+    plural = "databaseschemas",
+    namespaced,
+    status = "DatabaseSchemaStatus",
+    shortname = "dbschema",
+    shortname = "dbs",
+    doc = "Pins a database to a revision of an Alembic-style SQL migration set; the Revisor operator migrates it there.",
+    printcolumn(name = "Target", type_ = "string", json_path = ".spec.targetRevision"),
+    printcolumn(
+        name = "Current",
+        type_ = "string",
+        json_path = ".status.currentRevisions"
+    ),
+    printcolumn(name = "Phase", type_ = "string", json_path = ".status.phase"),
+    printcolumn(
+        name = "Progress",
+        type_ = "string",
+        json_path = ".status.progress.summary"
+    ),
+    printcolumn(
+        name = "Age",
+        type_ = "date",
+        json_path = ".metadata.creationTimestamp"
+    )
+)]
+#[x_kube(cel)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DatabaseSchemaSpec {
-    /// Any target expression but relative ones.
+    /// The revision the database should be at: a revision id or unique
+    /// prefix, a branch label, `head`, `heads`, `base`, `<label>@head`,
+    /// `<id>@head`, or several joined by commas. Relative targets (`+1`,
+    /// `-1`) are for the CLI only.
+    #[x_kube(validation = Rule::new("self.size() > 0 && !self.matches('[+-][0-9]+$')").message("targetRevision must be a non-relative target expression (no +N or -N)"))]
     pub target_revision: String,
     /// Where the database URL is.
     pub database: DatabaseRef,
-    /// Where the migration files are.
+    /// Where the migration files are: exactly one of configMapRef,
+    /// configMapSelector, inline.
     pub migrations: MigrationsSource,
-    /// Version table (default `revisor_version`).
+    /// The version table. `alembic_version` adopts a database Alembic managed.
     #[serde(default = "default_version_table")]
+    #[schemars(regex(pattern = r"^[A-Za-z_][A-Za-z0-9_]{0,53}$"))]
     pub version_table: String,
-    /// Whether the plan may unapply revisions.
+    /// Whether a plan may unapply revisions. Without it, a plan with down
+    /// steps is Blocked.
     #[serde(default)]
     pub allow_downgrade: bool,
-    /// Automatic, or Manual (plans run once their hash is approved).
+    /// Automatic: plans run as soon as they are computed. Manual: a plan runs
+    /// once the annotation `revisor.dev/approved-plan` carries its hash
+    /// (status.plan.hash).
     #[serde(default)]
     pub approval: Approval,
-    /// PerMigration or All.
+    /// PerMigration (default): each step commits with its version-table
+    /// change. All: the whole plan in one transaction (PostgreSQL and SQLite).
     #[serde(default)]
     pub transaction_mode: TransactionModeSpec,
-    /// Seconds to wait for the migration lock (default 60).
+    /// Seconds to wait for the database migration lock.
     #[serde(default = "default_lock_timeout")]
+    #[schemars(range(min = 1))]
     pub lock_timeout_seconds: u64,
-    /// Stop reconciling.
+    /// Stop reconciling this database.
     #[serde(default)]
     pub suspend: bool,
 }
@@ -81,32 +102,38 @@ fn default_lock_timeout() -> u64 {
     crate::executor::DEFAULT_LOCK_TIMEOUT.as_secs()
 }
 
-/// `spec.database`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+/// Where the database URL is.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DatabaseRef {
-    /// A key of a Secret in the same namespace holding the URL.
+    /// A key of a Secret in the DatabaseSchema's own namespace holding the
+    /// database URL (postgres://, mysql:// or sqlite://).
     pub url_secret_ref: SecretKeyRef,
 }
 
-/// A key of a Secret in the resource's namespace.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+/// A key of a Secret in the DatabaseSchema's namespace (another namespace
+/// cannot be named).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SecretKeyRef {
     /// Secret name.
+    #[schemars(length(min = 1))]
     pub name: String,
-    /// Key in it.
+    /// Key in the Secret.
+    #[schemars(length(min = 1))]
     pub key: String,
 }
 
-/// `spec.migrations`: exactly one source.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+/// Where the migration files are: exactly one source.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, KubeSchema)]
+#[x_kube(cel, validation = Rule::new("[has(self.configMapRef), has(self.configMapSelector), has(self.inline)].filter(x, x).size() == 1").message("set exactly one of configMapRef, configMapSelector, inline"))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MigrationsSource {
-    /// One ConfigMap in the same namespace; its keys are file names.
+    /// One ConfigMap in the same namespace; each key is a file name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config_map_ref: Option<NameRef>,
-    /// Several ConfigMaps by label, for sets over 1 MiB.
+    /// Several ConfigMaps in the same namespace, by label, for sets over
+    /// 1 MiB; their keys together are the files.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config_map_selector: Option<LabelSelector>,
     /// Files in the resource itself.
@@ -114,16 +141,17 @@ pub struct MigrationsSource {
     pub inline: Option<InlineFiles>,
 }
 
-/// A reference by name.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+/// A reference by name, in the same namespace.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NameRef {
     /// The name.
+    #[schemars(length(min = 1))]
     pub name: String,
 }
 
 /// A label selector.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LabelSelector {
     /// Labels that must all match.
@@ -131,15 +159,23 @@ pub struct LabelSelector {
 }
 
 /// Inline migration files.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InlineFiles {
-    /// File name -> contents.
+    /// File name (`*.sql`) to contents.
     pub files: BTreeMap<String, String>,
 }
 
+/// The CustomResourceDefinition as YAML, as `revisor crd` prints it and
+/// `crds/databaseschemas.revisor.dev.yaml` holds it.
+pub fn crd_yaml() -> String {
+    use kube::CustomResourceExt;
+    let yaml = serde_yaml::to_string(&DatabaseSchema::crd()).unwrap_or_default();
+    format!("# Generated by `revisor crd` from operator/src/resource.rs; do not edit.\n{yaml}")
+}
+
 /// `spec.approval`.
-#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 pub enum Approval {
     /// Plans run as soon as they are computed.
     #[default]
@@ -149,7 +185,7 @@ pub enum Approval {
 }
 
 /// `spec.transactionMode`.
-#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 pub enum TransactionModeSpec {
     /// Each step in its own transaction.
     #[default]
@@ -168,7 +204,7 @@ impl From<TransactionModeSpec> for crate::executor::TransactionMode {
 }
 
 /// `status.phase`.
-#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 pub enum Phase {
     /// Not reconciled yet, or waiting for the lock.
     #[default]
@@ -188,10 +224,13 @@ pub enum Phase {
 }
 
 /// `status`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DatabaseSchemaStatus {
-    /// Lifecycle phase.
+    /// The metadata.generation this status describes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_generation: Option<i64>,
+    /// Pending, Planning, AwaitingApproval, Migrating, Ready, Blocked or Failed.
     pub phase: Phase,
     /// The version-table rows.
     #[serde(default)]
@@ -214,7 +253,7 @@ pub struct DatabaseSchemaStatus {
 }
 
 /// `status.plan`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct PlanStatus {
     /// The plan hash to approve.
     pub hash: String,
@@ -223,7 +262,7 @@ pub struct PlanStatus {
 }
 
 /// One step in `status.plan`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 pub struct PlanStepStatus {
     /// Revision id.
     pub revision: String,
@@ -235,16 +274,29 @@ pub struct PlanStepStatus {
 }
 
 /// `status.progress`.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 pub struct Progress {
     /// Steps finished.
     pub completed: usize,
     /// Steps in the plan.
     pub total: usize,
+    /// `completed/total`, for the Progress column.
+    pub summary: String,
+}
+
+impl Progress {
+    /// `completed` of `total` steps.
+    pub fn new(completed: usize, total: usize) -> Progress {
+        Progress {
+            completed,
+            total,
+            summary: format!("{completed}/{total}"),
+        }
+    }
 }
 
 /// `status.lastApplied`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct LastApplied {
     /// Revision id.
@@ -283,14 +335,12 @@ impl PlanStatus {
 /// Status after a successful run of `plan` (which may have had no steps).
 pub fn ready(p: &Plan, targets: Vec<String>, last: Option<LastApplied>) -> DatabaseSchemaStatus {
     DatabaseSchemaStatus {
+        observed_generation: None,
         phase: Phase::Ready,
         current_revisions: p.final_heads.clone(),
         target_revisions: targets,
         plan: Some(PlanStatus::of(p)),
-        progress: Some(Progress {
-            completed: p.steps.len(),
-            total: p.steps.len(),
-        }),
+        progress: Some(Progress::new(p.steps.len(), p.steps.len())),
         last_applied: last,
         message: if p.steps.is_empty() {
             "at the target revision".to_owned()
@@ -318,18 +368,12 @@ pub fn from_error(
         ExecError::AwaitingApproval(p) => (
             Phase::AwaitingApproval,
             Some(PlanStatus::of(p)),
-            Some(Progress {
-                completed: 0,
-                total: p.steps.len(),
-            }),
+            Some(Progress::new(0, p.steps.len())),
         ),
         ExecError::DowngradeNotAllowed(p) => (
             Phase::Blocked,
             Some(PlanStatus::of(p)),
-            Some(Progress {
-                completed: 0,
-                total: p.steps.len(),
-            }),
+            Some(Progress::new(0, p.steps.len())),
         ),
         ExecError::Plan(_)
         | ExecError::Irreversible(_)
@@ -346,10 +390,7 @@ pub fn from_error(
         ExecError::Step { .. } | ExecError::Db(_) => (
             Phase::Failed,
             planned.map(PlanStatus::of),
-            planned.map(|p| Progress {
-                completed,
-                total: p.steps.len(),
-            }),
+            planned.map(|p| Progress::new(completed, p.steps.len())),
         ),
     };
     // A refused plan knows the rows it would have started from.
@@ -358,6 +399,7 @@ pub fn from_error(
         _ => current,
     };
     DatabaseSchemaStatus {
+        observed_generation: None,
         phase,
         current_revisions: current,
         target_revisions: targets,
@@ -392,7 +434,7 @@ spec:
 
     #[test]
     fn the_spec_example_parses() {
-        let m: Manifest = serde_yaml::from_str(SPEC_EXAMPLE).unwrap();
+        let m: DatabaseSchema = serde_yaml::from_str(SPEC_EXAMPLE).unwrap();
         assert_eq!(m.spec.target_revision, "1975ea83b712");
         assert_eq!(
             m.spec.migrations.config_map_ref,
@@ -402,17 +444,18 @@ spec:
         );
         assert_eq!(m.spec.database.url_secret_ref.key, "url");
         assert_eq!(m.metadata.namespace.as_deref(), Some("shop"));
+        assert_eq!(m.metadata.name.as_deref(), Some("shop"));
     }
 
     #[test]
     fn defaults_fill_in_and_unknown_fields_are_refused() {
         let minimal = "apiVersion: revisor.dev/v1alpha1\nkind: DatabaseSchema\nmetadata: {name: x}\nspec:\n  targetRevision: head\n  database: {urlSecretRef: {name: s, key: url}}\n  migrations: {inline: {files: {}}}\n";
-        let m: Manifest = serde_yaml::from_str(minimal).unwrap();
+        let m: DatabaseSchema = serde_yaml::from_str(minimal).unwrap();
         assert_eq!(m.spec.version_table, "revisor_version");
         assert_eq!(m.spec.lock_timeout_seconds, 60);
         assert_eq!(m.spec.approval, Approval::Automatic);
         let typo = minimal.replace("targetRevision", "targetRevison");
-        let err = serde_yaml::from_str::<Manifest>(&typo)
+        let err = serde_yaml::from_str::<DatabaseSchema>(&typo)
             .unwrap_err()
             .to_string();
         assert!(err.contains("targetRevison"), "{err}");
@@ -450,13 +493,7 @@ spec:
         };
         let s = from_error(&step, vec!["a".into()], vec!["b".into()], Some(&p), 1, None);
         assert_eq!(s.phase, Phase::Failed);
-        assert_eq!(
-            s.progress,
-            Some(Progress {
-                completed: 1,
-                total: 2
-            })
-        );
+        assert_eq!(s.progress, Some(Progress::new(1, 2)));
         assert_eq!(s.plan.map(|p| p.steps.len()), Some(2));
         assert!(
             s.message.contains("step up b failed: boom"),

@@ -19,7 +19,7 @@ use crate::db::Database;
 use crate::executor::{self, Event, Options};
 use crate::graph::RevisionGraph;
 use crate::plan::{Mode, Plan, StepDirection};
-use crate::resource::{self, Approval, DatabaseSchemaStatus, LastApplied, Manifest, Phase};
+use crate::resource::{self, Approval, DatabaseSchema, DatabaseSchemaStatus, LastApplied, Phase};
 use crate::with_backend;
 use std::io::Write;
 use std::path::Path;
@@ -48,18 +48,28 @@ pub async fn apply(
 ) -> Result<(), CliError> {
     let text = std::fs::read_to_string(manifest_path)
         .map_err(|e| CliError::Input(format!("cannot read {}: {e}", manifest_path.display())))?;
-    let m: Manifest = serde_yaml::from_str(&text)
+    // apiVersion and kind first: the typed parse would blame the spec instead.
+    let head: serde_yaml::Value = serde_yaml::from_str(&text)
         .map_err(|e| CliError::Input(format!("{}: {e}", manifest_path.display())))?;
-    if m.api_version != resource::API_VERSION || m.kind != resource::KIND {
+    let (api_version, kind) = (
+        head["apiVersion"].as_str().unwrap_or(""),
+        head["kind"].as_str().unwrap_or(""),
+    );
+    if api_version != resource::API_VERSION || kind != resource::KIND {
         return Err(CliError::Input(format!(
-            "{}: expected apiVersion {} and kind {}, found {} {}",
+            "{}: expected apiVersion {} and kind {}, found `{api_version}` `{kind}`",
             manifest_path.display(),
             resource::API_VERSION,
             resource::KIND,
-            m.api_version,
-            m.kind
         )));
     }
+    let m: DatabaseSchema = serde_yaml::from_str(&text)
+        .map_err(|e| CliError::Input(format!("{}: {e}", manifest_path.display())))?;
+    let name = m
+        .metadata
+        .name
+        .clone()
+        .unwrap_or_else(|| "revisor".to_owned());
     let sources = &m.spec.migrations;
     let count = [
         sources.config_map_ref.is_some(),
@@ -112,7 +122,7 @@ pub async fn apply(
     let url = args
         .database
         .clone()
-        .unwrap_or_else(|| format!("sqlite://{}.db", m.metadata.name));
+        .unwrap_or_else(|| format!("sqlite://{name}.db"));
     let approved = match m.spec.approval {
         Approval::Automatic => None,
         Approval::Manual => Some(
@@ -121,7 +131,8 @@ pub async fn apply(
                 .or_else(|| {
                     m.metadata
                         .annotations
-                        .get(resource::APPROVED_PLAN_ANNOTATION)
+                        .as_ref()
+                        .and_then(|a| a.get(resource::APPROVED_PLAN_ANNOTATION))
                         .cloned()
                 })
                 .unwrap_or_default(),

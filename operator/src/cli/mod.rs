@@ -276,6 +276,9 @@ pub enum Command {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Print the DatabaseSchema CustomResourceDefinition as YAML (what
+    /// `crds/` holds).
+    Crd,
     /// Draw the revision graph.
     Graph {
         /// Where the migration set is.
@@ -477,6 +480,9 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
             dbcmd::current(g.as_ref(), &db, out).await
         }
         Command::History { db, output } => dbcmd::history(&db, output, out).await,
+        Command::Crd => out
+            .write_all(crate::resource::crd_yaml().as_bytes())
+            .map_err(runtime),
         Command::Wait {
             db,
             revision,

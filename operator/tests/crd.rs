@@ -1,0 +1,133 @@
+//! The CRD: the checked-in YAML matches the Rust types, and the API
+//! server's validation (the OpenAPI schema and the CEL rules) accepts the
+//! example manifests and rejects bad specs, checked here without a cluster.
+
+use kube::CustomResourceExt;
+use revisor::resource::{crd_yaml, DatabaseSchema, DatabaseSchemaSpec, MigrationsSource};
+use std::path::{Path, PathBuf};
+
+fn repo(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path)
+}
+
+#[test]
+fn checked_in_crd_matches_the_rust_types() {
+    let path = repo("crds/databaseschemas.revisor.dev.yaml");
+    let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        on_disk == crd_yaml(),
+        "{} is out of date with operator/src/resource.rs; regenerate it with\n  cargo run -q -- crd > crds/databaseschemas.revisor.dev.yaml",
+        path.display()
+    );
+}
+
+/// The CRD's `openAPIV3Schema` as a JSON Schema validator.
+fn schema() -> jsonschema::Validator {
+    let crd = serde_json::to_value(DatabaseSchema::crd()).unwrap();
+    let schema = &crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"];
+    jsonschema::validator_for(schema).expect("the CRD schema is a valid JSON Schema")
+}
+
+/// What the API server would say about `manifest`: schema errors and CEL
+/// rule failures, as text; empty when it is accepted.
+fn api_server_errors(manifest: &serde_json::Value) -> Vec<String> {
+    let mut errors: Vec<String> = schema()
+        .iter_errors(manifest)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    let spec = &manifest["spec"];
+    if let Err(e) = DatabaseSchemaSpec::validate_cel(spec, None) {
+        errors.push(format!("{e:?}"));
+    }
+    if let Err(e) = MigrationsSource::validate_cel(&spec["migrations"], None) {
+        errors.push(format!("{e:?}"));
+    }
+    errors
+}
+
+fn yaml_file(path: &str) -> serde_json::Value {
+    let text = std::fs::read_to_string(repo(path)).unwrap();
+    serde_yaml::from_str(&text).unwrap()
+}
+
+#[test]
+fn example_manifests_are_accepted() {
+    // The GitOps examples (issue 5) join this list as they are written.
+    let manifest = yaml_file("examples/quickstart/databaseschema.yaml");
+    assert_eq!(api_server_errors(&manifest), Vec::<String>::new());
+    let typed: DatabaseSchema = serde_json::from_value(manifest).unwrap();
+    assert_eq!(typed.spec.target_revision, "0006_merge");
+}
+
+fn with(spec_change: impl FnOnce(&mut serde_json::Value)) -> serde_json::Value {
+    let mut m = yaml_file("examples/quickstart/databaseschema.yaml");
+    spec_change(&mut m["spec"]);
+    m
+}
+
+#[test]
+fn bad_specs_are_rejected() {
+    let cases: Vec<(&str, serde_json::Value)> = vec![
+        (
+            "two migration sources",
+            with(|s| s["migrations"]["inline"] = serde_json::json!({"files": {}})),
+        ),
+        (
+            "no migration source",
+            with(|s| s["migrations"] = serde_json::json!({})),
+        ),
+        (
+            "relative target",
+            with(|s| s["targetRevision"] = "+1".into()),
+        ),
+        (
+            "relative target on a label",
+            with(|s| s["targetRevision"] = "shop@-2".into()),
+        ),
+        ("empty target", with(|s| s["targetRevision"] = "".into())),
+        (
+            "zero lock timeout",
+            with(|s| s["lockTimeoutSeconds"] = 0.into()),
+        ),
+        (
+            "bad version table",
+            with(|s| s["versionTable"] = "drop table;".into()),
+        ),
+        (
+            "unknown approval",
+            with(|s| s["approval"] = "Sometimes".into()),
+        ),
+        (
+            "missing database",
+            with(|s| {
+                s.as_object_mut()
+                    .unwrap()
+                    .remove("database")
+                    .map(|_| ())
+                    .unwrap()
+            }),
+        ),
+    ];
+    for (what, manifest) in cases {
+        assert!(
+            !api_server_errors(&manifest).is_empty(),
+            "{what} was accepted"
+        );
+    }
+}
+
+#[test]
+fn absolute_targets_are_accepted() {
+    for target in [
+        "head",
+        "heads",
+        "base",
+        "1975ea83b712",
+        "shop@head",
+        "a1@head,b2@head",
+        "0003_orders",
+    ] {
+        let m = with(|s| s["targetRevision"] = target.into());
+        assert_eq!(api_server_errors(&m), Vec::<String>::new(), "{target}");
+    }
+}
