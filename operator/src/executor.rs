@@ -576,14 +576,24 @@ async fn run_step<B: Backend>(
             completed,
         });
     }
+    // The SQL ran; record it. If the bookkeeping fails, the pending row
+    // stays dirty: the schema changed but the version table does not say so.
     db.execute("BEGIN").await?;
-    tables
+    let mut done = tables
         .change_rows(db, &step.heads_removed, &step.heads_added)
-        .await?;
-    tables
-        .finish_history(db, id, true, false, millis(t0.elapsed()), None)
-        .await?;
-    db.execute("COMMIT").await?;
+        .await;
+    if done.is_ok() {
+        done = tables
+            .finish_history(db, id, true, false, millis(t0.elapsed()), None)
+            .await;
+    }
+    if done.is_ok() {
+        done = db.execute("COMMIT").await.map(|_| ());
+    }
+    if let Err(e) = done {
+        let _ = db.execute("ROLLBACK").await;
+        return Err(e.into());
+    }
     Ok(())
 }
 
