@@ -12,6 +12,7 @@
 //! | [`db`] | I/O | one [`db::Backend`] per dialect; version and history tables |
 //! | [`executor`] | I/O | runs a plan under the lock, step by step |
 //! | [`resource`] | pure | the `DatabaseSchema` spec and status, and status from an outcome |
+//! | [`k8s`] | I/O | dereference, reconcile, status, conditions and events in a cluster |
 //! | [`cli`] | I/O | the `revisor` commands |
 //!
 //! `../shared/SPEC.md` is the product contract; the README lists where
@@ -21,6 +22,7 @@ pub mod cli;
 pub mod db;
 pub mod executor;
 pub mod graph;
+pub mod k8s;
 pub mod plan;
 pub mod redact;
 pub mod resource;

@@ -250,6 +250,9 @@ pub struct DatabaseSchemaStatus {
     /// What happened, and what to do about it.
     #[serde(default)]
     pub message: String,
+    /// kstatus conditions: Ready, Reconciling, Stalled.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition>,
 }
 
 /// `status.plan`.
@@ -342,6 +345,7 @@ pub fn ready(p: &Plan, targets: Vec<String>, last: Option<LastApplied>) -> Datab
         plan: Some(PlanStatus::of(p)),
         progress: Some(Progress::new(p.steps.len(), p.steps.len())),
         last_applied: last,
+        conditions: Vec::new(),
         message: if p.steps.is_empty() {
             "at the target revision".to_owned()
         } else {
@@ -406,6 +410,7 @@ pub fn from_error(
         plan,
         progress,
         last_applied: last,
+        conditions: Vec::new(),
         message: crate::redact::redact(&e.to_string()),
     }
 }
