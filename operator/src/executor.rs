@@ -65,6 +65,9 @@ pub struct Options {
     /// `statement_timeout`, MariaDB's `max_statement_time`. Refused on
     /// MySQL (whose `max_execution_time` covers only SELECT) and SQLite.
     pub statement_timeout: Option<Duration>,
+    /// When set (by a shutdown), the run stops before its next step, after
+    /// the running one has finished; the lock is released as usual.
+    pub stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl Default for Options {
@@ -78,6 +81,7 @@ impl Default for Options {
             allow_downgrade: true,
             approved_plan: None,
             statement_timeout: None,
+            stop: None,
         }
     }
 }
@@ -178,6 +182,12 @@ pub enum ExecError {
     /// Manual approval, and this plan's hash is not the approved one.
     #[error("plan {} awaits approval: approve exactly this hash to run it", .0.hash)]
     AwaitingApproval(Box<Plan>),
+    /// Stopped between steps by a shutdown; the next run resumes.
+    #[error("interrupted by shutdown after {completed} step(s); the next run resumes from there")]
+    Interrupted {
+        /// Steps that completed.
+        completed: usize,
+    },
     /// An option this database cannot honour.
     #[error("not supported on this database: {0}")]
     Unsupported(String),
@@ -248,13 +258,13 @@ fn word(d: StepDirection) -> &'static str {
 /// # Errors
 /// [`ExecError`]; on a failed step, the steps before it stay applied in
 /// `PerMigration` mode and nothing stays applied in `All` mode.
-pub async fn run<B: Backend>(
+pub async fn run<B: Backend, F: FnMut(Event<'_>)>(
     db: &mut B,
     graph: &RevisionGraph,
     target: &str,
     mode: Mode,
     opts: &Options,
-    on_event: &mut dyn FnMut(Event<'_>),
+    on_event: &mut F,
 ) -> Result<Plan, ExecError> {
     let tables = Tables::new(&opts.version_table, db.dialect())?;
     db.lock(&tables.version, opts.lock_timeout).await?;
@@ -363,14 +373,14 @@ pub async fn read_state<B: Backend>(
     })
 }
 
-async fn run_locked<B: Backend>(
+async fn run_locked<B: Backend, F: FnMut(Event<'_>)>(
     db: &mut B,
     tables: &Tables,
     graph: &RevisionGraph,
     target: &str,
     mode: Mode,
     opts: &Options,
-    on_event: &mut dyn FnMut(Event<'_>),
+    on_event: &mut F,
 ) -> Result<Plan, ExecError> {
     tables.ensure(db).await?;
     if let Some(t) = opts.statement_timeout {
@@ -424,6 +434,13 @@ async fn run_locked<B: Backend>(
     match opts.transaction_mode {
         TransactionMode::PerMigration => {
             for (index, step) in p.steps.iter().enumerate() {
+                if opts
+                    .stop
+                    .as_ref()
+                    .is_some_and(|s| s.load(std::sync::atomic::Ordering::SeqCst))
+                {
+                    return Err(ExecError::Interrupted { completed: index });
+                }
                 on_event(Event::StepStarted {
                     index,
                     total: p.steps.len(),

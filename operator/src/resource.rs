@@ -388,6 +388,11 @@ pub fn from_error(
         | ExecError::Unknown(_)
         | ExecError::Dirty { .. } => (Phase::Blocked, None, None),
         ExecError::Db(DbError::LockTimeout { .. }) => (Phase::Pending, None, None),
+        ExecError::Interrupted { .. } => (
+            Phase::Pending,
+            planned.map(PlanStatus::of),
+            planned.map(|p| Progress::new(completed, p.steps.len())),
+        ),
         ExecError::Db(DbError::TableName(_) | DbError::Scheme(_) | DbError::Url { .. }) => {
             (Phase::Blocked, None, None)
         }

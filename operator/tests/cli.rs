@@ -538,3 +538,19 @@ fn graph_with_a_database_fills_the_applied_revisions() {
     assert!(dot.contains("\"b\" [label=\"b\", style=filled"), "{dot}");
     assert!(dot.contains("\"c\" [label=\"c\", style=bold];"), "{dot}");
 }
+
+#[test]
+fn run_without_a_cluster_fails_clearly() {
+    let o = Command::new(env!("CARGO_BIN_EXE_revisor"))
+        .args(["run", "--metrics-addr", "127.0.0.1:0"])
+        .env("KUBECONFIG", "/nonexistent/kubeconfig")
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("no Kubernetes configuration"),
+        "{}",
+        stderr(&o)
+    );
+}

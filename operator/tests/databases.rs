@@ -703,3 +703,53 @@ each_dialect!(every_database_command_works_through_the_binary, |dialect| {
         "everything was unapplied"
     );
 });
+
+each_dialect!(
+    a_shutdown_stops_a_plan_between_steps_and_releases_the_lock,
+    |dialect| {
+        let url = fresh(dialect).await;
+        let mut db = connect(&url).await;
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let opts = Options {
+            stop: Some(stop.clone()),
+            ..Options::default()
+        };
+        let g = abc(false);
+        // The signal arrives while the first step runs.
+        let mut on_event = |e: executor::Event<'_>| {
+            if let executor::Event::StepFinished { .. } = e {
+                stop.store(true, Ordering::SeqCst);
+            }
+        };
+        let err = with_backend!(&mut db, |b| executor::run(
+            b,
+            &g,
+            "c",
+            Mode::Upgrade,
+            &opts,
+            &mut on_event
+        )
+        .await)
+        .unwrap_err();
+        assert!(
+            matches!(err, ExecError::Interrupted { completed: 1 }),
+            "{err}"
+        );
+        assert_eq!(
+            rows(&mut db).await,
+            vec!["a"],
+            "the running step finished, no later one started"
+        );
+        // The lock was released: another run takes it at once and resumes.
+        let quick = Options {
+            lock_timeout: Duration::from_secs(1),
+            ..Options::default()
+        };
+        assert_eq!(
+            run(&mut connect(&url).await, &g, "c", Mode::Upgrade, &quick)
+                .await
+                .unwrap(),
+            vec!["c"]
+        );
+    }
+);

@@ -141,11 +141,7 @@ async fn run(
             instance: None,
         },
     );
-    let ctx = Arc::new(Context {
-        client,
-        recorder,
-        applied_by: "test".into(),
-    });
+    let ctx = Arc::new(Context::new(client, recorder, "test".into()));
     let result = reconcile(Arc::new(obj), ctx).await;
     server.abort();
     let requests = recorded.lock().unwrap().clone();

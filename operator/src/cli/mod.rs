@@ -8,6 +8,7 @@ mod apply;
 mod dbcmd;
 mod draw;
 mod new;
+mod run;
 
 use crate::graph::RevisionGraph;
 use crate::plan::{self, Mode, Plan, StepDirection};
@@ -279,6 +280,9 @@ pub enum Command {
     /// Print the DatabaseSchema CustomResourceDefinition as YAML (what
     /// `crds/` holds).
     Crd,
+    /// Run the operator: reconcile DatabaseSchemas in the cluster KUBECONFIG
+    /// (or the pod's service account) points at.
+    Run(run::RunOptions),
     /// Draw the revision graph.
     Graph {
         /// Where the migration set is.
@@ -480,6 +484,7 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
             dbcmd::current(g.as_ref(), &db, out).await
         }
         Command::History { db, output } => dbcmd::history(&db, output, out).await,
+        Command::Run(opts) => run::run(opts).await,
         Command::Crd => out
             .write_all(crate::resource::crd_yaml().as_bytes())
             .map_err(runtime),

@@ -52,6 +52,26 @@ pub struct Context {
     pub recorder: Recorder,
     /// Who applies steps, for the history.
     pub applied_by: String,
+    /// The process's metrics.
+    pub metrics: Arc<crate::metrics::Metrics>,
+    /// Failed attempts per `namespace/name`, for the backoff.
+    pub attempts: std::sync::Mutex<std::collections::HashMap<String, u32>>,
+    /// Set on SIGTERM: running plans stop after their current step.
+    pub shutdown: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Context {
+    /// A context with fresh metrics, no attempts and no shutdown.
+    pub fn new(client: Client, recorder: Recorder, applied_by: String) -> Context {
+        Context {
+            client,
+            recorder,
+            applied_by,
+            metrics: Arc::default(),
+            attempts: std::sync::Mutex::default(),
+            shutdown: Arc::default(),
+        }
+    }
 }
 
 /// Why a reconcile must be retried (the error policy backs off).
@@ -142,6 +162,7 @@ pub async fn reconcile(
         allow_downgrade: obj.spec.allow_downgrade,
         approved_plan: approved,
         applied_by: ctx.applied_by.clone(),
+        stop: Some(ctx.shutdown.clone()),
         ..Options::default()
     };
     let mut db = match Database::connect(&inputs.url).await {

@@ -1,0 +1,137 @@
+//! `revisor run`: the operator process.
+//!
+//! Watches DatabaseSchemas in one namespace (`--namespace`) or all of them,
+//! serves `/metrics`, `/healthz` and `/readyz`, logs as text or JSON
+//! (`--log-format`; level from `RUST_LOG`, default `info`), and with
+//! `--leader-election` runs the controller only while holding the Lease, so
+//! several replicas never apply a step twice or race on status.
+
+use super::CliError;
+use crate::http::{serve, HttpState};
+use crate::k8s::controller;
+use crate::k8s::reconcile::Context;
+use kube::runtime::events::{Recorder, Reporter};
+use kube::Client;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+/// `revisor run` options.
+#[derive(Debug, clap::Args)]
+pub struct RunOptions {
+    /// Watch only this namespace (default: all namespaces).
+    #[arg(long, env = "REVISOR_NAMESPACE")]
+    pub namespace: Option<String>,
+    /// Address of /metrics, /healthz and /readyz.
+    #[arg(long, default_value = "0.0.0.0:8080")]
+    pub metrics_addr: String,
+    /// Log format.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// Run the controller only while holding a Lease (for several replicas).
+    #[arg(long)]
+    pub leader_election: bool,
+    /// The Lease's name.
+    #[arg(long, default_value = "revisor-leader")]
+    pub lease_name: String,
+    /// The Lease's namespace (default: the pod's, from POD_NAMESPACE).
+    #[arg(long, env = "POD_NAMESPACE", default_value = "default")]
+    pub lease_namespace: String,
+    /// This replica's identity (default: the pod name, from POD_NAME).
+    #[arg(long, env = "POD_NAME")]
+    pub identity: Option<String>,
+}
+
+/// `--log-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Runs the operator until SIGTERM or SIGINT.
+///
+/// # Errors
+/// [`CliError::Runtime`] when there is no Kubernetes configuration, the
+/// metrics address cannot be bound, or leadership is lost.
+pub async fn run(opts: RunOptions) -> Result<(), CliError> {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match opts.log_format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+    let client = Client::try_default()
+        .await
+        .map_err(|e| CliError::Runtime(format!("no Kubernetes configuration: {e}")))?;
+    let identity = opts
+        .identity
+        .clone()
+        .unwrap_or_else(|| std::env::var("HOSTNAME").unwrap_or_else(|_| "revisor".into()));
+    let recorder = Recorder::new(
+        client.clone(),
+        Reporter {
+            controller: "revisor".into(),
+            instance: Some(identity.clone()),
+        },
+    );
+    let ctx = Arc::new(Context::new(
+        client.clone(),
+        recorder,
+        format!(
+            "revisor-operator {identity} (revisor {})",
+            env!("CARGO_PKG_VERSION")
+        ),
+    ));
+    let http = HttpState {
+        metrics: ctx.metrics.clone(),
+        ..Default::default()
+    };
+    let listener = tokio::net::TcpListener::bind(&opts.metrics_addr)
+        .await
+        .map_err(|e| CliError::Runtime(format!("cannot listen on {}: {e}", opts.metrics_addr)))?;
+    tokio::spawn(serve(listener, http.clone()));
+    tracing::info!(namespace = opts.namespace.as_deref().unwrap_or("<all>"), metrics = %opts.metrics_addr, "revisor operator starting");
+
+    if !opts.leader_election {
+        http.ready.store(true, Ordering::SeqCst);
+        controller::run(client, opts.namespace, ctx).await;
+        return Ok(());
+    }
+    let manager = kube_lease_manager::LeaseManagerBuilder::new(client.clone(), &opts.lease_name)
+        .with_namespace(&opts.lease_namespace)
+        .with_identity(&identity)
+        .build()
+        .await
+        .map_err(|e| CliError::Runtime(format!("leader election: {e}")))?;
+    let (mut leader, _task) = manager.watch().await;
+    // A standby is ready: it serves health and waits for the Lease.
+    http.ready.store(true, Ordering::SeqCst);
+    tracing::info!(lease = %opts.lease_name, %identity, "waiting for leadership");
+    while !*leader.borrow_and_update() {
+        leader
+            .changed()
+            .await
+            .map_err(|_| CliError::Runtime("leader election stopped".into()))?;
+    }
+    tracing::info!(%identity, "leading");
+    let lost = async {
+        loop {
+            if leader.changed().await.is_err() || !*leader.borrow_and_update() {
+                return;
+            }
+        }
+    };
+    tokio::select! {
+        () = controller::run(client, opts.namespace, ctx.clone()) => Ok(()),
+        () = lost => {
+            // Stop applying at once; Kubernetes restarts this replica as a standby.
+            ctx.shutdown.store(true, Ordering::SeqCst);
+            Err(CliError::Runtime("lost the leader Lease; exiting so that only the new leader applies steps".into()))
+        }
+    }
+}
