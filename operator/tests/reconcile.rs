@@ -1,171 +1,14 @@
 //! The reconciler against a mocked API server (kube-rs's `tower_test`
-//! approach) and a real SQLite database: every request the reconciler
+//! approach) and a real PostgreSQL database: every request the reconciler
 //! makes is recorded and answered by method and path, and the tests assert
 //! on that record (status patches, events) and on the database.
 
-use http::{Request, Response};
-use k8s_openapi::api::core::v1::Secret;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use k8s_openapi::ByteString;
-use kube::client::Body;
+mod support;
+
 use kube::runtime::controller::Action;
-use kube::runtime::events::{Recorder, Reporter};
-use kube::Client;
-use revisor::db::tables::Tables;
-use revisor::db::{Backend, Database};
-use revisor::k8s::reconcile::{reconcile, Context, ReconcileError, RECHECK};
-use revisor::resource::{DatabaseSchema, DatabaseSchemaSpec};
-use revisor::with_backend;
+use revisor::k8s::reconcile::{ReconcileError, RECHECK};
 use serde_json::{json, Value};
-use std::sync::{Arc, Mutex};
-
-/// One request the reconciler made.
-#[derive(Debug, Clone)]
-struct Recorded {
-    method: String,
-    path: String,
-    query: String,
-    body: Value,
-}
-
-const FILES: [(&str, &str); 3] = [
-    ("1_a.sql", "-- revision: a\n-- message: create a\n-- migrate:up\nCREATE TABLE t_a (id INT);\n-- migrate:down\nDROP TABLE t_a;\n"),
-    ("2_b.sql", "-- revision: b\n-- down_revision: a\n-- migrate:up\nCREATE TABLE t_b (id INT);\n-- migrate:down\nDROP TABLE t_b;\n"),
-    ("3_c.sql", "-- revision: c\n-- down_revision: b\n-- migrate:up\nCREATE TABLE t_c (id INT);\n-- migrate:down\nDROP TABLE t_c;\n"),
-];
-
-/// A fake cluster: a ConfigMap with `files`, a Secret with `url`.
-struct Cluster {
-    files: Vec<(String, String)>,
-    url: String,
-}
-
-impl Cluster {
-    fn answer(&self, method: &str, path: &str, body: &Value, obj: &Value) -> (u16, Value) {
-        match (method, path) {
-            ("GET", "/api/v1/namespaces/shop/configmaps/shop-migrations") => {
-                let data: serde_json::Map<String, Value> = self
-                    .files
-                    .iter()
-                    .map(|(k, v)| (k.clone(), json!(v)))
-                    .collect();
-                (
-                    200,
-                    json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "shop-migrations", "namespace": "shop"}, "data": data}),
-                )
-            }
-            ("GET", "/api/v1/namespaces/shop/secrets/shop-db") => {
-                // k8s-openapi's ByteString serialises Secret data as base64.
-                let secret = Secret {
-                    metadata: ObjectMeta {
-                        name: Some("shop-db".into()),
-                        namespace: Some("shop".into()),
-                        ..Default::default()
-                    },
-                    data: Some(
-                        [("url".to_owned(), ByteString(self.url.clone().into_bytes()))].into(),
-                    ),
-                    ..Default::default()
-                };
-                let mut v = serde_json::to_value(secret).unwrap();
-                v["apiVersion"] = json!("v1");
-                v["kind"] = json!("Secret");
-                (200, v)
-            }
-            ("PATCH", "/apis/revisor.dev/v1alpha1/namespaces/shop/databaseschemas/shop/status") => {
-                let mut o = obj.clone();
-                o["status"] = body["status"].clone();
-                (200, o)
-            }
-            ("POST", "/apis/events.k8s.io/v1/namespaces/shop/events") => (201, body.clone()),
-            _ => (
-                404,
-                json!({"apiVersion": "v1", "kind": "Status", "status": "Failure", "reason": "NotFound", "code": 404, "message": format!("{method} {path}")}),
-            ),
-        }
-    }
-}
-
-fn schema(target: &str, extra: Value) -> DatabaseSchema {
-    let mut spec = json!({
-        "targetRevision": target,
-        "database": {"urlSecretRef": {"name": "shop-db", "key": "url"}},
-        "migrations": {"configMapRef": {"name": "shop-migrations"}},
-    });
-    if let (Some(s), Some(e)) = (spec.as_object_mut(), extra.as_object()) {
-        s.extend(e.clone());
-    }
-    let spec: DatabaseSchemaSpec = serde_json::from_value(spec).unwrap();
-    let mut obj = DatabaseSchema::new("shop", spec);
-    obj.metadata.namespace = Some("shop".into());
-    obj.metadata.generation = Some(1);
-    obj.metadata.uid = Some("0b4c6f3e-1d9a-4f3e-9c1a-2b3c4d5e6f70".into());
-    obj
-}
-
-/// Runs one reconcile against the fake cluster; returns its result and
-/// every request it made.
-async fn run(
-    obj: DatabaseSchema,
-    cluster: Cluster,
-) -> (Result<Action, ReconcileError>, Vec<Recorded>) {
-    let (service, mut handle) = tower_test::mock::pair::<Request<Body>, Response<Body>>();
-    let client = Client::new(service, "shop");
-    let recorded: Arc<Mutex<Vec<Recorded>>> = Arc::default();
-    let log = recorded.clone();
-    let obj_json = serde_json::to_value(&obj).unwrap();
-    let server = tokio::spawn(async move {
-        while let Some((req, send)) = handle.next_request().await {
-            let (parts, body) = req.into_parts();
-            let bytes = body.collect_bytes().await.unwrap();
-            let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-            let (method, path) = (parts.method.to_string(), parts.uri.path().to_owned());
-            let (code, answer) = cluster.answer(&method, &path, &body, &obj_json);
-            log.lock().unwrap().push(Recorded {
-                method,
-                path,
-                query: parts.uri.query().unwrap_or("").to_owned(),
-                body,
-            });
-            let response = Response::builder()
-                .status(code)
-                .body(Body::from(serde_json::to_vec(&answer).unwrap()))
-                .unwrap();
-            send.send_response(response);
-        }
-    });
-    let recorder = Recorder::new(
-        client.clone(),
-        Reporter {
-            controller: "revisor".into(),
-            instance: None,
-        },
-    );
-    let ctx = Arc::new(Context::new(client, recorder, "test".into()));
-    let result = reconcile(Arc::new(obj), ctx).await;
-    server.abort();
-    let requests = recorded.lock().unwrap().clone();
-    (result, requests)
-}
-
-fn sqlite_url(name: &str) -> String {
-    let path = std::env::temp_dir().join(format!(
-        "revisor-reconcile-{}-{name}.db",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_file(&path);
-    format!("sqlite://{}", path.display())
-}
-
-fn cluster(url: &str) -> Cluster {
-    Cluster {
-        files: FILES
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-        url: url.to_owned(),
-    }
-}
+use support::mock_api::{cluster, postgres_url, rows, run, schema, Recorded};
 
 fn statuses(requests: &[Recorded]) -> Vec<&Value> {
     requests
@@ -183,18 +26,9 @@ fn event_reasons(requests: &[Recorded]) -> Vec<String> {
         .collect()
 }
 
-async fn rows(url: &str) -> Vec<String> {
-    let mut db = Database::connect(url).await.unwrap();
-    with_backend!(&mut db, |b| Tables::new("revisor_version", b.dialect())
-        .unwrap()
-        .heads(b)
-        .await
-        .unwrap())
-}
-
 #[tokio::test]
 async fn a_fresh_database_goes_to_ready_with_progress_status_and_events() {
-    let url = sqlite_url("fresh");
+    let url = postgres_url("fresh").await;
     let (result, requests) = run(schema("head", json!({})), cluster(&url)).await;
     assert_eq!(result.unwrap(), Action::requeue(RECHECK));
     // Inputs first, from the resource's own namespace.
@@ -266,7 +100,7 @@ async fn a_fresh_database_goes_to_ready_with_progress_status_and_events() {
 
 #[tokio::test]
 async fn a_downgrade_without_permission_is_blocked_with_nothing_run() {
-    let url = sqlite_url("downgrade");
+    let url = postgres_url("downgrade").await;
     let (first, _) = run(schema("head", json!({})), cluster(&url)).await;
     first.unwrap();
     let (result, requests) = run(schema("a", json!({})), cluster(&url)).await;
@@ -294,7 +128,7 @@ async fn a_downgrade_without_permission_is_blocked_with_nothing_run() {
 
 #[tokio::test]
 async fn manual_approval_waits_for_the_plan_hash() {
-    let url = sqlite_url("manual");
+    let url = postgres_url("manual").await;
     let (result, requests) =
         run(schema("head", json!({"approval": "Manual"})), cluster(&url)).await;
     assert_eq!(result.unwrap(), Action::await_change());
@@ -311,7 +145,7 @@ async fn manual_approval_waits_for_the_plan_hash() {
 
 #[tokio::test]
 async fn a_bad_migration_set_is_blocked_naming_file_and_line() {
-    let url = sqlite_url("bad");
+    let url = postgres_url("bad").await;
     let mut c = cluster(&url);
     c.files[1].1 =
         "-- revision: b\n-- down_revision: a\n-- colour: red\n-- migrate:up\nSELECT 1;\n".into();
@@ -331,7 +165,7 @@ async fn a_bad_migration_set_is_blocked_naming_file_and_line() {
 
 #[tokio::test]
 async fn a_failing_step_is_failed_with_the_step_and_is_retried() {
-    let url = sqlite_url("failing");
+    let url = postgres_url("failing").await;
     let mut c = cluster(&url);
     c.files[2].1 = "-- revision: c\n-- down_revision: b\n-- migrate:up\nINSERT INTO no_such_table VALUES (1);\n-- migrate:down\nSELECT 1;\n".into();
     let (result, requests) = run(schema("head", json!({})), c).await;
@@ -368,4 +202,30 @@ async fn a_database_password_never_reaches_status_or_events() {
             r.body
         );
     }
+}
+
+#[tokio::test]
+async fn a_target_bump_upgrades_to_the_new_revision() {
+    let url = postgres_url("bump").await;
+    let (first, _) = run(schema("b", json!({})), cluster(&url)).await;
+    first.unwrap();
+    assert_eq!(rows(&url).await, vec!["b"]);
+    let (result, requests) = run(schema("c", json!({})), cluster(&url)).await;
+    assert_eq!(result.unwrap(), Action::requeue(RECHECK));
+    let last = *statuses(&requests).last().unwrap();
+    assert_eq!(last["phase"], "Ready");
+    assert_eq!(
+        last["plan"]["steps"],
+        json!([{"revision": "c", "direction": "up"}])
+    );
+    assert_eq!(last["lastApplied"]["revision"], "c");
+    assert_eq!(rows(&url).await, vec!["c"]);
+    // Up to date: nothing runs, no step event, status stays Ready.
+    let (result, requests) = run(schema("c", json!({})), cluster(&url)).await;
+    assert_eq!(result.unwrap(), Action::requeue(RECHECK));
+    assert!(!event_reasons(&requests).contains(&"StepApplied".to_owned()));
+    assert_eq!(
+        statuses(&requests).last().unwrap()["progress"]["summary"],
+        "0/0"
+    );
 }
