@@ -2,9 +2,11 @@
 //! server's validation (the OpenAPI schema and the CEL rules) accepts the
 //! example manifests and rejects bad specs, checked here without a cluster.
 
-use kube::CustomResourceExt;
-use revisor::resource::{crd_yaml, DatabaseSchema, DatabaseSchemaSpec, MigrationsSource};
+mod support;
+
+use revisor::resource::{crd_yaml, DatabaseSchema};
 use std::path::{Path, PathBuf};
+use support::crd_check::api_server_errors;
 
 fn repo(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path)
@@ -21,30 +23,6 @@ fn checked_in_crd_matches_the_rust_types() {
     );
 }
 
-/// The CRD's `openAPIV3Schema` as a JSON Schema validator.
-fn schema() -> jsonschema::Validator {
-    let crd = serde_json::to_value(DatabaseSchema::crd()).unwrap();
-    let schema = &crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"];
-    jsonschema::validator_for(schema).expect("the CRD schema is a valid JSON Schema")
-}
-
-/// What the API server would say about `manifest`: schema errors and CEL
-/// rule failures, as text; empty when it is accepted.
-fn api_server_errors(manifest: &serde_json::Value) -> Vec<String> {
-    let mut errors: Vec<String> = schema()
-        .iter_errors(manifest)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect();
-    let spec = &manifest["spec"];
-    if let Err(e) = DatabaseSchemaSpec::validate_cel(spec, None) {
-        errors.push(format!("{e:?}"));
-    }
-    if let Err(e) = MigrationsSource::validate_cel(&spec["migrations"], None) {
-        errors.push(format!("{e:?}"));
-    }
-    errors
-}
-
 fn yaml_file(path: &str) -> serde_json::Value {
     let text = std::fs::read_to_string(repo(path)).unwrap();
     serde_yaml::from_str(&text).unwrap()
@@ -52,7 +30,7 @@ fn yaml_file(path: &str) -> serde_json::Value {
 
 #[test]
 fn example_manifests_are_accepted() {
-    // The GitOps examples (issue 5) join this list as they are written.
+    // The GitOps example is checked, after kustomize builds it, in tests/gitops.rs.
     let manifest = yaml_file("examples/quickstart/databaseschema.yaml");
     assert_eq!(api_server_errors(&manifest), Vec::<String>::new());
     let typed: DatabaseSchema = serde_json::from_value(manifest).unwrap();

@@ -1,3 +1,4 @@
 //! Test helpers shared by test files and benches.
 
+pub mod crd_check;
 pub mod mock_api;
