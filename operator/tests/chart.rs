@@ -1,0 +1,225 @@
+//! The Helm chart, rendered by a real helm: every template renders and
+//! parses into Kubernetes' own types (k8s-openapi), with least-privilege
+//! RBAC for both scopes, a locked-down Deployment, leader election when
+//! replicas > 1, and the CRD in sync with crds/.
+//!
+//! helm comes from `REVISOR_HELM`, the PATH, or `target/tools/helm`, where
+//! `.ci/run` installs it; without it these tests fail and say so.
+
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::{Service, ServiceAccount};
+use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn repo(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path)
+}
+
+fn helm() -> PathBuf {
+    if let Ok(h) = std::env::var("REVISOR_HELM") {
+        return h.into();
+    }
+    if Command::new("helm")
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        return "helm".into();
+    }
+    let local = repo("target/tools/helm");
+    assert!(local.exists(), "helm is not installed: run .ci/run (which installs it into target/tools/helm) or set REVISOR_HELM");
+    local
+}
+
+/// `helm template` with `sets`, as JSON documents.
+fn render(sets: &[&str]) -> Vec<Value> {
+    let mut cmd = Command::new(helm());
+    cmd.args([
+        "template",
+        "rel",
+        repo("charts/revisor").to_str().unwrap(),
+        "--namespace",
+        "ops",
+    ]);
+    for s in sets {
+        cmd.args(["--set", s]);
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "helm template failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    use serde::Deserialize;
+    serde_yaml::Deserializer::from_str(&String::from_utf8(out.stdout).unwrap())
+        .map(|d| Value::deserialize(d).unwrap())
+        .filter(|v| !v.is_null())
+        .collect()
+}
+
+fn kinds(docs: &[Value]) -> Vec<String> {
+    docs.iter()
+        .map(|d| d["kind"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn one<T: serde::de::DeserializeOwned>(docs: &[Value], kind: &str) -> T {
+    let doc = docs
+        .iter()
+        .find(|d| d["kind"] == kind)
+        .unwrap_or_else(|| panic!("no {kind}"));
+    serde_json::from_value(doc.clone())
+        .unwrap_or_else(|e| panic!("{kind} is not a valid {kind}: {e}"))
+}
+
+fn args(docs: &[Value]) -> Vec<String> {
+    let d: Deployment = one(docs, "Deployment");
+    d.spec.unwrap().template.spec.unwrap().containers[0]
+        .args
+        .clone()
+        .unwrap_or_default()
+}
+
+#[test]
+fn chart_lints() {
+    let out = Command::new(helm())
+        .args(["lint", repo("charts/revisor").to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn defaults_render_a_cluster_wide_operator_as_kubernetes_objects() {
+    let docs = render(&[]);
+    assert_eq!(
+        kinds(&docs),
+        vec![
+            "ServiceAccount",
+            "ClusterRole",
+            "ClusterRoleBinding",
+            "Service",
+            "Deployment"
+        ]
+    );
+    let _: ServiceAccount = one(&docs, "ServiceAccount");
+    let _: ClusterRoleBinding = one(&docs, "ClusterRoleBinding");
+    let _: Service = one(&docs, "Service");
+    let role: ClusterRole = one(&docs, "ClusterRole");
+    let rules = role.rules.unwrap();
+    // Least privilege: nothing writes ConfigMaps, Secrets or the spec.
+    for r in &rules {
+        let verbs = r.verbs.join(",");
+        let resources = r.resources.clone().unwrap_or_default().join(",");
+        if resources.contains("secrets")
+            || resources.contains("configmaps")
+            || resources == "databaseschemas"
+        {
+            assert_eq!(verbs, "get,list,watch", "{resources}");
+        }
+    }
+    assert!(rules
+        .iter()
+        .any(|r| r.resources.as_deref() == Some(&["databaseschemas/status".to_owned()][..])));
+    let d: Deployment = one(&docs, "Deployment");
+    let spec = d.spec.unwrap();
+    assert_eq!(spec.replicas, Some(1));
+    let pod = spec.template.spec.unwrap();
+    assert_eq!(
+        pod.security_context.as_ref().unwrap().run_as_non_root,
+        Some(true)
+    );
+    let c = &pod.containers[0];
+    let sc = c.security_context.as_ref().unwrap();
+    assert_eq!(
+        (sc.read_only_root_filesystem, sc.allow_privilege_escalation),
+        (Some(true), Some(false))
+    );
+    assert_eq!(
+        sc.capabilities.as_ref().unwrap().drop.as_deref(),
+        Some(&["ALL".to_owned()][..])
+    );
+    assert!(c.resources.as_ref().unwrap().requests.is_some());
+    assert_eq!(
+        c.liveness_probe
+            .as_ref()
+            .unwrap()
+            .http_get
+            .as_ref()
+            .unwrap()
+            .path
+            .as_deref(),
+        Some("/healthz")
+    );
+    assert_eq!(
+        c.readiness_probe
+            .as_ref()
+            .unwrap()
+            .http_get
+            .as_ref()
+            .unwrap()
+            .path
+            .as_deref(),
+        Some("/readyz")
+    );
+    assert_eq!(
+        args(&docs),
+        vec!["run", "--log-format=json", "--metrics-addr=0.0.0.0:8080"]
+    );
+}
+
+#[test]
+fn several_replicas_turn_on_leader_election_with_one_lease_role() {
+    let docs = render(&["replicaCount=2"]);
+    assert!(args(&docs).contains(&"--leader-election".to_owned()));
+    let roles: Vec<Role> = docs
+        .iter()
+        .filter(|d| d["kind"] == "Role")
+        .map(|d| serde_json::from_value(d.clone()).unwrap())
+        .collect();
+    assert_eq!(roles.len(), 1);
+    let rule = &roles[0].rules.as_ref().unwrap()[0];
+    assert_eq!(rule.resources.as_deref(), Some(&["leases".to_owned()][..]));
+    assert_eq!(roles[0].metadata.namespace.as_deref(), Some("ops"));
+}
+
+#[test]
+fn one_watched_namespace_gets_a_role_there_instead_of_a_cluster_role() {
+    let docs = render(&["watchNamespace=shop"]);
+    assert!(!kinds(&docs).iter().any(|k| k.starts_with("Cluster")));
+    let role: Role = one(&docs, "Role");
+    assert_eq!(role.metadata.namespace.as_deref(), Some("shop"));
+    let binding: RoleBinding = one(&docs, "RoleBinding");
+    assert_eq!(
+        binding.subjects.unwrap()[0].namespace.as_deref(),
+        Some("ops")
+    );
+    assert!(args(&docs).contains(&"--namespace=shop".to_owned()));
+}
+
+#[test]
+fn the_service_monitor_is_optional() {
+    assert!(!kinds(&render(&[])).contains(&"ServiceMonitor".to_owned()));
+    let docs = render(&[
+        "metrics.serviceMonitor.enabled=true",
+        "metrics.serviceMonitor.labels.release=prom",
+    ]);
+    let sm = docs.iter().find(|d| d["kind"] == "ServiceMonitor").unwrap();
+    assert_eq!(sm["metadata"]["labels"]["release"], "prom");
+    assert_eq!(sm["spec"]["endpoints"][0]["path"], "/metrics");
+}
+
+#[test]
+fn the_chart_ships_the_generated_crd() {
+    let chart =
+        std::fs::read_to_string(repo("charts/revisor/crds/databaseschemas.revisor.dev.yaml"))
+            .unwrap();
+    let generated = std::fs::read_to_string(repo("crds/databaseschemas.revisor.dev.yaml")).unwrap();
+    assert!(chart == generated, "charts/revisor/crds is out of date: cp crds/databaseschemas.revisor.dev.yaml charts/revisor/crds/");
+}
