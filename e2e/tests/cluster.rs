@@ -1,0 +1,385 @@
+//! Scenarios against a real cluster (KUBECONFIG) and a real PostgreSQL,
+//! with the operator running out of cluster as a child process. Each test
+//! makes its own namespace and database, and asserts on the API server's
+//! state and the database's history, never on log lines.
+//!
+//! Run with `bash e2e/run.sh`; a plain `cargo test` reports them ignored.
+
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Secret};
+use kube::api::{Api, Patch, PatchParams, PostParams};
+use kube::Client;
+use revisor::db::tables::Tables;
+use revisor::db::{Backend, Database};
+use revisor::resource::DatabaseSchema;
+use revisor::with_backend;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+/// How long a scenario waits for the operator: generous for a cold kind
+/// cluster on a 2-core machine.
+const TIMEOUT: Duration = Duration::from_secs(120);
+
+/// A chain of `n` revisions, each creating a table; with `slow`, each up
+/// step also sleeps a second (to be interrupted).
+fn chain(n: usize, slow: bool) -> BTreeMap<String, String> {
+    (1..=n)
+        .map(|i| {
+            let parent = if i == 1 { String::new() } else { format!("r{}", i - 1) };
+            let sleep = if slow { "SELECT pg_sleep(1);\n" } else { "" };
+            let text = format!("-- revision: r{i}\n-- down_revision: {parent}\n-- migrate:up\n{sleep}CREATE TABLE t{i} (id INT);\n-- migrate:down\nDROP TABLE t{i};\n");
+            (format!("{i:03}.sql"), text)
+        })
+        .collect()
+}
+
+/// One scenario's world: a namespace, a database, operator processes.
+struct World {
+    client: Client,
+    ns: String,
+    url: String,
+    operators: Vec<Child>,
+}
+
+impl World {
+    async fn new(name: &str) -> World {
+        let client = Client::try_default()
+            .await
+            .expect("KUBECONFIG names a reachable cluster");
+        let ns = format!("revisor-e2e-{name}-{}", std::process::id());
+        let namespaces: Api<Namespace> = Api::all(client.clone());
+        namespaces
+            .create(
+                &PostParams::default(),
+                &serde_json::from_value(json!({"metadata": {"name": ns}})).unwrap(),
+            )
+            .await
+            .unwrap();
+        let base = std::env::var("REVISOR_TEST_POSTGRES_URL")
+            .expect("e2e/run.sh sets REVISOR_TEST_POSTGRES_URL");
+        let db = format!("e2e_{}_{}", name.replace('-', "_"), std::process::id());
+        let mut admin = Database::connect(&base).await.unwrap();
+        with_backend!(&mut admin, |b| {
+            b.execute(&format!("DROP DATABASE IF EXISTS {db}"))
+                .await
+                .unwrap();
+            b.execute(&format!("CREATE DATABASE {db}")).await.unwrap();
+        });
+        let url = format!("{}/{db}", base.rsplit_once('/').unwrap().0);
+        World {
+            client,
+            ns,
+            url,
+            operators: Vec::new(),
+        }
+    }
+
+    /// Starts an operator process watching this namespace.
+    fn start_operator(&mut self, leader_election: bool) {
+        let bin = std::env::var("REVISOR_BIN").expect("e2e/run.sh sets REVISOR_BIN");
+        let mut cmd = Command::new(bin);
+        cmd.args([
+            "run",
+            "--namespace",
+            &self.ns,
+            "--metrics-addr",
+            "127.0.0.1:0",
+        ]);
+        if leader_election {
+            cmd.args([
+                "--leader-election",
+                "--lease-namespace",
+                &self.ns,
+                "--identity",
+                &format!("e2e-{}", self.operators.len()),
+            ]);
+        }
+        self.operators
+            .push(cmd.spawn().expect("revisor run starts"));
+    }
+
+    async fn apply_inputs(&self, files: &BTreeMap<String, String>) {
+        let pp = PatchParams::apply("revisor-e2e").force();
+        let cms: Api<ConfigMap> = Api::namespaced(self.client.clone(), &self.ns);
+        let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "migrations"}, "data": files});
+        cms.patch("migrations", &pp, &Patch::Apply(&cm))
+            .await
+            .unwrap();
+        let secrets: Api<Secret> = Api::namespaced(self.client.clone(), &self.ns);
+        let s = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db"}, "stringData": {"url": self.url}});
+        secrets.patch("db", &pp, &Patch::Apply(&s)).await.unwrap();
+    }
+
+    async fn apply_schema(&self, target: &str, extra: Value) {
+        let mut spec = json!({
+            "targetRevision": target,
+            "database": {"urlSecretRef": {"name": "db", "key": "url"}},
+            "migrations": {"configMapRef": {"name": "migrations"}},
+        });
+        spec.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().cloned().unwrap_or_default());
+        let obj = json!({"apiVersion": "revisor.dev/v1alpha1", "kind": "DatabaseSchema", "metadata": {"name": "shop"}, "spec": spec});
+        self.api()
+            .patch(
+                "shop",
+                &PatchParams::apply("revisor-e2e").force(),
+                &Patch::Apply(&obj),
+            )
+            .await
+            .unwrap();
+    }
+
+    fn api(&self) -> Api<DatabaseSchema> {
+        Api::namespaced(self.client.clone(), &self.ns)
+    }
+
+    /// Polls the status until `done` holds (panics after TIMEOUT); returns
+    /// every distinct progress summary seen on the way.
+    async fn wait_for(&self, what: &str, done: impl Fn(&Value) -> bool) -> (Value, Vec<String>) {
+        let t0 = Instant::now();
+        let mut seen: Vec<String> = Vec::new();
+        loop {
+            let obj = serde_json::to_value(self.api().get("shop").await.unwrap()).unwrap();
+            let status = obj["status"].clone();
+            if let Some(p) = status["progress"]["summary"].as_str() {
+                if seen.last().map(String::as_str) != Some(p) {
+                    seen.push(p.to_owned());
+                }
+            }
+            if done(&status) {
+                return (status, seen);
+            }
+            assert!(
+                t0.elapsed() < TIMEOUT,
+                "timed out waiting for {what}; status: {status}"
+            );
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
+    async fn phase(&self, phase: &str) -> Value {
+        self.wait_for(phase, |s| s["phase"] == phase).await.0
+    }
+
+    /// `(direction, revision)` of every successful history row.
+    async fn history(&self) -> Vec<(String, String)> {
+        let mut db = Database::connect(&self.url).await.unwrap();
+        with_backend!(&mut db, |b| {
+            let t = Tables::new("revisor_version", b.dialect()).unwrap();
+            t.history(b)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|h| h.success == Some(true))
+                .map(|h| (h.direction, h.revision))
+                .collect()
+        })
+    }
+
+    fn kubectl(&self, args: &[&str]) -> std::process::Output {
+        Command::new("kubectl")
+            .args(args)
+            .args(["-n", &self.ns])
+            .output()
+            .unwrap()
+    }
+}
+
+impl Drop for World {
+    fn drop(&mut self) {
+        for op in &mut self.operators {
+            let _ = op.kill();
+            let _ = op.wait();
+        }
+        let _ = Command::new("kubectl")
+            .args(["delete", "namespace", &self.ns, "--wait=false"])
+            .output();
+    }
+}
+
+fn ups(history: &[(String, String)]) -> Vec<String> {
+    history
+        .iter()
+        .filter(|(d, _)| d == "up")
+        .map(|(_, r)| r.clone())
+        .collect()
+}
+
+#[tokio::test]
+#[ignore = "needs cluster (KUBECONFIG)"]
+async fn a_fresh_database_reaches_ready_and_kubectl_shows_it() {
+    let mut w = World::new("fresh").await;
+    w.apply_inputs(&chain(3, false)).await;
+    w.apply_schema("head", json!({})).await;
+    w.start_operator(false);
+    let status = w.phase("Ready").await;
+    assert_eq!(status["currentRevisions"], json!(["r3"]));
+    let out = String::from_utf8(w.kubectl(&["get", "databaseschemas"]).stdout).unwrap();
+    for column in [
+        "TARGET", "CURRENT", "PHASE", "PROGRESS", "head", "r3", "Ready", "3/3",
+    ] {
+        assert!(
+            out.contains(column),
+            "kubectl get dbs lacks {column}:\n{out}"
+        );
+    }
+    let waited = w.kubectl(&["wait", "--for=condition=Ready", "dbs/shop", "--timeout=30s"]);
+    assert!(
+        waited.status.success(),
+        "{}",
+        String::from_utf8_lossy(&waited.stderr)
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs cluster (KUBECONFIG)"]
+async fn a_target_bump_upgrades_step_by_step() {
+    let mut w = World::new("bump").await;
+    w.apply_inputs(&chain(5, true)).await;
+    w.apply_schema("r1", json!({})).await;
+    w.start_operator(false);
+    w.phase("Ready").await;
+    w.apply_schema("r5", json!({})).await;
+    let (status, seen) = w
+        .wait_for("Ready at r5", |s| {
+            s["phase"] == "Ready" && s["currentRevisions"] == json!(["r5"])
+        })
+        .await;
+    assert_eq!(status["progress"]["summary"], "4/4");
+    assert!(
+        seen.len() >= 3,
+        "progress was reported step by step, saw {seen:?}"
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs cluster (KUBECONFIG)"]
+async fn a_downgrade_is_blocked_until_allowed() {
+    let mut w = World::new("downgrade").await;
+    w.apply_inputs(&chain(3, false)).await;
+    w.apply_schema("r3", json!({})).await;
+    w.start_operator(false);
+    w.phase("Ready").await;
+    w.apply_schema("r1", json!({})).await;
+    let blocked = w.phase("Blocked").await;
+    assert!(
+        blocked["message"]
+            .as_str()
+            .unwrap()
+            .contains("allowDowngrade"),
+        "{blocked}"
+    );
+    assert_eq!(blocked["currentRevisions"], json!(["r3"]));
+    w.apply_schema("r1", json!({"allowDowngrade": true})).await;
+    w.wait_for("Ready at r1", |s| {
+        s["phase"] == "Ready" && s["currentRevisions"] == json!(["r1"])
+    })
+    .await;
+}
+
+#[tokio::test]
+#[ignore = "needs cluster (KUBECONFIG)"]
+async fn manual_approval_waits_for_the_annotation() {
+    let mut w = World::new("approval").await;
+    w.apply_inputs(&chain(2, false)).await;
+    w.apply_schema("r2", json!({"approval": "Manual"})).await;
+    w.start_operator(false);
+    let waiting = w.phase("AwaitingApproval").await;
+    assert!(w.history().await.is_empty(), "nothing ran before approval");
+    let hash = waiting["plan"]["hash"].as_str().unwrap().to_owned();
+    let out = w.kubectl(&[
+        "annotate",
+        "dbs",
+        "shop",
+        &format!("revisor.dev/approved-plan={hash}"),
+        "--overwrite",
+    ]);
+    assert!(out.status.success());
+    w.phase("Ready").await;
+    assert_eq!(ups(&w.history().await), vec!["r1", "r2"]);
+}
+
+#[tokio::test]
+#[ignore = "needs cluster (KUBECONFIG)"]
+async fn an_edited_applied_revision_is_reported_as_drift() {
+    let mut w = World::new("drift").await;
+    let mut files = chain(2, false);
+    w.apply_inputs(&files).await;
+    w.apply_schema("r2", json!({})).await;
+    w.start_operator(false);
+    w.phase("Ready").await;
+    files.insert(
+        "001.sql".into(),
+        files["001.sql"].replace("CREATE TABLE t1 (id INT);", "CREATE TABLE t1 (id BIGINT);"),
+    );
+    w.apply_inputs(&files).await;
+    let blocked = w.phase("Blocked").await;
+    assert!(
+        blocked["message"].as_str().unwrap().contains("drift"),
+        "{blocked}"
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs cluster (KUBECONFIG)"]
+async fn a_bad_migration_set_is_blocked_and_a_fixed_one_recovers() {
+    let mut w = World::new("badset").await;
+    let mut files = chain(2, false);
+    files.insert(
+        "002.sql".into(),
+        "-- revision: r2\n-- down_revision: r1\n-- colour: red\n-- migrate:up\nSELECT 1;\n".into(),
+    );
+    w.apply_inputs(&files).await;
+    w.apply_schema("head", json!({})).await;
+    w.start_operator(false);
+    let blocked = w.phase("Blocked").await;
+    assert!(
+        blocked["message"].as_str().unwrap().contains("002.sql:3"),
+        "{blocked}"
+    );
+    w.apply_inputs(&chain(2, false)).await;
+    w.phase("Ready").await;
+}
+
+#[tokio::test]
+#[ignore = "needs cluster (KUBECONFIG)"]
+async fn an_operator_killed_mid_plan_resumes_and_applies_each_step_once() {
+    let mut w = World::new("sigkill").await;
+    w.apply_inputs(&chain(6, true)).await;
+    w.apply_schema("r6", json!({})).await;
+    w.start_operator(false);
+    w.wait_for("a step or two done", |s| {
+        s["progress"]["completed"].as_u64().unwrap_or(0) >= 2
+    })
+    .await;
+    let mut killed = w.operators.remove(0);
+    killed.kill().unwrap(); // SIGKILL
+    killed.wait().unwrap();
+    w.start_operator(false);
+    w.wait_for("Ready at r6", |s| {
+        s["phase"] == "Ready" && s["currentRevisions"] == json!(["r6"])
+    })
+    .await;
+    assert_eq!(
+        ups(&w.history().await),
+        vec!["r1", "r2", "r3", "r4", "r5", "r6"],
+        "each step exactly once"
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs cluster (KUBECONFIG)"]
+async fn two_replicas_with_leader_election_never_apply_a_step_twice() {
+    let mut w = World::new("replicas").await;
+    w.apply_inputs(&chain(4, true)).await;
+    w.apply_schema("r4", json!({})).await;
+    w.start_operator(true);
+    w.start_operator(true);
+    w.wait_for("Ready at r4", |s| {
+        s["phase"] == "Ready" && s["currentRevisions"] == json!(["r4"])
+    })
+    .await;
+    assert_eq!(ups(&w.history().await), vec!["r1", "r2", "r3", "r4"]);
+}
