@@ -466,22 +466,8 @@ async fn run_locked<B: Backend, F: FnMut(Event<'_>)>(
                 });
                 let t0 = Instant::now();
                 let started = now();
-                let mut outcome = run_sql(db, graph, step).await;
-                if outcome.is_ok() {
-                    let row = history_row(
-                        graph,
-                        step,
-                        &started,
-                        opts,
-                        Some(true),
-                        false,
-                        Some(t0.elapsed()),
-                        None,
-                    );
-                    outcome = tables
-                        .record_step(db, &step.heads_removed, &step.heads_added, &row)
-                        .await;
-                }
+                let outcome =
+                    step_in_transaction(db, tables, graph, step, opts, &started, t0).await;
                 if let Err(e) = outcome {
                     let _ = db.execute("ROLLBACK").await;
                     return Err(record_failure(
@@ -549,22 +535,7 @@ async fn run_step<B: Backend>(
     let t0 = Instant::now();
     if step.transactional && db.dialect().transactional_ddl() {
         db.execute("BEGIN").await?;
-        let mut outcome = run_sql(db, graph, step).await;
-        if outcome.is_ok() {
-            let row = history_row(
-                graph,
-                step,
-                &started,
-                opts,
-                Some(true),
-                false,
-                Some(t0.elapsed()),
-                None,
-            );
-            outcome = tables
-                .record_step(db, &step.heads_removed, &step.heads_added, &row)
-                .await;
-        }
+        let mut outcome = step_in_transaction(db, tables, graph, step, opts, &started, t0).await;
         if outcome.is_ok() {
             outcome = db.execute("COMMIT").await.map(|_| ());
         }
@@ -612,6 +583,34 @@ async fn run_step<B: Backend>(
         return Err(e.into());
     }
     Ok(())
+}
+
+/// A step inside the caller's transaction: its SQL, then its version-row
+/// changes and its success history row (one round trip; see
+/// [`Tables::record_step`]).
+async fn step_in_transaction<B: Backend>(
+    db: &mut B,
+    tables: &Tables,
+    graph: &RevisionGraph,
+    step: &Step,
+    opts: &Options,
+    started: &str,
+    t0: Instant,
+) -> Result<(), DbError> {
+    run_sql(db, graph, step).await?;
+    let row = history_row(
+        graph,
+        step,
+        started,
+        opts,
+        Some(true),
+        false,
+        Some(t0.elapsed()),
+        None,
+    );
+    tables
+        .record_step(db, &step.heads_removed, &step.heads_added, &row)
+        .await
 }
 
 /// Runs the step's section statement by statement.
