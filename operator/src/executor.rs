@@ -243,13 +243,6 @@ fn down_ids(p: &Plan) -> String {
     ids.join(", ")
 }
 
-fn word(d: StepDirection) -> &'static str {
-    match d {
-        StepDirection::Up => "up",
-        StepDirection::Down => "down",
-    }
-}
-
 /// Plans from the database's rows to `target` and runs the plan under the lock.
 ///
 /// `on_event` sees the plan and every step as it starts and finishes.
@@ -558,7 +551,7 @@ async fn run_step<B: Backend>(
             .await;
         return Err(ExecError::Step {
             revision: step.revision.clone(),
-            direction: word(step.direction),
+            direction: step.direction.as_str(),
             error,
             dirty: true,
             completed,
@@ -637,7 +630,7 @@ async fn run_sql<B: Backend>(
             DbError::Sql(format!(
                 "{e} (statement at line {} of the {} section)",
                 s.line,
-                word(step.direction)
+                step.direction.as_str()
             ))
         })?;
     }
@@ -673,7 +666,7 @@ async fn record_failure<B: Backend>(
     let _ = tables.insert_history(db, &row).await;
     ExecError::Step {
         revision: step.revision.clone(),
-        direction: word(step.direction),
+        direction: step.direction.as_str(),
         error,
         dirty,
         completed,
@@ -701,7 +694,7 @@ fn history_row(
     HistoryRow {
         id: 0,
         revision: step.revision.clone(),
-        direction: word(step.direction).to_owned(),
+        direction: step.direction.as_str().to_owned(),
         checksum: rev.map(|(_, r)| r.checksum.clone()).unwrap_or_default(),
         down_revisions: parents,
         depends_on: deps,

@@ -312,6 +312,22 @@ pub struct LastApplied {
     pub duration_ms: u64,
 }
 
+impl LastApplied {
+    /// The record of a step that just finished after `duration`.
+    pub fn finished(
+        revision: &str,
+        direction: StepDirection,
+        duration: std::time::Duration,
+    ) -> LastApplied {
+        LastApplied {
+            revision: revision.to_owned(),
+            direction: direction.as_str().to_owned(),
+            finished_at: crate::db::tables::now(),
+            duration_ms: u64::try_from(duration.as_millis()).unwrap_or(u64::MAX),
+        }
+    }
+}
+
 impl PlanStatus {
     /// The plan as status shows it.
     pub fn of(p: &Plan) -> PlanStatus {
@@ -322,12 +338,7 @@ impl PlanStatus {
                 .iter()
                 .map(|s| PlanStepStatus {
                     revision: s.revision.clone(),
-                    direction: if s.direction == StepDirection::Up {
-                        "up"
-                    } else {
-                        "down"
-                    }
-                    .to_owned(),
+                    direction: s.direction.as_str().to_owned(),
                     message: s.message.clone(),
                 })
                 .collect(),

@@ -18,7 +18,7 @@ use super::{runtime, CliError};
 use crate::db::Database;
 use crate::executor::{self, Event, Options};
 use crate::graph::RevisionGraph;
-use crate::plan::{Mode, Plan, StepDirection};
+use crate::plan::{Mode, Plan};
 use crate::resource::{self, Approval, DatabaseSchema, DatabaseSchemaStatus, LastApplied, Phase};
 use crate::with_backend;
 use std::io::Write;
@@ -160,17 +160,16 @@ pub async fn apply(
             planned = Some(p.clone());
         }
         Event::StepStarted { step, .. } => {
-            bar.set_message(format!("{} {}", direction(step.direction), step.revision))
+            bar.set_message(format!("{} {}", step.direction.as_str(), step.revision))
         }
         Event::StepFinished { step, duration, .. } => {
             bar.inc(1);
             completed += 1;
-            last = Some(LastApplied {
-                revision: step.revision.clone(),
-                direction: direction(step.direction).to_owned(),
-                finished_at: crate::db::tables::now(),
-                duration_ms: u64::try_from(duration.as_millis()).unwrap_or(u64::MAX),
-            });
+            last = Some(LastApplied::finished(
+                &step.revision,
+                step.direction,
+                duration,
+            ));
         }
     };
     let mut database = match Database::connect(&url).await {
@@ -196,11 +195,10 @@ pub async fn apply(
         Ok(p) => (resource::ready(&p, targets, last), Ok(())),
         Err(e) => {
             // The rows when it stopped: before the plan, or after its last finished step.
-            let current = match &planned {
-                Some(p) if completed > 0 => p.heads_after()[completed - 1].clone(),
-                Some(p) => p.from_heads.clone(),
-                None => Vec::new(),
-            };
+            let current = planned
+                .as_ref()
+                .map(|p| p.rows_after(completed))
+                .unwrap_or_default();
             let status =
                 resource::from_error(&e, current, targets, planned.as_ref(), completed, last);
             // Waiting for approval is where Manual approval stops by design.
@@ -214,13 +212,6 @@ pub async fn apply(
     };
     print(&status, out)?;
     outcome
-}
-
-fn direction(d: StepDirection) -> &'static str {
-    match d {
-        StepDirection::Up => "up",
-        StepDirection::Down => "down",
-    }
 }
 
 fn print(status: &DatabaseSchemaStatus, out: &mut dyn Write) -> Result<(), CliError> {

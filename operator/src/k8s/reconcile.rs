@@ -238,11 +238,7 @@ pub async fn reconcile(
                     direction,
                     duration,
                 } => {
-                    let dir = if direction == StepDirection::Up {
-                        "up"
-                    } else {
-                        "down"
-                    };
+                    let dir = direction.as_str();
                     writer
                         .event(
                             EventType::Normal,
@@ -252,12 +248,7 @@ pub async fn reconcile(
                         )
                         .await;
                     completed = n;
-                    last = Some(LastApplied {
-                        revision,
-                        direction: dir.to_owned(),
-                        finished_at: crate::db::tables::now(),
-                        duration_ms: u64::try_from(duration.as_millis()).unwrap_or(u64::MAX),
-                    });
+                    last = Some(LastApplied::finished(&revision, direction, duration));
                     match &planned {
                         Some(p) => migrating(p, &targets, n, last.clone()),
                         None => continue,
@@ -281,11 +272,10 @@ pub async fn reconcile(
             Ok(Action::requeue(RECHECK))
         }
         Err(e) => {
-            let current = match &planned {
-                Some(p) if completed > 0 => p.heads_after()[completed - 1].clone(),
-                Some(p) => p.from_heads.clone(),
-                None => old.current_revisions.clone(),
-            };
+            let current = planned.as_ref().map_or_else(
+                || old.current_revisions.clone(),
+                |p| p.rows_after(completed),
+            );
             let status =
                 resource::from_error(&e, current, targets, planned.as_ref(), completed, last);
             let (kind, reason) = match (&e, status.phase) {
@@ -316,11 +306,7 @@ fn migrating(
     completed: usize,
     last: Option<LastApplied>,
 ) -> DatabaseSchemaStatus {
-    let current = if completed == 0 {
-        p.from_heads.clone()
-    } else {
-        p.heads_after()[completed - 1].clone()
-    };
+    let current = p.rows_after(completed);
     DatabaseSchemaStatus {
         phase: if p.steps.is_empty() {
             Phase::Planning

@@ -53,6 +53,16 @@ pub enum StepDirection {
     Down,
 }
 
+impl StepDirection {
+    /// `up` or `down`, as history rows, status and events spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepDirection::Up => "up",
+            StepDirection::Down => "down",
+        }
+    }
+}
+
 /// The overall direction of a plan, as `plan -o json` prints it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -156,6 +166,19 @@ impl Plan {
                 rows.clone()
             })
             .collect()
+    }
+
+    /// The version-table rows once the first `completed` steps have run
+    /// (`from_heads` for 0): where a run that stopped left the database.
+    pub fn rows_after(&self, completed: usize) -> Vec<String> {
+        match completed.checked_sub(1) {
+            None => self.from_heads.clone(),
+            Some(i) => self
+                .heads_after()
+                .into_iter()
+                .nth(i)
+                .unwrap_or_else(|| self.final_heads.clone()),
+        }
     }
 
     /// Whether the plan has any down step (and so, declaratively, needs

@@ -24,22 +24,13 @@ import tempfile
 import warnings
 
 from alembic import command
+from alembic_env import ENV_PY
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 
 warnings.simplefilter("ignore")
 
-ENV_PY = """
-from alembic import context
-from sqlalchemy import create_engine
-
-engine = create_engine(context.config.get_main_option("sqlalchemy.url"))
-with engine.connect() as connection:
-    context.configure(connection=connection)
-    with context.begin_transaction():
-        context.run_migrations()
-"""
 
 REVISIONS = [("a", None), ("b", "a"), ("c", "b")]
 

@@ -32,6 +32,7 @@ import types
 import warnings
 
 from alembic import command
+from alembic_env import ENV_PY
 from alembic.config import Config
 
 warnings.simplefilter("ignore")
@@ -41,16 +42,6 @@ difflog = types.ModuleType("difflog")
 difflog.log = []
 sys.modules["difflog"] = difflog
 
-ENV_PY = """
-from alembic import context
-from sqlalchemy import create_engine
-
-engine = create_engine(context.config.get_main_option("sqlalchemy.url"))
-with engine.connect() as connection:
-    context.configure(connection=connection)
-    with context.begin_transaction():
-        context.run_migrations()
-"""
 
 REV_TEMPLATE = """
 import difflog
