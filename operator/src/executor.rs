@@ -1,17 +1,16 @@
-//! Runs plans against a database: the one engine behind the CLI (and, next,
-//! the operator). I/O.
+//! Runs plans against a database: the one engine behind the CLI and the
+//! operator. I/O.
 //!
 //! [`run`] is the generic algorithm, the same for every dialect:
 //!
-//! 1. take the migration lock (with a timeout; released on every path);
-//! 2. create the version and history tables when missing;
-//! 3. refuse while a step is dirty (it failed, or died, where it could not
-//!    be rolled back) until `revisor resolve`;
-//! 4. check the applied revisions' checksums against the history (drift);
-//! 5. plan from the version-table rows, and refuse what must not start:
-//!    irreversible down steps, `All` mode on MySQL or with a
-//!    `transactional: false` step;
-//! 6. run the steps.
+//! 1. read the version rows and the history, without the lock, and plan;
+//! 2. apply the refusal rules ([`crate::plan::policy`]); a refused or empty
+//!    plan ends here, having written nothing (no lock, no table);
+//! 3. take the migration lock (with a timeout; released on every path),
+//!    read again and plan again (another run may have moved the database),
+//!    and check the rules again;
+//! 4. create the version and history tables when missing;
+//! 5. run the steps.
 //!
 //! In [`TransactionMode::PerMigration`] a transactional step's SQL, its
 //! version-row changes and its history row commit together or not at all;
@@ -25,10 +24,14 @@
 use crate::db::tables::{now, HistoryRow, Tables};
 use crate::db::{Backend, DbError, Dialect};
 use crate::graph::RevisionGraph;
+use crate::outcome::{Class, Classify};
+use crate::plan::policy::{self, DirtyStep, Facts, Policy, Refusal};
 use crate::plan::{plan, Mode, Plan, PlanError, Step, StepDirection};
 use crate::redact::redact;
 use crate::revision::split_statements_with;
 use std::time::{Duration, Instant};
+
+pub use crate::plan::policy::Drift;
 
 /// How steps are grouped into transactions (the resource's `transactionMode`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -68,6 +71,9 @@ pub struct Options {
     /// When set (by a shutdown), the run stops before its next step, after
     /// the running one has finished; the lock is released as usual.
     pub stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    /// Clear a dirty mark before planning: a person repaired the database
+    /// (the `revisor.dev/retry` annotation; `revisor resolve` on the CLI).
+    pub clear_dirty: bool,
 }
 
 impl Default for Options {
@@ -82,6 +88,7 @@ impl Default for Options {
             approved_plan: None,
             statement_timeout: None,
             stop: None,
+            clear_dirty: false,
         }
     }
 }
@@ -110,11 +117,30 @@ pub fn applied_by() -> String {
     format!("{user}@{host} (revisor {})", env!("CARGO_PKG_VERSION"))
 }
 
-/// Progress of a run, as it happens.
-#[derive(Debug)]
-pub enum Event<'a> {
-    /// The plan about to run.
-    Planned(&'a Plan),
+impl Options {
+    /// The refusal policy these options set for a plan of `mode` to `target`
+    /// on `dialect`.
+    pub fn policy(&self, mode: Mode, target: &str, dialect: Dialect) -> Policy {
+        Policy {
+            mode: Some(mode),
+            target: target.to_owned(),
+            // Directional downgrades ignore it: asking for one is the permission.
+            allow_downgrade: self.allow_downgrade || mode != Mode::Declarative,
+            allow_drift: self.allow_drift,
+            ignore_dirty: self.clear_dirty,
+            approved_plan: self.approved_plan.clone(),
+            all_in_one_transaction: self.transaction_mode == TransactionMode::All,
+            transactional_ddl: dialect.transactional_ddl(),
+        }
+    }
+}
+
+/// Progress of a run, as it happens. Owned, so that it can cross a channel
+/// to whoever reports it.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// The plan about to run (only plans with steps are announced).
+    Planned(Plan),
     /// Step `index` (0-based) of `total` starts.
     StepStarted {
         /// 0-based position.
@@ -122,7 +148,7 @@ pub enum Event<'a> {
         /// Number of steps.
         total: usize,
         /// The step.
-        step: &'a Step,
+        step: Step,
     },
     /// Step `index` finished.
     StepFinished {
@@ -131,21 +157,10 @@ pub enum Event<'a> {
         /// Number of steps.
         total: usize,
         /// The step.
-        step: &'a Step,
+        step: Step,
         /// How long it took.
         duration: Duration,
     },
-}
-
-/// A revision whose up section changed after it was applied.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Drift {
-    /// The revision.
-    pub revision: String,
-    /// Checksum recorded when it was applied.
-    pub applied: String,
-    /// Checksum of the file now.
-    pub now: String,
 }
 
 /// Why a run did not finish. Nothing in any message carries a password.
@@ -157,31 +172,9 @@ pub enum ExecError {
     /// No plan can be made.
     #[error(transparent)]
     Plan(#[from] PlanError),
-    /// A step failed earlier where it could not be rolled back.
-    #[error("the database is dirty: step {direction} {revision} failed or was interrupted and may be half-applied{}; fix the database by hand, then run `revisor resolve`", .error.as_deref().map(|e| format!(" ({e})")).unwrap_or_default())]
-    Dirty {
-        /// The step's revision.
-        revision: String,
-        /// Its direction.
-        direction: String,
-        /// Its error, if it got that far.
-        error: Option<String>,
-    },
-    /// Applied revisions whose files changed.
-    #[error("drift: applied revision(s) changed since they were applied: {}; restore the files, or pass --allow-drift", .0.iter().map(|d| d.revision.as_str()).collect::<Vec<_>>().join(", "))]
-    Drift(Vec<Drift>),
-    /// A plan that downgrades revisions without down sections.
-    #[error("plan refused: it downgrades irreversible revision(s) {} (no `-- migrate:down` section)", .0.join(", "))]
-    Irreversible(Vec<String>),
-    /// `All` mode where it cannot hold.
-    #[error("transaction mode All refused: {0}")]
-    AllRefused(String),
-    /// A declarative plan with down steps while downgrades are not allowed.
-    #[error("the plan unapplies revision(s) {}, which needs allowDowngrade: true", down_ids(.0))]
-    DowngradeNotAllowed(Box<Plan>),
-    /// Manual approval, and this plan's hash is not the approved one.
-    #[error("plan {} awaits approval: approve exactly this hash to run it", .0.hash)]
-    AwaitingApproval(Box<Plan>),
+    /// The refusal rules said no; nothing was written.
+    #[error(transparent)]
+    Refused(#[from] Refusal),
     /// Stopped between steps by a shutdown; the next run resumes.
     #[error("interrupted by shutdown after {completed} step(s); the next run resumes from there")]
     Interrupted {
@@ -194,9 +187,6 @@ pub enum ExecError {
     /// A version-table row that neither the migration set nor the history knows.
     #[error("revision {0} is in the version table but neither in the migration set nor in the history table; restore its file or stamp the database")]
     Unknown(String),
-    /// A plan that would apply a revision whose file is gone.
-    #[error("revision {0} is applied from the history only (its file is gone), so it cannot be applied again; restore its file")]
-    OrphanUp(String),
     /// A step failed.
     #[error("step {direction} {revision} failed: {error}{}", if *.dirty { "; it could not be rolled back, so the database is marked dirty (see `revisor resolve`)" } else { "; it was rolled back" })]
     Step {
@@ -213,45 +203,38 @@ pub enum ExecError {
     },
 }
 
+impl Classify for ExecError {
+    fn class(&self) -> Class {
+        match self {
+            ExecError::Db(e) => e.class(),
+            ExecError::Plan(_) => Class::blocked("InvalidTarget"),
+            ExecError::Refused(r) => r.class(),
+            ExecError::Interrupted { .. } => Class::pending("Interrupted"),
+            ExecError::Unsupported(_) => Class::blocked("Unsupported"),
+            ExecError::Unknown(_) => Class::blocked("UnknownRevision"),
+            ExecError::Step { .. } => Class::failed("StepFailed"),
+        }
+    }
+}
+
 impl ExecError {
     /// Whether the failure is bad input (exit code 2) rather than a runtime
     /// failure (exit code 1).
     pub fn is_input(&self) -> bool {
-        matches!(
-            self,
-            ExecError::Plan(_)
-                | ExecError::Irreversible(_)
-                | ExecError::AllRefused(_)
-                | ExecError::Drift(_)
-                | ExecError::OrphanUp(_)
-                | ExecError::DowngradeNotAllowed(_)
-                | ExecError::Unsupported(_)
-        ) || matches!(
-            self,
-            ExecError::Db(DbError::TableName(_) | DbError::Scheme(_) | DbError::Url { .. })
-        )
+        self.class().disposition == crate::outcome::Disposition::Blocked
     }
 }
 
-fn down_ids(p: &Plan) -> String {
-    let ids: Vec<&str> = p
-        .steps
-        .iter()
-        .filter(|s| s.direction == StepDirection::Down)
-        .map(|s| s.revision.as_str())
-        .collect();
-    ids.join(", ")
-}
-
-/// Plans from the database's rows to `target` and runs the plan under the lock.
+/// Plans from the database's rows to `target` and runs the plan under the
+/// lock; a plan that is empty or refused takes no lock and writes nothing.
 ///
-/// `on_event` sees the plan and every step as it starts and finishes.
-/// Returns the plan that ran.
+/// `on_event` sees the plan (when it has steps) and every step as it
+/// starts and finishes. Returns the plan that ran.
 ///
 /// # Errors
 /// [`ExecError`]; on a failed step, the steps before it stay applied in
 /// `PerMigration` mode and nothing stays applied in `All` mode.
-pub async fn run<B: Backend, F: FnMut(Event<'_>)>(
+pub async fn run<B: Backend, F: FnMut(Event)>(
     db: &mut B,
     graph: &RevisionGraph,
     target: &str,
@@ -260,26 +243,55 @@ pub async fn run<B: Backend, F: FnMut(Event<'_>)>(
     on_event: &mut F,
 ) -> Result<Plan, ExecError> {
     let tables = Tables::new(&opts.version_table, db.dialect())?;
+    let policy = opts.policy(mode, target, db.dialect());
+    // 1-2: read, plan and check without the lock. A dirty step that has not
+    // finished may be running in another process right now: the lock
+    // decides (under it, an unfinished step is one whose process died).
+    let mut state = read_state(db, &tables, graph).await?;
+    let in_flight = state.facts.dirty.as_ref().is_some_and(|d| d.unfinished);
+    if in_flight {
+        state.facts.dirty = None;
+    }
+    let p = check_plan(&state, graph, target, mode, &policy)?;
+    let dirty_to_clear = opts.clear_dirty && state.facts.dirty.is_some();
+    if p.steps.is_empty() && !dirty_to_clear && !in_flight {
+        return Ok(p);
+    }
+    // 3-5: under the lock.
     db.lock(&tables.version, opts.lock_timeout).await?;
-    let result = run_locked(db, &tables, graph, target, mode, opts, on_event).await;
+    let result = run_locked(db, &tables, graph, target, mode, opts, &policy, on_event).await;
     let unlocked = db.unlock().await;
     let plan = result?;
     unlocked?;
     Ok(plan)
 }
 
+/// Plans from `state` and applies the refusal rules.
+fn check_plan(
+    state: &State,
+    graph: &RevisionGraph,
+    target: &str,
+    mode: Mode,
+    policy: &Policy,
+) -> Result<Plan, ExecError> {
+    policy::check_dirty(&state.facts, policy)?;
+    let g = state.graph(graph);
+    let p = plan(g, &state.heads, target, mode)?;
+    policy::check(g, &p, &state.facts, policy)?;
+    Ok(p)
+}
+
 /// What a database holds, read before planning: the version-table rows,
-/// the history, and the migration set extended with orphaned revisions.
+/// the facts the refusal rules need, and the migration set extended with
+/// orphaned revisions.
 #[derive(Debug)]
 pub struct State {
     /// The version-table rows.
     pub heads: Vec<String>,
-    /// The history, oldest first.
-    pub history: Vec<HistoryRow>,
+    /// Dirty mark, checksums of applied revisions, orphans.
+    pub facts: Facts,
     /// The migration set plus orphaned revisions, when there are any.
     pub graph: Option<RevisionGraph>,
-    /// Ids of orphaned revisions: applied, in the history, file gone.
-    pub orphans: Vec<String>,
 }
 
 impl State {
@@ -289,9 +301,10 @@ impl State {
     }
 }
 
-/// Reads the rows and the history, and rebuilds every applied revision
-/// whose file is gone (and its missing ancestors) from its last successful
-/// up or stamp history row: parents, dependencies, checksum and down section.
+/// Reads the rows and the history (neither table need exist), and rebuilds
+/// every applied revision whose file is gone (and its missing ancestors)
+/// from its last successful up or stamp history row: parents, dependencies,
+/// checksum and down section.
 ///
 /// # Errors
 /// [`ExecError::Unknown`] for a row the history cannot explain, and
@@ -303,6 +316,29 @@ pub async fn read_state<B: Backend>(
 ) -> Result<State, ExecError> {
     let heads = tables.heads(db).await?;
     let history = tables.history(db).await?;
+    let mut facts = Facts {
+        dirty: history.iter().rev().find(|h| h.dirty).map(|h| DirtyStep {
+            revision: h.revision.clone(),
+            direction: h.direction.clone(),
+            error: h.error.clone(),
+            unfinished: h.success.is_none(),
+        }),
+        ..Facts::default()
+    };
+    // The last successful up or stamp of each revision; a stamp records no
+    // checksum to hold the file to.
+    for h in history
+        .iter()
+        .filter(|h| h.success == Some(true) && h.direction != "down")
+    {
+        if h.direction == "up" {
+            facts
+                .applied_checksums
+                .insert(h.revision.clone(), h.checksum.clone());
+        } else {
+            facts.applied_checksums.remove(&h.revision);
+        }
+    }
     let mut todo: Vec<String> = heads
         .iter()
         .filter(|h| files.index_of(h).is_none())
@@ -345,13 +381,12 @@ pub async fn read_state<B: Backend>(
     if orphans.is_empty() {
         return Ok(State {
             heads,
-            history,
+            facts,
             graph: None,
-            orphans: Vec::new(),
         });
     }
     orphans.sort_by(|a, b| a.id.cmp(&b.id));
-    let ids = orphans.iter().map(|o| o.id.clone()).collect();
+    facts.orphans = orphans.iter().map(|o| o.id.clone()).collect();
     let graph = files.with_extra(orphans).map_err(|e| {
         ExecError::Db(DbError::Corrupt {
             table: tables.history.clone(),
@@ -360,70 +395,59 @@ pub async fn read_state<B: Backend>(
     })?;
     Ok(State {
         heads,
-        history,
+        facts,
         graph: Some(graph),
-        orphans: ids,
     })
 }
 
-async fn run_locked<B: Backend, F: FnMut(Event<'_>)>(
+#[allow(clippy::too_many_arguments)]
+async fn run_locked<B: Backend, F: FnMut(Event)>(
     db: &mut B,
     tables: &Tables,
     graph: &RevisionGraph,
     target: &str,
     mode: Mode,
     opts: &Options,
+    policy: &Policy,
     on_event: &mut F,
 ) -> Result<Plan, ExecError> {
-    tables.ensure(db).await?;
-    if let Some(t) = opts.statement_timeout {
-        set_statement_timeout(db, t).await?;
-    }
+    // Another run may have moved the database since the unlocked read.
     let state = read_state(db, tables, graph).await?;
-    refuse_if_dirty(&state.history)?;
+    let p = check_plan(&state, graph, target, mode, policy)?;
+    if opts.clear_dirty && state.facts.dirty.is_some() {
+        tables.resolve(db).await?;
+    }
+    if p.steps.is_empty() {
+        return Ok(p);
+    }
+    tables.ensure(db).await?;
     let graph = state.graph(graph);
-    let p = plan(graph, &state.heads, target, mode)?;
-    if !opts.allow_drift {
-        let drift = drift(graph, &p, &state.history);
-        if !drift.is_empty() {
-            return Err(ExecError::Drift(drift));
+    let mut session_changed = false;
+    if let Some(t) = opts.statement_timeout {
+        session_changed = true;
+        if let Err(e) = set_statement_timeout(db, t).await {
+            db.reset_session().await;
+            return Err(e);
         }
     }
-    if let Some(s) = p
-        .steps
-        .iter()
-        .find(|s| s.direction == StepDirection::Up && state.orphans.contains(&s.revision))
-    {
-        return Err(ExecError::OrphanUp(s.revision.clone()));
+    on_event(Event::Planned(p.clone()));
+    let result = run_steps(db, tables, graph, &p, opts, on_event, &mut session_changed).await;
+    if session_changed {
+        db.reset_session().await;
     }
-    if mode == Mode::Declarative && !opts.allow_downgrade && p.has_down_steps() {
-        return Err(ExecError::DowngradeNotAllowed(Box::new(p)));
-    }
-    if let Some(approved) = &opts.approved_plan {
-        if !p.steps.is_empty() && approved != &p.hash {
-            return Err(ExecError::AwaitingApproval(Box::new(p)));
-        }
-    }
-    let irreversible = p.irreversible_steps();
-    if !irreversible.is_empty() {
-        return Err(ExecError::Irreversible(
-            irreversible.into_iter().map(str::to_owned).collect(),
-        ));
-    }
-    if opts.transaction_mode == TransactionMode::All {
-        if db.dialect() == Dialect::MySql {
-            return Err(ExecError::AllRefused(
-                "MySQL commits DDL implicitly, so a plan cannot be one transaction".into(),
-            ));
-        }
-        if let Some(s) = p.steps.iter().find(|s| !s.transactional) {
-            return Err(ExecError::AllRefused(format!(
-                "step {} is `transactional: false`",
-                s.revision
-            )));
-        }
-    }
-    on_event(Event::Planned(&p));
+    result.map(|()| p)
+}
+
+async fn run_steps<B: Backend, F: FnMut(Event)>(
+    db: &mut B,
+    tables: &Tables,
+    graph: &RevisionGraph,
+    p: &Plan,
+    opts: &Options,
+    on_event: &mut F,
+    session_changed: &mut bool,
+) -> Result<(), ExecError> {
+    let total = p.steps.len();
     match opts.transaction_mode {
         TransactionMode::PerMigration => {
             for (index, step) in p.steps.iter().enumerate() {
@@ -436,15 +460,16 @@ async fn run_locked<B: Backend, F: FnMut(Event<'_>)>(
                 }
                 on_event(Event::StepStarted {
                     index,
-                    total: p.steps.len(),
-                    step,
+                    total,
+                    step: step.clone(),
                 });
                 let t0 = Instant::now();
+                *session_changed = true;
                 run_step(db, tables, graph, step, opts, index).await?;
                 on_event(Event::StepFinished {
                     index,
-                    total: p.steps.len(),
-                    step,
+                    total,
+                    step: step.clone(),
                     duration: t0.elapsed(),
                 });
             }
@@ -454,11 +479,12 @@ async fn run_locked<B: Backend, F: FnMut(Event<'_>)>(
             for (index, step) in p.steps.iter().enumerate() {
                 on_event(Event::StepStarted {
                     index,
-                    total: p.steps.len(),
-                    step,
+                    total,
+                    step: step.clone(),
                 });
                 let t0 = Instant::now();
                 let started = now();
+                *session_changed = true;
                 let outcome =
                     step_in_transaction(db, tables, graph, step, opts, &started, t0).await;
                 if let Err(e) = outcome {
@@ -470,15 +496,15 @@ async fn run_locked<B: Backend, F: FnMut(Event<'_>)>(
                 }
                 on_event(Event::StepFinished {
                     index,
-                    total: p.steps.len(),
-                    step,
+                    total,
+                    step: step.clone(),
                     duration: t0.elapsed(),
                 });
             }
             db.execute("COMMIT").await?;
         }
     }
-    Ok(p)
+    Ok(())
 }
 
 /// Limits how long each migration statement may run, on the migration
@@ -717,42 +743,6 @@ fn millis(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
-fn refuse_if_dirty(history: &[HistoryRow]) -> Result<(), ExecError> {
-    match history.iter().rev().find(|h| h.dirty) {
-        Some(h) => Err(ExecError::Dirty {
-            revision: h.revision.clone(),
-            direction: h.direction.clone(),
-            error: h.error.clone(),
-        }),
-        None => Ok(()),
-    }
-}
-
-/// Applied revisions whose checksum differs from the one recorded by their
-/// last successful up step (revisions applied without history, by a stamp
-/// or by Alembic, are not checked).
-pub fn drift(graph: &RevisionGraph, p: &Plan, history: &[HistoryRow]) -> Vec<Drift> {
-    let applied = graph.closure(p.from_heads.iter().filter_map(|h| graph.index_of(h)));
-    let mut out = Vec::new();
-    for i in applied.ones() {
-        let rev = graph.rev(i);
-        let last = history
-            .iter()
-            .rev()
-            .find(|h| h.revision == rev.id && h.success == Some(true) && h.direction != "down");
-        if let Some(h) = last {
-            if h.direction == "up" && h.checksum != rev.checksum {
-                out.push(Drift {
-                    revision: rev.id.clone(),
-                    applied: h.checksum.clone(),
-                    now: rev.checksum.clone(),
-                });
-            }
-        }
-    }
-    out
-}
-
 /// Writes the version table so that `target` is current, running no SQL,
 /// as `alembic stamp` does: rows on other lineages stay, rows on the
 /// target's lineage are replaced (all rows with `purge`). Each stamped
@@ -768,11 +758,12 @@ pub async fn stamp<B: Backend>(
     opts: &Options,
 ) -> Result<Vec<String>, ExecError> {
     let tables = Tables::new(&opts.version_table, db.dialect())?;
+    // A target that does not resolve is refused before anything is written.
+    let targets = graph.resolve_targets(target).map_err(PlanError::from)?;
     db.lock(&tables.version, opts.lock_timeout).await?;
     let result = async {
         tables.ensure(db).await?;
         let heads = tables.heads(db).await?;
-        let targets = graph.resolve_targets(target).map_err(PlanError::from)?;
         let lineage = graph
             .ancestors(targets.iter().copied(), true)
             .union(&graph.descendants(targets.iter().copied(), true))

@@ -7,12 +7,15 @@
 //! |---|---|---|
 //! | [`revision`] | pure | one migration file -> one [`revision::Revision`] |
 //! | [`graph`] | pure | the revision graph: heads, bases, closure, validation, target expressions |
-//! | [`plan`] | pure | `(graph, applied heads, target, mode) -> Plan` |
+//! | [`plan`] | pure | `(graph, applied heads, target, mode) -> Plan`; the refusal rules |
 //! | [`source`] | I/O | migration files from a directory |
 //! | [`db`] | I/O | one [`db::Backend`] per dialect; version and history tables |
 //! | [`executor`] | I/O | runs a plan under the lock, step by step |
-//! | [`resource`] | pure | the `DatabaseSchema` spec and status, and status from an outcome |
-//! | [`k8s`] | I/O | dereference, reconcile, status, conditions and events in a cluster |
+//! | [`engine`] | I/O | one run of one DatabaseSchema, shared by `apply` and the reconciler |
+//! | [`outcome`] | pure | what each failure means: phase, exit code, reason |
+//! | [`status`] | pure | status = f(old status, outcome); conditions; churn check |
+//! | [`resource`] | pure | the `DatabaseSchema` spec and status types |
+//! | [`k8s`] | I/O | dereference, reconcile adapter, controller (watches, triggers) |
 //! | [`cli`] | I/O | the `revisor` commands |
 //!
 //! `../shared/SPEC.md` is the product contract; the README lists where
@@ -20,13 +23,16 @@
 
 pub mod cli;
 pub mod db;
+pub mod engine;
 pub mod executor;
 pub mod graph;
 pub mod http;
 pub mod k8s;
 pub mod metrics;
+pub mod outcome;
 pub mod plan;
 pub mod redact;
 pub mod resource;
 pub mod revision;
 pub mod source;
+pub mod status;

@@ -1,9 +1,8 @@
-//! The `DatabaseSchema` resource as data: its spec, its status, and the
-//! pure function from a run's outcome to a status. No Kubernetes client
-//! here: `revisor apply -f` reads these from a file, and the operator will
-//! read them from the API server (SPEC.md, "The DatabaseSchema resource").
+//! The `DatabaseSchema` resource as data: its spec and its status. Pure: no
+//! Kubernetes client here. `revisor apply -f` reads these from a file, and
+//! the operator from the API server (SPEC.md, "The DatabaseSchema
+//! resource"); [`crate::status`] computes a status from a run's outcome.
 
-use crate::executor::ExecError;
 use crate::plan::{Plan, StepDirection};
 use kube::{CustomResource, KubeSchema};
 use schemars::JsonSchema;
@@ -17,6 +16,10 @@ pub const KIND: &str = "DatabaseSchema";
 
 /// The annotation that approves a plan under `approval: Manual`.
 pub const APPROVED_PLAN_ANNOTATION: &str = "revisor.dev/approved-plan";
+
+/// The annotation that says a dirty database was repaired: each new value
+/// clears the dirty mark once (SPEC.md, "Database side"), like `revisor resolve`.
+pub const RETRY_ANNOTATION: &str = "revisor.dev/retry";
 
 // kube generates the resource type `DatabaseSchema` (metadata, this spec,
 // a status) from this struct; the doc comments below are what `kubectl
@@ -40,7 +43,7 @@ pub const APPROVED_PLAN_ANNOTATION: &str = "revisor.dev/approved-plan";
     printcolumn(
         name = "Current",
         type_ = "string",
-        json_path = ".status.currentRevisions"
+        json_path = ".status.currentRevision"
     ),
     printcolumn(name = "Phase", type_ = "string", json_path = ".status.phase"),
     printcolumn(
@@ -203,10 +206,11 @@ impl From<TransactionModeSpec> for crate::executor::TransactionMode {
     }
 }
 
-/// `status.phase`.
+/// `status.phase`. Each phase means one thing (SPEC.md).
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 pub enum Phase {
-    /// Not reconciled yet, or waiting for the lock.
+    /// Not reconciled yet, or a transient condition (database unreachable
+    /// or out of connections, lock held elsewhere); retried with backoff.
     #[default]
     Pending,
     /// Computing the plan.
@@ -217,9 +221,10 @@ pub enum Phase {
     Migrating,
     /// At the target.
     Ready,
-    /// Refused before running: needs a change to the resource or its inputs.
+    /// Refused before running (bad input or a gate): waits for a change to
+    /// the resource or its inputs.
     Blocked,
-    /// A step or the database failed; retried.
+    /// A step ran and failed; retried with backoff.
     Failed,
 }
 
@@ -235,6 +240,10 @@ pub struct DatabaseSchemaStatus {
     /// The version-table rows.
     #[serde(default)]
     pub current_revisions: Vec<String>,
+    /// The same rows as text (`a1b2`, or `a1b2, c3d4` for several heads), for
+    /// the Current column.
+    #[serde(default)]
+    pub current_revision: String,
     /// The target, resolved to full ids.
     #[serde(default)]
     pub target_revisions: Vec<String>,
@@ -253,6 +262,14 @@ pub struct DatabaseSchemaStatus {
     /// kstatus conditions: Ready, Reconciling, Stalled.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub conditions: Vec<k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition>,
+    /// SHA-256 of the inputs (migration files, target, database) that the
+    /// last full check found at the target with no drift. While it holds,
+    /// the periodic recheck reads only the version table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_digest: Option<String>,
+    /// The `revisor.dev/retry` annotation value last acted on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_retry: Option<String>,
 }
 
 /// `status.plan`.
@@ -328,6 +345,18 @@ impl LastApplied {
     }
 }
 
+impl From<crate::outcome::Disposition> for Phase {
+    fn from(d: crate::outcome::Disposition) -> Phase {
+        use crate::outcome::Disposition;
+        match d {
+            Disposition::Blocked => Phase::Blocked,
+            Disposition::AwaitingApproval => Phase::AwaitingApproval,
+            Disposition::Pending => Phase::Pending,
+            Disposition::Failed => Phase::Failed,
+        }
+    }
+}
+
 impl PlanStatus {
     /// The plan as status shows it.
     pub fn of(p: &Plan) -> PlanStatus {
@@ -343,91 +372,6 @@ impl PlanStatus {
                 })
                 .collect(),
         }
-    }
-}
-
-/// Status after a successful run of `plan` (which may have had no steps).
-pub fn ready(p: &Plan, targets: Vec<String>, last: Option<LastApplied>) -> DatabaseSchemaStatus {
-    DatabaseSchemaStatus {
-        observed_generation: None,
-        phase: Phase::Ready,
-        current_revisions: p.final_heads.clone(),
-        target_revisions: targets,
-        plan: Some(PlanStatus::of(p)),
-        progress: Some(Progress::new(p.steps.len(), p.steps.len())),
-        last_applied: last,
-        conditions: Vec::new(),
-        message: if p.steps.is_empty() {
-            "at the target revision".to_owned()
-        } else {
-            format!("applied {} step(s)", p.steps.len())
-        },
-    }
-}
-
-/// Status after a run that did not finish: which phase the error means
-/// (Blocked for what needs a change, AwaitingApproval, Pending for a held
-/// lock, Failed otherwise) and a message that says what and how to fix it.
-/// `planned` is the plan that started running, if one did; `completed`
-/// counts its finished steps.
-pub fn from_error(
-    e: &ExecError,
-    current: Vec<String>,
-    targets: Vec<String>,
-    planned: Option<&Plan>,
-    completed: usize,
-    last: Option<LastApplied>,
-) -> DatabaseSchemaStatus {
-    use crate::db::DbError;
-    let (phase, plan, progress) = match e {
-        ExecError::AwaitingApproval(p) => (
-            Phase::AwaitingApproval,
-            Some(PlanStatus::of(p)),
-            Some(Progress::new(0, p.steps.len())),
-        ),
-        ExecError::DowngradeNotAllowed(p) => (
-            Phase::Blocked,
-            Some(PlanStatus::of(p)),
-            Some(Progress::new(0, p.steps.len())),
-        ),
-        ExecError::Plan(_)
-        | ExecError::Irreversible(_)
-        | ExecError::AllRefused(_)
-        | ExecError::Drift(_)
-        | ExecError::OrphanUp(_)
-        | ExecError::Unsupported(_)
-        | ExecError::Unknown(_)
-        | ExecError::Dirty { .. } => (Phase::Blocked, None, None),
-        ExecError::Db(DbError::LockTimeout { .. }) => (Phase::Pending, None, None),
-        ExecError::Interrupted { .. } => (
-            Phase::Pending,
-            planned.map(PlanStatus::of),
-            planned.map(|p| Progress::new(completed, p.steps.len())),
-        ),
-        ExecError::Db(DbError::TableName(_) | DbError::Scheme(_) | DbError::Url { .. }) => {
-            (Phase::Blocked, None, None)
-        }
-        ExecError::Step { .. } | ExecError::Db(_) => (
-            Phase::Failed,
-            planned.map(PlanStatus::of),
-            planned.map(|p| Progress::new(completed, p.steps.len())),
-        ),
-    };
-    // A refused plan knows the rows it would have started from.
-    let current = match e {
-        ExecError::AwaitingApproval(p) | ExecError::DowngradeNotAllowed(p) => p.from_heads.clone(),
-        _ => current,
-    };
-    DatabaseSchemaStatus {
-        observed_generation: None,
-        phase,
-        current_revisions: current,
-        target_revisions: targets,
-        plan,
-        progress,
-        last_applied: last,
-        conditions: Vec::new(),
-        message: crate::redact::redact(&e.to_string()),
     }
 }
 
@@ -480,46 +424,5 @@ spec:
             .unwrap_err()
             .to_string();
         assert!(err.contains("targetRevison"), "{err}");
-    }
-
-    #[test]
-    fn errors_map_to_phases() {
-        let lock = ExecError::Db(crate::db::DbError::LockTimeout {
-            seconds: 60,
-            holder: Some("pid 7".into()),
-        });
-        let s = from_error(&lock, vec!["a".into()], vec!["b".into()], None, 0, None);
-        assert_eq!(s.phase, Phase::Pending);
-        assert!(s.message.contains("held by pid 7"));
-        let irreversible = ExecError::Irreversible(vec!["a".into()]);
-        assert_eq!(
-            from_error(&irreversible, vec![], vec![], None, 0, None).phase,
-            Phase::Blocked
-        );
-        let g = crate::graph::RevisionGraph::from_files(&[
-            ("1.sql", "-- revision: a\n-- migrate:up\nSELECT 1;\n"),
-            (
-                "2.sql",
-                "-- revision: b\n-- down_revision: a\n-- migrate:up\nSELECT 1;\n",
-            ),
-        ])
-        .unwrap();
-        let p = crate::plan::plan(&g, &[], "b", crate::plan::Mode::Declarative).unwrap();
-        let step = ExecError::Step {
-            revision: "b".into(),
-            direction: "up",
-            error: "boom".into(),
-            dirty: false,
-            completed: 1,
-        };
-        let s = from_error(&step, vec!["a".into()], vec!["b".into()], Some(&p), 1, None);
-        assert_eq!(s.phase, Phase::Failed);
-        assert_eq!(s.progress, Some(Progress::new(1, 2)));
-        assert_eq!(s.plan.map(|p| p.steps.len()), Some(2));
-        assert!(
-            s.message.contains("step up b failed: boom"),
-            "{}",
-            s.message
-        );
     }
 }

@@ -9,6 +9,7 @@
 use revisor::db::{Backend, Database, Dialect};
 use revisor::executor::{self, ExecError, Options, TransactionMode};
 use revisor::graph::RevisionGraph;
+use revisor::plan::policy::Refusal;
 use revisor::plan::Mode;
 use revisor::with_backend;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -234,7 +235,7 @@ each_dialect!(
                 .await
                 .unwrap_err();
             assert!(
-                matches!(again, ExecError::Dirty { ref revision, .. } if revision == "c"),
+                matches!(again, ExecError::Refused(Refusal::Dirty(ref d)) if d.revision == "c"),
                 "{again}"
             );
             let n = with_backend!(&mut db, |b| executor::resolve(b, &opts).await).unwrap();
@@ -266,7 +267,10 @@ each_dialect!(all_mode_applies_nothing_when_a_step_fails, |dialect| {
         .await
         .unwrap_err();
     if dialect == Dialect::MySql {
-        assert!(matches!(err, ExecError::AllRefused(_)), "{err}");
+        assert!(
+            matches!(err, ExecError::Refused(Refusal::AllRefused(_))),
+            "{err}"
+        );
         assert!(!table_exists(&mut db, "t_a").await);
         return;
     }
@@ -299,7 +303,7 @@ each_dialect!(
             .await
             .unwrap_err();
         assert!(
-            matches!(err, ExecError::Irreversible(ref r) if r == &["a"]),
+            matches!(err, ExecError::Refused(Refusal::Irreversible(ref r)) if r == &["a"]),
             "{err}"
         );
         assert_eq!(rows(&mut db).await, vec!["b"]);
@@ -323,7 +327,7 @@ each_dialect!(a_changed_applied_revision_is_drift, |dialect| {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, ExecError::Drift(ref d) if d.len() == 1 && d[0].revision == "a"),
+        matches!(err, ExecError::Refused(Refusal::Drift(ref d)) if d.len() == 1 && d[0].revision == "a"),
         "{err}"
     );
     assert!(err.is_input());
@@ -716,7 +720,7 @@ each_dialect!(
         };
         let g = abc(false);
         // The signal arrives while the first step runs.
-        let mut on_event = |e: executor::Event<'_>| {
+        let mut on_event = |e: executor::Event| {
             if let executor::Event::StepFinished { .. } = e {
                 stop.store(true, Ordering::SeqCst);
             }
@@ -753,3 +757,99 @@ each_dialect!(
         );
     }
 );
+
+each_dialect!(a_refused_run_leaves_the_database_as_it_was, |dialect| {
+    let url = fresh(dialect).await;
+    let mut db = connect(&url).await;
+    let g = abc(false);
+    let manual = Options {
+        approved_plan: Some(String::new()),
+        ..Options::default()
+    };
+    let refusals = [
+        (
+            run(&mut db, &g, "nope", Mode::Declarative, &Options::default()).await,
+            "InvalidTarget",
+        ),
+        (
+            run(&mut db, &g, "c", Mode::Declarative, &manual).await,
+            "AwaitingApproval",
+        ),
+        (
+            run(
+                &mut db,
+                &set(&[]),
+                "head",
+                Mode::Declarative,
+                &Options::default(),
+            )
+            .await,
+            "EmptyMigrationSet",
+        ),
+    ];
+    for (result, reason) in refusals {
+        use revisor::outcome::Classify;
+        let e = result.unwrap_err();
+        assert_eq!(e.class().reason, reason, "{e}");
+    }
+    let stamp = with_backend!(&mut db, |b| executor::stamp(
+        b,
+        &g,
+        "nope",
+        false,
+        &Options::default()
+    )
+    .await);
+    assert!(stamp.is_err());
+    let resolved = with_backend!(&mut db, |b| executor::resolve(b, &Options::default()).await);
+    assert_eq!(resolved.unwrap(), 0);
+    // Through the binary too: each command refuses and writes nothing.
+    let dir = std::env::temp_dir().join(format!(
+        "revisor-refused-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("1_a.sql"), "-- revision: a\n-- migrate:up\nCREATE TABLE t_a (id INT);\n-- migrate:down\nDROP TABLE t_a;\n").unwrap();
+    let d = dir.to_str().unwrap();
+    for args in [
+        vec!["upgrade", "nope", "--dir", d],
+        vec!["stamp", "nope", "--dir", d],
+        vec!["downgrade", "nope", "--dir", d],
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_revisor"))
+            .args(&args)
+            .env("REVISOR_DATABASE_URL", &url)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let manifest = dir.join("manual.yaml");
+    std::fs::write(&manifest, "apiVersion: revisor.dev/v1alpha1\nkind: DatabaseSchema\nmetadata: {name: m}\nspec:\n  targetRevision: head\n  approval: Manual\n  database: {urlSecretRef: {name: s, key: url}}\n  migrations: {inline: {files: {}}}\n").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_revisor"))
+        .args(["apply", "-f", manifest.to_str().unwrap(), "--dir", d])
+        .env("REVISOR_DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("phase: AwaitingApproval"));
+    assert!(
+        !table_exists(&mut db, "revisor_version").await,
+        "no version table"
+    );
+    assert!(
+        !table_exists(&mut db, "revisor_version_history").await,
+        "no history table"
+    );
+    assert!(!table_exists(&mut db, "t_a").await);
+});

@@ -6,9 +6,14 @@
 mod support;
 
 use kube::runtime::controller::Action;
+use revisor::db::pool::{PoolConfig, Pools};
 use revisor::k8s::reconcile::{ReconcileError, RECHECK};
 use serde_json::{json, Value};
-use support::mock_api::{cluster, postgres_url, rows, run, schema, Recorded};
+use std::sync::Arc;
+use std::time::Duration;
+use support::mock_api::{
+    cluster, postgres_url, rows, run, run_with, schema, table_exists, with_last_status, Recorded,
+};
 
 fn statuses(requests: &[Recorded]) -> Vec<&Value> {
     requests
@@ -30,7 +35,7 @@ fn event_reasons(requests: &[Recorded]) -> Vec<String> {
 async fn a_fresh_database_goes_to_ready_with_progress_status_and_events() {
     let url = postgres_url("fresh").await;
     let (result, requests) = run(schema("head", json!({})), cluster(&url)).await;
-    assert_eq!(result.unwrap(), Action::requeue(RECHECK));
+    assert_recheck(&result.unwrap());
     // Inputs first, from the resource's own namespace.
     assert_eq!(
         requests[0].path,
@@ -139,7 +144,7 @@ async fn manual_approval_waits_for_the_plan_hash() {
     let mut approved = schema("head", json!({"approval": "Manual"}));
     approved.metadata.annotations = Some([("revisor.dev/approved-plan".to_owned(), hash)].into());
     let (result, _) = run(approved, cluster(&url)).await;
-    assert_eq!(result.unwrap(), Action::requeue(RECHECK));
+    assert_recheck(&result.unwrap());
     assert_eq!(rows(&url).await, vec!["c"]);
 }
 
@@ -170,7 +175,7 @@ async fn a_failing_step_is_failed_with_the_step_and_is_retried() {
     c.files[2].1 = "-- revision: c\n-- down_revision: b\n-- migrate:up\nINSERT INTO no_such_table VALUES (1);\n-- migrate:down\nSELECT 1;\n".into();
     let (result, requests) = run(schema("head", json!({})), c).await;
     assert!(
-        matches!(result, Err(ReconcileError::Failed(ref m)) if m.contains("step up c failed")),
+        matches!(result, Err(ReconcileError::Run(ref e)) if e.to_string().contains("step up c failed")),
         "{result:?}"
     );
     let last = *statuses(&requests).last().unwrap();
@@ -190,9 +195,14 @@ async fn a_database_password_never_reaches_status_or_events() {
     let secret = "s3cr3t-Pa55";
     let url = format!("postgres://app:{secret}@127.0.0.1:1/shop");
     let (result, requests) = run(schema("head", json!({})), cluster(&url)).await;
-    let err = result.unwrap_err().to_string();
-    assert!(!err.contains(secret), "{err}");
-    assert!(statuses(&requests).last().unwrap()["phase"] == "Failed");
+    let action = format!("{result:?}");
+    assert!(!action.contains(secret), "{action}");
+    let last = *statuses(&requests).last().unwrap();
+    assert_eq!(last["phase"], "Pending", "unreachable is transient: {last}");
+    assert!(
+        last["message"].as_str().unwrap().contains("cannot connect"),
+        "{last}"
+    );
     for r in &requests {
         assert!(
             !r.body.to_string().contains(secret),
@@ -211,7 +221,7 @@ async fn a_target_bump_upgrades_to_the_new_revision() {
     first.unwrap();
     assert_eq!(rows(&url).await, vec!["b"]);
     let (result, requests) = run(schema("c", json!({})), cluster(&url)).await;
-    assert_eq!(result.unwrap(), Action::requeue(RECHECK));
+    assert_recheck(&result.unwrap());
     let last = *statuses(&requests).last().unwrap();
     assert_eq!(last["phase"], "Ready");
     assert_eq!(
@@ -220,12 +230,169 @@ async fn a_target_bump_upgrades_to_the_new_revision() {
     );
     assert_eq!(last["lastApplied"]["revision"], "c");
     assert_eq!(rows(&url).await, vec!["c"]);
-    // Up to date: nothing runs, no step event, status stays Ready.
-    let (result, requests) = run(schema("c", json!({})), cluster(&url)).await;
-    assert_eq!(result.unwrap(), Action::requeue(RECHECK));
+    // Up to date: nothing runs, no step event, and nothing to write.
+    let (result, requests) = run(
+        with_last_status(schema("c", json!({})), &requests),
+        cluster(&url),
+    )
+    .await;
+    assert_recheck(&result.unwrap());
     assert!(!event_reasons(&requests).contains(&"StepApplied".to_owned()));
-    assert_eq!(
-        statuses(&requests).last().unwrap()["progress"]["summary"],
-        "0/0"
+    assert!(statuses(&requests).is_empty(), "{requests:?}");
+}
+
+/// When `action` requeues, read from its Debug form (kube's `Action`
+/// keeps the duration private).
+fn requeue_after(action: &Action) -> Option<Duration> {
+    format!("{action:?}")
+        .split("requeue_after: Some(")
+        .nth(1)
+        .and_then(|r| r.split(')').next())
+        .and_then(parse_debug_duration)
+}
+
+/// A Ready resource is re-checked after RECHECK ± 10 %.
+fn assert_recheck(action: &Action) {
+    let d = requeue_after(action).expect("a requeue");
+    assert!(
+        d >= RECHECK.mul_f64(0.9) && d <= RECHECK.mul_f64(1.1),
+        "recheck after {d:?}"
     );
+}
+
+/// `Duration`'s Debug form (`4.87s`, `300ms`) back to a Duration.
+fn parse_debug_duration(s: &str) -> Option<Duration> {
+    if let Some(ms) = s.strip_suffix("ms") {
+        return ms
+            .parse::<f64>()
+            .ok()
+            .map(|v| Duration::from_secs_f64(v / 1e3));
+    }
+    s.strip_suffix('s')?
+        .parse::<f64>()
+        .ok()
+        .map(Duration::from_secs_f64)
+}
+
+#[tokio::test]
+async fn a_recheck_at_the_target_reads_the_version_table_once_and_patches_nothing() {
+    let url = postgres_url("recheck").await;
+    let pools = Arc::new(Pools::new(PoolConfig::default()));
+    let (first, requests) = run_with(schema("head", json!({})), cluster(&url), &pools).await;
+    first.unwrap();
+    let ready = with_last_status(schema("head", json!({})), &requests);
+    let status = ready.status.clone().unwrap();
+    assert_eq!(status.progress.as_ref().unwrap().summary, "3/3");
+    assert_eq!(status.current_revision, "c");
+    let before = pools.round_trips();
+    let (result, requests) = run_with(ready, cluster(&url), &pools).await;
+    assert_recheck(&result.unwrap());
+    assert_eq!(
+        pools.round_trips() - before,
+        1,
+        "one read of the version table"
+    );
+    assert!(
+        statuses(&requests).is_empty(),
+        "an unchanged status is not patched"
+    );
+    assert!(event_reasons(&requests).is_empty());
+}
+
+#[tokio::test]
+async fn progress_persists_after_ready_when_the_inputs_change_but_not_the_database() {
+    let url = postgres_url("persist").await;
+    let (first, requests) = run(schema("head", json!({})), cluster(&url)).await;
+    first.unwrap();
+    let ready = with_last_status(schema("head", json!({})), &requests);
+    // A new file that the target does not reach: the full check runs (the
+    // inputs changed), finds nothing to do, and keeps the last run's figures.
+    let mut c = cluster(&url);
+    c.files.push(("4_d.sql".into(), "-- revision: d\n-- down_revision: a\n-- branch_labels: side\n-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT 1;\n".into()));
+    let mut obj = ready;
+    obj.spec.target_revision = "c".into();
+    let (result, requests) = run(obj, c).await;
+    assert_recheck(&result.unwrap());
+    let last = *statuses(&requests)
+        .last()
+        .expect("the digest changed, so status is written");
+    assert_eq!(last["progress"]["summary"], "3/3");
+    assert_eq!(last["phase"], "Ready");
+}
+
+#[tokio::test]
+async fn a_transient_database_error_is_pending_with_backoff_not_failed() {
+    // Nothing listens on port 1.
+    let url = "postgres://app@127.0.0.1:1/shop".to_owned();
+    let (result, requests) = run(schema("head", json!({})), cluster(&url)).await;
+    let action = result.expect("Pending is not an error");
+    assert!(
+        requeue_after(&action)
+            .is_some_and(|d| d >= Duration::from_secs(4) && d <= Duration::from_secs(6)),
+        "first retry after 5 s ± 20 %: {action:?}"
+    );
+    let last = *statuses(&requests).last().unwrap();
+    assert_eq!(last["phase"], "Pending");
+    let reconciling = last["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["type"] == "Reconciling")
+        .unwrap();
+    assert_eq!(
+        (
+            reconciling["status"].as_str(),
+            reconciling["reason"].as_str()
+        ),
+        (Some("True"), Some("DatabaseUnavailable"))
+    );
+}
+
+#[tokio::test]
+async fn a_refused_run_creates_no_bookkeeping_tables() {
+    let url = postgres_url("refused").await;
+    let (result, _) = run(schema("head", json!({"approval": "Manual"})), cluster(&url)).await;
+    assert_eq!(result.unwrap(), Action::await_change());
+    let (result, requests) = run(schema("nope", json!({})), cluster(&url)).await;
+    assert_eq!(result.unwrap(), Action::await_change());
+    assert_eq!(statuses(&requests).last().unwrap()["phase"], "Blocked");
+    assert!(!table_exists(&url, "revisor_version").await);
+    assert!(!table_exists(&url, "revisor_version_history").await);
+}
+
+#[tokio::test]
+async fn the_retry_annotation_clears_a_dirty_mark_once() {
+    let url = postgres_url("retry").await;
+    // A non-transactional step that fails leaves the database dirty.
+    let mut c = cluster(&url);
+    c.files[2].1 = "-- revision: c\n-- down_revision: b\n-- transactional: false\n-- migrate:up\nINSERT INTO t_c_missing VALUES (1);\n-- migrate:down\nSELECT 1;\n".into();
+    let (result, requests) = run(schema("head", json!({})), c).await;
+    assert!(matches!(result, Err(ReconcileError::Run(_))), "{result:?}");
+    let failed = with_last_status(schema("head", json!({})), &requests);
+    let mut fixed = cluster(&url);
+    fixed.files[2].1 = "-- revision: c\n-- down_revision: b\n-- transactional: false\n-- migrate:up\nCREATE TABLE t_c (id INT);\n-- migrate:down\nDROP TABLE t_c;\n".into();
+    let fixed_files = fixed.files.clone();
+    let (result, requests) = run(failed.clone(), fixed).await;
+    assert_eq!(result.unwrap(), Action::await_change());
+    let last = *statuses(&requests).last().unwrap();
+    assert_eq!(
+        (
+            last["phase"].as_str(),
+            last["conditions"][2]["reason"].as_str()
+        ),
+        (Some("Blocked"), Some("Dirty"))
+    );
+    let blocked = with_last_status(failed, &requests);
+    let mut retried = blocked.clone();
+    retried.metadata.annotations = Some([("revisor.dev/retry".to_owned(), "1".to_owned())].into());
+    let c = support::mock_api::Cluster {
+        files: fixed_files.clone(),
+        url: url.clone(),
+    };
+    let (result, requests) = run(retried, c).await;
+    assert_recheck(&result.unwrap());
+    let last = *statuses(&requests).last().unwrap();
+    assert_eq!(last["phase"], "Ready");
+    assert_eq!(last["lastRetry"], "1");
+    assert_eq!(rows(&url).await, vec!["c"]);
 }

@@ -1,6 +1,9 @@
 //! `revisor apply -f MANIFEST`: one declarative reconcile of a
-//! `DatabaseSchema` with no cluster, through the same executor the operator
-//! uses; prints the resulting status as YAML.
+//! `DatabaseSchema` with no cluster, through the same engine as the
+//! operator ([`crate::engine`]); prints the resulting status as YAML. An
+//! adapter: it reads the manifest and the files, draws the progress bar,
+//! and maps the outcome to an exit code through the same [`Class`] the
+//! operator's phases come from.
 //!
 //! Decisions (README, "revisor apply"):
 //! - Migrations come from `--dir`, else the manifest's inline files; a
@@ -10,20 +13,20 @@
 //!   `spec.database.urlSecretRef` is a cluster reference and is not read.
 //! - `approval: Manual` runs a plan only when `--approve HASH` (or the
 //!   manifest's `revisor.dev/approved-plan` annotation) is its hash.
-//! - Exit codes: 0 for Ready, AwaitingApproval and suspended; 2 for Blocked
-//!   (the manifest, the files or the target need a change); 1 for Failed and
+//! - Exit codes: [`crate::outcome::Disposition::exit_code`]: 0 for Ready,
+//!   AwaitingApproval and suspended; 2 for Blocked (the manifest, the files,
+//!   the target or the database's state need a change); 1 for Failed and
 //!   Pending (database or lock).
 
 use super::{runtime, CliError};
-use crate::db::Database;
-use crate::executor::{self, Event, Options};
-use crate::graph::RevisionGraph;
-use crate::plan::{Mode, Plan};
-use crate::resource::{self, Approval, DatabaseSchema, DatabaseSchemaStatus, LastApplied, Phase};
-use crate::with_backend;
+use crate::db::pool::{PoolConfig, Pools};
+use crate::engine::{self, Input};
+use crate::executor::Event;
+use crate::outcome::{Classify, Disposition};
+use crate::resource::{self, DatabaseSchema, DatabaseSchemaStatus};
 use std::io::Write;
 use std::path::Path;
-use std::time::Duration;
+use std::sync::Arc;
 
 /// What `apply` was given besides the manifest.
 #[derive(Debug, Default)]
@@ -95,123 +98,52 @@ pub async fn apply(
             )))
         }
     };
-    if m.spec.suspend {
-        let status = DatabaseSchemaStatus {
-            message: "suspended: spec.suspend is true, nothing was done".into(),
-            ..Default::default()
-        };
-        return print(&status, out);
-    }
-    let blocked = |message: String, out: &mut dyn Write| -> Result<(), CliError> {
-        let status = DatabaseSchemaStatus {
-            phase: Phase::Blocked,
-            message: message.clone(),
-            ..Default::default()
-        };
-        print(&status, out)?;
-        Err(CliError::Input(message))
-    };
-    let graph = match RevisionGraph::from_files(&files) {
-        Ok(g) => g,
-        Err(e) => return blocked(format!("invalid migration set:\n{e}"), out),
-    };
-    let targets = match graph.resolve_targets(&m.spec.target_revision) {
-        Ok(t) => graph.ids(t),
-        Err(e) => return blocked(format!("spec.targetRevision: {e}"), out),
-    };
     let url = args
         .database
         .clone()
         .unwrap_or_else(|| format!("sqlite://{name}.db"));
-    let approved = match m.spec.approval {
-        Approval::Automatic => None,
-        Approval::Manual => Some(
-            args.approve
-                .clone()
-                .or_else(|| {
-                    m.metadata
-                        .annotations
-                        .as_ref()
-                        .and_then(|a| a.get(resource::APPROVED_PLAN_ANNOTATION))
-                        .cloned()
-                })
-                .unwrap_or_default(),
-        ),
+    let annotations = m.metadata.annotations.clone().unwrap_or_default();
+    let old = DatabaseSchemaStatus::default();
+    let input = Input {
+        spec: &m.spec,
+        files: &files,
+        old: &old,
+        generation: m.metadata.generation,
+        url: &url,
+        approved_plan: args
+            .approve
+            .clone()
+            .or_else(|| annotations.get(resource::APPROVED_PLAN_ANNOTATION).cloned()),
+        retry: annotations.get(resource::RETRY_ANNOTATION).cloned(),
+        applied_by: crate::executor::applied_by(),
+        stop: None,
     };
-    let opts = Options {
-        version_table: m.spec.version_table.clone(),
-        transaction_mode: m.spec.transaction_mode.into(),
-        lock_timeout: Duration::from_secs(m.spec.lock_timeout_seconds),
-        allow_downgrade: m.spec.allow_downgrade,
-        approved_plan: approved,
-        ..Options::default()
-    };
-
     let bar = indicatif::ProgressBar::new(0);
     if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}") {
         bar.set_style(style);
     }
-    let mut planned: Option<Plan> = None;
-    let mut completed = 0;
-    let mut last: Option<LastApplied> = None;
-    let mut on_event = |e: Event<'_>| match e {
-        Event::Planned(p) => {
-            bar.set_length(p.steps.len() as u64);
-            planned = Some(p.clone());
-        }
+    let on_event = |e: Event| match e {
+        Event::Planned(p) => bar.set_length(p.steps.len() as u64),
         Event::StepStarted { step, .. } => {
             bar.set_message(format!("{} {}", step.direction.as_str(), step.revision))
         }
-        Event::StepFinished { step, duration, .. } => {
-            bar.inc(1);
-            completed += 1;
-            last = Some(LastApplied::finished(
-                &step.revision,
-                step.direction,
-                duration,
-            ));
-        }
+        Event::StepFinished { .. } => bar.inc(1),
     };
-    let mut database = match Database::connect(&url).await {
-        Ok(d) => d,
-        Err(e) => {
-            let e = executor::ExecError::Db(e);
-            let status = resource::from_error(&e, Vec::new(), targets, None, 0, None);
-            print(&status, out)?;
-            return Err(e.into());
-        }
-    };
-    let result = with_backend!(&mut database, |b| executor::run(
-        b,
-        &graph,
-        &m.spec.target_revision,
-        Mode::Declarative,
-        &opts,
-        &mut on_event
-    )
-    .await);
+    let pools = Arc::new(Pools::new(PoolConfig::default()));
+    let report = engine::run(&pools, input, on_event).await;
     bar.finish_and_clear();
-    let (status, outcome) = match result {
-        Ok(p) => (resource::ready(&p, targets, last), Ok(())),
-        Err(e) => {
-            // The rows when it stopped: before the plan, or after its last finished step.
-            let current = planned
-                .as_ref()
-                .map(|p| p.rows_after(completed))
-                .unwrap_or_default();
-            let status =
-                resource::from_error(&e, current, targets, planned.as_ref(), completed, last);
-            // Waiting for approval is where Manual approval stops by design.
-            let outcome = if status.phase == Phase::AwaitingApproval {
-                Ok(())
-            } else {
-                Err(e.into())
-            };
-            (status, outcome)
-        }
-    };
+    let now =
+        k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(k8s_openapi::jiff::Timestamp::now());
+    let status = report.status(&old, m.metadata.generation, now);
     print(&status, out)?;
-    outcome
+    match &report.result {
+        Err(e) => match e.class() {
+            // Waiting for approval is where Manual approval stops by design.
+            c if c.disposition == Disposition::AwaitingApproval => Ok(()),
+            c => Err(CliError::classified(c, e.to_string())),
+        },
+        Ok(_) => Ok(()),
+    }
 }
 
 fn print(status: &DatabaseSchemaStatus, out: &mut dyn Write) -> Result<(), CliError> {

@@ -6,6 +6,7 @@ use crate::db::tables::{HistoryRow, Tables};
 use crate::db::{Backend, Database, DbError};
 use crate::executor::{self, Event, ExecError, Options};
 use crate::graph::RevisionGraph;
+use crate::outcome::Classify;
 use crate::plan::{Mode, StepDirection};
 use crate::with_backend;
 use std::io::Write;
@@ -13,22 +14,13 @@ use std::time::Duration;
 
 impl From<DbError> for CliError {
     fn from(e: DbError) -> Self {
-        match e {
-            DbError::Scheme(_) | DbError::Url { .. } | DbError::TableName(_) => {
-                CliError::Input(e.to_string())
-            }
-            _ => CliError::Runtime(e.to_string()),
-        }
+        CliError::classified(e.class(), e.to_string())
     }
 }
 
 impl From<ExecError> for CliError {
     fn from(e: ExecError) -> Self {
-        if e.is_input() {
-            CliError::Input(e.to_string())
-        } else {
-            CliError::Runtime(e.to_string())
-        }
+        CliError::classified(e.class(), e.to_string())
     }
 }
 
@@ -57,13 +49,8 @@ pub async fn migrate(
     let opts = options(db, Some(run));
     let mut database = Database::connect(&db.database).await?;
     let mut printed: std::io::Result<()> = Ok(());
-    let mut on_event = |e: Event<'_>| {
+    let mut on_event = |e: Event| {
         let r = match e {
-            Event::Planned(p) if p.steps.is_empty() => writeln!(
-                out,
-                "Nothing to do: the database is at [{}]",
-                p.from_heads.join(", ")
-            ),
             Event::Planned(_) | Event::StepStarted { .. } => Ok(()),
             Event::StepFinished {
                 index,
@@ -100,7 +87,14 @@ pub async fn migrate(
     )
     .await)?;
     printed.map_err(runtime)?;
-    if !p.steps.is_empty() {
+    if p.steps.is_empty() {
+        writeln!(
+            out,
+            "Nothing to do: the database is at [{}]",
+            p.from_heads.join(", ")
+        )
+        .map_err(runtime)?;
+    } else {
         writeln!(
             out,
             "At [{}] after {} step(s)",

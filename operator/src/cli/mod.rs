@@ -10,6 +10,8 @@ mod draw;
 mod new;
 mod run;
 
+pub use run::DEFAULT_MAX_CONCURRENT_RECONCILES;
+
 use crate::graph::RevisionGraph;
 use crate::plan::{self, Mode, Plan, StepDirection};
 use crate::source::{self, SourceError};
@@ -340,6 +342,18 @@ pub enum CliError {
 }
 
 impl CliError {
+    /// The error for a failure of `class`, with the exit code every
+    /// adapter shares ([`crate::outcome::Disposition::exit_code`]): Blocked
+    /// is bad input (2); Pending and Failed are runtime failures (1).
+    pub fn classified(class: crate::outcome::Class, message: String) -> CliError {
+        let message = crate::redact::redact(&message);
+        if class.disposition.exit_code() == 2 {
+            CliError::Input(message)
+        } else {
+            CliError::Runtime(message)
+        }
+    }
+
     /// The process exit code: 2 for bad input, 1 for runtime failures.
     pub fn exit_code(&self) -> u8 {
         match self {

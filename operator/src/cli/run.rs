@@ -7,6 +7,7 @@
 //! several replicas never apply a step twice or race on status.
 
 use super::CliError;
+use crate::db::pool::{PoolConfig, Pools};
 use crate::http::{serve, HttpState};
 use crate::k8s::controller;
 use crate::k8s::reconcile::Context;
@@ -39,7 +40,26 @@ pub struct RunOptions {
     /// This replica's identity (default: the pod name, from POD_NAME).
     #[arg(long, env = "POD_NAME")]
     pub identity: Option<String>,
+    /// Reconciles running at once. Each one that migrates holds two
+    /// connections (migration and lock), so the default is half of
+    /// --max-db-connections' default: runs never starve each other of the
+    /// second connection.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CONCURRENT_RECONCILES)]
+    pub max_concurrent_reconciles: u16,
+    /// Database connections open at once to one database server (host and
+    /// port), lock connections included. The default, 20, is a fifth of
+    /// PostgreSQL's default max_connections of 100.
+    #[arg(long, value_name = "N", default_value_t = crate::db::pool::DEFAULT_MAX_PER_SERVER)]
+    pub max_db_connections: usize,
+    /// How often a Ready resource is checked again (one read of its version
+    /// table), with ±10 % jitter.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = humantime::parse_duration)]
+    pub recheck_interval: std::time::Duration,
 }
+
+/// `--max-concurrent-reconciles`' default: half of the default
+/// `--max-db-connections` (a migrating reconcile holds two connections).
+pub const DEFAULT_MAX_CONCURRENT_RECONCILES: u16 = 10;
 
 /// `--log-format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -56,10 +76,14 @@ pub enum LogFormat {
 /// [`CliError::Runtime`] when there is no Kubernetes configuration, the
 /// metrics address cannot be bound, or leadership is lost.
 pub async fn run(opts: RunOptions) -> Result<(), CliError> {
+    // sqlx logs server notices ("relation ... already exists, skipping") at
+    // INFO; they are below the operator's INFO.
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    use std::io::IsTerminal;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     let _ = match opts.log_format {
         LogFormat::Json => builder.json().try_init(),
@@ -79,14 +103,32 @@ pub async fn run(opts: RunOptions) -> Result<(), CliError> {
             instance: Some(identity.clone()),
         },
     );
-    let ctx = Arc::new(Context::new(
+    if usize::from(opts.max_concurrent_reconciles) * 2 > opts.max_db_connections {
+        tracing::warn!(
+            max_concurrent_reconciles = opts.max_concurrent_reconciles,
+            max_db_connections = opts.max_db_connections,
+            "each migrating reconcile holds two connections; with more than half as many reconciles as connections, some will wait for a connection and go Pending"
+        );
+    }
+    let pools = Arc::new(Pools::new(PoolConfig {
+        max_per_server: opts.max_db_connections,
+        ..PoolConfig::default()
+    }));
+    let mut context = Context::new(
         client.clone(),
         recorder,
         format!(
             "revisor-operator {identity} (revisor {})",
             env!("CARGO_PKG_VERSION")
         ),
-    ));
+        pools,
+    );
+    context.recheck = opts.recheck_interval;
+    let ctx = Arc::new(context);
+    let settings = controller::Settings {
+        namespace: opts.namespace.clone(),
+        max_concurrent_reconciles: opts.max_concurrent_reconciles,
+    };
     let http = HttpState {
         metrics: ctx.metrics.clone(),
         ..Default::default()
@@ -99,7 +141,7 @@ pub async fn run(opts: RunOptions) -> Result<(), CliError> {
 
     if !opts.leader_election {
         http.ready.store(true, Ordering::SeqCst);
-        controller::run(client, opts.namespace, ctx).await;
+        controller::run(client, settings, ctx).await;
         return Ok(());
     }
     let manager = kube_lease_manager::LeaseManagerBuilder::new(client.clone(), &opts.lease_name)
@@ -127,7 +169,7 @@ pub async fn run(opts: RunOptions) -> Result<(), CliError> {
         }
     };
     tokio::select! {
-        () = controller::run(client, opts.namespace, ctx.clone()) => Ok(()),
+        () = controller::run(client, settings, ctx.clone()) => Ok(()),
         () = lost => {
             // Stop applying at once; Kubernetes restarts this replica as a standby.
             ctx.shutdown.store(true, Ordering::SeqCst);

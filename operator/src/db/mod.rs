@@ -9,11 +9,16 @@
 //! crashed run never leaves it behind.
 
 pub mod mysql;
+pub mod pool;
 pub mod postgres;
 pub mod sqlite;
 pub mod tables;
 
+use crate::outcome::{Class, Classify};
 use crate::redact::redact;
+use pool::Pools;
+use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Which SQL dialect a database speaks, from its URL scheme.
@@ -63,13 +68,21 @@ pub enum DbError {
         /// Why.
         reason: String,
     },
-    /// No connection.
+    /// No connection (refused, unreachable, too many clients, rejected).
     #[error("cannot connect to {url}: {reason}")]
     Connect {
         /// The URL, redacted.
         url: String,
         /// The driver's message, redacted.
         reason: String,
+    },
+    /// Every connection slot for the server stayed taken.
+    #[error("no database connection free within {seconds}s (at most {max} per server, --max-db-connections)")]
+    PoolTimeout {
+        /// How long it waited.
+        seconds: u64,
+        /// The cap.
+        max: usize,
     },
     /// The lock was not free within the timeout.
     #[error("timed out after {seconds}s waiting for the migration lock{}", .holder.as_deref().map(|h| format!(" (held by {h})")).unwrap_or_default())]
@@ -79,6 +92,10 @@ pub enum DbError {
         /// Who holds it, where the database can tell.
         holder: Option<String>,
     },
+    /// The connection broke or the server is shutting down or out of
+    /// connections: worth a retry.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
     /// A statement failed.
     #[error("{0}")]
     Sql(String),
@@ -95,38 +112,107 @@ pub enum DbError {
     },
 }
 
+impl DbError {
+    /// A failed connect to `describe` (a redacted URL).
+    pub fn connect(describe: &str, e: &sqlx::Error) -> DbError {
+        DbError::Connect {
+            url: describe.to_owned(),
+            reason: redact(&e.to_string()),
+        }
+    }
+
+    /// Whether a retry may succeed without any change (see [`Classify`]).
+    pub fn is_transient(&self) -> bool {
+        self.class().disposition == crate::outcome::Disposition::Pending
+    }
+}
+
+impl Classify for DbError {
+    fn class(&self) -> Class {
+        match self {
+            DbError::Scheme(_) | DbError::Url { .. } => Class::blocked("InvalidDatabaseUrl"),
+            DbError::TableName(_) => Class::blocked("InvalidVersionTable"),
+            DbError::Corrupt { .. } => Class::blocked("VersionTableCorrupt"),
+            DbError::Connect { .. } | DbError::Unavailable(_) => {
+                Class::pending("DatabaseUnavailable")
+            }
+            DbError::PoolTimeout { .. } => Class::pending("ConnectionsExhausted"),
+            DbError::LockTimeout { .. } => Class::pending("LockHeld"),
+            DbError::Sql(_) => Class::failed("DatabaseError"),
+        }
+    }
+}
+
+/// SQLSTATEs (and SQLite result codes) that a retry can outlive: class 08
+/// connection exceptions, PostgreSQL's too_many_connections (53300) and
+/// shutdown/startup states (57P01 to 57P03), and SQLite's BUSY and LOCKED.
+fn transient_code(code: &str) -> bool {
+    code.starts_with("08")
+        || matches!(code, "53300" | "57P01" | "57P02" | "57P03")
+        || matches!(code, "5" | "6" | "261" | "517" | "262")
+}
+
 impl From<sqlx::Error> for DbError {
     fn from(e: sqlx::Error) -> Self {
-        DbError::Sql(redact(&e.to_string()))
+        let transient = match &e {
+            sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed => true,
+            sqlx::Error::Database(d) => d.code().is_some_and(|c| transient_code(&c)),
+            _ => false,
+        };
+        let msg = redact(&e.to_string());
+        if transient {
+            DbError::Unavailable(msg)
+        } else {
+            DbError::Sql(msg)
+        }
     }
 }
 
 /// One dialect's connections: raw SQL in, text out, and the migration lock.
 ///
 /// Everything else (tables, plans, history) is written once on top of this.
-#[allow(async_fn_in_trait)]
-pub trait Backend {
+/// Every future is `Send`, so a run can move between the operator's worker
+/// threads.
+pub trait Backend: Send {
     /// The dialect.
     fn dialect(&self) -> Dialect;
 
     /// Runs one statement (or a transaction-control command) as written,
     /// unprepared, on the migration connection; returns the rows affected.
-    async fn execute(&mut self, sql: &str) -> Result<u64, DbError>;
+    fn execute(&mut self, sql: &str) -> impl Future<Output = Result<u64, DbError>> + Send;
 
     /// Runs a query on the migration connection; every column must be text
     /// (cast it in SQL) and comes back as `None` for NULL.
-    async fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError>;
+    fn query(
+        &mut self,
+        sql: &str,
+    ) -> impl Future<Output = Result<Vec<Vec<Option<String>>>, DbError>> + Send;
 
-    /// Takes the migration lock for `name` on the lock connection, waiting
-    /// at most `timeout`.
+    /// Takes the migration lock for `name` on a connection of its own
+    /// (from the same pool, counted against the same cap), waiting at most
+    /// `timeout`.
     ///
     /// # Errors
     /// [`DbError::LockTimeout`] naming the holder where the database can tell.
-    async fn lock(&mut self, name: &str, timeout: Duration) -> Result<(), DbError>;
+    fn lock(
+        &mut self,
+        name: &str,
+        timeout: Duration,
+    ) -> impl Future<Output = Result<(), DbError>> + Send;
 
     /// Releases the migration lock (also released when the backend is
     /// dropped or the process dies).
-    async fn unlock(&mut self) -> Result<(), DbError>;
+    fn unlock(&mut self) -> impl Future<Output = Result<(), DbError>> + Send;
+
+    /// Forgets the session state that migration SQL may have set (`SET`,
+    /// temporary tables, a statement timeout) before the migration
+    /// connection goes back to the pool; where that cannot be done
+    /// reliably, the connection is closed instead.
+    fn reset_session(&mut self) -> impl Future<Output = ()> + Send;
 }
 
 /// An open database of any dialect. Use [`with_backend!`](crate::with_backend)
@@ -142,18 +228,27 @@ pub enum Database {
 }
 
 impl Database {
-    /// Connects to `url`, choosing the dialect by its scheme. SQLite files
-    /// are created when missing.
+    /// Opens `url` with a migration connection from `pools`, choosing the
+    /// dialect by its scheme. SQLite files are created when missing.
     ///
     /// # Errors
-    /// [`DbError::Scheme`], [`DbError::Url`] or [`DbError::Connect`], all
-    /// with the URL redacted.
-    pub async fn connect(url: &str) -> Result<Database, DbError> {
+    /// [`DbError::Scheme`], [`DbError::Url`], [`DbError::Connect`] or
+    /// [`DbError::PoolTimeout`], all with the URL redacted.
+    pub async fn open(pools: &Arc<Pools>, url: &str) -> Result<Database, DbError> {
         Ok(match Dialect::from_url(url)? {
-            Dialect::Postgres => Database::Postgres(postgres::PgBackend::connect(url).await?),
-            Dialect::MySql => Database::MySql(mysql::MyBackend::connect(url).await?),
-            Dialect::Sqlite => Database::Sqlite(sqlite::LiteBackend::connect(url).await?),
+            Dialect::Postgres => Database::Postgres(postgres::PgBackend::open(pools, url).await?),
+            Dialect::MySql => Database::MySql(mysql::MyBackend::open(pools, url).await?),
+            Dialect::Sqlite => Database::Sqlite(sqlite::LiteBackend::open(pools, url).await?),
         })
+    }
+
+    /// Opens `url` on pools of its own (for a one-off command): see
+    /// [`Database::open`].
+    ///
+    /// # Errors
+    /// As [`Database::open`].
+    pub async fn connect(url: &str) -> Result<Database, DbError> {
+        Database::open(&Arc::new(Pools::new(pool::PoolConfig::default())), url).await
     }
 }
 
@@ -169,20 +264,49 @@ macro_rules! with_backend {
     };
 }
 
-/// Runs `sql` unprepared and returns every column as text (`None` for
-/// NULL): the shared body of each dialect's [`Backend::query`].
-pub(crate) async fn query_text<'c, DB, E>(
-    conn: E,
-    sql: &'c str,
-) -> Result<Vec<Vec<Option<String>>>, DbError>
+/// Defines `exec` and `query` on one dialect's connection type, returning
+/// boxed `Send` futures. sqlx's executor futures are `Send`, but rustc cannot
+/// prove it for an `async fn` that borrows the connection (higher-ranked
+/// lifetimes, rust-lang/rust#110338); boxing them at a concrete lifetime
+/// settles it. One macro, because sqlx 0.8 has no trait common to the
+/// dialects' `rows_affected`.
+macro_rules! boxed_io {
+    ($conn:ty) => {
+        type BoxFut<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
+        /// Runs `sql` unprepared; the rows affected.
+        fn exec<'a>(conn: &'a mut $conn, sql: &'a str) -> BoxFut<'a, Result<u64, DbError>> {
+            // Executor's own methods return BoxFutures that are Send by type.
+            let fut = sqlx::Executor::execute(conn, sqlx::raw_sql(sql));
+            Box::pin(async move { Ok(fut.await?.rows_affected()) })
+        }
+
+        /// Runs `sql` unprepared; every column as text.
+        fn query<'a>(
+            conn: &'a mut $conn,
+            sql: &'a str,
+        ) -> BoxFut<'a, Result<Vec<Vec<Option<String>>>, DbError>> {
+            let fut = sqlx::Executor::fetch_all(conn, sqlx::raw_sql(sql));
+            Box::pin(async move { super::text_rows(fut.await?) })
+        }
+    };
+}
+pub(crate) use boxed_io;
+
+/// The key of a URL's idle list: its SHA-256, so that the pools never
+/// keep a password in a map key.
+pub(crate) fn url_key(url: &str) -> String {
+    use sha2::{Digest, Sha256};
+    crate::revision::hex(&Sha256::digest(url.as_bytes()))
+}
+
+/// Every column of `rows` as text (`None` for NULL): the shared body of
+/// each dialect's [`Backend::query`].
+pub(crate) fn text_rows<R: sqlx::Row>(rows: Vec<R>) -> Result<Vec<Vec<Option<String>>>, DbError>
 where
-    DB: sqlx::Database,
-    E: sqlx::Executor<'c, Database = DB>,
-    for<'r> Option<String>: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
-    usize: sqlx::ColumnIndex<DB::Row>,
+    for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    usize: sqlx::ColumnIndex<R>,
 {
-    use sqlx::Row;
-    let rows = sqlx::raw_sql(sql).fetch_all(conn).await?;
     rows.iter()
         .map(|r| {
             (0..r.len())

@@ -1,52 +1,113 @@
 //! MySQL and MariaDB: the lock is `GET_LOCK(name, seconds)` on a second
-//! connection, which waits by itself and is released with its session. DDL
-//! commits implicitly here, so steps cannot be rolled back (see
+//! pooled connection, which waits by itself and is released with its
+//! session. DDL commits implicitly here, so steps cannot be rolled back (see
 //! [`crate::executor`] for how a failure is recorded as dirty).
 
-use super::{Backend, DbError, Dialect};
+use super::pool::{Pooled, Pools};
+use super::{url_key, Backend, DbError, Dialect};
 use crate::redact::redact;
 use sqlx::mysql::{MySqlConnectOptions, MySqlConnection};
-use sqlx::{ConnectOptions, Row};
+use sqlx::ConnectOptions;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
-/// A MySQL or MariaDB database: a migration connection and a lock connection.
-#[derive(Debug)]
+/// A MySQL or MariaDB database: a migration connection and, while locked,
+/// a lock connection, both from [`Pools`].
 pub struct MyBackend {
-    conn: MySqlConnection,
-    lock_conn: Option<MySqlConnection>,
+    conn: Pooled<MySqlConnection>,
+    lock: Option<(Pooled<MySqlConnection>, String)>,
     options: MySqlConnectOptions,
-    lock_name: Option<String>,
+    pools: Arc<Pools>,
+    server: String,
+    url_key: String,
+    describe: String,
+}
+
+impl std::fmt::Debug for MyBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MyBackend")
+            .field("server", &self.server)
+            .finish_non_exhaustive()
+    }
 }
 
 impl MyBackend {
-    /// Connects (the lock connection opens on first [`Backend::lock`]).
+    /// Opens `url` with a migration connection from `pools` (the lock
+    /// connection comes on first [`Backend::lock`]).
     ///
     /// # Errors
-    /// [`DbError::Url`] or [`DbError::Connect`], the URL redacted.
-    pub async fn connect(url: &str) -> Result<MyBackend, DbError> {
+    /// [`DbError::Url`], [`DbError::Connect`] or [`DbError::PoolTimeout`],
+    /// the URL redacted.
+    pub async fn open(pools: &Arc<Pools>, url: &str) -> Result<MyBackend, DbError> {
+        let describe = redact(url);
         let url_mysql = url
             .strip_prefix("mariadb://")
             .map(|r| format!("mysql://{r}"))
             .unwrap_or_else(|| url.to_owned());
         let options = MySqlConnectOptions::from_str(&url_mysql)
             .map_err(|e| DbError::Url {
-                url: redact(url),
+                url: describe.clone(),
                 reason: redact(&e.to_string()),
             })?
             .disable_statement_logging();
-        let conn = options.connect().await.map_err(|e| DbError::Connect {
-            url: redact(url),
-            reason: redact(&e.to_string()),
-        })?;
+        let server = format!("mysql://{}:{}", options.get_host(), options.get_port());
+        let url_key = url_key(url);
+        let conn = pools
+            .acquire::<MySqlConnection>(&server, &url_key, &options, &describe)
+            .await?;
         Ok(MyBackend {
             conn,
-            lock_conn: None,
+            lock: None,
             options,
-            lock_name: None,
+            pools: pools.clone(),
+            server,
+            url_key,
+            describe,
         })
     }
+
+    /// `Ok(Ok(name))` when locked, `Ok(Err(timeout))` when not in time.
+    async fn get_lock(
+        conn: &mut Pooled<MySqlConnection>,
+        name: &str,
+        timeout: Duration,
+    ) -> Result<Result<String, DbError>, DbError> {
+        let first = |rows: Vec<Vec<Option<String>>>| {
+            rows.into_iter()
+                .next()
+                .and_then(|r| r.into_iter().next())
+                .flatten()
+        };
+        let schema = first(query(conn.conn(), "SELECT DATABASE()").await?);
+        let lock = lock_name(name, schema.as_deref().unwrap_or(""));
+        // GET_LOCK waits in whole seconds; at least one so a zero timeout still tries once.
+        let seconds = timeout.as_secs().max(1);
+        let sql = format!("SELECT CAST(GET_LOCK('{lock}', {seconds}) AS CHAR)");
+        if first(query(conn.conn(), &sql).await?).as_deref() == Some("1") {
+            return Ok(Ok(lock));
+        }
+        let who = format!(
+            "SELECT CAST(p.ID AS CHAR), p.USER, p.HOST FROM information_schema.PROCESSLIST p WHERE p.ID = IS_USED_LOCK('{lock}')"
+        );
+        let holder = query(conn.conn(), &who)
+            .await
+            .ok()
+            .and_then(|rows| rows.into_iter().next())
+            .map(|row| {
+                let get = |i: usize| row.get(i).cloned().flatten().unwrap_or_default();
+                format!(
+                    "MySQL connection {}, user {} from {}",
+                    get(0),
+                    get(1),
+                    get(2)
+                )
+            });
+        Ok(Err(DbError::LockTimeout { seconds, holder }))
+    }
 }
+
+super::boxed_io!(MySqlConnection);
 
 /// A `GET_LOCK` name: at most 64 characters, so long names are hashed.
 fn lock_name(name: &str, schema: &str) -> String {
@@ -67,64 +128,54 @@ impl Backend for MyBackend {
     }
 
     async fn execute(&mut self, sql: &str) -> Result<u64, DbError> {
-        Ok(sqlx::raw_sql(sql)
-            .execute(&mut self.conn)
-            .await?
-            .rows_affected())
+        exec(self.conn.conn(), sql).await
     }
 
     async fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
-        super::query_text(&mut self.conn, sql).await
+        query(self.conn.conn(), sql).await
     }
 
     async fn lock(&mut self, name: &str, timeout: Duration) -> Result<(), DbError> {
-        if self.lock_conn.is_none() {
-            self.lock_conn = Some(self.options.connect().await?);
+        let mut conn = self
+            .pools
+            .acquire::<MySqlConnection>(&self.server, &self.url_key, &self.options, &self.describe)
+            .await?;
+        match Self::get_lock(&mut conn, name, timeout).await {
+            Ok(Ok(lock)) => {
+                self.lock = Some((conn, lock));
+                Ok(())
+            }
+            Ok(Err(timeout)) => Err(timeout),
+            Err(e) => {
+                conn.discard();
+                Err(e)
+            }
         }
-        let conn = self.lock_conn.as_mut().expect("lock connection is open");
-        let schema: Option<String> = sqlx::raw_sql("SELECT DATABASE()")
-            .fetch_one(&mut *conn)
-            .await?
-            .try_get(0)?;
-        let lock = lock_name(name, schema.as_deref().unwrap_or(""));
-        // GET_LOCK waits in whole seconds; at least one so a zero timeout still tries once.
-        let seconds = timeout.as_secs().max(1);
-        let sql = format!("SELECT CAST(GET_LOCK('{lock}', {seconds}) AS CHAR)");
-        let got: Option<String> = sqlx::raw_sql(&sql)
-            .fetch_one(&mut *conn)
-            .await?
-            .try_get(0)?;
-        if got.as_deref() != Some("1") {
-            let who = format!(
-                "SELECT CAST(p.ID AS CHAR), p.USER, p.HOST FROM information_schema.PROCESSLIST p WHERE p.ID = IS_USED_LOCK('{lock}')"
-            );
-            let holder = match sqlx::raw_sql(&who)
-                .fetch_all(&mut *conn)
-                .await
-                .ok()
-                .and_then(|rows| rows.into_iter().next())
-            {
-                Some(row) => {
-                    let id: String = row.try_get(0).unwrap_or_default();
-                    let user: String = row.try_get(1).unwrap_or_default();
-                    let host: String = row.try_get(2).unwrap_or_default();
-                    Some(format!("MySQL connection {id}, user {user} from {host}"))
-                }
-                _ => None,
-            };
-            return Err(DbError::LockTimeout { seconds, holder });
-        }
-        self.lock_name = Some(lock);
-        Ok(())
     }
 
     async fn unlock(&mut self) -> Result<(), DbError> {
-        if let (Some(lock), Some(conn)) = (self.lock_name.take(), self.lock_conn.as_mut()) {
-            sqlx::raw_sql(&format!("SELECT RELEASE_LOCK('{lock}')"))
-                .execute(conn)
-                .await?;
+        if let Some((mut conn, lock)) = self.lock.take() {
+            let sql = format!("SELECT RELEASE_LOCK('{lock}')");
+            if let Err(e) = exec(conn.conn(), &sql).await {
+                conn.discard();
+                return Err(e);
+            }
         }
         Ok(())
+    }
+
+    async fn reset_session(&mut self) {
+        // MySQL has no statement that resets a session (only the protocol's
+        // COM_RESET_CONNECTION, which sqlx does not expose): close it.
+        self.conn.discard();
+    }
+}
+
+impl Drop for MyBackend {
+    fn drop(&mut self) {
+        if let Some((conn, _)) = self.lock.as_mut() {
+            conn.discard();
+        }
     }
 }
 

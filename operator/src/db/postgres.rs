@@ -1,67 +1,119 @@
 //! PostgreSQL: the lock is a session-level advisory lock on a second
-//! connection (`pg_try_advisory_lock`, polled until the timeout), keyed by
-//! the version table's name.
+//! pooled connection (`pg_try_advisory_lock`, polled until the timeout),
+//! keyed by the version table's name.
 
-use super::{Backend, DbError, Dialect, LOCK_POLL};
+use super::pool::{Pooled, Pools};
+use super::{url_key, Backend, DbError, Dialect, LOCK_POLL};
 use crate::redact::redact;
 use sqlx::postgres::{PgConnectOptions, PgConnection};
-use sqlx::{ConnectOptions, Row};
+use sqlx::ConnectOptions;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
-/// A PostgreSQL database: a migration connection and a lock connection.
-#[derive(Debug)]
+/// A PostgreSQL database: a migration connection and, while locked, a lock
+/// connection, both from [`Pools`].
 pub struct PgBackend {
-    conn: PgConnection,
-    lock_conn: Option<PgConnection>,
+    conn: Pooled<PgConnection>,
+    lock: Option<(Pooled<PgConnection>, i64)>,
     options: PgConnectOptions,
-    lock_key: Option<i64>,
+    pools: Arc<Pools>,
+    server: String,
+    url_key: String,
+    describe: String,
 }
 
+impl std::fmt::Debug for PgBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgBackend")
+            .field("server", &self.server)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What session state migration SQL can leave behind, undone: role,
+/// settings (`statement_timeout` included; `application_name` returns to
+/// the connection's own), cursors, listens, temporary tables and sequences.
+/// Not `DISCARD ALL`, which would also drop the driver's prepared statements.
+const RESET_SESSION: &str = "SET SESSION AUTHORIZATION DEFAULT; RESET ALL; CLOSE ALL; UNLISTEN *; DISCARD TEMP; DISCARD SEQUENCES";
+
 impl PgBackend {
-    /// Connects (the lock connection opens on first [`Backend::lock`]).
+    /// Opens `url` with a migration connection from `pools` (the lock
+    /// connection comes on first [`Backend::lock`]).
     ///
     /// # Errors
-    /// [`DbError::Url`] or [`DbError::Connect`], the URL redacted.
-    pub async fn connect(url: &str) -> Result<PgBackend, DbError> {
+    /// [`DbError::Url`], [`DbError::Connect`] or [`DbError::PoolTimeout`],
+    /// the URL redacted.
+    pub async fn open(pools: &Arc<Pools>, url: &str) -> Result<PgBackend, DbError> {
+        let describe = redact(url);
         let options = PgConnectOptions::from_str(url)
             .map_err(|e| DbError::Url {
-                url: redact(url),
+                url: describe.clone(),
                 reason: redact(&e.to_string()),
             })?
             .application_name("revisor")
             .disable_statement_logging();
-        let conn = options.connect().await.map_err(|e| DbError::Connect {
-            url: redact(url),
-            reason: redact(&e.to_string()),
-        })?;
+        let server = format!("postgres://{}:{}", options.get_host(), options.get_port());
+        let url_key = url_key(url);
+        let conn = pools
+            .acquire::<PgConnection>(&server, &url_key, &options, &describe)
+            .await?;
         Ok(PgBackend {
             conn,
-            lock_conn: None,
+            lock: None,
             options,
-            lock_key: None,
+            pools: pools.clone(),
+            server,
+            url_key,
+            describe,
         })
     }
 
     /// Who holds advisory lock `key`: pid, application and client address.
-    async fn holder(&mut self, key: i64) -> Option<String> {
-        let conn = self.lock_conn.as_mut()?;
+    async fn holder(conn: &mut PgConnection, key: i64) -> Option<String> {
         let sql = format!(
             "SELECT a.pid::text, coalesce(a.application_name, ''), coalesce(a.client_addr::text, 'local') \
              FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
              WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 \
              AND ((l.classid::bigint << 32) | l.objid::bigint) = {key}"
         );
-        let rows = sqlx::raw_sql(&sql).fetch_all(conn).await.ok()?;
+        let rows = query(conn, &sql).await.ok()?;
         let row = rows.first()?;
-        let pid: String = row.try_get(0).ok()?;
-        let app: String = row.try_get(1).ok()?;
-        let addr: String = row.try_get(2).ok()?;
+        let get = |i: usize| row.get(i).cloned().flatten();
+        let (pid, app, addr) = (get(0)?, get(1)?, get(2)?);
         Some(format!(
             "PostgreSQL backend pid {pid}, application `{app}`, client {addr}"
         ))
     }
+
+    async fn try_lock(
+        conn: &mut Pooled<PgConnection>,
+        key: i64,
+        timeout: Duration,
+    ) -> Result<bool, DbError> {
+        let sql = format!("SELECT pg_try_advisory_lock({key})::text");
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let rows = query(conn.conn(), &sql).await?;
+            if rows
+                .first()
+                .and_then(|r| r.first())
+                .cloned()
+                .flatten()
+                .as_deref()
+                == Some("true")
+            {
+                return Ok(true);
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Ok(false);
+            }
+            tokio::time::sleep(LOCK_POLL).await;
+        }
+    }
 }
+
+super::boxed_io!(PgConnection);
 
 /// The advisory lock key for a lock name: the first 8 bytes of its SHA-256.
 fn lock_key(name: &str) -> i64 {
@@ -78,60 +130,64 @@ impl Backend for PgBackend {
     }
 
     async fn execute(&mut self, sql: &str) -> Result<u64, DbError> {
-        Ok(sqlx::raw_sql(sql)
-            .execute(&mut self.conn)
-            .await?
-            .rows_affected())
+        exec(self.conn.conn(), sql).await
     }
 
     async fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
-        super::query_text(&mut self.conn, sql).await
+        query(self.conn.conn(), sql).await
     }
 
     async fn lock(&mut self, name: &str, timeout: Duration) -> Result<(), DbError> {
-        if self.lock_conn.is_none() {
-            self.lock_conn = Some(self.options.connect().await?);
-        }
+        let mut conn = self
+            .pools
+            .acquire::<PgConnection>(&self.server, &self.url_key, &self.options, &self.describe)
+            .await?;
         let key = lock_key(name);
-        let sql = format!("SELECT pg_try_advisory_lock({key})::text");
-        let deadline = tokio::time::Instant::now() + timeout;
-        let got = loop {
-            let conn = self.lock_conn.as_mut().expect("lock connection is open");
-            let row = sqlx::raw_sql(&sql).fetch_one(conn).await?;
-            if row.try_get::<String, _>(0)? == "true" {
-                break true;
+        match Self::try_lock(&mut conn, key, timeout).await {
+            Ok(true) => {
+                self.lock = Some((conn, key));
+                Ok(())
             }
-            if tokio::time::Instant::now() >= deadline {
-                break false;
+            Ok(false) => {
+                let holder = Self::holder(conn.conn(), key).await;
+                Err(DbError::LockTimeout {
+                    seconds: timeout.as_secs(),
+                    holder,
+                })
             }
-            tokio::time::sleep(LOCK_POLL).await;
-        };
-        if !got {
-            let holder = self.holder(key).await;
-            return Err(DbError::LockTimeout {
-                seconds: timeout.as_secs(),
-                holder,
-            });
+            Err(e) => {
+                conn.discard();
+                Err(e)
+            }
         }
-        self.lock_key = Some(key);
-        Ok(())
     }
 
     async fn unlock(&mut self) -> Result<(), DbError> {
-        if let (Some(key), Some(conn)) = (self.lock_key.take(), self.lock_conn.as_mut()) {
-            sqlx::raw_sql(&format!("SELECT pg_advisory_unlock({key})"))
-                .execute(conn)
-                .await?;
+        if let Some((mut conn, key)) = self.lock.take() {
+            let sql = format!("SELECT pg_advisory_unlock({key})");
+            if let Err(e) = exec(conn.conn(), &sql).await {
+                // Closing the session releases the lock.
+                conn.discard();
+                return Err(e);
+            }
         }
         Ok(())
+    }
+
+    async fn reset_session(&mut self) {
+        if exec(self.conn.conn(), RESET_SESSION).await.is_err() {
+            self.conn.discard();
+        }
     }
 }
 
 impl Drop for PgBackend {
     fn drop(&mut self) {
-        // Dropping the lock connection closes its socket, and PostgreSQL
-        // releases session advisory locks with the session.
-        let _ = self.lock_conn.take();
+        // A lock still held (a run that was dropped mid-way) must not go back
+        // to the pool: closing the session releases it.
+        if let Some((conn, _)) = self.lock.as_mut() {
+            conn.discard();
+        }
     }
 }
 

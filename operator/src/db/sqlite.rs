@@ -1,8 +1,9 @@
 //! SQLite: the lock is an OS file lock on `<database file>.revisor-lock`
 //! (released by the OS when the process ends); an in-memory database is
-//! private to its connection and needs none.
+//! private to its connection and needs none. The pool's "server" is the file.
 
-use super::{poll_until, Backend, DbError, Dialect};
+use super::pool::{Pooled, Pools};
+use super::{poll_until, url_key, Backend, DbError, Dialect};
 use crate::redact::redact;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::ConnectOptions;
@@ -10,12 +11,13 @@ use std::fs::File;
 use std::io::{Read, Seek, Write};
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
-/// A SQLite database: one connection and, for a file, a lock file.
+/// A SQLite database: one pooled connection and, for a file, a lock file.
 #[derive(Debug)]
 pub struct LiteBackend {
-    conn: SqliteConnection,
+    conn: Pooled<SqliteConnection>,
     path: Option<PathBuf>,
     lock_file: Option<File>,
 }
@@ -25,10 +27,11 @@ impl LiteBackend {
     ///
     /// # Errors
     /// [`DbError::Url`] or [`DbError::Connect`].
-    pub async fn connect(url: &str) -> Result<LiteBackend, DbError> {
+    pub async fn open(pools: &Arc<Pools>, url: &str) -> Result<LiteBackend, DbError> {
+        let describe = redact(url);
         let options = SqliteConnectOptions::from_str(url)
             .map_err(|e| DbError::Url {
-                url: redact(url),
+                url: describe.clone(),
                 reason: e.to_string(),
             })?
             .create_if_missing(true)
@@ -37,10 +40,10 @@ impl LiteBackend {
         let in_memory = url.contains(":memory:")
             || name.as_os_str().is_empty()
             || name.to_string_lossy().contains(":memory:");
-        let conn = options.connect().await.map_err(|e| DbError::Connect {
-            url: redact(url),
-            reason: e.to_string(),
-        })?;
+        let server = format!("sqlite:{}", name.display());
+        let conn = pools
+            .acquire::<SqliteConnection>(&server, &url_key(url), &options, &describe)
+            .await?;
         Ok(LiteBackend {
             conn,
             path: (!in_memory).then_some(name),
@@ -49,20 +52,19 @@ impl LiteBackend {
     }
 }
 
+super::boxed_io!(SqliteConnection);
+
 impl Backend for LiteBackend {
     fn dialect(&self) -> Dialect {
         Dialect::Sqlite
     }
 
     async fn execute(&mut self, sql: &str) -> Result<u64, DbError> {
-        Ok(sqlx::raw_sql(sql)
-            .execute(&mut self.conn)
-            .await?
-            .rows_affected())
+        exec(self.conn.conn(), sql).await
     }
 
     async fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
-        super::query_text(&mut self.conn, sql).await
+        query(self.conn.conn(), sql).await
     }
 
     async fn lock(&mut self, name: &str, timeout: Duration) -> Result<(), DbError> {
@@ -114,5 +116,11 @@ impl Backend for LiteBackend {
                 .map_err(|e| DbError::Sql(format!("releasing the lock file: {e}")))?;
         }
         Ok(())
+    }
+
+    async fn reset_session(&mut self) {
+        // PRAGMAs and temporary tables stay with a connection; a new one to
+        // a file costs microseconds.
+        self.conn.discard();
     }
 }

@@ -182,6 +182,16 @@ impl Tables {
         if !self.exists(db, &self.version).await? {
             return Ok(Vec::new());
         }
+        self.rows(db).await
+    }
+
+    /// The version-table rows in one query, for a table that exists (the
+    /// periodic recheck's single read).
+    ///
+    /// # Errors
+    /// [`DbError::Sql`] (also when the table is missing), or
+    /// [`DbError::Corrupt`] for a NULL row.
+    pub async fn rows<B: Backend>(&self, db: &mut B) -> Result<Vec<String>, DbError> {
         let rows = db
             .query(&format!(
                 "SELECT {} FROM {}",

@@ -32,6 +32,17 @@ pub enum DereferenceError {
     Api(#[from] kube::Error),
 }
 
+impl crate::outcome::Classify for DereferenceError {
+    fn class(&self) -> crate::outcome::Class {
+        use crate::outcome::Class;
+        match self {
+            DereferenceError::Missing(_) => Class::blocked("InputNotFound"),
+            DereferenceError::Invalid(_) => Class::blocked("InvalidInput"),
+            DereferenceError::Api(_) => Class::pending("ApiError"),
+        }
+    }
+}
+
 /// Reads the migration files and the database URL of `obj`.
 ///
 /// # Errors

@@ -1,45 +1,45 @@
-//! One reconcile of a DatabaseSchema: the same engine as `revisor apply`,
-//! with inputs from the cluster and status, events and conditions written
-//! back.
+//! One reconcile of a DatabaseSchema: an adapter that feeds the engine
+//! ([`crate::engine`], the same as `revisor apply`) from the cluster and
+//! writes status, events and metrics back.
 //!
 //! ```text
-//! dereference (client) -> validate (pure) -> apply (database, executor)
-//!     -> status (pure: resource::ready / from_error + conditions)
-//!     -> patch status (client, server-side apply) + events (client)
+//! dereference (client: ConfigMaps, Secret)
+//!   -> engine::run (database; progress events arrive on a channel and are
+//!      patched into status step by step)
+//!   -> status::compute (pure)
+//!   -> patch status only if it differs, timestamps aside (client)
+//!   -> events, metrics, one log line, the next Action
 //! ```
 //!
-//! Requeue policy: Ready is re-checked every [`RECHECK`] (a database changed
-//! behind the operator's back is noticed); Blocked and AwaitingApproval wait
-//! for a change to the resource or its inputs; a held lock is retried after
-//! [`LOCK_RETRY`]; Failed goes to the error policy's backoff.
+//! Requeue: Ready is re-checked every [`Context::recheck`] (default
+//! [`RECHECK`]) with ±10 % jitter so a thousand resources spread out;
+//! Blocked and AwaitingApproval wait for a change to the resource or its
+//! inputs; Pending retries with [`backoff`]; Failed goes to the error
+//! policy, which uses the same backoff.
 
-use super::conditions::conditions;
 use super::dereference::{dereference, DereferenceError};
-use crate::db::Database;
-use crate::executor::{self, Event, ExecError, Options};
-use crate::graph::RevisionGraph;
-use crate::plan::{Mode, Plan, StepDirection};
+use crate::db::pool::Pools;
+use crate::engine::{self, Done, EngineError, Input, Report};
+use crate::executor::{Event, ExecError};
+use crate::outcome::{Class, Classify, Disposition};
+use crate::plan::policy::Refusal;
+use crate::plan::Plan;
 use crate::redact::redact;
-use crate::resource::{
-    self, Approval, DatabaseSchema, DatabaseSchemaStatus, LastApplied, Phase, Progress,
-};
-use crate::with_backend;
+use crate::resource::{self, DatabaseSchema, DatabaseSchemaStatus, LastApplied};
+use crate::status::{self, Observed, Outcome};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::api::{Api, Patch, PatchParams};
 use kube::runtime::controller::Action;
 use kube::runtime::events::{Event as KubeEvent, EventType, Recorder};
 use kube::{Client, Resource, ResourceExt};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-/// How often a Ready resource is checked again: often enough to notice a
-/// database changed by hand within minutes, rarely enough that a thousand
-/// resources cost a few queries a second.
+/// How often a Ready resource is checked again by default: often enough to
+/// notice a database changed by hand within minutes, rarely enough that a
+/// thousand resources cost about three one-row reads a second.
 pub const RECHECK: Duration = Duration::from_secs(300);
-
-/// How soon a run that found the lock held tries again: another run holds
-/// it, and most runs finish within seconds.
-pub const LOCK_RETRY: Duration = Duration::from_secs(10);
 
 /// The field manager of status patches.
 pub const FIELD_MANAGER: &str = "revisor";
@@ -54,305 +54,334 @@ pub struct Context {
     pub applied_by: String,
     /// The process's metrics.
     pub metrics: Arc<crate::metrics::Metrics>,
-    /// Failed attempts per `namespace/name`, for the backoff.
-    pub attempts: std::sync::Mutex<std::collections::HashMap<String, u32>>,
+    /// The database connections, bounded per server.
+    pub pools: Arc<Pools>,
+    /// Failed or pending attempts per `namespace/name`, for the backoff.
+    pub attempts: Mutex<std::collections::HashMap<String, u32>>,
     /// Set on SIGTERM: running plans stop after their current step.
-    pub shutdown: Arc<std::sync::atomic::AtomicBool>,
+    pub shutdown: Arc<AtomicBool>,
+    /// How often a Ready resource is checked again.
+    pub recheck: Duration,
 }
 
 impl Context {
-    /// A context with fresh metrics, no attempts and no shutdown.
-    pub fn new(client: Client, recorder: Recorder, applied_by: String) -> Context {
+    /// A context with fresh metrics, no attempts, no shutdown and the
+    /// default recheck interval.
+    pub fn new(
+        client: Client,
+        recorder: Recorder,
+        applied_by: String,
+        pools: Arc<Pools>,
+    ) -> Context {
         Context {
             client,
             recorder,
             applied_by,
             metrics: Arc::default(),
-            attempts: std::sync::Mutex::default(),
+            pools,
+            attempts: Mutex::default(),
             shutdown: Arc::default(),
+            recheck: RECHECK,
         }
+    }
+
+    /// Counts one more attempt of `key`; returns how many came before.
+    pub fn next_attempt(&self, key: &str) -> u32 {
+        let mut a = self.attempts.lock().unwrap_or_else(|p| p.into_inner());
+        let n = a.entry(key.to_owned()).or_insert(0);
+        *n += 1;
+        *n - 1
+    }
+
+    fn reset_attempts(&self, key: &str) {
+        self.attempts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(key);
     }
 }
 
-/// Why a reconcile must be retried (the error policy backs off).
+/// Why a reconcile returned an error (the error policy backs off).
 #[derive(Debug, thiserror::Error)]
 pub enum ReconcileError {
-    /// The API server failed.
+    /// The API server failed (reading inputs or writing status).
     #[error("Kubernetes API: {0}")]
     Kube(#[from] kube::Error),
-    /// The database or a step failed; the status says which.
-    #[error("{0}")]
-    Failed(String),
-}
-
-/// Progress messages from the executor's callback to the status writer.
-enum Progressed {
-    Planned(Plan),
-    Step {
-        completed: usize,
-        revision: String,
-        direction: StepDirection,
-        duration: Duration,
-    },
+    /// A step ran and failed; the status says which.
+    #[error("{}", redact(&.0.to_string()))]
+    Run(#[from] EngineError),
 }
 
 /// Reconciles one DatabaseSchema.
 ///
 /// # Errors
-/// [`ReconcileError`] when the API server or the database failed; the
-/// status has been written where the API allowed it.
+/// [`ReconcileError::Kube`] when the API server failed, and
+/// [`ReconcileError::Run`] when a step failed (status Failed, written).
+/// Blocked, AwaitingApproval and Pending are not errors: they are written
+/// to status and answered with an [`Action`].
 pub async fn reconcile(
     obj: Arc<DatabaseSchema>,
     ctx: Arc<Context>,
 ) -> Result<Action, ReconcileError> {
+    let t0 = Instant::now();
     let ns = obj.namespace().unwrap_or_else(|| "default".into());
+    let key = format!("{ns}/{}", obj.name_any());
     let api: Api<DatabaseSchema> = Api::namespaced(ctx.client.clone(), &ns);
-    let writer = StatusWriter {
+    let old = obj.status.clone().unwrap_or_default();
+    let mut writer = StatusWriter {
         api: &api,
         obj: &obj,
         ctx: &ctx,
+        last: old.clone(),
     };
-    let old = obj.status.clone().unwrap_or_default();
+    let generation = obj.metadata.generation;
+
     if obj.spec.suspend {
-        let status = DatabaseSchemaStatus {
-            message: "suspended: spec.suspend is true".into(),
-            ..old
-        };
-        writer.write(status).await?;
+        let status = status::compute(
+            &old,
+            &Outcome::Suspended,
+            &observed(generation, None),
+            now(),
+        );
+        writer.write_if_changed(status).await?;
         return Ok(Action::await_change());
     }
-
     // 1. dereference (client)
     let inputs = match dereference(&ctx.client, &obj).await {
         Ok(i) => i,
-        Err(DereferenceError::Api(e)) => return Err(e.into()),
-        Err(e) => return writer.blocked(&old, e.to_string()).await,
-    };
-    // 2. validate (pure)
-    let graph = match RevisionGraph::from_files(&inputs.files) {
-        Ok(g) => g,
+        Err(DereferenceError::Api(e)) => {
+            ctx.metrics.reconciled("error", t0.elapsed());
+            return Err(e.into());
+        }
         Err(e) => {
-            return writer
-                .blocked(&old, format!("invalid migration set:\n{e}"))
-                .await
+            let outcome = Outcome::Stopped {
+                class: e.class(),
+                message: redact(&e.to_string()),
+                targets: None,
+                current: None,
+                plan: None,
+                completed: 0,
+                last_applied: None,
+            };
+            let status = status::compute(&old, &outcome, &observed(generation, None), now());
+            let changed = writer.write_if_changed(status).await?;
+            return finish(&ctx, &writer, &key, t0, Some(e.class()), changed, None).await;
         }
     };
-    let targets = match graph.resolve_targets(&obj.spec.target_revision) {
-        Ok(t) => graph.ids(t),
-        Err(e) => {
-            return writer
-                .blocked(&old, format!("spec.targetRevision: {e}"))
-                .await
-        }
-    };
-    // 3. apply (database), reporting progress as steps finish
-    let approved = match obj.spec.approval {
-        Approval::Automatic => None,
-        Approval::Manual => Some(
-            obj.annotations()
-                .get(resource::APPROVED_PLAN_ANNOTATION)
-                .cloned()
-                .unwrap_or_default(),
-        ),
-    };
-    let opts = Options {
-        version_table: obj.spec.version_table.clone(),
-        transaction_mode: obj.spec.transaction_mode.into(),
-        lock_timeout: Duration::from_secs(obj.spec.lock_timeout_seconds),
-        allow_downgrade: obj.spec.allow_downgrade,
-        approved_plan: approved,
+    // 2. the engine (database), progress patched as steps finish
+    let annotations = obj.annotations();
+    let input = Input {
+        spec: &obj.spec,
+        files: &inputs.files,
+        old: &old,
+        generation,
+        url: &inputs.url,
+        approved_plan: annotations.get(resource::APPROVED_PLAN_ANNOTATION).cloned(),
+        retry: annotations.get(resource::RETRY_ANNOTATION).cloned(),
         applied_by: ctx.applied_by.clone(),
         stop: Some(ctx.shutdown.clone()),
-        ..Options::default()
-    };
-    let mut db = match Database::connect(&inputs.url).await {
-        Ok(db) => db,
-        Err(e) => {
-            let e = ExecError::Db(e);
-            let status = resource::from_error(
-                &e,
-                old.current_revisions.clone(),
-                targets,
-                None,
-                0,
-                old.last_applied.clone(),
-            );
-            writer.write(status).await?;
-            return Err(ReconcileError::Failed(redact(&e.to_string())));
-        }
     };
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let target = obj.spec.target_revision.clone();
-    let run = async move {
-        let mut completed = 0;
-        let mut on_event = |e: Event<'_>| {
-            let msg = match e {
-                Event::Planned(p) => Progressed::Planned(p.clone()),
-                Event::StepStarted { .. } => return,
-                Event::StepFinished { step, duration, .. } => {
-                    completed += 1;
-                    Progressed::Step {
-                        completed,
-                        revision: step.revision.clone(),
-                        direction: step.direction,
-                        duration,
-                    }
-                }
-            };
-            let _ = tx.send(msg);
-        };
-        with_backend!(&mut db, |b| executor::run(
-            b,
-            &graph,
-            &target,
-            Mode::Declarative,
-            &opts,
-            &mut on_event
-        )
-        .await)
-    };
-    let mut planned: Option<Plan> = None;
-    let mut completed = 0;
-    let mut last = old.last_applied.clone();
+    let run = engine::run(&ctx.pools, input, move |e| {
+        let _ = tx.send(e);
+    });
     let progress = async {
-        while let Some(msg) = rx.recv().await {
-            let status = match msg {
-                Progressed::Planned(p) => {
-                    if !p.steps.is_empty() {
-                        writer
-                            .event(
-                                EventType::Normal,
-                                "PlanComputed",
-                                "Plan",
-                                format!("{} step(s), plan {}", p.steps.len(), p.hash),
-                            )
-                            .await;
-                    }
-                    let status = migrating(&p, &targets, 0, last.clone());
+        let mut planned: Option<Plan> = None;
+        while let Some(e) = rx.recv().await {
+            match e {
+                Event::Planned(p) => {
+                    writer
+                        .event(
+                            EventType::Normal,
+                            "PlanComputed",
+                            "Plan",
+                            format!("{} step(s), plan {}", p.steps.len(), p.hash),
+                        )
+                        .await;
+                    let s = status::migrating(
+                        &writer.last,
+                        &p,
+                        &p.final_heads,
+                        0,
+                        None,
+                        generation,
+                        now(),
+                    );
+                    // Progress is best effort: the final status is written below.
+                    let _ = writer.write_if_changed(s).await;
                     planned = Some(p);
-                    status
                 }
-                Progressed::Step {
-                    completed: n,
-                    revision,
-                    direction,
+                Event::StepStarted { .. } => {}
+                Event::StepFinished {
+                    index,
+                    step,
                     duration,
+                    ..
                 } => {
-                    let dir = direction.as_str();
+                    let dir = step.direction.as_str();
+                    ctx.metrics.step(dir, duration);
                     writer
                         .event(
                             EventType::Normal,
                             "StepApplied",
-                            &format!("{dir} {revision}"),
-                            format!("{dir} {revision} ({} ms)", duration.as_millis()),
+                            &format!("{dir} {}", step.revision),
+                            format!("{dir} {} ({} ms)", step.revision, duration.as_millis()),
                         )
                         .await;
-                    completed = n;
-                    last = Some(LastApplied::finished(&revision, direction, duration));
-                    match &planned {
-                        Some(p) => migrating(p, &targets, n, last.clone()),
-                        None => continue,
+                    let last = LastApplied::finished(&step.revision, step.direction, duration);
+                    if let Some(p) = &planned {
+                        let s = status::migrating(
+                            &writer.last,
+                            p,
+                            &p.final_heads,
+                            index + 1,
+                            Some(last),
+                            generation,
+                            now(),
+                        );
+                        let _ = writer.write_if_changed(s).await;
                     }
-                }
-            };
-            if let Some(p) = &planned {
-                if !p.steps.is_empty() {
-                    // Progress is best effort: the final status is written below.
-                    let _ = writer.write(status).await;
                 }
             }
         }
     };
-    let (result, ()) = tokio::join!(run, progress);
+    let (report, ()) = tokio::join!(run, progress);
 
-    // 4. status (pure) and 5. write it (client)
-    match result {
-        Ok(p) => {
-            writer.write(resource::ready(&p, targets, last)).await?;
-            Ok(Action::requeue(RECHECK))
+    // 3. status (pure), 4. written only when it changed (client)
+    let status = report.status(&writer.last, generation, now());
+    let changed = writer.write_if_changed(status).await?;
+    let class = report.class();
+    let action = finish(&ctx, &writer, &key, t0, class, changed, Some(&report)).await?;
+    match report.result {
+        Err(e) if class.is_some_and(|c| c.disposition == Disposition::Failed) => {
+            Err(ReconcileError::Run(e))
         }
-        Err(e) => {
-            let current = planned.as_ref().map_or_else(
-                || old.current_revisions.clone(),
-                |p| p.rows_after(completed),
-            );
-            let status =
-                resource::from_error(&e, current, targets, planned.as_ref(), completed, last);
-            let (kind, reason) = match (&e, status.phase) {
-                (ExecError::DowngradeNotAllowed(_), _) => (EventType::Warning, "DowngradeBlocked"),
-                (ExecError::Step { .. }, _) => (EventType::Warning, "StepFailed"),
-                (_, Phase::Blocked) => (EventType::Warning, "Blocked"),
-                (_, Phase::AwaitingApproval) => (EventType::Normal, "AwaitingApproval"),
-                _ => (EventType::Warning, "Failed"),
-            };
-            writer
-                .event(kind, reason, "Reconcile", status.message.clone())
-                .await;
-            let phase = status.phase;
-            writer.write(status).await?;
-            match phase {
-                Phase::Blocked | Phase::AwaitingApproval => Ok(Action::await_change()),
-                Phase::Pending => Ok(Action::requeue(LOCK_RETRY)),
-                _ => Err(ReconcileError::Failed(redact(&e.to_string()))),
-            }
-        }
+        _ => Ok(action),
     }
 }
 
-/// The status while a plan runs: `completed` of its steps done.
-fn migrating(
-    p: &Plan,
-    targets: &[String],
-    completed: usize,
-    last: Option<LastApplied>,
-) -> DatabaseSchemaStatus {
-    let current = p.rows_after(completed);
-    DatabaseSchemaStatus {
-        phase: if p.steps.is_empty() {
-            Phase::Planning
+/// Events, metrics, the log line and the next action, from how it ended.
+async fn finish(
+    ctx: &Context,
+    writer: &StatusWriter<'_>,
+    key: &str,
+    t0: Instant,
+    class: Option<Class>,
+    changed: bool,
+    report: Option<&Report>,
+) -> Result<Action, ReconcileError> {
+    let status = &writer.last;
+    let steps = report.map_or(0, |r| r.completed);
+    let summary = report
+        .and_then(|r| r.planned.as_ref())
+        .map(plan_summary)
+        .unwrap_or_default();
+    if changed || steps > 0 {
+        tracing::info!(
+            resource = %key,
+            phase = ?status.phase,
+            plan = %summary,
+            steps,
+            duration_ms = u64::try_from(t0.elapsed().as_millis()).unwrap_or(u64::MAX),
+            message = %status.message,
+            "reconciled"
+        );
+    } else {
+        tracing::debug!(resource = %key, phase = ?status.phase, "reconciled: nothing to do");
+    }
+    let Some(class) = class else {
+        ctx.reset_attempts(key);
+        ctx.metrics.reconciled("ready", t0.elapsed());
+        let suspended = matches!(report.map(|r| &r.result), Some(Ok(Done::Suspended)));
+        return Ok(if suspended {
+            Action::await_change()
         } else {
-            Phase::Migrating
-        },
-        current_revisions: current,
-        target_revisions: targets.to_vec(),
-        plan: Some(resource::PlanStatus::of(p)),
-        progress: Some(Progress::new(completed, p.steps.len())),
-        last_applied: last,
-        message: format!(
-            "applying step {} of {}",
-            (completed + 1).min(p.steps.len()),
-            p.steps.len()
-        ),
-        ..Default::default()
+            Action::requeue(jittered(ctx.recheck))
+        });
+    };
+    ctx.metrics
+        .reconciled(class.disposition.metric_label(), t0.elapsed());
+    ctx.metrics.failed(class.reason);
+    if changed {
+        let downgrade = report.is_some_and(|r| {
+            matches!(
+                &r.result,
+                Err(EngineError::Exec(ExecError::Refused(
+                    Refusal::DowngradeNotAllowed(_)
+                )))
+            )
+        });
+        let (kind, reason) = match class.disposition {
+            _ if downgrade => (EventType::Warning, "DowngradeBlocked"),
+            Disposition::AwaitingApproval => (EventType::Normal, "AwaitingApproval"),
+            Disposition::Blocked => (EventType::Warning, "Blocked"),
+            Disposition::Pending => (EventType::Warning, "Pending"),
+            Disposition::Failed if class.reason == "StepFailed" => {
+                (EventType::Warning, "StepFailed")
+            }
+            Disposition::Failed => (EventType::Warning, "Failed"),
+        };
+        writer
+            .event(kind, reason, class.reason, status.message.clone())
+            .await;
+    }
+    match class.disposition {
+        Disposition::Blocked | Disposition::AwaitingApproval => {
+            ctx.reset_attempts(key);
+            Ok(Action::await_change())
+        }
+        Disposition::Pending => Ok(Action::requeue(backoff(ctx.next_attempt(key)))),
+        // The caller returns the typed error; the error policy backs off.
+        Disposition::Failed => Ok(Action::await_change()),
     }
 }
 
-/// Writes status and events for one object.
+/// `up a, up b, down c` (the first few steps, then how many more).
+fn plan_summary(p: &Plan) -> String {
+    const SHOWN: usize = 5;
+    let mut parts: Vec<String> = p
+        .steps
+        .iter()
+        .take(SHOWN)
+        .map(|s| format!("{} {}", s.direction.as_str(), s.revision))
+        .collect();
+    if p.steps.len() > SHOWN {
+        parts.push(format!("+{} more", p.steps.len() - SHOWN));
+    }
+    parts.join(", ")
+}
+
+fn observed(generation: Option<i64>, digest: Option<String>) -> Observed {
+    Observed {
+        generation,
+        source_digest: digest,
+        retry: None,
+    }
+}
+
+fn now() -> Time {
+    Time(k8s_openapi::jiff::Timestamp::now())
+}
+
+/// Writes status and events for one object, remembering what it wrote.
 struct StatusWriter<'a> {
     api: &'a Api<DatabaseSchema>,
     obj: &'a DatabaseSchema,
     ctx: &'a Context,
+    /// The status as the API server has it (as far as this reconcile knows).
+    last: DatabaseSchemaStatus,
 }
 
 impl StatusWriter<'_> {
-    /// Completes `status` (observedGeneration, conditions that keep their
-    /// transition times) and writes it with server-side apply.
-    async fn write(&self, mut status: DatabaseSchemaStatus) -> Result<(), kube::Error> {
-        let old = self
-            .obj
-            .status
-            .as_ref()
-            .map(|s| s.conditions.as_slice())
-            .unwrap_or(&[]);
-        let now = Time(k8s_openapi::jiff::Timestamp::now());
-        status.observed_generation = self.obj.metadata.generation;
-        status.conditions = conditions(
-            status.phase,
-            &status.message,
-            self.obj.metadata.generation,
-            old,
-            now,
-        );
+    /// Writes `status` with server-side apply when it differs from the last
+    /// one (timestamps aside); returns whether it wrote.
+    async fn write_if_changed(
+        &mut self,
+        status: DatabaseSchemaStatus,
+    ) -> Result<bool, kube::Error> {
+        if !status::differs(&self.last, &status) {
+            return Ok(false);
+        }
         let patch = serde_json::json!({
             "apiVersion": resource::API_VERSION,
             "kind": resource::KIND,
@@ -362,25 +391,8 @@ impl StatusWriter<'_> {
         self.api
             .patch_status(&self.obj.name_any(), &pp, &Patch::Apply(&patch))
             .await?;
-        Ok(())
-    }
-
-    /// Writes a Blocked status and event; the reconcile then waits for a change.
-    async fn blocked(
-        &self,
-        old: &DatabaseSchemaStatus,
-        message: String,
-    ) -> Result<Action, ReconcileError> {
-        let message = redact(&message);
-        self.event(EventType::Warning, "Blocked", "Reconcile", message.clone())
-            .await;
-        let status = DatabaseSchemaStatus {
-            phase: Phase::Blocked,
-            message,
-            ..old.clone()
-        };
-        self.write(status).await?;
-        Ok(Action::await_change())
+        self.last = status;
+        Ok(true)
     }
 
     /// Publishes an event about the object (best effort: an event that
@@ -403,21 +415,70 @@ impl StatusWriter<'_> {
     }
 }
 
-/// The error policy: a transient failure is retried with capped
-/// exponential backoff (per attempt count kept by the caller); nothing is
-/// ever turned into success.
+/// 5 s doubling to a 5-minute cap: quick recovery from a restarted
+/// database, and no more than one retry per recheck for a broken one.
+const BACKOFF_BASE: Duration = Duration::from_secs(5);
+const BACKOFF_CAP: Duration = Duration::from_secs(300);
+
+/// The delay before retry number `attempt` (0-based) of a transient or
+/// failed reconcile: capped exponential backoff with ±20 % jitter, so that
+/// resources that failed together do not retry together.
 pub fn backoff(attempt: u32) -> Duration {
-    // 5 s doubling to a 5-minute cap: quick recovery from a restarted
-    // database, and no more than one retry per RECHECK for a broken one.
-    let secs = 5u64.saturating_mul(1u64 << attempt.min(6));
-    Duration::from_secs(secs.min(300))
+    let base = BACKOFF_BASE.saturating_mul(1u32 << attempt.min(6));
+    jitter(base.min(BACKOFF_CAP), 0.2)
+}
+
+/// `interval` with ±10 % jitter: a thousand Ready resources re-checked
+/// every interval spread over it instead of arriving together.
+pub fn jittered(interval: Duration) -> Duration {
+    jitter(interval, 0.1)
+}
+
+fn jitter(d: Duration, spread: f64) -> Duration {
+    d.mul_f64(1.0 - spread + 2.0 * spread * fastrand::f64())
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
-    fn backoff_doubles_and_is_capped() {
-        let b: Vec<u64> = (0..9).map(|a| super::backoff(a).as_secs()).collect();
-        assert_eq!(b, vec![5, 10, 20, 40, 80, 160, 300, 300, 300]);
+    fn backoff_doubles_and_is_capped_within_its_jitter() {
+        for (attempt, secs) in [
+            (0, 5.0),
+            (1, 10.0),
+            (2, 20.0),
+            (5, 160.0),
+            (6, 300.0),
+            (9, 300.0),
+        ] {
+            for _ in 0..50 {
+                let d = backoff(attempt).as_secs_f64();
+                assert!(
+                    d >= secs * 0.8 - 1e-9 && d <= secs * 1.2 + 1e-9,
+                    "attempt {attempt}: {d}s"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn rechecks_spread_around_the_interval() {
+        let samples: Vec<f64> = (0..200).map(|_| jittered(RECHECK).as_secs_f64()).collect();
+        assert!(samples.iter().all(|s| (270.0..=330.0).contains(s)));
+        let min = samples.iter().cloned().fold(f64::MAX, f64::min);
+        let max = samples.iter().cloned().fold(f64::MIN, f64::max);
+        assert!(max - min > 10.0, "jitter spreads: {min}..{max}");
+    }
+
+    #[test]
+    fn the_reconcile_future_is_send() {
+        // Compile-time: Controller::run needs it, and so does a
+        // multi-threaded runtime.
+        fn is_send<T: Send>(_: &T) {}
+        let _ = |obj: Arc<DatabaseSchema>, ctx: Arc<Context>| {
+            let fut = reconcile(obj, ctx);
+            is_send(&fut);
+        };
     }
 }

@@ -27,6 +27,8 @@
 //!   upgrade), or fails with a `KeyError` on a merge whose parent is already
 //!   covered by a dependency descending from it.
 
+pub mod policy;
+
 use crate::graph::{RevIdx, RevSet, RevisionGraph, TargetError};
 use crate::revision::hex;
 use serde::Serialize;

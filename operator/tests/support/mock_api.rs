@@ -13,6 +13,7 @@ use kube::client::Body;
 use kube::runtime::controller::Action;
 use kube::runtime::events::{Recorder, Reporter};
 use kube::Client;
+use revisor::db::pool::{PoolConfig, Pools};
 use revisor::db::tables::Tables;
 use revisor::db::{Backend, Database};
 use revisor::k8s::reconcile::{reconcile, Context, ReconcileError};
@@ -105,11 +106,21 @@ pub fn schema(target: &str, extra: Value) -> DatabaseSchema {
     obj
 }
 
-/// Runs one reconcile against the fake cluster; returns its result and
-/// every request it made.
+/// Runs one reconcile against the fake cluster with pools of its own;
+/// returns its result and every request it made.
 pub async fn run(
     obj: DatabaseSchema,
     cluster: Cluster,
+) -> (Result<Action, ReconcileError>, Vec<Recorded>) {
+    run_with(obj, cluster, &Arc::new(Pools::new(PoolConfig::default()))).await
+}
+
+/// Runs one reconcile against the fake cluster, with connections from
+/// `pools` (shared by the runs of a test, as by an operator's reconciles).
+pub async fn run_with(
+    obj: DatabaseSchema,
+    cluster: Cluster,
+    pools: &Arc<Pools>,
 ) -> (Result<Action, ReconcileError>, Vec<Recorded>) {
     let (service, mut handle) = tower_test::mock::pair::<Request<Body>, Response<Body>>();
     let client = Client::new(service, "shop");
@@ -143,7 +154,7 @@ pub async fn run(
             instance: None,
         },
     );
-    let ctx = Arc::new(Context::new(client, recorder, "test".into()));
+    let ctx = Arc::new(Context::new(client, recorder, "test".into(), pools.clone()));
     let result = reconcile(Arc::new(obj), ctx).await;
     server.abort();
     let requests = recorded.lock().unwrap().clone();
@@ -179,10 +190,35 @@ pub fn cluster(url: &str) -> Cluster {
 
 /// The version-table rows of `url`.
 pub async fn rows(url: &str) -> Vec<String> {
+    rows_of(url, "revisor_version").await
+}
+
+/// The rows of version table `table` of `url`.
+pub async fn rows_of(url: &str, table: &str) -> Vec<String> {
     let mut db = Database::connect(url).await.unwrap();
-    with_backend!(&mut db, |b| Tables::new("revisor_version", b.dialect())
+    with_backend!(&mut db, |b| Tables::new(table, b.dialect())
         .unwrap()
         .heads(b)
         .await
         .unwrap())
+}
+
+/// Whether table `table` exists in `url`'s database.
+pub async fn table_exists(url: &str, table: &str) -> bool {
+    let mut db = Database::connect(url).await.unwrap();
+    with_backend!(&mut db, |b| b
+        .query(&format!("SELECT 1 FROM {table} WHERE 1 = 0"))
+        .await
+        .is_ok())
+}
+
+/// The status a reconcile wrote last, as the API server would now hold it.
+pub fn with_last_status(mut obj: DatabaseSchema, requests: &[Recorded]) -> DatabaseSchema {
+    let last = requests
+        .iter()
+        .rev()
+        .find(|r| r.method == "PATCH" && r.path.ends_with("/status"))
+        .expect("a status was written");
+    obj.status = Some(serde_json::from_value(last.body["status"].clone()).unwrap());
+    obj
 }

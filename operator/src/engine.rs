@@ -1,0 +1,323 @@
+//! One run of one DatabaseSchema: the engine behind both `revisor apply`
+//! and the operator's reconcile, which are thin adapters around it (one
+//! prints, the other patches). I/O.
+//!
+//! ```text
+//! spec, migration files, old status, database URL
+//!   -> validate (pure: graph, target)
+//!   -> recheck shortcut: at the target with unchanged inputs? one read of
+//!      the version table, nothing else (no lock, no DDL, no history)
+//!   -> executor::run (declarative plan, refusal rules, lock, steps)
+//!   -> Report -> status::compute (pure)
+//! ```
+
+use crate::db::pool::Pools;
+use crate::db::tables::Tables;
+use crate::db::{Backend, Database, DbError};
+use crate::executor::{self, Event, ExecError, Options};
+use crate::graph::{RevisionGraph, SetErrors, TargetError};
+use crate::outcome::{Class, Classify};
+use crate::plan::{Mode, Plan};
+use crate::redact::redact;
+use crate::resource::{Approval, DatabaseSchemaSpec, DatabaseSchemaStatus, LastApplied, Phase};
+use crate::status::{self, Observed, Outcome};
+use crate::with_backend;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What one run needs.
+#[derive(Debug, Clone)]
+pub struct Input<'a> {
+    /// The resource's spec.
+    pub spec: &'a DatabaseSchemaSpec,
+    /// Migration files, `(name, contents)`.
+    pub files: &'a [(String, String)],
+    /// The status before this run.
+    pub old: &'a DatabaseSchemaStatus,
+    /// `metadata.generation`.
+    pub generation: Option<i64>,
+    /// The database URL (a secret: it never reaches a message).
+    pub url: &'a str,
+    /// Under `approval: Manual`, the approved plan hash (the annotation, or
+    /// `apply --approve`).
+    pub approved_plan: Option<String>,
+    /// The `revisor.dev/retry` annotation's value, if set.
+    pub retry: Option<String>,
+    /// Who runs it, for the history.
+    pub applied_by: String,
+    /// Set on shutdown: stop after the running step.
+    pub stop: Option<Arc<AtomicBool>>,
+}
+
+/// Why a run stopped short. Each kind owns its meaning ([`Classify`]).
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The migration set does not load.
+    #[error("invalid migration set:\n{0}")]
+    InvalidSet(SetErrors),
+    /// `spec.targetRevision` does not resolve.
+    #[error("spec.targetRevision: {0}")]
+    Target(TargetError),
+    /// The executor stopped (refusal, database, step).
+    #[error(transparent)]
+    Exec(#[from] ExecError),
+}
+
+impl Classify for EngineError {
+    fn class(&self) -> Class {
+        match self {
+            EngineError::InvalidSet(_) => Class::blocked("InvalidMigrationSet"),
+            EngineError::Target(_) => Class::blocked("InvalidTarget"),
+            EngineError::Exec(e) => e.class(),
+        }
+    }
+}
+
+impl From<DbError> for EngineError {
+    fn from(e: DbError) -> Self {
+        EngineError::Exec(ExecError::Db(e))
+    }
+}
+
+/// How a run ended, when it reached its goal.
+#[derive(Debug, Clone)]
+pub enum Done {
+    /// `spec.suspend`: nothing looked at.
+    Suspended,
+    /// The recheck shortcut: one read, at the target, inputs unchanged.
+    UpToDate,
+    /// The plan that ran (possibly empty).
+    Ran(Plan),
+}
+
+/// Everything a run learned: the result, and the facts the status needs
+/// whichever way it ended.
+#[derive(Debug)]
+pub struct Report {
+    /// The result, with the typed error.
+    pub result: Result<Done, EngineError>,
+    /// The target resolved to full ids (empty when it did not resolve).
+    pub targets: Vec<String>,
+    /// The plan announced before its first step, if one started.
+    pub planned: Option<Plan>,
+    /// Steps of it that finished.
+    pub completed: usize,
+    /// The last step that finished.
+    pub last_applied: Option<LastApplied>,
+    /// Digest of the inputs ([`DatabaseSchemaStatus::source_digest`]).
+    pub digest: String,
+    /// The retry annotation value this run acted on.
+    pub retried: Option<String>,
+}
+
+impl Report {
+    /// The pure outcome the status is computed from (messages redacted).
+    pub fn outcome(&self) -> Outcome {
+        match &self.result {
+            Ok(Done::Suspended) => Outcome::Suspended,
+            Ok(Done::UpToDate) => Outcome::UpToDate,
+            Ok(Done::Ran(p)) => Outcome::Reached {
+                plan: p.clone(),
+                targets: self.targets.clone(),
+                last_applied: self.last_applied.clone(),
+            },
+            Err(e) => {
+                let refused = match e {
+                    EngineError::Exec(ExecError::Refused(r)) => r.plan().cloned(),
+                    _ => None,
+                };
+                let plan = refused.clone().or_else(|| self.planned.clone());
+                // Where the rows stand: a refused plan starts from them; a
+                // started plan left them after its last finished step.
+                let current = match (&refused, &self.planned) {
+                    (Some(p), _) => Some(p.from_heads.clone()),
+                    (None, Some(p)) => Some(p.rows_after(self.completed)),
+                    _ => None,
+                };
+                Outcome::Stopped {
+                    class: e.class(),
+                    message: redact(&e.to_string()),
+                    targets: (!self.targets.is_empty()).then(|| self.targets.clone()),
+                    current,
+                    plan,
+                    completed: if refused.is_some() { 0 } else { self.completed },
+                    last_applied: self.last_applied.clone(),
+                }
+            }
+        }
+    }
+
+    /// The class of the result, `None` when it reached its goal.
+    pub fn class(&self) -> Option<Class> {
+        self.result.as_ref().err().map(Classify::class)
+    }
+
+    /// The new status from `old` (see [`status::compute`]).
+    pub fn status(
+        &self,
+        old: &DatabaseSchemaStatus,
+        generation: Option<i64>,
+        now: k8s_openapi::apimachinery::pkg::apis::meta::v1::Time,
+    ) -> DatabaseSchemaStatus {
+        let observed = Observed {
+            generation,
+            source_digest: Some(self.digest.clone()),
+            retry: self.retried.clone(),
+        };
+        status::compute(old, &self.outcome(), &observed, now)
+    }
+
+    /// Whether the run changed the database.
+    pub fn changed_database(&self) -> bool {
+        self.completed > 0
+    }
+}
+
+/// SHA-256 of what decides the result besides the spec (whose changes the
+/// generation covers): the target, the version table, the database URL and
+/// every file. Only the digest is kept, never the URL.
+pub fn digest(spec: &DatabaseSchemaSpec, files: &[(String, String)], url: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for part in [
+        spec.target_revision.as_str(),
+        spec.version_table.as_str(),
+        url,
+    ] {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part.as_bytes());
+    }
+    for (name, text) in files {
+        h.update((name.len() as u64).to_be_bytes());
+        h.update(name.as_bytes());
+        h.update((text.len() as u64).to_be_bytes());
+        h.update(text.as_bytes());
+    }
+    crate::revision::hex(&h.finalize())
+}
+
+/// Runs one DatabaseSchema: see the module docs. Progress goes to
+/// `on_event` as owned events, while the run goes on.
+pub async fn run<F: FnMut(Event)>(pools: &Arc<Pools>, input: Input<'_>, mut on_event: F) -> Report {
+    let digest = digest(input.spec, input.files, input.url);
+    let mut report = Report {
+        result: Ok(Done::Suspended),
+        targets: Vec::new(),
+        planned: None,
+        completed: 0,
+        last_applied: None,
+        digest,
+        retried: None,
+    };
+    if input.spec.suspend {
+        return report;
+    }
+    // Validate (pure).
+    let graph = match RevisionGraph::from_files(input.files) {
+        Ok(g) => g,
+        Err(e) => {
+            report.result = Err(EngineError::InvalidSet(e));
+            return report;
+        }
+    };
+    let targets = match graph.resolve_targets(&input.spec.target_revision) {
+        Ok(t) => t,
+        Err(e) => {
+            report.result = Err(EngineError::Target(e));
+            return report;
+        }
+    };
+    report.targets = graph.ids(targets.iter().copied());
+    let retry = input
+        .retry
+        .clone()
+        .filter(|r| input.old.last_retry.as_ref() != Some(r));
+
+    let mut db = match Database::open(pools, input.url).await {
+        Ok(db) => db,
+        Err(e) => {
+            report.result = Err(e.into());
+            return report;
+        }
+    };
+    // The recheck shortcut: one read of the version table.
+    let unchanged = input.old.phase == Phase::Ready
+        && input.old.observed_generation == input.generation
+        && input.old.source_digest.as_deref() == Some(report.digest.as_str())
+        && retry.is_none();
+    if unchanged {
+        let expected = graph.ids(graph.heads_of(&graph.closure(targets.iter().copied())));
+        let rows = with_backend!(&mut db, |b| {
+            match Tables::new(&input.spec.version_table, b.dialect()) {
+                Ok(t) => t.rows(b).await.ok(),
+                Err(_) => None,
+            }
+        });
+        if rows.is_some_and(|r| same_set(&r, &expected)) {
+            report.result = Ok(Done::UpToDate);
+            return report;
+        }
+    }
+
+    let opts = Options {
+        version_table: input.spec.version_table.clone(),
+        transaction_mode: input.spec.transaction_mode.into(),
+        lock_timeout: Duration::from_secs(input.spec.lock_timeout_seconds),
+        allow_downgrade: input.spec.allow_downgrade,
+        approved_plan: match input.spec.approval {
+            Approval::Automatic => None,
+            Approval::Manual => Some(input.approved_plan.clone().unwrap_or_default()),
+        },
+        applied_by: input.applied_by.clone(),
+        stop: input.stop.clone(),
+        clear_dirty: retry.is_some(),
+        ..Options::default()
+    };
+    let (mut planned, mut completed, mut last) = (None, 0, None);
+    let mut track = |e: Event| {
+        match &e {
+            Event::Planned(p) => planned = Some(p.clone()),
+            Event::StepFinished { step, duration, .. } => {
+                completed += 1;
+                last = Some(LastApplied::finished(
+                    &step.revision,
+                    step.direction,
+                    *duration,
+                ));
+            }
+            Event::StepStarted { .. } => {}
+        }
+        on_event(e);
+    };
+    let result = with_backend!(&mut db, |b| executor::run(
+        b,
+        &graph,
+        &input.spec.target_revision,
+        Mode::Declarative,
+        &opts,
+        &mut track
+    )
+    .await);
+    report.planned = planned;
+    report.completed = completed;
+    report.last_applied = last;
+    // A retry was acted on once the rules saw it (a transient failure before
+    // that leaves it for the next attempt).
+    let acted = match &result {
+        Ok(_) => true,
+        Err(e) => !e
+            .class()
+            .disposition
+            .eq(&crate::outcome::Disposition::Pending),
+    };
+    if acted {
+        report.retried = retry;
+    }
+    report.result = result.map(Done::Ran).map_err(EngineError::from);
+    report
+}
+
+fn same_set(a: &[String], b: &[String]) -> bool {
+    a.len() == b.len() && a.iter().all(|x| b.contains(x))
+}

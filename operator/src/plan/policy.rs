@@ -1,0 +1,373 @@
+//! The refusal rules: whether a plan may run on a database in its current
+//! state, under a policy. Pure.
+//!
+//! One function, [`check`], serves the executor (before it takes the lock,
+//! and again under it) and `revisor plan --database`, so a printed plan is
+//! exactly what would run. The rules, in the order they are checked:
+//!
+//! 1. an empty migration set with any target but `base` (SPEC.md: "an empty
+//!    migration set with target `head`" is refused);
+//! 2. a dirty database: a step that could not be rolled back failed or was
+//!    interrupted (until `revisor resolve` or the `revisor.dev/retry`
+//!    annotation);
+//! 3. drift: an applied revision whose up section changed since it ran;
+//! 4. a plan that would apply a revision known only from the history;
+//! 5. a declarative plan with down steps without `allowDowngrade`;
+//! 6. manual approval, and the plan's hash is not the approved one;
+//! 7. down steps of irreversible revisions;
+//! 8. `All` transaction mode on MySQL or with a `transactional: false` step.
+
+use super::{Mode, Plan, StepDirection};
+use crate::graph::RevisionGraph;
+use crate::outcome::{Class, Classify, Disposition};
+use std::collections::BTreeMap;
+
+/// A revision whose up section changed after it was applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Drift {
+    /// The revision.
+    pub revision: String,
+    /// Checksum recorded when it was applied.
+    pub applied: String,
+    /// Checksum of the file now.
+    pub now: String,
+}
+
+/// A step that failed (or died) where it could not be rolled back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirtyStep {
+    /// The revision.
+    pub revision: String,
+    /// `up` or `down`.
+    pub direction: String,
+    /// Its error, if it got that far.
+    pub error: Option<String>,
+    /// Whether it has not finished: running in another process (read
+    /// without the lock), or dead with its process (read under the lock).
+    pub unfinished: bool,
+}
+
+/// What the database holds that the rules look at (read by the executor).
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    /// The last dirty step, if any.
+    pub dirty: Option<DirtyStep>,
+    /// For each revision, the checksum its last successful up step recorded
+    /// (revisions stamped or applied by Alembic have none and are not checked).
+    pub applied_checksums: BTreeMap<String, String>,
+    /// Revisions applied whose files are gone (known from the history).
+    pub orphans: Vec<String>,
+}
+
+/// What the caller allows.
+#[derive(Debug, Clone, Default)]
+pub struct Policy {
+    /// The kind of plan (declarative plans need `allow_downgrade` for down steps).
+    pub mode: Option<Mode>,
+    /// The target expression the plan was made for.
+    pub target: String,
+    /// Whether a declarative plan may unapply revisions.
+    pub allow_downgrade: bool,
+    /// Run although applied revisions drifted.
+    pub allow_drift: bool,
+    /// Ignore a dirty mark: the person says it is repaired (the
+    /// `revisor.dev/retry` annotation).
+    pub ignore_dirty: bool,
+    /// `Some(hash)`: manual approval, only this plan hash runs (`Some("")`
+    /// approves nothing). `None`: automatic.
+    pub approved_plan: Option<String>,
+    /// The whole plan in one transaction.
+    pub all_in_one_transaction: bool,
+    /// Whether the dialect rolls back DDL (false on MySQL).
+    pub transactional_ddl: bool,
+}
+
+/// Why a plan must not run. Each variant names what to change.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// No revisions, and a target that needs one.
+    #[error("the migration set is empty, so target `{0}` names no revision; add revision files (or target `base`)")]
+    EmptySet(String),
+    /// A step failed earlier where it could not be rolled back.
+    #[error("the database is dirty: step {} {} failed or was interrupted and may be half-applied{}; fix the database by hand, then run `revisor resolve` (or set the revisor.dev/retry annotation)", .0.direction, .0.revision, .0.error.as_deref().map(|e| format!(" ({e})")).unwrap_or_default())]
+    Dirty(DirtyStep),
+    /// Applied revisions whose files changed.
+    #[error("drift: applied revision(s) changed since they were applied: {}; restore the files, or pass --allow-drift", .0.iter().map(|d| d.revision.as_str()).collect::<Vec<_>>().join(", "))]
+    Drift(Vec<Drift>),
+    /// A plan that would apply a revision whose file is gone.
+    #[error("revision {0} is applied from the history only (its file is gone), so it cannot be applied again; restore its file")]
+    OrphanUp(String),
+    /// A declarative plan with down steps while downgrades are not allowed.
+    #[error("the plan unapplies revision(s) {}, which needs allowDowngrade: true", down_ids(.0))]
+    DowngradeNotAllowed(Box<Plan>),
+    /// Manual approval, and this plan's hash is not the approved one.
+    #[error("plan {} awaits approval: approve exactly this hash to run it", .0.hash)]
+    AwaitingApproval(Box<Plan>),
+    /// A plan that downgrades revisions without down sections.
+    #[error("plan refused: it downgrades irreversible revision(s) {} (no `-- migrate:down` section)", .0.join(", "))]
+    Irreversible(Vec<String>),
+    /// `All` mode where it cannot hold.
+    #[error("transaction mode All refused: {0}")]
+    AllRefused(String),
+}
+
+impl Refusal {
+    /// The refused plan, for the refusals that carry one.
+    pub fn plan(&self) -> Option<&Plan> {
+        match self {
+            Refusal::DowngradeNotAllowed(p) | Refusal::AwaitingApproval(p) => Some(p),
+            _ => None,
+        }
+    }
+}
+
+impl Classify for Refusal {
+    fn class(&self) -> Class {
+        match self {
+            Refusal::EmptySet(_) => Class::blocked("EmptyMigrationSet"),
+            Refusal::Dirty(_) => Class::blocked("Dirty"),
+            Refusal::Drift(_) => Class::blocked("Drift"),
+            Refusal::OrphanUp(_) => Class::blocked("RevisionFileGone"),
+            Refusal::DowngradeNotAllowed(_) => Class::blocked("DowngradeNotAllowed"),
+            Refusal::AwaitingApproval(_) => Class {
+                disposition: Disposition::AwaitingApproval,
+                reason: "AwaitingApproval",
+            },
+            Refusal::Irreversible(_) => Class::blocked("IrreversibleStep"),
+            Refusal::AllRefused(_) => Class::blocked("TransactionModeRefused"),
+        }
+    }
+}
+
+fn down_ids(p: &Plan) -> String {
+    let ids: Vec<&str> = p
+        .steps
+        .iter()
+        .filter(|s| s.direction == StepDirection::Down)
+        .map(|s| s.revision.as_str())
+        .collect();
+    ids.join(", ")
+}
+
+/// Applied revisions whose checksum differs from the one recorded by their
+/// last successful up step.
+pub fn drift(graph: &RevisionGraph, p: &Plan, facts: &Facts) -> Vec<Drift> {
+    let applied = graph.closure(p.from_heads.iter().filter_map(|h| graph.index_of(h)));
+    applied
+        .ones()
+        .filter_map(|i| {
+            let rev = graph.rev(i);
+            let recorded = facts.applied_checksums.get(&rev.id)?;
+            (recorded != &rev.checksum).then(|| Drift {
+                revision: rev.id.clone(),
+                applied: recorded.clone(),
+                now: rev.checksum.clone(),
+            })
+        })
+        .collect()
+}
+
+/// Whether the dirty mark alone refuses any run (checked before planning:
+/// a dirty database may not even have consistent rows).
+///
+/// # Errors
+/// [`Refusal::Dirty`].
+pub fn check_dirty(facts: &Facts, policy: &Policy) -> Result<(), Refusal> {
+    match &facts.dirty {
+        Some(d) if !policy.ignore_dirty => Err(Refusal::Dirty(d.clone())),
+        _ => Ok(()),
+    }
+}
+
+/// Applies the rules to `p`, planned on `graph` from the database `facts`
+/// describe.
+///
+/// # Errors
+/// The first [`Refusal`] in the order of the module docs.
+pub fn check(
+    graph: &RevisionGraph,
+    p: &Plan,
+    facts: &Facts,
+    policy: &Policy,
+) -> Result<(), Refusal> {
+    if graph.is_empty() && policy.target.trim() != "base" {
+        return Err(Refusal::EmptySet(policy.target.clone()));
+    }
+    check_dirty(facts, policy)?;
+    if !policy.allow_drift {
+        let d = drift(graph, p, facts);
+        if !d.is_empty() {
+            return Err(Refusal::Drift(d));
+        }
+    }
+    if let Some(s) = p
+        .steps
+        .iter()
+        .find(|s| s.direction == StepDirection::Up && facts.orphans.contains(&s.revision))
+    {
+        return Err(Refusal::OrphanUp(s.revision.clone()));
+    }
+    if policy.mode == Some(Mode::Declarative) && !policy.allow_downgrade && p.has_down_steps() {
+        return Err(Refusal::DowngradeNotAllowed(Box::new(p.clone())));
+    }
+    if let Some(approved) = &policy.approved_plan {
+        if !p.steps.is_empty() && approved != &p.hash {
+            return Err(Refusal::AwaitingApproval(Box::new(p.clone())));
+        }
+    }
+    let irreversible = p.irreversible_steps();
+    if !irreversible.is_empty() {
+        return Err(Refusal::Irreversible(
+            irreversible.into_iter().map(str::to_owned).collect(),
+        ));
+    }
+    if policy.all_in_one_transaction {
+        if !policy.transactional_ddl {
+            return Err(Refusal::AllRefused(
+                "MySQL commits DDL implicitly, so a plan cannot be one transaction".into(),
+            ));
+        }
+        if let Some(s) = p.steps.iter().find(|s| !s.transactional) {
+            return Err(Refusal::AllRefused(format!(
+                "step {} is `transactional: false`",
+                s.revision
+            )));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::plan;
+
+    fn abc() -> RevisionGraph {
+        RevisionGraph::from_files(&[
+            ("1.sql", "-- revision: a\n-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT 1;\n"),
+            ("2.sql", "-- revision: b\n-- down_revision: a\n-- migrate:up\nSELECT 2;\n"),
+            ("3.sql", "-- revision: c\n-- down_revision: b\n-- transactional: false\n-- migrate:up\nSELECT 3;\n-- migrate:down\nSELECT 3;\n"),
+        ])
+        .unwrap()
+    }
+
+    fn declarative(target: &str) -> Policy {
+        Policy {
+            mode: Some(Mode::Declarative),
+            target: target.into(),
+            transactional_ddl: true,
+            ..Policy::default()
+        }
+    }
+
+    #[test]
+    fn an_empty_set_refuses_head_but_not_base() {
+        let g = RevisionGraph::from_files::<&str, &str>(&[]).unwrap();
+        let p = plan(&g, &[], "base", Mode::Declarative).unwrap();
+        assert_eq!(
+            check(&g, &p, &Facts::default(), &declarative("base")),
+            Ok(())
+        );
+        assert!(matches!(
+            check(&g, &p, &Facts::default(), &declarative("head")),
+            Err(Refusal::EmptySet(t)) if t == "head"
+        ));
+    }
+
+    #[test]
+    fn a_declarative_downgrade_needs_permission() {
+        let g = abc();
+        let p = plan(&g, &["b".into()], "a", Mode::Declarative).unwrap();
+        let refused = check(&g, &p, &Facts::default(), &declarative("a")).unwrap_err();
+        assert_eq!(refused.class().reason, "DowngradeNotAllowed");
+        let allowed = Policy {
+            allow_downgrade: true,
+            ..declarative("a")
+        };
+        // b has no down section: allowed to downgrade, still irreversible.
+        assert_eq!(
+            check(&g, &p, &Facts::default(), &allowed),
+            Err(Refusal::Irreversible(vec!["b".into()]))
+        );
+    }
+
+    #[test]
+    fn approval_pins_the_hash_and_an_empty_plan_needs_none() {
+        let g = abc();
+        let p = plan(&g, &[], "b", Mode::Declarative).unwrap();
+        let manual = |h: &str| Policy {
+            approved_plan: Some(h.into()),
+            ..declarative("b")
+        };
+        assert_eq!(
+            check(&g, &p, &Facts::default(), &manual("nope"))
+                .unwrap_err()
+                .class()
+                .disposition,
+            Disposition::AwaitingApproval
+        );
+        assert_eq!(check(&g, &p, &Facts::default(), &manual(&p.hash)), Ok(()));
+        let none = plan(&g, &["b".into()], "b", Mode::Declarative).unwrap();
+        assert_eq!(check(&g, &none, &Facts::default(), &manual("")), Ok(()));
+    }
+
+    #[test]
+    fn drift_and_dirty_are_refused_unless_allowed() {
+        let g = abc();
+        let p = plan(&g, &["a".into()], "b", Mode::Declarative).unwrap();
+        let facts = Facts {
+            applied_checksums: [("a".to_owned(), "old".to_owned())].into(),
+            ..Facts::default()
+        };
+        assert!(
+            matches!(check(&g, &p, &facts, &declarative("b")), Err(Refusal::Drift(d)) if d[0].revision == "a")
+        );
+        let lenient = Policy {
+            allow_drift: true,
+            ..declarative("b")
+        };
+        assert_eq!(check(&g, &p, &facts, &lenient), Ok(()));
+        let dirty = Facts {
+            dirty: Some(DirtyStep {
+                revision: "a".into(),
+                direction: "up".into(),
+                error: None,
+                unfinished: false,
+            }),
+            ..Facts::default()
+        };
+        assert_eq!(
+            check(&g, &p, &dirty, &declarative("b"))
+                .unwrap_err()
+                .class()
+                .reason,
+            "Dirty"
+        );
+        let retry = Policy {
+            ignore_dirty: true,
+            ..declarative("b")
+        };
+        assert_eq!(check(&g, &p, &dirty, &retry), Ok(()));
+    }
+
+    #[test]
+    fn all_mode_is_refused_on_mysql_and_with_a_non_transactional_step() {
+        let g = abc();
+        let p = plan(&g, &[], "c", Mode::Declarative).unwrap();
+        let all = Policy {
+            all_in_one_transaction: true,
+            ..declarative("c")
+        };
+        assert!(
+            matches!(check(&g, &p, &Facts::default(), &all), Err(Refusal::AllRefused(m)) if m.contains("step c"))
+        );
+        let mysql = Policy {
+            transactional_ddl: false,
+            ..all
+        };
+        let p = plan(&g, &[], "b", Mode::Declarative).unwrap();
+        assert!(
+            matches!(check(&g, &p, &Facts::default(), &mysql), Err(Refusal::AllRefused(m)) if m.contains("MySQL"))
+        );
+    }
+}
