@@ -1,11 +1,15 @@
-//! Reconcile time of an already up-to-date DatabaseSchema, and memory.
+//! Reconcile time of an already up-to-date DatabaseSchema, its database
+//! round trips, and memory.
 //!
 //! The reconciler runs against the mocked API server of the tests and a
 //! real PostgreSQL database that is already at the target, as most
-//! reconciles of a running operator are (the periodic re-check). Figures:
-//! wall time per reconcile (min, median, p95 of `ROUNDS`) and this
-//! process's resident memory (VmRSS) before and after, as an estimate of
-//! the operator's idle footprint without its watch caches.
+//! reconciles of a running operator are (the periodic recheck), with the
+//! status of the previous run in the object and a shared connection pool,
+//! as in `revisor run`. Figures: wall time per reconcile (min, median, p95
+//! of `ROUNDS`; it includes the mocked API server's ConfigMap and Secret
+//! reads), database round trips per reconcile (goal: 1), and this process's
+//! resident memory (VmRSS) before and after, as an estimate of the
+//! operator's idle footprint without its watch caches.
 //!
 //! Run: `REVISOR_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1/postgres
 //! cargo bench --bench reconcile`. Without a URL it says SKIPPED and why.
@@ -13,8 +17,10 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
+use revisor::db::pool::{PoolConfig, Pools};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
-use support::mock_api::{cluster, postgres_url, run, schema};
+use support::mock_api::{cluster, postgres_url, run_with, schema, with_last_status};
 
 /// Reconciles measured; enough for a stable median on a shared machine.
 const ROUNDS: usize = 200;
@@ -46,16 +52,24 @@ fn main() {
     rt.block_on(async {
         let before = rss_kib();
         let url = postgres_url("bench").await;
-        run(schema("head", serde_json::json!({})), cluster(&url)).await.0.expect("first reconcile migrates");
+        let pools = Arc::new(Pools::new(PoolConfig::default()));
+        let (first, requests) = run_with(schema("head", serde_json::json!({})), cluster(&url), &pools).await;
+        first.expect("first reconcile migrates");
+        let ready = with_last_status(schema("head", serde_json::json!({})), &requests);
         let mut times: Vec<Duration> = Vec::with_capacity(ROUNDS);
+        let trips_before = pools.round_trips();
         for _ in 0..ROUNDS {
             let t0 = Instant::now();
-            run(schema("head", serde_json::json!({})), cluster(&url)).await.0.expect("up-to-date reconcile");
+            let (result, requests) = run_with(ready.clone(), cluster(&url), &pools).await;
+            result.expect("up-to-date reconcile");
             times.push(t0.elapsed());
+            assert!(requests.iter().all(|r| r.method == "GET"), "a no-op writes nothing");
         }
+        let trips = (pools.round_trips() - trips_before) as f64 / ROUNDS as f64;
         times.sort();
         let ms = |d: Duration| d.as_secs_f64() * 1e3;
-        println!("reconcile of an up-to-date DatabaseSchema (PostgreSQL, mocked API server), {ROUNDS} rounds:");
+        println!("no-op reconcile of an up-to-date DatabaseSchema (PostgreSQL, pooled connection, mocked API server), {ROUNDS} rounds:");
+        println!("  database round trips per reconcile: {trips:.2}");
         println!("  min {:.2} ms, median {:.2} ms, p95 {:.2} ms", ms(times[0]), ms(times[ROUNDS / 2]), ms(times[ROUNDS * 95 / 100]));
         println!("  resident memory: {} KiB at start, {} KiB after {ROUNDS} reconciles", before, rss_kib());
     });
