@@ -170,7 +170,14 @@ fn defaults_render_a_cluster_wide_operator_as_kubernetes_objects() {
     );
     assert_eq!(
         args(&docs),
-        vec!["run", "--log-format=json", "--metrics-addr=0.0.0.0:8080"]
+        vec![
+            "run",
+            "--log-format=json",
+            "--metrics-addr=0.0.0.0:8080",
+            "--max-concurrent-reconciles=10",
+            "--max-db-connections=20",
+            "--recheck-interval=5m"
+        ]
     );
 }
 

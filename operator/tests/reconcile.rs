@@ -396,3 +396,108 @@ async fn the_retry_annotation_clears_a_dirty_mark_once() {
     assert_eq!(last["lastRetry"], "1");
     assert_eq!(rows(&url).await, vec!["c"]);
 }
+
+/// Runs `revisor apply` on `obj` with `files` against `url`; returns the
+/// printed phase and the exit code.
+fn apply_cli(
+    obj: &revisor::resource::DatabaseSchema,
+    files: &[(String, String)],
+    url: &str,
+) -> (String, i32) {
+    let dir = std::env::temp_dir().join(format!(
+        "revisor-parity-{}-{}",
+        std::process::id(),
+        fastrand::u64(..)
+    ));
+    std::fs::create_dir_all(dir.join("m")).unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.join("m").join(name), text).unwrap();
+    }
+    let manifest = dir.join("db.yaml");
+    std::fs::write(&manifest, serde_yaml::to_string(obj).unwrap()).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_revisor"))
+        .args([
+            "apply",
+            "-f",
+            manifest.to_str().unwrap(),
+            "--dir",
+            dir.join("m").to_str().unwrap(),
+        ])
+        .env("REVISOR_DATABASE_URL", url)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let phase = stdout
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("phase: "))
+        .unwrap_or("")
+        .to_owned();
+    (phase, out.status.code().unwrap_or(-1))
+}
+
+/// The exit code SPEC.md gives a phase.
+fn exit_code_of(phase: &str) -> i32 {
+    match phase {
+        "Ready" | "AwaitingApproval" => 0,
+        "Blocked" => 2,
+        _ => 1,
+    }
+}
+
+#[tokio::test]
+async fn apply_and_reconcile_give_the_same_phase_and_exit_code_for_the_same_outcome() {
+    let broken = {
+        let mut c = cluster("");
+        c.files[2].1 = "-- revision: c\n-- down_revision: b\n-- migrate:up\nINSERT INTO no_such_table VALUES (1);\n-- migrate:down\nSELECT 1;\n".into();
+        c.files
+    };
+    let good = cluster("").files;
+    // (scenario, target, spec extras, files, migrate to head first, reachable)
+    let scenarios = [
+        ("fresh", "head", json!({}), good.clone(), false, true),
+        (
+            "manual",
+            "head",
+            json!({"approval": "Manual"}),
+            good.clone(),
+            false,
+            true,
+        ),
+        ("downgrade", "a", json!({}), good.clone(), true, true),
+        ("badtarget", "nope", json!({}), good.clone(), false, true),
+        ("failing", "head", json!({}), broken, false, true),
+        ("unreachable", "head", json!({}), good.clone(), false, false),
+    ];
+    for (name, target, extra, files, prepare, reachable) in scenarios {
+        let mut urls = Vec::new();
+        for side in ["rec", "cli"] {
+            urls.push(if reachable {
+                postgres_url(&format!("parity_{name}_{side}")).await
+            } else {
+                "postgres://app@127.0.0.1:1/shop".to_owned()
+            });
+        }
+        if prepare {
+            for url in &urls {
+                let (r, _) = run(schema("head", json!({})), cluster(url)).await;
+                r.unwrap();
+            }
+        }
+        let c = support::mock_api::Cluster {
+            files: files.clone(),
+            url: urls[0].clone(),
+        };
+        let (_, requests) = run(schema(target, extra.clone()), c).await;
+        let reconciled = statuses(&requests).last().unwrap()["phase"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let (applied, code) = apply_cli(&schema(target, extra), &files, &urls[1]);
+        assert_eq!(applied, reconciled, "{name}: apply vs reconcile phase");
+        assert_eq!(
+            code,
+            exit_code_of(&reconciled),
+            "{name}: exit code of {reconciled}"
+        );
+    }
+}

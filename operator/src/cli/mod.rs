@@ -428,6 +428,9 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
                 (_, true) => Mode::Downgrade,
                 _ => Mode::Declarative,
             };
+            let database_dialect = database
+                .as_deref()
+                .and_then(|d| crate::db::Dialect::from_url(d).ok());
             let state = match database {
                 Some(database) if current.is_none() => Some(
                     dbcmd::state(
@@ -457,14 +460,18 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
                 }
                 Output::Text => print_plan(&p, out).map_err(runtime)?,
             }
-            let irreversible = p.irreversible_steps();
-            if !irreversible.is_empty() {
-                return Err(CliError::Input(format!(
-                    "plan refused: it downgrades irreversible revision(s) {} (no `-- migrate:down` section)",
-                    irreversible.join(", ")
-                )));
+            // The rules a run would apply to this plan, so that a printed
+            // plan is exactly what would run (or be refused).
+            let facts = state.as_ref().map(|s| s.facts.clone()).unwrap_or_default();
+            let dialect = database_dialect.unwrap_or(crate::db::Dialect::Postgres);
+            let policy = crate::executor::Options::default().policy(mode, &target, dialect);
+            match crate::plan::policy::check(graph, &p, &facts, &policy) {
+                Ok(()) => Ok(()),
+                Err(refusal) => {
+                    use crate::outcome::Classify;
+                    Err(CliError::classified(refusal.class(), refusal.to_string()))
+                }
             }
-            Ok(())
         }
         Command::Upgrade {
             set,

@@ -77,8 +77,14 @@ pub enum LogFormat {
 /// metrics address cannot be bound, or leadership is lost.
 pub async fn run(opts: RunOptions) -> Result<(), CliError> {
     // sqlx logs server notices ("relation ... already exists, skipping") at
-    // INFO; they are below the operator's INFO.
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+    // INFO; they are below the operator's INFO unless RUST_LOG names sqlx.
+    let wanted = std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into());
+    let directives = if wanted.contains("sqlx") {
+        wanted
+    } else {
+        format!("{wanted},sqlx=warn")
+    };
+    let filter = tracing_subscriber::EnvFilter::try_new(&directives)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
     use std::io::IsTerminal;
     let builder = tracing_subscriber::fmt()
