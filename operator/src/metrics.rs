@@ -2,11 +2,11 @@
 //!
 //! | metric | type | labels |
 //! |---|---|---|
-//! | `revisor_reconciles_total` | counter | `result`: ready, blocked, awaiting_approval, pending, failed, error |
+//! | `revisor_reconciles_total` | counter | `result`: ready, blocked, awaiting_approval, pending, failed, error (API failure) |
 //! | `revisor_reconcile_duration_seconds` | histogram | |
 //! | `revisor_steps_applied_total` | counter | `direction`: up, down |
 //! | `revisor_step_duration_seconds` | histogram | |
-//! | `revisor_failures_total` | counter | `reason`: the phase or error kind |
+//! | `revisor_failures_total` | counter | `reason`: the outcome's PascalCase reason ([`crate::outcome::Class`]), e.g. `DatabaseUnavailable`, `StepFailed`, `ApiError` |
 
 use prometheus_client::encoding::{text::encode, EncodeLabelSet};
 use prometheus_client::metrics::counter::Counter;

@@ -128,11 +128,13 @@ impl Backend for MyBackend {
     }
 
     async fn execute(&mut self, sql: &str) -> Result<u64, DbError> {
-        exec(self.conn.conn(), sql).await
+        let r = exec(self.conn.conn(), sql).await;
+        self.conn.check(r)
     }
 
     async fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
-        query(self.conn.conn(), sql).await
+        let r = query(self.conn.conn(), sql).await;
+        self.conn.check(r)
     }
 
     async fn lock(&mut self, name: &str, timeout: Duration) -> Result<(), DbError> {

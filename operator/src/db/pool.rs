@@ -379,6 +379,15 @@ impl<C: PoolConn> Pooled<C> {
             .expect("a Pooled holds its connection until dropped")
     }
 
+    /// Passes `result` through, discarding the connection when it is an
+    /// error: after a failure the session may be broken or mid-transaction.
+    pub fn check<T>(&mut self, result: Result<T, DbError>) -> Result<T, DbError> {
+        if result.is_err() {
+            self.discard();
+        }
+        result
+    }
+
     /// Closes the connection instead of returning it to the pool: it may
     /// carry session state (a `SET` of a migration, a half-finished
     /// transaction, a lock it failed to release).

@@ -238,6 +238,8 @@ pub async fn run(client: Client, settings: Settings, ctx: Arc<Context>) {
         watcher::Config::default(),
     )
     .default_backoff()
+    // managedFields can outweigh the object; nothing here reads them.
+    .modify(|o| o.managed_fields_mut().clear())
     .inspect_ok(move |ev| indexer.write().unwrap_or_else(|p| p.into_inner()).apply(ev))
     .reflect(writer)
     .applied_objects()

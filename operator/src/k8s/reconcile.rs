@@ -301,7 +301,9 @@ async fn finish(
     };
     ctx.metrics
         .reconciled(class.disposition.metric_label(), t0.elapsed());
-    ctx.metrics.failed(class.reason);
+    if class.disposition != Disposition::AwaitingApproval {
+        ctx.metrics.failed(class.reason);
+    }
     if changed {
         let downgrade = report.is_some_and(|r| {
             matches!(
