@@ -8,6 +8,7 @@
 //! | [`revision`] | pure | one migration file -> one [`revision::Revision`] |
 //! | [`graph`] | pure | the revision graph: heads, bases, closure, validation, target expressions |
 //! | [`plan`] | pure | `(graph, applied heads, target, mode) -> Plan`; the refusal rules |
+//! | [`schema`] | pure | the schema model, normalisation, fingerprint; the declared schema (sqlparser) |
 //! | [`source`] | I/O | migration files from a directory |
 //! | [`db`] | I/O | one [`db::Backend`] per dialect; version and history tables |
 //! | [`executor`] | I/O | runs a plan under the lock, step by step |
@@ -23,6 +24,7 @@
 
 pub mod cli;
 pub mod db;
+pub mod dialect;
 pub mod engine;
 pub mod executor;
 pub mod graph;
@@ -34,5 +36,6 @@ pub mod plan;
 pub mod redact;
 pub mod resource;
 pub mod revision;
+pub mod schema;
 pub mod source;
 pub mod status;

@@ -21,35 +21,11 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Which SQL dialect a database speaks, from its URL scheme.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dialect {
-    /// `postgres://` or `postgresql://`.
-    Postgres,
-    /// `mysql://` or `mariadb://` (MySQL and MariaDB).
-    MySql,
-    /// `sqlite://` (a file, or `sqlite::memory:`).
-    Sqlite,
-}
+pub use crate::dialect::Dialect;
 
-impl Dialect {
-    /// The dialect of `url`, by its scheme.
-    ///
-    /// # Errors
-    /// [`DbError::Scheme`] for any other scheme.
-    pub fn from_url(url: &str) -> Result<Dialect, DbError> {
-        let scheme = url.split(':').next().unwrap_or("");
-        match scheme {
-            "postgres" | "postgresql" => Ok(Dialect::Postgres),
-            "mysql" | "mariadb" => Ok(Dialect::MySql),
-            "sqlite" => Ok(Dialect::Sqlite),
-            _ => Err(DbError::Scheme(scheme.to_owned())),
-        }
-    }
-
-    /// Whether DDL runs inside transactions (MySQL commits implicitly).
-    pub fn transactional_ddl(self) -> bool {
-        self != Dialect::MySql
+impl From<crate::dialect::UnknownScheme> for DbError {
+    fn from(e: crate::dialect::UnknownScheme) -> Self {
+        DbError::Scheme(e.0)
     }
 }
 
@@ -363,7 +339,7 @@ mod tests {
             Dialect::Sqlite
         );
         assert!(
-            matches!(Dialect::from_url("oracle://h"), Err(DbError::Scheme(s)) if s == "oracle")
+            matches!(Dialect::from_url("oracle://h"), Err(crate::dialect::UnknownScheme(s)) if s == "oracle")
         );
     }
 }

@@ -1,0 +1,424 @@
+//! The declared schema: `schema.sql`, or a `schema/` directory of `.sql`
+//! files, read into the [`Schema`] model. Pure (the caller reads the files).
+//!
+//! Each file is split into statements by the migration splitter (which
+//! knows strings, comments and dollar quotes, and gives line numbers), and
+//! each statement is parsed by `sqlparser` in the target's dialect. Taken:
+//! `CREATE TABLE` (columns, inline and table constraints), `CREATE [UNIQUE]
+//! INDEX` (with a `WHERE` predicate), `ALTER TABLE ... ADD CONSTRAINT`, and
+//! PostgreSQL's `COMMENT ON TABLE|COLUMN`. Anything else is an error naming
+//! the file and line, never silently dropped.
+
+use super::{fold, Action, Check, Column, ForeignKey, Index, Schema, Table, Type, Unique};
+use crate::dialect::Dialect;
+use sqlparser::ast::{
+    AlterTableOperation, ColumnOption, CommentObject, CreateIndex, CreateTable, Expr, GeneratedAs,
+    Ident, IndexColumn, ObjectName, ReferentialAction, Statement, TableConstraint,
+};
+
+/// A declared-schema file that cannot be read into the model.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}: {message}")]
+pub struct DeclaredError {
+    /// The file.
+    pub file: String,
+    /// 1-based line of the statement.
+    pub line: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Reads `files` (`(name, contents)`, in order) into one schema for `dialect`.
+///
+/// # Errors
+/// Every [`DeclaredError`] found (all files are read): a statement that
+/// does not parse, an unsupported statement or column option, a constraint
+/// or index on a table not declared before it, a duplicate table.
+pub fn parse(files: &[(String, String)], dialect: Dialect) -> Result<Schema, Vec<DeclaredError>> {
+    let mut schema = Schema::default();
+    let mut errors = Vec::new();
+    for (file, text) in files {
+        let statements =
+            match crate::revision::split_statements_with(text, dialect == Dialect::MySql) {
+                Ok(s) => s,
+                Err(e) => {
+                    errors.push(DeclaredError {
+                        file: file.clone(),
+                        line: 1,
+                        message: e.to_string(),
+                    });
+                    continue;
+                }
+            };
+        for st in statements {
+            let err = |message: String| DeclaredError {
+                file: file.clone(),
+                line: st.line,
+                message,
+            };
+            let parsed = match parse_one(st.sql, dialect) {
+                Ok(p) => p,
+                Err(m) => {
+                    errors.push(err(m));
+                    continue;
+                }
+            };
+            if let Err(m) = apply(&mut schema, parsed, dialect) {
+                errors.push(err(m));
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(schema)
+    } else {
+        Err(errors)
+    }
+}
+
+fn parse_one(sql: &str, dialect: Dialect) -> Result<Statement, String> {
+    use sqlparser::dialect::{MySqlDialect, PostgreSqlDialect, SQLiteDialect};
+    use sqlparser::parser::Parser;
+    let parsed = match dialect {
+        Dialect::Postgres => Parser::parse_sql(&PostgreSqlDialect {}, sql),
+        Dialect::MySql => Parser::parse_sql(&MySqlDialect {}, sql),
+        Dialect::Sqlite => Parser::parse_sql(&SQLiteDialect {}, sql),
+    }
+    .map_err(|e| e.to_string())?;
+    let mut it = parsed.into_iter();
+    match (it.next(), it.next()) {
+        (Some(s), None) => Ok(s),
+        _ => Err("expected one statement".into()),
+    }
+}
+
+fn ident(i: &Ident, dialect: Dialect) -> String {
+    fold(&i.value, i.quote_style.is_some(), dialect)
+}
+
+/// The last part of a possibly qualified name (`public.users` -> `users`).
+fn object(name: &ObjectName, dialect: Dialect) -> Result<String, String> {
+    name.0
+        .last()
+        .and_then(|p| p.as_ident())
+        .map(|i| ident(i, dialect))
+        .ok_or_else(|| format!("cannot read the name `{name}`"))
+}
+
+fn action(a: Option<ReferentialAction>) -> Action {
+    match a {
+        Some(ReferentialAction::Cascade) => Action::Cascade,
+        Some(ReferentialAction::Restrict) => Action::Restrict,
+        Some(ReferentialAction::SetNull) => Action::SetNull,
+        Some(ReferentialAction::SetDefault) => Action::SetDefault,
+        Some(ReferentialAction::NoAction) | None => Action::NoAction,
+    }
+}
+
+/// An index column: a plain column name, or an expression in parentheses.
+fn index_column(c: &IndexColumn, dialect: Dialect) -> String {
+    match &c.column.expr {
+        Expr::Identifier(i) => ident(i, dialect),
+        e => format!("({})", super::normalize_expr(&e.to_string())),
+    }
+}
+
+fn apply(schema: &mut Schema, st: Statement, dialect: Dialect) -> Result<(), String> {
+    match st {
+        Statement::CreateTable(ct) => create_table(schema, &ct, dialect),
+        Statement::CreateIndex(ci) => create_index(schema, &ci, dialect),
+        Statement::AlterTable(at) => {
+            let table = object(&at.name, dialect)?;
+            for op in at.operations {
+                match op {
+                    AlterTableOperation::AddConstraint { constraint, .. } => {
+                        let t = schema
+                            .tables
+                            .get_mut(&table)
+                            .ok_or_else(|| format!("ALTER TABLE {table}: the table is not declared before it"))?;
+                        add_constraint(t, &constraint, dialect)?;
+                    }
+                    other => {
+                        return Err(format!(
+                            "unsupported ALTER TABLE operation `{other}`: a declared schema takes only ADD CONSTRAINT"
+                        ))
+                    }
+                }
+            }
+            Ok(())
+        }
+        Statement::Comment {
+            object_type,
+            object_name,
+            comment,
+            ..
+        } => {
+            let parts: Vec<String> = object_name
+                .0
+                .iter()
+                .filter_map(|p| p.as_ident().map(|i| ident(i, dialect)))
+                .collect();
+            match (object_type, parts.as_slice()) {
+                (CommentObject::Table, [.., t]) => {
+                    let table = schema
+                        .tables
+                        .get_mut(t)
+                        .ok_or_else(|| format!("COMMENT ON TABLE {t}: the table is not declared before it"))?;
+                    table.comment = comment;
+                    Ok(())
+                }
+                (CommentObject::Column, [.., t, c]) => {
+                    let col = schema
+                        .tables
+                        .get_mut(t)
+                        .and_then(|t| t.columns.iter_mut().find(|x| &x.name == c))
+                        .ok_or_else(|| format!("COMMENT ON COLUMN {t}.{c}: no such declared column"))?;
+                    col.comment = comment;
+                    Ok(())
+                }
+                _ => Err("unsupported COMMENT: use COMMENT ON TABLE or COMMENT ON COLUMN".into()),
+            }
+        }
+        other => Err(format!(
+            "unsupported statement `{}`: a declared schema holds CREATE TABLE, CREATE [UNIQUE] INDEX, ALTER TABLE ... ADD CONSTRAINT and COMMENT ON",
+            first_words(&other.to_string())
+        )),
+    }
+}
+
+fn first_words(s: &str) -> String {
+    s.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+}
+
+fn create_table(schema: &mut Schema, ct: &CreateTable, dialect: Dialect) -> Result<(), String> {
+    let name = object(&ct.name, dialect)?;
+    if schema.tables.contains_key(&name) {
+        return Err(format!("table {name} is declared twice"));
+    }
+    let mut t = Table {
+        name: name.clone(),
+        ..Table::default()
+    };
+    for cd in &ct.columns {
+        let cname = ident(&cd.name, dialect);
+        let raw_type = cd.data_type.to_string();
+        let mut col = Column::new(&cname, Type::parse(&raw_type));
+        col.identity = Type::is_serial(&raw_type);
+        for opt in &cd.options {
+            let constraint_name = opt.name.as_ref().map(|n| ident(n, dialect));
+            match &opt.option {
+                ColumnOption::Null => col.nullable = true,
+                ColumnOption::NotNull => col.nullable = false,
+                ColumnOption::Default(e) => col.default = Some(e.to_string()),
+                ColumnOption::PrimaryKey(_) => {
+                    t.primary_key = vec![cname.clone()];
+                    col.nullable = false;
+                }
+                ColumnOption::Unique(_) => t.uniques.push(Unique {
+                    name: constraint_name,
+                    columns: vec![cname.clone()],
+                }),
+                ColumnOption::ForeignKey(fk) => t.foreign_keys.push(ForeignKey {
+                    name: constraint_name,
+                    columns: vec![cname.clone()],
+                    ref_table: object(&fk.foreign_table, dialect)?,
+                    ref_columns: fk
+                        .referred_columns
+                        .iter()
+                        .map(|c| ident(c, dialect))
+                        .collect(),
+                    on_delete: action(fk.on_delete),
+                    on_update: action(fk.on_update),
+                }),
+                ColumnOption::Check(c) => t.checks.push(Check {
+                    name: constraint_name.or_else(|| c.name.as_ref().map(|n| ident(n, dialect))),
+                    expression: c.expr.to_string(),
+                }),
+                ColumnOption::Collation(c) => col.collation = Some(c.to_string()),
+                ColumnOption::Comment(c) => col.comment = Some(c.clone()),
+                ColumnOption::Generated {
+                    generated_as: GeneratedAs::Always | GeneratedAs::ByDefault,
+                    generation_expr: None,
+                    ..
+                } => col.identity = true,
+                ColumnOption::DialectSpecific(tokens)
+                    if tokens.iter().any(|t| {
+                        let w = t.to_string().to_uppercase();
+                        w == "AUTO_INCREMENT" || w == "AUTOINCREMENT"
+                    }) =>
+                {
+                    col.identity = true
+                }
+                other => {
+                    return Err(format!(
+                        "column {name}.{cname}: unsupported column option `{other}`"
+                    ))
+                }
+            }
+        }
+        t.columns.push(col);
+    }
+    for c in &ct.constraints {
+        add_constraint(&mut t, c, dialect)?;
+    }
+    for pk in t.primary_key.clone() {
+        if let Some(c) = t.columns.iter_mut().find(|c| c.name == pk) {
+            c.nullable = false;
+        }
+    }
+    schema.tables.insert(name, t);
+    Ok(())
+}
+
+fn add_constraint(t: &mut Table, c: &TableConstraint, dialect: Dialect) -> Result<(), String> {
+    let name = |n: &Option<Ident>| n.as_ref().map(|n| ident(n, dialect));
+    match c {
+        TableConstraint::PrimaryKey(pk) => {
+            t.primary_key = pk
+                .columns
+                .iter()
+                .map(|c| index_column(c, dialect))
+                .collect();
+        }
+        TableConstraint::Unique(u) => t.uniques.push(Unique {
+            name: name(&u.name),
+            columns: u.columns.iter().map(|c| index_column(c, dialect)).collect(),
+        }),
+        TableConstraint::ForeignKey(fk) => t.foreign_keys.push(ForeignKey {
+            name: name(&fk.name),
+            columns: fk.columns.iter().map(|c| ident(c, dialect)).collect(),
+            ref_table: object(&fk.foreign_table, dialect)?,
+            ref_columns: fk
+                .referred_columns
+                .iter()
+                .map(|c| ident(c, dialect))
+                .collect(),
+            on_delete: action(fk.on_delete),
+            on_update: action(fk.on_update),
+        }),
+        TableConstraint::Check(ch) => t.checks.push(Check {
+            name: name(&ch.name),
+            expression: ch.expr.to_string(),
+        }),
+        other => {
+            return Err(format!(
+                "table {}: unsupported constraint `{other}`",
+                t.name
+            ))
+        }
+    }
+    Ok(())
+}
+
+fn create_index(schema: &mut Schema, ci: &CreateIndex, dialect: Dialect) -> Result<(), String> {
+    let table = object(&ci.table_name, dialect)?;
+    let name = ci
+        .name
+        .as_ref()
+        .map(|n| object(n, dialect))
+        .transpose()?
+        .ok_or_else(|| format!("CREATE INDEX on {table}: name the index"))?;
+    let t = schema
+        .tables
+        .get_mut(&table)
+        .ok_or_else(|| format!("CREATE INDEX {name}: table {table} is not declared before it"))?;
+    t.indexes.push(Index {
+        name,
+        columns: ci
+            .columns
+            .iter()
+            .map(|c| index_column(c, dialect))
+            .collect(),
+        unique: ci.unique,
+        predicate: ci.predicate.as_ref().map(|p| p.to_string()),
+    });
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(sql: &str, d: Dialect) -> Schema {
+        parse(&[("schema.sql".into(), sql.into())], d).unwrap_or_else(|e| panic!("{e:?}"))
+    }
+
+    #[test]
+    fn a_table_with_every_kind_of_constraint_reads_into_the_model() {
+        let s = one(
+            "CREATE TABLE customers (id BIGINT PRIMARY KEY);\n\
+             CREATE TABLE orders (\n  id SERIAL PRIMARY KEY,\n  status VARCHAR(20) NOT NULL DEFAULT 'new',\n  customer_id BIGINT NOT NULL REFERENCES customers (id) ON DELETE CASCADE,\n  total NUMERIC(10,2) CHECK (total >= 0),\n  code TEXT UNIQUE\n);\n\
+             CREATE UNIQUE INDEX ix_orders_status ON orders (status) WHERE status <> 'done';\n\
+             ALTER TABLE orders ADD CONSTRAINT uq_orders_pair UNIQUE (customer_id, status);\n\
+             COMMENT ON TABLE orders IS 'what was bought';\n",
+            Dialect::Postgres,
+        );
+        let o = &s.tables["orders"];
+        assert_eq!(o.primary_key, ["id"]);
+        let id = o.column("id").unwrap();
+        assert!(id.identity && !id.nullable && id.ty == Type::Integer);
+        let status = o.column("status").unwrap();
+        assert_eq!(
+            (
+                status.ty.clone(),
+                status.nullable,
+                status.default.as_deref()
+            ),
+            (Type::Varchar(Some(20)), false, Some("'new'"))
+        );
+        assert_eq!(o.foreign_keys[0].ref_table, "customers");
+        assert_eq!(o.foreign_keys[0].on_delete, Action::Cascade);
+        assert_eq!(o.checks.len(), 1);
+        assert_eq!(o.uniques.len(), 2);
+        assert_eq!(o.indexes[0].predicate.as_deref(), Some("status <> 'done'"));
+        assert_eq!(o.comment.as_deref(), Some("what was bought"));
+    }
+
+    #[test]
+    fn an_unsupported_statement_names_file_and_line() {
+        let err = parse(
+            &[(
+                "schema.sql".into(),
+                "CREATE TABLE t (id INT);\n\nCREATE VIEW v AS SELECT 1;\n".into(),
+            )],
+            Dialect::Sqlite,
+        )
+        .unwrap_err();
+        assert_eq!(err.len(), 1);
+        assert_eq!((err[0].file.as_str(), err[0].line), ("schema.sql", 3));
+        assert!(
+            err[0]
+                .to_string()
+                .starts_with("schema.sql:3: unsupported statement"),
+            "{}",
+            err[0]
+        );
+    }
+
+    #[test]
+    fn a_syntax_error_names_file_and_line_and_other_files_still_read() {
+        let err = parse(
+            &[
+                (
+                    "a.sql".into(),
+                    "CREATE TABLE a (id INT);\nCREATE TABLE b (id INT,, x);\n".into(),
+                ),
+                ("b.sql".into(), "CREATE INDEX ix ON nowhere (x);\n".into()),
+            ],
+            Dialect::Postgres,
+        )
+        .unwrap_err();
+        let at: Vec<(String, usize)> = err.iter().map(|e| (e.file.clone(), e.line)).collect();
+        assert_eq!(at, [("a.sql".to_owned(), 2), ("b.sql".to_owned(), 1)]);
+    }
+
+    #[test]
+    fn mysql_auto_increment_and_unquoted_case_fold() {
+        let s = one(
+            "CREATE TABLE Users (ID INT AUTO_INCREMENT PRIMARY KEY, Name VARCHAR(50));",
+            Dialect::MySql,
+        );
+        let u = &s.tables["users"];
+        assert!(u.column("id").unwrap().identity);
+        assert!(u.column("name").is_some());
+    }
+}

@@ -1,0 +1,465 @@
+//! The dialect-neutral schema model: tables, columns, keys, indexes,
+//! foreign keys, checks and comments, normalised so that equivalent
+//! spellings compare equal per dialect, with a stable SHA-256 fingerprint.
+//! Pure.
+//!
+//! Both sides of a comparison arrive here: the declared schema
+//! ([`declared`], parsed with `sqlparser`) and a live database
+//! (`db::introspect`). [`Schema::normalized`] brings either to one form:
+//!
+//! - identifiers: unquoted ones folded to lower case (PostgreSQL's rule);
+//!   MySQL and SQLite compare names case-insensitively, so theirs are
+//!   folded too;
+//! - types: one vocabulary ([`Type`]); `int`/`integer`/`int4`/`int(11)`,
+//!   `bool`/`boolean`/`tinyint(1)`, `varchar`/`character varying`, and so on
+//!   ([`Type::parse`]), then per dialect what the server cannot keep apart
+//!   (MySQL has no time-zone timestamp and no uuid);
+//! - defaults: casts, outer parentheses and `NULL` dropped, `now()` and
+//!   `current_timestamp()` read as `CURRENT_TIMESTAMP`, quoted numbers and
+//!   booleans unquoted for numeric and boolean columns ([`normalize_default`]);
+//! - constraint names the server would have chosen anyway (PostgreSQL's
+//!   `t_pkey`, `t_a_key`, `t_a_fkey`, `t_a_check`; MySQL's `t_ibfk_1`)
+//!   count as unnamed, since autogenerate compares constraints by content.
+
+pub mod declared;
+mod types;
+
+pub use types::{normalize_default, normalize_expr, Type};
+
+use crate::dialect::Dialect;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// A schema: tables by (normalised) name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Schema {
+    /// Tables, by name.
+    pub tables: BTreeMap<String, Table>,
+}
+
+/// A table.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Table {
+    /// Name.
+    pub name: String,
+    /// Columns, in their order.
+    pub columns: Vec<Column>,
+    /// Primary key columns (empty: none).
+    pub primary_key: Vec<String>,
+    /// Unique constraints.
+    pub uniques: Vec<Unique>,
+    /// Indexes (other than those backing the primary key and unique constraints).
+    pub indexes: Vec<Index>,
+    /// Foreign keys.
+    pub foreign_keys: Vec<ForeignKey>,
+    /// Check constraints.
+    pub checks: Vec<Check>,
+    /// Table comment, where the dialect has them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// A column.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Column {
+    /// Name.
+    pub name: String,
+    /// Type.
+    #[serde(rename = "type")]
+    pub ty: Type,
+    /// Whether NULL is allowed.
+    pub nullable: bool,
+    /// Server default, normalised SQL (`None`: no default).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    /// Identity / auto-increment / serial.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub identity: bool,
+    /// Collation, where the dialect has them and one was set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
+    /// Column comment, where the dialect has them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+impl Column {
+    /// A nullable column of `ty` with no default.
+    pub fn new(name: &str, ty: Type) -> Column {
+        Column {
+            name: name.to_owned(),
+            ty,
+            nullable: true,
+            default: None,
+            identity: false,
+            collation: None,
+            comment: None,
+        }
+    }
+}
+
+/// A unique constraint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unique {
+    /// Name, when explicitly chosen.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Columns.
+    pub columns: Vec<String>,
+}
+
+/// An index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Index {
+    /// Name.
+    pub name: String,
+    /// Columns, or expressions in parentheses (kept as normalised text).
+    pub columns: Vec<String>,
+    /// Whether it is unique.
+    pub unique: bool,
+    /// Partial index predicate (PostgreSQL, SQLite), normalised text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub predicate: Option<String>,
+}
+
+/// What a foreign key does on delete or update of the referenced row.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// `NO ACTION` (the default).
+    #[default]
+    NoAction,
+    /// `RESTRICT`.
+    Restrict,
+    /// `CASCADE`.
+    Cascade,
+    /// `SET NULL`.
+    SetNull,
+    /// `SET DEFAULT`.
+    SetDefault,
+}
+
+impl Action {
+    /// The SQL words.
+    pub fn sql(self) -> &'static str {
+        match self {
+            Action::NoAction => "NO ACTION",
+            Action::Restrict => "RESTRICT",
+            Action::Cascade => "CASCADE",
+            Action::SetNull => "SET NULL",
+            Action::SetDefault => "SET DEFAULT",
+        }
+    }
+
+    /// From the SQL words (any case), as catalogs report them.
+    pub fn parse(s: &str) -> Action {
+        match s.trim().to_ascii_uppercase().replace('_', " ").as_str() {
+            "RESTRICT" => Action::Restrict,
+            "CASCADE" => Action::Cascade,
+            "SET NULL" => Action::SetNull,
+            "SET DEFAULT" => Action::SetDefault,
+            _ => Action::NoAction,
+        }
+    }
+}
+
+/// A foreign key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ForeignKey {
+    /// Name, when explicitly chosen.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Referencing columns.
+    pub columns: Vec<String>,
+    /// Referenced table.
+    pub ref_table: String,
+    /// Referenced columns.
+    pub ref_columns: Vec<String>,
+    /// On delete.
+    pub on_delete: Action,
+    /// On update.
+    pub on_update: Action,
+}
+
+/// A check constraint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Check {
+    /// Name, when explicitly chosen.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The expression as written (rendered back as is).
+    pub expression: String,
+}
+
+impl Check {
+    /// The expression squashed for comparison (see [`normalize_expr`]).
+    pub fn key(&self) -> String {
+        normalize_expr(&self.expression)
+    }
+}
+
+/// Folds an identifier as the dialects do for unquoted names (see the
+/// module docs); a quoted one (`"Users"`) keeps its case on PostgreSQL.
+pub fn fold(ident: &str, quoted: bool, dialect: Dialect) -> String {
+    if quoted && dialect == Dialect::Postgres {
+        ident.to_owned()
+    } else {
+        ident.to_lowercase()
+    }
+}
+
+impl Schema {
+    /// The schema in normal form for `dialect` (see the module docs):
+    /// tables sorted by name; within a table, constraints sorted and
+    /// server-chosen names dropped; types and defaults normalised.
+    pub fn normalized(&self, dialect: Dialect) -> Schema {
+        Schema {
+            tables: self
+                .tables
+                .values()
+                .map(|t| (t.name.clone(), t.normalized(dialect)))
+                .collect(),
+        }
+    }
+
+    /// SHA-256 (hex) of the normalised schema: equal for equivalent schemas.
+    pub fn fingerprint(&self, dialect: Dialect) -> String {
+        use sha2::{Digest, Sha256};
+        let json = serde_json::to_vec(&self.normalized(dialect)).unwrap_or_default();
+        crate::revision::hex(&Sha256::digest(&json))
+    }
+
+    /// The tables whose names match none of `exclude` (globs, `*` and `?`).
+    pub fn without(mut self, exclude: &[String]) -> Schema {
+        self.tables
+            .retain(|name, _| !exclude.iter().any(|g| glob_match(g, name)));
+        self
+    }
+}
+
+impl Table {
+    fn normalized(&self, dialect: Dialect) -> Table {
+        let t = &self.name;
+        let sole_integer_key = self.primary_key.len() == 1;
+        let columns = self
+            .columns
+            .iter()
+            .map(|c| {
+                let ty = c.ty.normalized(dialect);
+                let in_key = self.primary_key.contains(&c.name);
+                // SQLite: an INTEGER PRIMARY KEY is the rowid, assigned
+                // automatically, whatever else was written.
+                let identity = c.identity
+                    || (dialect == Dialect::Sqlite
+                        && sole_integer_key
+                        && in_key
+                        && ty == Type::Integer);
+                Column {
+                    name: c.name.clone(),
+                    default: if identity {
+                        None
+                    } else {
+                        c.default
+                            .as_deref()
+                            .and_then(|d| normalize_default(d, &ty, dialect))
+                    },
+                    // A key column is NOT NULL whatever was written
+                    // (SQLite's catalog reports otherwise for rowid keys).
+                    nullable: c.nullable && !in_key,
+                    identity,
+                    ty,
+                    collation: c.collation.clone(),
+                    comment: if dialect == Dialect::Sqlite {
+                        None
+                    } else {
+                        c.comment.clone()
+                    },
+                }
+            })
+            .collect();
+        let mut uniques: Vec<Unique> = self
+            .uniques
+            .iter()
+            .map(|u| Unique {
+                name: u
+                    .name
+                    .clone()
+                    .filter(|n| !server_named(n, t, &u.columns, "key", dialect)),
+                columns: u.columns.clone(),
+            })
+            // A unique constraint on exactly the primary key adds nothing.
+            .filter(|u| u.columns != self.primary_key)
+            .collect();
+        uniques.sort_by(|a, b| a.columns.cmp(&b.columns));
+        uniques.dedup_by(|a, b| a.columns == b.columns);
+        let mut indexes: Vec<Index> = self
+            .indexes
+            .iter()
+            .map(|i| Index {
+                name: i.name.clone(),
+                columns: i.columns.clone(),
+                unique: i.unique,
+                predicate: i.predicate.as_deref().map(normalize_expr),
+            })
+            .collect();
+        indexes.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut foreign_keys: Vec<ForeignKey> = self
+            .foreign_keys
+            .iter()
+            .map(|f| ForeignKey {
+                name: f
+                    .name
+                    .clone()
+                    .filter(|n| !server_named(n, t, &f.columns, "fkey", dialect)),
+                ..f.clone()
+            })
+            .collect();
+        foreign_keys.sort_by(|a, b| {
+            (&a.columns, &a.ref_table, &a.ref_columns).cmp(&(
+                &b.columns,
+                &b.ref_table,
+                &b.ref_columns,
+            ))
+        });
+        let mut checks: Vec<Check> = self
+            .checks
+            .iter()
+            .map(|c| Check {
+                name: c
+                    .name
+                    .clone()
+                    .filter(|n| !server_named_check(n, t, dialect)),
+                expression: c.expression.trim().to_owned(),
+            })
+            .collect();
+        checks.sort_by_key(Check::key);
+        Table {
+            name: t.clone(),
+            columns,
+            primary_key: self.primary_key.clone(),
+            uniques,
+            indexes,
+            foreign_keys,
+            checks,
+            comment: if dialect == Dialect::Sqlite {
+                None
+            } else {
+                self.comment.clone()
+            },
+        }
+    }
+
+    /// The column named `name`.
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+/// Whether `name` is the one the server would have chosen for an unnamed
+/// constraint: PostgreSQL's `<table>_<columns>_<suffix>` (and `_pkey`),
+/// MySQL's `<table>_ibfk_<n>` for foreign keys and the first column's name
+/// for unique keys, SQLite's `sqlite_autoindex_<table>_<n>`.
+fn server_named(
+    name: &str,
+    table: &str,
+    columns: &[String],
+    suffix: &str,
+    dialect: Dialect,
+) -> bool {
+    match dialect {
+        Dialect::Postgres => name == format!("{table}_{}_{suffix}", columns.join("_")),
+        Dialect::MySql => {
+            name.strip_prefix(&format!("{table}_ibfk_"))
+                .is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()))
+                || (suffix == "key" && columns.first().is_some_and(|c| c == name))
+        }
+        Dialect::Sqlite => name.starts_with("sqlite_autoindex_"),
+    }
+}
+
+fn server_named_check(name: &str, table: &str, dialect: Dialect) -> bool {
+    match dialect {
+        Dialect::Postgres => name.starts_with(&format!("{table}_")) && name.ends_with("_check"),
+        Dialect::MySql => {
+            name.starts_with("CONSTRAINT_") || name.starts_with(&format!("{table}_chk_"))
+        }
+        Dialect::Sqlite => false,
+    }
+}
+
+/// `*` and `?` globs, as `--exclude` takes them (Alembic's `include_object`).
+pub fn glob_match(glob: &str, name: &str) -> bool {
+    fn go(g: &[u8], n: &[u8]) -> bool {
+        match (g.first(), n.first()) {
+            (None, None) => true,
+            (Some(b'*'), _) => go(&g[1..], n) || (!n.is_empty() && go(g, &n[1..])),
+            (Some(b'?'), Some(_)) => go(&g[1..], &n[1..]),
+            (Some(a), Some(b)) if a == b => go(&g[1..], &n[1..]),
+            _ => false,
+        }
+    }
+    go(glob.as_bytes(), name.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn users(dialect_default: &str, ty: Type) -> Schema {
+        let mut t = Table {
+            name: "users".into(),
+            primary_key: vec!["id".into()],
+            ..Table::default()
+        };
+        t.columns.push(Column::new("id", Type::Integer));
+        let mut c = Column::new("created", ty);
+        c.default = Some(dialect_default.into());
+        t.columns.push(c);
+        Schema {
+            tables: [("users".to_owned(), t)].into(),
+        }
+    }
+
+    #[test]
+    fn equivalent_defaults_have_one_fingerprint() {
+        let a = users("now()", Type::Timestamp);
+        let b = users("CURRENT_TIMESTAMP", Type::Timestamp);
+        let c = users("current_timestamp()", Type::Timestamp);
+        for d in [Dialect::Postgres, Dialect::MySql, Dialect::Sqlite] {
+            assert_eq!(a.fingerprint(d), b.fingerprint(d));
+            assert_eq!(a.fingerprint(d), c.fingerprint(d));
+        }
+        assert_ne!(
+            a.fingerprint(Dialect::Postgres),
+            users("CURRENT_DATE", Type::Timestamp).fingerprint(Dialect::Postgres)
+        );
+    }
+
+    #[test]
+    fn server_chosen_constraint_names_count_as_unnamed() {
+        let mut s = users("0", Type::Integer);
+        let t = s.tables.get_mut("users").unwrap();
+        t.uniques.push(Unique {
+            name: Some("users_created_key".into()),
+            columns: vec!["created".into()],
+        });
+        let n = s.normalized(Dialect::Postgres);
+        assert_eq!(n.tables["users"].uniques[0].name, None);
+        let mut named = s.clone();
+        named.tables.get_mut("users").unwrap().uniques[0].name = Some("uq_created".into());
+        assert_eq!(
+            named.normalized(Dialect::Postgres).tables["users"].uniques[0]
+                .name
+                .as_deref(),
+            Some("uq_created")
+        );
+    }
+
+    #[test]
+    fn globs_match_like_shells() {
+        assert!(glob_match("tmp_*", "tmp_x"));
+        assert!(glob_match("*_audit", "orders_audit"));
+        assert!(glob_match("t?", "t1"));
+        assert!(!glob_match("tmp_*", "users"));
+    }
+}

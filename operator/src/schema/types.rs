@@ -1,0 +1,442 @@
+//! Column types, defaults and expressions in normal form. Pure.
+
+use crate::dialect::Dialect;
+use serde::Serialize;
+
+/// A column type in one vocabulary (SPEC.md's portable types); anything
+/// else is kept as its normalised text in [`Type::Other`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Type {
+    /// 16-bit integer.
+    SmallInt,
+    /// 32-bit integer.
+    Integer,
+    /// 64-bit integer.
+    BigInt,
+    /// Boolean (`tinyint(1)` on MySQL).
+    Boolean,
+    /// Unbounded text.
+    Text,
+    /// `varchar(n)`.
+    Varchar(Option<u32>),
+    /// `char(n)`.
+    Char(Option<u32>),
+    /// `numeric(p, s)`.
+    Numeric(Option<u32>, Option<u32>),
+    /// Single precision.
+    Real,
+    /// Double precision.
+    Double,
+    /// Date.
+    Date,
+    /// Time of day.
+    Time,
+    /// Timestamp without time zone.
+    Timestamp,
+    /// Timestamp with time zone.
+    TimestampTz,
+    /// JSON.
+    Json,
+    /// UUID.
+    Uuid,
+    /// Bytes (`bytea`, `blob`).
+    Bytes,
+    /// Any other type, lower case, spaces collapsed.
+    Other(String),
+}
+
+impl Type {
+    /// Reads a type as written in DDL or reported by a catalog
+    /// (`character varying(255)`, `int(11)`, `tinyint(1)`, `timestamp with
+    /// time zone`, `DOUBLE PRECISION`, ...).
+    pub fn parse(raw: &str) -> Type {
+        let s = raw.trim().to_lowercase();
+        let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+        let (base, args) = match s.find('(') {
+            Some(i) => {
+                let end = s.rfind(')').unwrap_or(s.len());
+                let args: Vec<u32> = s[i + 1..end]
+                    .split(',')
+                    .filter_map(|a| a.trim().parse().ok())
+                    .collect();
+                let rest = s[end.min(s.len())..].trim_start_matches(')').trim();
+                let base = format!("{} {}", s[..i].trim(), rest);
+                (base.trim().to_owned(), args)
+            }
+            None => (s.clone(), Vec::new()),
+        };
+        let arg = |i: usize| args.get(i).copied();
+        match base.as_str() {
+            "smallint" | "int2" | "smallserial" | "serial2" => Type::SmallInt,
+            "int" | "integer" | "int4" | "serial" | "serial4" | "mediumint" => Type::Integer,
+            "bigint" | "int8" | "bigserial" | "serial8" => Type::BigInt,
+            "tinyint" if arg(0) == Some(1) => Type::Boolean,
+            "bool" | "boolean" => Type::Boolean,
+            "text" | "clob" => Type::Text,
+            "varchar" | "character varying" | "nvarchar" | "varchar2" => Type::Varchar(arg(0)),
+            "char" | "character" | "bpchar" | "nchar" => Type::Char(arg(0)),
+            "numeric" | "decimal" | "dec" => Type::Numeric(arg(0), arg(1)),
+            "real" | "float4" => Type::Real,
+            "float" if arg(0).is_none_or(|p| p <= 24) => Type::Real,
+            "float" | "double" | "double precision" | "float8" => Type::Double,
+            "date" => Type::Date,
+            "time" | "time without time zone" => Type::Time,
+            "timestamp" | "timestamp without time zone" | "datetime" => Type::Timestamp,
+            "timestamptz" | "timestamp with time zone" => Type::TimestampTz,
+            "json" => Type::Json,
+            "uuid" => Type::Uuid,
+            "bytea" | "blob" => Type::Bytes,
+            _ => Type::Other(s),
+        }
+    }
+
+    /// Serial types imply an identity column (`serial`, `bigserial`).
+    pub fn is_serial(raw: &str) -> bool {
+        matches!(
+            raw.trim().to_lowercase().as_str(),
+            "serial" | "serial2" | "serial4" | "serial8" | "bigserial" | "smallserial"
+        )
+    }
+
+    /// The type as `dialect` can keep it apart: MySQL has no time-zone
+    /// timestamp (`datetime`) and no uuid (`char(36)`), and needs a length
+    /// on `varchar` (255 when none is given).
+    pub fn normalized(&self, dialect: Dialect) -> Type {
+        match (dialect, self) {
+            (Dialect::MySql, Type::TimestampTz) => Type::Timestamp,
+            (Dialect::MySql, Type::Uuid) => Type::Char(Some(36)),
+            (Dialect::MySql, Type::Varchar(None)) => Type::Varchar(Some(255)),
+            _ => self.clone(),
+        }
+    }
+
+    /// The type in `dialect`'s DDL.
+    pub fn sql(&self, dialect: Dialect) -> String {
+        let n = |v: &Option<u32>| v.map(|n| format!("({n})")).unwrap_or_default();
+        match (self.normalized(dialect), dialect) {
+            (Type::SmallInt, _) => "SMALLINT".into(),
+            (Type::Integer, Dialect::MySql) => "INT".into(),
+            (Type::Integer, _) => "INTEGER".into(),
+            (Type::BigInt, _) => "BIGINT".into(),
+            (Type::Boolean, _) => "BOOLEAN".into(),
+            (Type::Text, _) => "TEXT".into(),
+            (Type::Varchar(l), _) => format!("VARCHAR{}", n(&l)),
+            (Type::Char(l), _) => format!("CHAR{}", n(&l)),
+            (Type::Numeric(p, s), _) => match (p, s) {
+                (Some(p), Some(s)) => format!("NUMERIC({p}, {s})"),
+                (Some(p), None) => format!("NUMERIC({p})"),
+                _ => "NUMERIC".into(),
+            },
+            (Type::Real, Dialect::MySql) => "FLOAT".into(),
+            (Type::Real, _) => "REAL".into(),
+            (Type::Double, Dialect::Postgres) => "DOUBLE PRECISION".into(),
+            (Type::Double, _) => "DOUBLE".into(),
+            (Type::Date, _) => "DATE".into(),
+            (Type::Time, _) => "TIME".into(),
+            (Type::Timestamp, Dialect::MySql) => "DATETIME".into(),
+            (Type::Timestamp, _) => "TIMESTAMP".into(),
+            (Type::TimestampTz, _) => "TIMESTAMPTZ".into(),
+            (Type::Json, _) => "JSON".into(),
+            (Type::Uuid, _) => "UUID".into(),
+            (Type::Bytes, Dialect::Postgres) => "BYTEA".into(),
+            (Type::Bytes, _) => "BLOB".into(),
+            (Type::Other(s), _) => s.to_uppercase(),
+        }
+    }
+
+    /// Whether values of the type are numbers (their defaults lose quotes).
+    fn numeric(&self) -> bool {
+        matches!(
+            self,
+            Type::SmallInt
+                | Type::Integer
+                | Type::BigInt
+                | Type::Numeric(..)
+                | Type::Real
+                | Type::Double
+        )
+    }
+
+    /// Whether changing from `self` to `to` may lose data: a shorter
+    /// `varchar`/`char`, a smaller integer or numeric, text to anything
+    /// bounded (autogenerate marks such a change in the file).
+    pub fn narrows_to(&self, to: &Type) -> bool {
+        let rank = |t: &Type| match t {
+            Type::SmallInt => 1,
+            Type::Integer => 2,
+            Type::BigInt => 3,
+            _ => 0,
+        };
+        match (self, to) {
+            (Type::Varchar(Some(a)), Type::Varchar(Some(b)))
+            | (Type::Char(Some(a)), Type::Char(Some(b))) => b < a,
+            (Type::Varchar(None) | Type::Text, Type::Varchar(Some(_)) | Type::Char(Some(_))) => {
+                true
+            }
+            (Type::Numeric(Some(p1), s1), Type::Numeric(Some(p2), s2)) => {
+                p2 < p1 || s2.unwrap_or(0) < s1.unwrap_or(0)
+            }
+            (a, b) if rank(a) > 0 && rank(b) > 0 => rank(b) < rank(a),
+            (Type::Double, Type::Real) => true,
+            (a, b) => a != b && !matches!(b, Type::Text | Type::Other(_)),
+        }
+    }
+}
+
+/// Strips parentheses around the whole of `s`, repeatedly.
+fn strip_outer_parens(mut s: &str) -> &str {
+    loop {
+        let t = s.trim();
+        if !(t.starts_with('(') && t.ends_with(')')) {
+            return t;
+        }
+        // Only when the opening one closes at the very end.
+        let mut depth = 0i32;
+        let mut in_str = false;
+        let mut closes_early = false;
+        for (i, c) in t.char_indices() {
+            match c {
+                '\'' => in_str = !in_str,
+                '(' if !in_str => depth += 1,
+                ')' if !in_str => {
+                    depth -= 1;
+                    if depth == 0 && i != t.len() - 1 {
+                        closes_early = true;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        if closes_early {
+            return t;
+        }
+        s = &t[1..t.len() - 1];
+    }
+}
+
+/// Drops PostgreSQL casts (`'x'::character varying`, `0::bigint`) outside
+/// string literals.
+fn strip_casts(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    let mut in_str = false;
+    while let Some(c) = chars.next() {
+        if c == '\'' {
+            in_str = !in_str;
+            out.push(c);
+        } else if !in_str && c == ':' && chars.peek() == Some(&':') {
+            chars.next();
+            // Skip the type name: words, spaces inside `character varying`,
+            // brackets and parentheses of `(255)` / `[]`.
+            while let Some(&n) = chars.peek() {
+                if n.is_alphanumeric() || n == '_' || n == '[' || n == ']' || n == '"' {
+                    chars.next();
+                } else if n == ' ' {
+                    // `character varying`, `double precision`, `time zone`
+                    let rest: String = chars
+                        .clone()
+                        .skip(1)
+                        .take_while(|c| c.is_alphabetic())
+                        .collect();
+                    if ["varying", "precision", "without", "with", "time", "zone"]
+                        .contains(&rest.as_str())
+                    {
+                        chars.next();
+                    } else {
+                        break;
+                    }
+                } else if n == '(' {
+                    for x in chars.by_ref() {
+                        if x == ')' {
+                            break;
+                        }
+                    }
+                } else {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A server default in normal form for a column of `ty` (see the module
+/// docs of [`crate::schema`]); `None` for no default (or `NULL`, or a
+/// sequence, which is an identity).
+pub fn normalize_default(raw: &str, ty: &Type, dialect: Dialect) -> Option<String> {
+    let _ = dialect;
+    let s = strip_casts(strip_outer_parens(raw));
+    let s = strip_outer_parens(&s).trim().to_owned();
+    let lower = s.to_lowercase();
+    if lower.is_empty() || lower == "null" || lower.starts_with("nextval(") {
+        return None;
+    }
+    if matches!(
+        lower.as_str(),
+        "now()"
+            | "current_timestamp"
+            | "current_timestamp()"
+            | "localtimestamp"
+            | "transaction_timestamp()"
+    ) {
+        return Some("CURRENT_TIMESTAMP".into());
+    }
+    if matches!(
+        lower.as_str(),
+        "current_date" | "curdate()" | "current_date()"
+    ) {
+        return Some("CURRENT_DATE".into());
+    }
+    let unquoted = s
+        .strip_prefix('\'')
+        .and_then(|x| x.strip_suffix('\''))
+        .map(str::to_owned);
+    if *ty == Type::Boolean {
+        let v = unquoted.as_deref().unwrap_or(&lower).to_lowercase();
+        return Some(
+            match v.as_str() {
+                "1" | "t" | "true" | "y" | "yes" | "on" => "true",
+                "0" | "f" | "false" | "n" | "no" | "off" => "false",
+                _ => return Some(s),
+            }
+            .into(),
+        );
+    }
+    if ty.numeric() {
+        if let Some(u) = &unquoted {
+            if u.parse::<f64>().is_ok() {
+                return Some(trim_number(u));
+            }
+        }
+        if s.parse::<f64>().is_ok() {
+            return Some(trim_number(&s));
+        }
+    }
+    Some(s)
+}
+
+/// `1.50` and `1.5` alike; `-0` as `0`.
+fn trim_number(s: &str) -> String {
+    if s.contains('.') {
+        let t = s.trim_end_matches('0').trim_end_matches('.');
+        if t.is_empty() || t == "-" {
+            "0".into()
+        } else {
+            t.to_owned()
+        }
+    } else {
+        s.to_owned()
+    }
+}
+
+/// An expression (check constraint, index predicate) squashed for
+/// comparison: casts, quotes around identifiers, parentheses and white
+/// space dropped, lower case outside string literals. Servers rewrite
+/// these (PostgreSQL adds parentheses and casts, MySQL backticks), so two
+/// squashed forms that are equal mean the same constraint.
+pub fn normalize_expr(raw: &str) -> String {
+    let s = strip_casts(raw);
+    let mut out = String::with_capacity(s.len());
+    let mut in_str = false;
+    for c in s.chars() {
+        if c == '\'' {
+            in_str = !in_str;
+            out.push(c);
+        } else if in_str {
+            out.push(c);
+        } else if !(c.is_whitespace() || c == '(' || c == ')' || c == '"' || c == '`') {
+            out.extend(c.to_lowercase());
+        }
+    }
+    // PostgreSQL writes `x <> 'a'` back; MySQL may write `x != 'a'`.
+    out.replace("!=", "<>")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equivalent_type_spellings_parse_alike() {
+        for (a, b) in [
+            ("int", "INTEGER"),
+            ("int4", "integer"),
+            ("int(11)", "integer"),
+            ("bool", "BOOLEAN"),
+            ("tinyint(1)", "boolean"),
+            ("character varying(255)", "VARCHAR(255)"),
+            ("timestamp with time zone", "timestamptz"),
+            ("timestamp without time zone", "TIMESTAMP"),
+            ("double precision", "float8"),
+            ("decimal(10,2)", "NUMERIC(10, 2)"),
+            ("int8", "bigint"),
+        ] {
+            assert_eq!(Type::parse(a), Type::parse(b), "{a} vs {b}");
+        }
+        assert_ne!(Type::parse("varchar(20)"), Type::parse("varchar(40)"));
+        assert_eq!(Type::parse("jsonb"), Type::Other("jsonb".into()));
+    }
+
+    #[test]
+    fn defaults_normalise_casts_parens_and_spellings() {
+        let pg = Dialect::Postgres;
+        assert_eq!(
+            normalize_default("'new'::character varying", &Type::Varchar(Some(20)), pg).as_deref(),
+            Some("'new'")
+        );
+        assert_eq!(
+            normalize_default("(0)", &Type::Integer, Dialect::Sqlite).as_deref(),
+            Some("0")
+        );
+        assert_eq!(
+            normalize_default("'0'", &Type::Integer, Dialect::MySql).as_deref(),
+            Some("0")
+        );
+        assert_eq!(
+            normalize_default("1", &Type::Boolean, Dialect::MySql).as_deref(),
+            Some("true")
+        );
+        assert_eq!(
+            normalize_default("TRUE", &Type::Boolean, pg).as_deref(),
+            Some("true")
+        );
+        assert_eq!(normalize_default("NULL", &Type::Text, pg), None);
+        assert_eq!(
+            normalize_default("nextval('users_id_seq'::regclass)", &Type::Integer, pg),
+            None
+        );
+        assert_eq!(
+            normalize_default("current_timestamp()", &Type::Timestamp, Dialect::MySql).as_deref(),
+            Some("CURRENT_TIMESTAMP")
+        );
+        assert_eq!(
+            normalize_default("1.50", &Type::Numeric(Some(5), Some(2)), pg).as_deref(),
+            Some("1.5")
+        );
+    }
+
+    #[test]
+    fn expressions_compare_through_server_rewrites() {
+        assert_eq!(normalize_expr("total >= 0"), normalize_expr("(total >= 0)"));
+        assert_eq!(
+            normalize_expr("status <> 'done'"),
+            normalize_expr("((status)::text <> 'done'::text)")
+        );
+        assert_eq!(normalize_expr("`total` >= 0"), normalize_expr("total>=0"));
+        assert_ne!(normalize_expr("a = 'X'"), normalize_expr("a = 'x'"));
+    }
+
+    #[test]
+    fn narrowing_is_recognised() {
+        assert!(Type::Varchar(Some(40)).narrows_to(&Type::Varchar(Some(20))));
+        assert!(!Type::Varchar(Some(20)).narrows_to(&Type::Varchar(Some(40))));
+        assert!(Type::BigInt.narrows_to(&Type::Integer));
+        assert!(!Type::Integer.narrows_to(&Type::BigInt));
+        assert!(Type::Text.narrows_to(&Type::Varchar(Some(10))));
+        assert!(!Type::Varchar(Some(10)).narrows_to(&Type::Text));
+    }
+}
