@@ -8,6 +8,8 @@
 //! | [`revision`] | pure | one migration file -> one [`revision::Revision`] |
 //! | [`graph`] | pure | the revision graph: heads, bases, closure, validation, target expressions |
 //! | [`plan`] | pure | `(graph, applied heads, target, mode) -> Plan`; the refusal rules |
+//! | [`diff`] | pure | `(schema, schema) -> ordered operations`, each reversible |
+//! | [`render`] | pure | operations -> SQL per dialect (SQLite batch rebuilds) |
 //! | [`schema`] | pure | the schema model, normalisation, fingerprint; the declared schema (sqlparser) |
 //! | [`source`] | I/O | migration files from a directory |
 //! | [`db`] | I/O | one [`db::Backend`] per dialect; version and history tables |
@@ -25,6 +27,7 @@
 pub mod cli;
 pub mod db;
 pub mod dialect;
+pub mod diff;
 pub mod engine;
 pub mod executor;
 pub mod graph;
@@ -34,6 +37,7 @@ pub mod metrics;
 pub mod outcome;
 pub mod plan;
 pub mod redact;
+pub mod render;
 pub mod resource;
 pub mod revision;
 pub mod schema;

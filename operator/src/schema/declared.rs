@@ -118,7 +118,7 @@ fn action(a: Option<ReferentialAction>) -> Action {
 fn index_column(c: &IndexColumn, dialect: Dialect) -> String {
     match &c.column.expr {
         Expr::Identifier(i) => ident(i, dialect),
-        e => format!("({})", super::normalize_expr(&e.to_string())),
+        e => format!("({e})"),
     }
 }
 

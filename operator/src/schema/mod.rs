@@ -98,6 +98,31 @@ impl Column {
     }
 }
 
+impl Index {
+    /// What makes two indexes the same: name, columns, uniqueness, and the
+    /// predicate and expressions squashed by [`normalize_expr`] (servers
+    /// rewrite them).
+    pub fn key(&self) -> (String, Vec<String>, bool, Option<String>) {
+        let cols = self
+            .columns
+            .iter()
+            .map(|c| {
+                if c.starts_with('(') {
+                    normalize_expr(c)
+                } else {
+                    c.clone()
+                }
+            })
+            .collect();
+        (
+            self.name.clone(),
+            cols,
+            self.unique,
+            self.predicate.as_deref().map(normalize_expr),
+        )
+    }
+}
+
 /// A unique constraint.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Unique {
@@ -299,7 +324,7 @@ impl Table {
                 name: i.name.clone(),
                 columns: i.columns.clone(),
                 unique: i.unique,
-                predicate: i.predicate.as_deref().map(normalize_expr),
+                predicate: i.predicate.as_deref().map(|p| p.trim().to_owned()),
             })
             .collect();
         indexes.sort_by(|a, b| a.name.cmp(&b.name));

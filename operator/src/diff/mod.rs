@@ -1,0 +1,617 @@
+//! The schema diff: two schemas in, an ordered list of operations out.
+//! Pure.
+//!
+//! Order (so that every statement is valid where it runs): foreign keys
+//! that go away are dropped first, then indexes, unique and check
+//! constraints that go away; then tables are dropped (referencing tables
+//! before the tables they reference) and created (referenced tables
+//! first, their foreign keys inline when the referenced table exists by
+//! then); then columns are added, altered and dropped; then new unique
+//! constraints, indexes and checks; then new foreign keys; comments last.
+//!
+//! Every operation carries the full old and new state, so it can be
+//! [reversed](Op::reverse): the down section of a revision is the reverse
+//! of each operation, in reverse order.
+//!
+//! Renames are not guessed (as Alembic): a dropped and an added column of
+//! the same type in one table stay a drop and an add, and
+//! [`rename_hints`] names the pair so the file can say so.
+
+use crate::dialect::Dialect;
+use crate::schema::{Check, Column, ForeignKey, Index, Schema, Table, Unique};
+use std::collections::{BTreeSet, HashSet};
+
+/// One schema change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Op {
+    /// Create a table (with the foreign keys in it).
+    CreateTable(Table),
+    /// Drop a table (its definition, to recreate it).
+    DropTable(Table),
+    /// Add a column.
+    AddColumn {
+        /// Table.
+        table: String,
+        /// The column.
+        column: Column,
+    },
+    /// Drop a column.
+    DropColumn {
+        /// Table.
+        table: String,
+        /// The column as it was.
+        column: Column,
+    },
+    /// Change a column's type, nullability, default, collation, identity or comment.
+    AlterColumn {
+        /// Table.
+        table: String,
+        /// Before.
+        from: Column,
+        /// After.
+        to: Column,
+    },
+    /// Change the primary key.
+    SetPrimaryKey {
+        /// Table.
+        table: String,
+        /// Columns before (empty: none).
+        from: Vec<String>,
+        /// Columns after (empty: none).
+        to: Vec<String>,
+    },
+    /// Add a unique constraint.
+    AddUnique {
+        /// Table.
+        table: String,
+        /// The constraint.
+        unique: Unique,
+    },
+    /// Drop a unique constraint.
+    DropUnique {
+        /// Table.
+        table: String,
+        /// The constraint as it was.
+        unique: Unique,
+    },
+    /// Create an index.
+    CreateIndex {
+        /// Table.
+        table: String,
+        /// The index.
+        index: Index,
+    },
+    /// Drop an index.
+    DropIndex {
+        /// Table.
+        table: String,
+        /// The index as it was.
+        index: Index,
+    },
+    /// Add a foreign key.
+    AddForeignKey {
+        /// Table.
+        table: String,
+        /// The key.
+        fk: ForeignKey,
+    },
+    /// Drop a foreign key.
+    DropForeignKey {
+        /// Table.
+        table: String,
+        /// The key as it was.
+        fk: ForeignKey,
+    },
+    /// Add a check constraint.
+    AddCheck {
+        /// Table.
+        table: String,
+        /// The check.
+        check: Check,
+    },
+    /// Drop a check constraint.
+    DropCheck {
+        /// Table.
+        table: String,
+        /// The check as it was.
+        check: Check,
+    },
+    /// Set or clear a table comment.
+    SetTableComment {
+        /// Table.
+        table: String,
+        /// Before.
+        from: Option<String>,
+        /// After.
+        to: Option<String>,
+    },
+}
+
+impl Op {
+    /// The table the operation changes.
+    pub fn table(&self) -> &str {
+        match self {
+            Op::CreateTable(t) | Op::DropTable(t) => &t.name,
+            Op::AddColumn { table, .. }
+            | Op::DropColumn { table, .. }
+            | Op::AlterColumn { table, .. }
+            | Op::SetPrimaryKey { table, .. }
+            | Op::AddUnique { table, .. }
+            | Op::DropUnique { table, .. }
+            | Op::CreateIndex { table, .. }
+            | Op::DropIndex { table, .. }
+            | Op::AddForeignKey { table, .. }
+            | Op::DropForeignKey { table, .. }
+            | Op::AddCheck { table, .. }
+            | Op::DropCheck { table, .. }
+            | Op::SetTableComment { table, .. } => table,
+        }
+    }
+
+    /// The operation that undoes this one.
+    pub fn reverse(&self) -> Op {
+        let t = |s: &String| s.clone();
+        match self {
+            Op::CreateTable(x) => Op::DropTable(x.clone()),
+            Op::DropTable(x) => Op::CreateTable(x.clone()),
+            Op::AddColumn { table, column } => Op::DropColumn {
+                table: t(table),
+                column: column.clone(),
+            },
+            Op::DropColumn { table, column } => Op::AddColumn {
+                table: t(table),
+                column: column.clone(),
+            },
+            Op::AlterColumn { table, from, to } => Op::AlterColumn {
+                table: t(table),
+                from: to.clone(),
+                to: from.clone(),
+            },
+            Op::SetPrimaryKey { table, from, to } => Op::SetPrimaryKey {
+                table: t(table),
+                from: to.clone(),
+                to: from.clone(),
+            },
+            Op::AddUnique { table, unique } => Op::DropUnique {
+                table: t(table),
+                unique: unique.clone(),
+            },
+            Op::DropUnique { table, unique } => Op::AddUnique {
+                table: t(table),
+                unique: unique.clone(),
+            },
+            Op::CreateIndex { table, index } => Op::DropIndex {
+                table: t(table),
+                index: index.clone(),
+            },
+            Op::DropIndex { table, index } => Op::CreateIndex {
+                table: t(table),
+                index: index.clone(),
+            },
+            Op::AddForeignKey { table, fk } => Op::DropForeignKey {
+                table: t(table),
+                fk: fk.clone(),
+            },
+            Op::DropForeignKey { table, fk } => Op::AddForeignKey {
+                table: t(table),
+                fk: fk.clone(),
+            },
+            Op::AddCheck { table, check } => Op::DropCheck {
+                table: t(table),
+                check: check.clone(),
+            },
+            Op::DropCheck { table, check } => Op::AddCheck {
+                table: t(table),
+                check: check.clone(),
+            },
+            Op::SetTableComment { table, from, to } => Op::SetTableComment {
+                table: t(table),
+                from: to.clone(),
+                to: from.clone(),
+            },
+        }
+    }
+
+    /// Why the operation may lose data, if it may: a dropped table or
+    /// column, a narrowed type, a column made NOT NULL.
+    pub fn destructive(&self) -> Option<String> {
+        match self {
+            Op::DropTable(x) => Some(format!("drops table {} and its rows", x.name)),
+            Op::DropColumn { table, column } => Some(format!(
+                "drops column {table}.{} and its values",
+                column.name
+            )),
+            Op::AlterColumn { table, from, to } if from.ty.narrows_to(&to.ty) => Some(format!(
+                "narrows {table}.{} from {:?} to {:?}; values that do not fit fail or are cut",
+                to.name, from.ty, to.ty
+            )),
+            _ => None,
+        }
+    }
+
+    /// A one-line description, for `revisor check` and comments.
+    pub fn describe(&self) -> String {
+        match self {
+            Op::CreateTable(x) => format!("add table {}", x.name),
+            Op::DropTable(x) => format!("remove table {}", x.name),
+            Op::AddColumn { table, column } => format!("add column {table}.{}", column.name),
+            Op::DropColumn { table, column } => format!("remove column {table}.{}", column.name),
+            Op::AlterColumn { table, from, to } => {
+                let mut what = Vec::new();
+                if from.ty != to.ty {
+                    what.push(format!("type {:?} -> {:?}", from.ty, to.ty));
+                }
+                if from.nullable != to.nullable {
+                    what.push(if to.nullable {
+                        "nullable".to_owned()
+                    } else {
+                        "NOT NULL".to_owned()
+                    });
+                }
+                if from.default != to.default {
+                    what.push(format!("default {:?} -> {:?}", from.default, to.default));
+                }
+                if from.identity != to.identity {
+                    what.push(format!("identity {} -> {}", from.identity, to.identity));
+                }
+                if from.collation != to.collation {
+                    what.push("collation".into());
+                }
+                if from.comment != to.comment {
+                    what.push("comment".into());
+                }
+                format!("modify column {table}.{}: {}", to.name, what.join(", "))
+            }
+            Op::SetPrimaryKey { table, to, .. } => {
+                format!("primary key of {table} -> ({})", to.join(", "))
+            }
+            Op::AddUnique { table, unique } => format!(
+                "add unique constraint on {table} ({})",
+                unique.columns.join(", ")
+            ),
+            Op::DropUnique { table, unique } => format!(
+                "remove unique constraint on {table} ({})",
+                unique.columns.join(", ")
+            ),
+            Op::CreateIndex { table, index } => format!("add index {} on {table}", index.name),
+            Op::DropIndex { table, index } => format!("remove index {} on {table}", index.name),
+            Op::AddForeignKey { table, fk } => format!(
+                "add foreign key {table} ({}) -> {}",
+                fk.columns.join(", "),
+                fk.ref_table
+            ),
+            Op::DropForeignKey { table, fk } => format!(
+                "remove foreign key {table} ({}) -> {}",
+                fk.columns.join(", "),
+                fk.ref_table
+            ),
+            Op::AddCheck { table, check } => format!("add check on {table}: {}", check.expression),
+            Op::DropCheck { table, check } => {
+                format!("remove check on {table}: {}", check.expression)
+            }
+            Op::SetTableComment { table, .. } => format!("comment on table {table}"),
+        }
+    }
+}
+
+/// The operations that turn `from` into `to`, both read for `dialect`
+/// (normalised here), in the order of the module docs.
+pub fn diff(from: &Schema, to: &Schema, dialect: Dialect) -> Vec<Op> {
+    let from = from.normalized(dialect);
+    let to = to.normalized(dialect);
+    let mut drop_fks = Vec::new();
+    let mut drop_constraints = Vec::new();
+    let mut columns = Vec::new();
+    let mut add_constraints = Vec::new();
+    let mut add_fks = Vec::new();
+    let mut comments = Vec::new();
+
+    for (name, old) in &from.tables {
+        let Some(new) = to.tables.get(name) else {
+            continue;
+        };
+        let table = || name.clone();
+        for fk in &old.foreign_keys {
+            if !new.foreign_keys.contains(fk) {
+                drop_fks.push(Op::DropForeignKey {
+                    table: table(),
+                    fk: fk.clone(),
+                });
+            }
+        }
+        for fk in &new.foreign_keys {
+            if !old.foreign_keys.contains(fk) {
+                add_fks.push(Op::AddForeignKey {
+                    table: table(),
+                    fk: fk.clone(),
+                });
+            }
+        }
+        for i in &old.indexes {
+            if !new.indexes.iter().any(|x| x.key() == i.key()) {
+                drop_constraints.push(Op::DropIndex {
+                    table: table(),
+                    index: i.clone(),
+                });
+            }
+        }
+        for u in &old.uniques {
+            if !new.uniques.iter().any(|x| x.columns == u.columns) {
+                drop_constraints.push(Op::DropUnique {
+                    table: table(),
+                    unique: u.clone(),
+                });
+            }
+        }
+        for c in &old.checks {
+            if !new.checks.iter().any(|x| x.key() == c.key()) {
+                drop_constraints.push(Op::DropCheck {
+                    table: table(),
+                    check: c.clone(),
+                });
+            }
+        }
+        // Columns: add, alter, drop (a new key column is added before the key moves).
+        for c in &new.columns {
+            match old.column(&c.name) {
+                None => columns.push(Op::AddColumn {
+                    table: table(),
+                    column: c.clone(),
+                }),
+                Some(o) if o != c => columns.push(Op::AlterColumn {
+                    table: table(),
+                    from: o.clone(),
+                    to: c.clone(),
+                }),
+                Some(_) => {}
+            }
+        }
+        if old.primary_key != new.primary_key {
+            columns.push(Op::SetPrimaryKey {
+                table: table(),
+                from: old.primary_key.clone(),
+                to: new.primary_key.clone(),
+            });
+        }
+        for c in &old.columns {
+            if new.column(&c.name).is_none() {
+                columns.push(Op::DropColumn {
+                    table: table(),
+                    column: c.clone(),
+                });
+            }
+        }
+        for u in &new.uniques {
+            if !old.uniques.iter().any(|x| x.columns == u.columns) {
+                add_constraints.push(Op::AddUnique {
+                    table: table(),
+                    unique: u.clone(),
+                });
+            }
+        }
+        for i in &new.indexes {
+            if !old.indexes.iter().any(|x| x.key() == i.key()) {
+                add_constraints.push(Op::CreateIndex {
+                    table: table(),
+                    index: i.clone(),
+                });
+            }
+        }
+        for c in &new.checks {
+            if !old.checks.iter().any(|x| x.key() == c.key()) {
+                add_constraints.push(Op::AddCheck {
+                    table: table(),
+                    check: c.clone(),
+                });
+            }
+        }
+        if old.comment != new.comment {
+            comments.push(Op::SetTableComment {
+                table: table(),
+                from: old.comment.clone(),
+                to: new.comment.clone(),
+            });
+        }
+    }
+
+    // Tables that go away, referencing ones first.
+    let dropped: Vec<&Table> = from
+        .tables
+        .values()
+        .filter(|t| !to.tables.contains_key(&t.name))
+        .collect();
+    let mut drops: Vec<Op> = dependency_order(&dropped)
+        .into_iter()
+        .rev()
+        .map(|t| Op::DropTable(t.clone()))
+        .collect();
+    // Tables that come, referenced ones first; a foreign key to a table
+    // that does not exist yet (a cycle) is added after all of them.
+    let created: Vec<&Table> = to
+        .tables
+        .values()
+        .filter(|t| !from.tables.contains_key(&t.name))
+        .collect();
+    let mut exists: HashSet<String> = from
+        .tables
+        .keys()
+        .filter(|k| to.tables.contains_key(*k))
+        .cloned()
+        .collect();
+    let mut creates = Vec::new();
+    for t in dependency_order(&created) {
+        let mut t = t.clone();
+        exists.insert(t.name.clone());
+        let (inline, later): (Vec<ForeignKey>, Vec<ForeignKey>) = t
+            .foreign_keys
+            .drain(..)
+            .partition(|fk| exists.contains(&fk.ref_table));
+        t.foreign_keys = inline;
+        for fk in later {
+            add_fks.push(Op::AddForeignKey {
+                table: t.name.clone(),
+                fk,
+            });
+        }
+        creates.push(Op::CreateTable(t));
+    }
+
+    let mut ops = drop_fks;
+    ops.append(&mut drop_constraints);
+    ops.append(&mut drops);
+    ops.append(&mut creates);
+    ops.append(&mut columns);
+    ops.append(&mut add_constraints);
+    ops.append(&mut add_fks);
+    ops.append(&mut comments);
+    ops
+}
+
+/// Tables ordered so that a table comes after the tables it references
+/// (within `tables`); ties and cycles by name.
+fn dependency_order<'a>(tables: &[&'a Table]) -> Vec<&'a Table> {
+    let names: BTreeSet<&str> = tables.iter().map(|t| t.name.as_str()).collect();
+    let mut done: BTreeSet<&str> = BTreeSet::new();
+    let mut out = Vec::with_capacity(tables.len());
+    while out.len() < tables.len() {
+        let ready: Vec<&'a Table> = tables
+            .iter()
+            .filter(|t| !done.contains(t.name.as_str()))
+            .filter(|t| {
+                t.foreign_keys.iter().all(|fk| {
+                    fk.ref_table == t.name
+                        || !names.contains(fk.ref_table.as_str())
+                        || done.contains(fk.ref_table.as_str())
+                })
+            })
+            .copied()
+            .collect();
+        // A cycle: take the first remaining table by name.
+        let next: Vec<&'a Table> = if ready.is_empty() {
+            tables
+                .iter()
+                .filter(|t| !done.contains(t.name.as_str()))
+                .take(1)
+                .copied()
+                .collect()
+        } else {
+            ready
+        };
+        for t in next {
+            done.insert(&t.name);
+            out.push(t);
+        }
+    }
+    out
+}
+
+/// For each table, pairs of (dropped, added) columns of the same type:
+/// possibly renames, which autogenerate does not guess.
+pub fn rename_hints(ops: &[Op]) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    for op in ops {
+        if let Op::DropColumn { table, column } = op {
+            for other in ops {
+                if let Op::AddColumn {
+                    table: t2,
+                    column: added,
+                } = other
+                {
+                    if t2 == table && added.ty == column.ty {
+                        out.push((table.clone(), column.name.clone(), added.name.clone()));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::declared;
+
+    fn schema(sql: &str) -> Schema {
+        declared::parse(&[("s.sql".into(), sql.into())], Dialect::Postgres).unwrap()
+    }
+
+    fn kinds(ops: &[Op]) -> Vec<String> {
+        ops.iter().map(Op::describe).collect()
+    }
+
+    #[test]
+    fn nothing_differs_between_equal_schemas() {
+        let s = schema("CREATE TABLE users (id INT PRIMARY KEY, name TEXT NOT NULL);");
+        assert!(diff(&s, &s, Dialect::Postgres).is_empty());
+    }
+
+    #[test]
+    fn referenced_tables_are_created_first_and_dropped_last() {
+        let empty = Schema::default();
+        let s = schema(
+            "CREATE TABLE orders (id INT PRIMARY KEY, customer_id INT REFERENCES customers (id));\n\
+             CREATE TABLE customers (id INT PRIMARY KEY);",
+        );
+        // Declared in the wrong order on purpose: parse() needs nothing in order.
+        let up = diff(&empty, &s, Dialect::Postgres);
+        assert_eq!(kinds(&up), ["add table customers", "add table orders"]);
+        let down = diff(&s, &empty, Dialect::Postgres);
+        assert_eq!(
+            kinds(&down),
+            ["remove table orders", "remove table customers"]
+        );
+    }
+
+    #[test]
+    fn a_foreign_key_cycle_is_added_after_both_tables() {
+        let s = schema(
+            "CREATE TABLE a (id INT PRIMARY KEY, b_id INT REFERENCES b (id));\n\
+             CREATE TABLE b (id INT PRIMARY KEY, a_id INT REFERENCES a (id));",
+        );
+        let up = diff(&Schema::default(), &s, Dialect::Postgres);
+        assert_eq!(
+            kinds(&up),
+            [
+                "add table a",
+                "add table b",
+                "add foreign key a (b_id) -> b"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_rename_is_a_drop_and_an_add_with_a_hint() {
+        let a = schema("CREATE TABLE users (id INT PRIMARY KEY, name TEXT);");
+        let b = schema("CREATE TABLE users (id INT PRIMARY KEY, full_name TEXT);");
+        let ops = diff(&a, &b, Dialect::Postgres);
+        assert_eq!(
+            kinds(&ops),
+            ["add column users.full_name", "remove column users.name"]
+        );
+        assert_eq!(
+            rename_hints(&ops),
+            [("users".into(), "name".into(), "full_name".into())]
+        );
+        assert!(ops[1].destructive().is_some());
+    }
+
+    #[test]
+    fn reversing_every_operation_in_reverse_order_is_the_diff_back() {
+        let a = schema(
+            "CREATE TABLE users (id INT PRIMARY KEY, name VARCHAR(40));\nCREATE INDEX ix_name ON users (name);",
+        );
+        let b = schema(
+            "CREATE TABLE users (id INT PRIMARY KEY, name VARCHAR(20) NOT NULL, email TEXT UNIQUE);\n\
+             CREATE TABLE posts (id INT PRIMARY KEY, user_id INT REFERENCES users (id));",
+        );
+        let up = diff(&a, &b, Dialect::Postgres);
+        let down: Vec<Op> = up.iter().rev().map(Op::reverse).collect();
+        let back = diff(&b, &a, Dialect::Postgres);
+        let set = |v: &[Op]| v.iter().map(Op::describe).collect::<BTreeSet<_>>();
+        assert_eq!(set(&down), set(&back));
+        assert!(up
+            .iter()
+            .any(|o| o.destructive().is_some_and(|d| d.contains("narrows"))));
+    }
+}
