@@ -447,6 +447,52 @@ async fn run_steps<B: Backend, F: FnMut(Event)>(
     on_event: &mut F,
     session_changed: &mut bool,
 ) -> Result<(), ExecError> {
+    let was_enforcing = sqlite_foreign_keys(db, false).await?;
+    let result = run_steps_inner(db, tables, graph, p, opts, on_event, session_changed).await;
+    if was_enforcing {
+        sqlite_foreign_keys(db, true).await?;
+    }
+    result
+}
+
+/// SQLite only: turns foreign-key enforcement on or off (outside any
+/// transaction, where the pragma works); turning it off returns whether it
+/// was on. Steps run with it off, because a table rebuild drops and
+/// recreates a table others reference, and [`run_sql`] checks every
+/// foreign key before the step commits instead.
+async fn sqlite_foreign_keys<B: Backend>(db: &mut B, on: bool) -> Result<bool, DbError> {
+    if db.dialect() != Dialect::Sqlite {
+        return Ok(false);
+    }
+    if on {
+        db.execute("PRAGMA foreign_keys = ON").await?;
+        return Ok(true);
+    }
+    let rows = db
+        .query("SELECT CAST(foreign_keys AS TEXT) FROM pragma_foreign_keys()")
+        .await?;
+    let was_on = rows
+        .first()
+        .and_then(|r| r.first())
+        .cloned()
+        .flatten()
+        .as_deref()
+        == Some("1");
+    if was_on {
+        db.execute("PRAGMA foreign_keys = OFF").await?;
+    }
+    Ok(was_on)
+}
+
+async fn run_steps_inner<B: Backend, F: FnMut(Event)>(
+    db: &mut B,
+    tables: &Tables,
+    graph: &RevisionGraph,
+    p: &Plan,
+    opts: &Options,
+    on_event: &mut F,
+    session_changed: &mut bool,
+) -> Result<(), ExecError> {
     let total = p.steps.len();
     match opts.transaction_mode {
         TransactionMode::PerMigration => {
@@ -659,6 +705,23 @@ async fn run_sql<B: Backend>(
                 step.direction.as_str()
             ))
         })?;
+    }
+    if db.dialect() == Dialect::Sqlite {
+        // Enforcement is off during the step: check what it would have.
+        let broken = db
+            .query("SELECT \"table\" || ' row ' || CAST(rowid AS TEXT) || ' references a missing row of ' || parent FROM pragma_foreign_key_check()")
+            .await?;
+        if let Some(first) = broken.first().and_then(|r| r.first()).cloned().flatten() {
+            return Err(DbError::Sql(format!(
+                "foreign key violated after the {} section: {first}{}",
+                step.direction.as_str(),
+                if broken.len() > 1 {
+                    format!(" (and {} more)", broken.len() - 1)
+                } else {
+                    String::new()
+                }
+            )));
+        }
     }
     Ok(())
 }

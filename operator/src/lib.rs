@@ -19,11 +19,13 @@
 //! | [`status`] | pure | status = f(old status, outcome); conditions; churn check |
 //! | [`resource`] | pure | the `DatabaseSchema` spec and status types |
 //! | [`k8s`] | I/O | dereference, reconcile adapter, controller (watches, triggers) |
+//! | [`autogen`] | I/O | schemas from the declared files, a live database or a replayed revision; the revision between them |
 //! | [`cli`] | I/O | the `revisor` commands |
 //!
 //! `../shared/SPEC.md` is the product contract; the README lists where
 //! Revisor deliberately differs from Alembic.
 
+pub mod autogen;
 pub mod cli;
 pub mod db;
 pub mod dialect;

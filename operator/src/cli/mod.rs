@@ -5,6 +5,7 @@
 //! on stderr.
 
 mod apply;
+mod autogen;
 mod dbcmd;
 mod draw;
 mod new;
@@ -305,8 +306,13 @@ pub enum Command {
         #[arg(long, value_name = "NAME", default_value = crate::executor::DEFAULT_VERSION_TABLE)]
         version_table: String,
     },
-    /// Write a new revision file whose parent is the current head.
-    New {
+    /// Write a new revision file whose parent is the current head
+    /// (`alembic revision`); with --autogenerate, its up and down sections
+    /// turn the migration set's schema into the declared one.
+    ///
+    /// Example: revisor revision --autogenerate -m "add email column"
+    #[command(visible_alias = "new")]
+    Revision {
         /// Where the migration set is.
         #[command(flatten)]
         set: SetArgs,
@@ -327,6 +333,65 @@ pub enum Command {
         /// The revision id instead of a random 12-digit hex one.
         #[arg(long)]
         rev_id: Option<String>,
+        /// Write the sections from the difference between the migration
+        /// set's heads (or --database) and the declared schema.
+        #[arg(long)]
+        autogenerate: bool,
+        /// Where the schemas come from (with --autogenerate).
+        #[command(flatten)]
+        auto: autogen::AutogenArgs,
+    },
+    /// Exit 0 when autogenerate would write nothing, 1 listing the
+    /// differences otherwise (`alembic check`); with --database, the live
+    /// database's drift from the declared schema.
+    ///
+    /// Example: revisor check --dev-database postgres://localhost/postgres
+    Check {
+        /// Where the migration set is.
+        #[command(flatten)]
+        set: SetArgs,
+        /// Where the schemas come from.
+        #[command(flatten)]
+        auto: autogen::AutogenArgs,
+    },
+    /// Read and compare schemas.
+    Schema {
+        /// What to do.
+        #[command(subcommand)]
+        command: SchemaCommand,
+    },
+}
+
+/// `revisor schema` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum SchemaCommand {
+    /// Print a live database's schema as declared-schema DDL (a starting
+    /// schema.sql for an existing database).
+    ///
+    /// Example: revisor schema dump --database sqlite://shop.db > schema.sql
+    Dump {
+        /// Options; --database (or REVISOR_DATABASE_URL) names the database.
+        #[command(flatten)]
+        auto: autogen::AutogenArgs,
+    },
+    /// Print the SQL that turns FROM into TO; each is a schema file or
+    /// directory, a database URL, or a revision of the set (replayed).
+    ///
+    /// Example: revisor schema diff 0003_orders schema.sql
+    Diff {
+        /// Where the migration set is (for revision sides).
+        #[command(flatten)]
+        set: SetArgs,
+        /// The schema to start from.
+        from: String,
+        /// The schema to reach.
+        to: String,
+        /// Options.
+        #[command(flatten)]
+        auto: autogen::AutogenArgs,
+        /// text: the SQL; json: operations, up and down.
+        #[arg(short, long, value_enum, default_value_t = Output::Text)]
+        output: Output,
     },
 }
 
@@ -566,13 +631,15 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
             };
             out.write_all(text.as_bytes()).map_err(runtime)
         }
-        Command::New {
+        Command::Revision {
             set,
             message,
             head,
             branch_label,
             depends_on,
             rev_id,
+            autogenerate,
+            auto,
         } => {
             let opts = new::NewRevision {
                 message,
@@ -580,10 +647,36 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
                 branch_label,
                 depends_on,
                 rev_id,
+                ..Default::default()
             };
+            if autogenerate {
+                return autogen::revision(&set.dir, opts, &auto, out).await;
+            }
             let path = new::write(&set.dir, &opts)?;
             writeln!(out, "{}", path.display()).map_err(runtime)
         }
+        Command::Check { set, auto } => autogen::check(&set.dir, &auto, out).await,
+        Command::Schema { command } => match command {
+            SchemaCommand::Dump { auto } => {
+                let url = auto
+                    .database
+                    .clone()
+                    .or_else(|| std::env::var("REVISOR_DATABASE_URL").ok())
+                    .ok_or_else(|| {
+                        CliError::Input(
+                            "schema dump needs --database URL (or REVISOR_DATABASE_URL)".into(),
+                        )
+                    })?;
+                autogen::dump(&url, &auto, out).await
+            }
+            SchemaCommand::Diff {
+                set,
+                from,
+                to,
+                auto,
+                output,
+            } => autogen::diff(&set.dir, &from, &to, &auto, output, out).await,
+        },
     }
 }
 

@@ -30,6 +30,10 @@ pub struct NewRevision {
     pub depends_on: Option<String>,
     /// The id instead of a random one.
     pub rev_id: Option<String>,
+    /// The up section's body (empty: to be written by hand).
+    pub up: String,
+    /// The down section's body.
+    pub down: String,
 }
 
 /// Writes the new revision file into `dir` (created if missing) and
@@ -80,7 +84,8 @@ pub fn write(dir: &Path, opts: &NewRevision) -> Result<PathBuf, CliError> {
         text.push_str(&format!("-- depends_on: {deps}\n"));
     }
     text.push_str(&format!(
-        "-- message: {message}\n\n-- migrate:up\n\n\n-- migrate:down\n\n"
+        "-- message: {message}\n\n-- migrate:up\n{}\n\n-- migrate:down\n{}\n",
+        opts.up, opts.down
     ));
     let name = format!("{id}_{}.sql", slug(&message));
     let path = dir.join(&name);

@@ -8,6 +8,7 @@
 //! while it is held, and it dies with its connection or process, so a
 //! crashed run never leaves it behind.
 
+pub mod introspect;
 pub mod mysql;
 pub mod pool;
 pub mod postgres;

@@ -311,8 +311,25 @@ pub fn diff(from: &Schema, to: &Schema, dialect: Dialect) -> Vec<Op> {
             continue;
         };
         let table = || name.clone();
+        // Constraints compare by content: a name the server chose, or one
+        // that Revisor gave an unnamed constraint, is no difference.
+        let same_fk = |a: &ForeignKey, b: &ForeignKey| {
+            (
+                &a.columns,
+                &a.ref_table,
+                &a.ref_columns,
+                a.on_delete,
+                a.on_update,
+            ) == (
+                &b.columns,
+                &b.ref_table,
+                &b.ref_columns,
+                b.on_delete,
+                b.on_update,
+            )
+        };
         for fk in &old.foreign_keys {
-            if !new.foreign_keys.contains(fk) {
+            if !new.foreign_keys.iter().any(|x| same_fk(x, fk)) {
                 drop_fks.push(Op::DropForeignKey {
                     table: table(),
                     fk: fk.clone(),
@@ -320,7 +337,7 @@ pub fn diff(from: &Schema, to: &Schema, dialect: Dialect) -> Vec<Op> {
             }
         }
         for fk in &new.foreign_keys {
-            if !old.foreign_keys.contains(fk) {
+            if !old.foreign_keys.iter().any(|x| same_fk(x, fk)) {
                 add_fks.push(Op::AddForeignKey {
                     table: table(),
                     fk: fk.clone(),

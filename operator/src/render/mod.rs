@@ -581,10 +581,12 @@ fn statements(op: &Op, dialect: Dialect, before: &Schema) -> Vec<String> {
                     .and_then(|c| c.name.clone())
             })
             .unwrap_or_else(|| check_name(check, table, d));
-            vec![match d {
-                Dialect::MySql => format!("{} DROP CHECK {}", alter(table), quote(&name, d)),
-                _ => format!("{} DROP CONSTRAINT {}", alter(table), quote(&name, d)),
-            }]
+            // DROP CONSTRAINT: MariaDB's and MySQL 8.0.19+'s spelling alike.
+            vec![format!(
+                "{} DROP CONSTRAINT {}",
+                alter(table),
+                quote(&name, d)
+            )]
         }
         Op::SetTableComment { table, to, .. } => match d {
             Dialect::Postgres => vec![format!(

@@ -331,12 +331,25 @@ impl Table {
         let mut foreign_keys: Vec<ForeignKey> = self
             .foreign_keys
             .iter()
-            .map(|f| ForeignKey {
-                name: f
-                    .name
-                    .clone()
-                    .filter(|n| !server_named(n, t, &f.columns, "fkey", dialect)),
-                ..f.clone()
+            .map(|f| {
+                // InnoDB's RESTRICT is NO ACTION (both check at once), and it
+                // reports an unspecified action as RESTRICT.
+                let innodb = |a: Action| {
+                    if dialect == Dialect::MySql && a == Action::Restrict {
+                        Action::NoAction
+                    } else {
+                        a
+                    }
+                };
+                ForeignKey {
+                    name: f
+                        .name
+                        .clone()
+                        .filter(|n| !server_named(n, t, &f.columns, "fkey", dialect)),
+                    on_delete: innodb(f.on_delete),
+                    on_update: innodb(f.on_update),
+                    ..f.clone()
+                }
             })
             .collect();
         foreign_keys.sort_by(|a, b| {

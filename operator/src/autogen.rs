@@ -1,0 +1,246 @@
+//! Autogenerate: where the schemas come from, and the revision between
+//! them. I/O (the pure parts are [`crate::schema`], [`crate::diff`] and
+//! [`crate::render`]).
+//!
+//! A schema comes from one of three places ([`Side`]):
+//! - the declared schema: `schema.sql` or a `schema/` directory of `.sql`
+//!   files (read in file-name order);
+//! - a live database, by introspection;
+//! - a revision of the migration set: the set replayed up to it into a
+//!   scratch database and introspected there. For SQLite the scratch
+//!   database is an in-memory one; for PostgreSQL and MySQL, a throwaway
+//!   database `revisor_scratch_<hex>` that Revisor creates on the server of
+//!   `--dev-database` and drops afterwards, whatever happened.
+
+use crate::db::introspect::{self, Introspect};
+use crate::db::{Backend, Database, DbError};
+use crate::dialect::Dialect;
+use crate::diff::{self, Op};
+use crate::executor::{self, ExecError, Options};
+use crate::graph::RevisionGraph;
+use crate::outcome::{Class, Classify};
+use crate::plan::Mode;
+use crate::render;
+use crate::schema::{declared, Schema};
+use crate::with_backend;
+use std::path::Path;
+
+/// Why a schema could not be had.
+#[derive(Debug, thiserror::Error)]
+pub enum AutogenError {
+    /// The declared schema cannot be read (every problem, with file and line).
+    #[error("{0}")]
+    Declared(String),
+    /// A side of the comparison that names nothing usable.
+    #[error("{0}")]
+    Input(String),
+    /// Replaying the migration set into the scratch database failed.
+    #[error("replaying the migration set into a scratch database failed: {0}")]
+    Replay(ExecError),
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl Classify for AutogenError {
+    fn class(&self) -> Class {
+        match self {
+            AutogenError::Declared(_) | AutogenError::Input(_) => Class::blocked("InvalidInput"),
+            AutogenError::Replay(e) => match e.class().disposition {
+                crate::outcome::Disposition::Pending => e.class(),
+                _ => Class::blocked("ReplayFailed"),
+            },
+            AutogenError::Db(e) => e.class(),
+        }
+    }
+}
+
+/// Reads the declared schema at `path`: a `.sql` file, or a directory
+/// whose `.sql` files are read in file-name order.
+///
+/// # Errors
+/// [`AutogenError::Declared`] listing every problem with file and line, or
+/// [`AutogenError::Input`] when `path` cannot be read.
+pub fn read_declared(path: &Path, dialect: Dialect) -> Result<Schema, AutogenError> {
+    let read = |p: &Path| {
+        std::fs::read_to_string(p)
+            .map_err(|e| AutogenError::Input(format!("cannot read {}: {e}", p.display())))
+    };
+    let files: Vec<(String, String)> = if path.is_dir() {
+        let mut names: Vec<_> = std::fs::read_dir(path)
+            .map_err(|e| AutogenError::Input(format!("cannot read {}: {e}", path.display())))?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "sql"))
+            .collect();
+        names.sort();
+        names
+            .iter()
+            .map(|p| Ok((p.display().to_string(), read(p)?)))
+            .collect::<Result<_, AutogenError>>()?
+    } else {
+        vec![(path.display().to_string(), read(path)?)]
+    };
+    declared::parse(&files, dialect).map_err(|errors| {
+        AutogenError::Declared(
+            errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
+    })
+}
+
+/// The default declared-schema path in `dir`: `schema.sql`, else `schema/`.
+pub fn default_schema_path(dir: &Path) -> std::path::PathBuf {
+    let file = dir.join("schema.sql");
+    if file.exists() || !dir.join("schema").is_dir() {
+        file
+    } else {
+        dir.join("schema")
+    }
+}
+
+/// The live schema of the database at `url`.
+///
+/// # Errors
+/// [`AutogenError::Db`].
+pub async fn live(url: &str, opts: &introspect::Options) -> Result<Schema, AutogenError> {
+    let mut db = Database::connect(url).await?;
+    Ok(with_backend!(&mut db, |b| b.introspect(opts).await)?)
+}
+
+/// The schema the migration set produces at `target` (`heads` for every
+/// head), replayed into a scratch database of `dialect` (see the module
+/// docs; `dev_url` names the server for PostgreSQL and MySQL).
+///
+/// # Errors
+/// [`AutogenError::Input`] without a dev database where one is needed,
+/// [`AutogenError::Replay`] naming the revision and statement that failed.
+pub async fn at_revision(
+    graph: &RevisionGraph,
+    target: &str,
+    dialect: Dialect,
+    dev_url: Option<&str>,
+    opts: &introspect::Options,
+) -> Result<Schema, AutogenError> {
+    if graph.is_empty() || target == "base" {
+        return Ok(Schema::default());
+    }
+    match dialect {
+        Dialect::Sqlite => replay(graph, target, "sqlite::memory:", opts).await,
+        _ => {
+            let dev = dev_url.ok_or_else(|| {
+                AutogenError::Input(format!(
+                    "the schema of the migration set on {} needs a scratch database: pass --dev-database URL (a server where Revisor may create and drop a database), or --database to compare with a live one",
+                    dialect.name()
+                ))
+            })?;
+            if Dialect::from_url(dev).ok() != Some(dialect) {
+                return Err(AutogenError::Input(format!(
+                    "--dev-database is not a {} URL",
+                    dialect.name()
+                )));
+            }
+            let name = format!(
+                "revisor_scratch_{:012x}",
+                fastrand::u64(..) & 0xffff_ffff_ffff
+            );
+            let mut admin = Database::connect(dev).await?;
+            with_backend!(&mut admin, |b| b
+                .execute(&format!("CREATE DATABASE {name}"))
+                .await)?;
+            let result = replay(graph, target, &with_database(dev, &name), opts).await;
+            let drop_sql = match dialect {
+                Dialect::Postgres => format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                _ => format!("DROP DATABASE IF EXISTS {name}"),
+            };
+            let dropped = with_backend!(&mut admin, |b| b.execute(&drop_sql).await);
+            let schema = result?;
+            dropped?;
+            Ok(schema)
+        }
+    }
+}
+
+/// `url` with its database (the path) replaced by `name`, query kept.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (url, String::new()),
+    };
+    let after_scheme = base.find("://").map_or(0, |i| i + 3);
+    let host_end = base[after_scheme..]
+        .find('/')
+        .map_or(base.len(), |i| after_scheme + i);
+    format!("{}/{name}{query}", &base[..host_end])
+}
+
+async fn replay(
+    graph: &RevisionGraph,
+    target: &str,
+    url: &str,
+    opts: &introspect::Options,
+) -> Result<Schema, AutogenError> {
+    let mut db = Database::connect(url).await?;
+    let run_opts = Options {
+        version_table: opts.version_table.clone(),
+        ..Options::default()
+    };
+    with_backend!(&mut db, |b| {
+        executor::run(b, graph, target, Mode::Upgrade, &run_opts, &mut |_| {})
+            .await
+            .map_err(AutogenError::Replay)?;
+        Ok(b.introspect(opts).await?)
+    })
+}
+
+/// A revision's worth of change: the operations and both sections.
+#[derive(Debug, Clone)]
+pub struct Migration {
+    /// The operations, in order.
+    pub ops: Vec<Op>,
+    /// The up section's statements.
+    pub up: Vec<String>,
+    /// The down section's statements.
+    pub down: Vec<String>,
+}
+
+/// The migration from `from` to `to` in `dialect`: the diff, rendered up,
+/// and its reverse rendered down.
+pub fn migration(from: &Schema, to: &Schema, dialect: Dialect) -> Migration {
+    let ops = diff::diff(from, to, dialect);
+    let reverse: Vec<Op> = ops.iter().rev().map(Op::reverse).collect();
+    Migration {
+        up: render::render(&ops, dialect, from, to),
+        down: render::render(&reverse, dialect, to, from),
+        ops,
+    }
+}
+
+/// Statements as a section body: each ends with `;`, a blank line between.
+pub fn section(statements: &[String]) -> String {
+    statements
+        .iter()
+        .map(|s| format!("{s};"))
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_scratch_database_replaces_only_the_path() {
+        assert_eq!(
+            with_database("postgres://u:p@h:5432/postgres?sslmode=disable", "x"),
+            "postgres://u:p@h:5432/x?sslmode=disable"
+        );
+        assert_eq!(
+            with_database("mysql://root@127.0.0.1:3306", "x"),
+            "mysql://root@127.0.0.1:3306/x"
+        );
+    }
+}

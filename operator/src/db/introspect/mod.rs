@@ -1,0 +1,95 @@
+//! Introspection: a live database's schema read into the [`Schema`] model.
+//! I/O. One trait, one file per dialect, and one query per catalog view
+//! (never one per table), so that a 500-table schema costs a handful of
+//! round trips.
+//!
+//! - PostgreSQL: `pg_catalog` for one schema (default `public`).
+//! - MySQL/MariaDB: `information_schema` for the current database.
+//! - SQLite: `sqlite_schema`. SQLite keeps each table's and index's DDL as
+//!   written (its `ALTER TABLE` edits that text), and CHECK constraints and
+//!   constraint names exist nowhere else, so the DDL is read with the
+//!   declared-schema parser.
+//!
+//! Revisor's own version and history tables, and SQLite's internal ones,
+//! are always left out; [`Options::exclude`] globs leave out more, as
+//! Alembic's `include_object` does.
+
+mod mysql;
+mod postgres;
+mod sqlite;
+
+use super::{Backend, DbError};
+use crate::schema::Schema;
+
+/// What to read.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// PostgreSQL schema (namespace); `public` when `None`.
+    pub schema: Option<String>,
+    /// Revisor's version table (it and `<it>_history` are left out).
+    pub version_table: String,
+    /// Table-name globs to leave out.
+    pub exclude: Vec<String>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            schema: None,
+            version_table: crate::executor::DEFAULT_VERSION_TABLE.to_owned(),
+            exclude: Vec::new(),
+        }
+    }
+}
+
+impl Options {
+    fn skip(&self, table: &str) -> bool {
+        table == self.version_table
+            || table == format!("{}_history", self.version_table)
+            || table.starts_with("_revisor_new_")
+            || table.starts_with("sqlite_")
+            || self
+                .exclude
+                .iter()
+                .any(|g| crate::schema::glob_match(g, table))
+    }
+}
+
+/// A database whose schema can be read.
+pub trait Introspect: Backend {
+    /// The schema of the database (see the module docs).
+    ///
+    /// # Errors
+    /// [`DbError`] when a catalog query fails or returns what cannot be read.
+    fn introspect(
+        &mut self,
+        opts: &Options,
+    ) -> impl std::future::Future<Output = Result<Schema, DbError>> + Send;
+}
+
+/// Column `i` of a catalog row, `""` for NULL.
+fn col(row: &[Option<String>], i: usize) -> String {
+    row.get(i).cloned().flatten().unwrap_or_default()
+}
+
+/// Column `i` of a catalog row.
+fn opt(row: &[Option<String>], i: usize) -> Option<String> {
+    row.get(i).cloned().flatten()
+}
+
+/// Splits a list that a catalog query joined with the unit separator.
+fn split_list(s: &str) -> Vec<String> {
+    if s.is_empty() {
+        Vec::new()
+    } else {
+        s.split('\u{1f}').map(str::to_owned).collect()
+    }
+}
+
+/// An error about what a catalog returned.
+fn unreadable(what: impl std::fmt::Display) -> DbError {
+    DbError::Corrupt {
+        table: "catalog".into(),
+        reason: what.to_string(),
+    }
+}

@@ -1,0 +1,149 @@
+//! PostgreSQL introspection from `pg_catalog`: four queries (tables,
+//! columns, constraints, indexes) for one schema, whatever its size.
+
+use super::{col, opt, split_list, Introspect, Options};
+use crate::db::postgres::PgBackend;
+use crate::db::{Backend, DbError};
+use crate::schema::{Action, Check, Column, ForeignKey, Index, Schema, Table, Type, Unique};
+
+/// The unit separator joins lists inside one catalog value.
+const SEP: &str = "chr(31)";
+
+fn action(code: &str) -> Action {
+    match code {
+        "r" => Action::Restrict,
+        "c" => Action::Cascade,
+        "n" => Action::SetNull,
+        "d" => Action::SetDefault,
+        _ => Action::NoAction,
+    }
+}
+
+impl Introspect for PgBackend {
+    async fn introspect(&mut self, opts: &Options) -> Result<Schema, DbError> {
+        let ns = crate::render::literal(
+            opts.schema.as_deref().unwrap_or("public"),
+            crate::dialect::Dialect::Postgres,
+        );
+        let in_schema =
+            format!("c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = {ns})");
+        let mut schema = Schema::default();
+        let tables = self
+            .query(&format!(
+                "SELECT c.relname::text, obj_description(c.oid, 'pg_class') FROM pg_class c \
+                 WHERE {in_schema} AND c.relkind IN ('r', 'p') ORDER BY c.relname"
+            ))
+            .await?;
+        for r in &tables {
+            let name = col(r, 0);
+            if opts.skip(&name) {
+                continue;
+            }
+            schema.tables.insert(
+                name.clone(),
+                Table {
+                    name,
+                    comment: opt(r, 1),
+                    ..Table::default()
+                },
+            );
+        }
+        let columns = self
+            .query(&format!(
+                "SELECT c.relname::text, a.attname::text, format_type(a.atttypid, a.atttypmod), \
+                 CASE WHEN a.attnotnull THEN '1' ELSE '0' END, pg_get_expr(d.adbin, d.adrelid), \
+                 a.attidentity::text, \
+                 CASE WHEN a.attcollation <> t.typcollation THEN co.collname::text END, \
+                 col_description(c.oid, a.attnum) \
+                 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
+                 JOIN pg_type t ON t.oid = a.atttypid \
+                 LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
+                 LEFT JOIN pg_collation co ON co.oid = a.attcollation \
+                 WHERE {in_schema} AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped \
+                 ORDER BY c.relname, a.attnum"
+            ))
+            .await?;
+        for r in &columns {
+            let Some(t) = schema.tables.get_mut(&col(r, 0)) else {
+                continue;
+            };
+            let default = opt(r, 4);
+            let identity = matches!(col(r, 5).as_str(), "a" | "d")
+                || default
+                    .as_deref()
+                    .is_some_and(|d| d.starts_with("nextval("));
+            t.columns.push(Column {
+                name: col(r, 1),
+                ty: Type::parse(&col(r, 2)),
+                nullable: col(r, 3) == "0",
+                default: if identity { None } else { default },
+                identity,
+                collation: opt(r, 6),
+                comment: opt(r, 7),
+            });
+        }
+        let constraints = self
+            .query(&format!(
+                "SELECT c.relname::text, con.conname::text, con.contype::text, \
+                 array_to_string(ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(n, o) \
+                   JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.o), {SEP}), \
+                 r.relname::text, \
+                 array_to_string(ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(n, o) \
+                   JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n ORDER BY k.o), {SEP}), \
+                 con.confdeltype::text, con.confupdtype::text, pg_get_expr(con.conbin, con.conrelid) \
+                 FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid \
+                 LEFT JOIN pg_class r ON r.oid = con.confrelid \
+                 WHERE {in_schema} AND con.contype IN ('p', 'u', 'f', 'c') \
+                 ORDER BY c.relname, con.conname"
+            ))
+            .await?;
+        for r in &constraints {
+            let Some(t) = schema.tables.get_mut(&col(r, 0)) else {
+                continue;
+            };
+            let name = Some(col(r, 1));
+            let columns = split_list(&col(r, 3));
+            match col(r, 2).as_str() {
+                "p" => t.primary_key = columns,
+                "u" => t.uniques.push(Unique { name, columns }),
+                "f" => t.foreign_keys.push(ForeignKey {
+                    name,
+                    columns,
+                    ref_table: col(r, 4),
+                    ref_columns: split_list(&col(r, 5)),
+                    on_delete: action(&col(r, 6)),
+                    on_update: action(&col(r, 7)),
+                }),
+                _ => t.checks.push(Check {
+                    name,
+                    expression: col(r, 8),
+                }),
+            }
+        }
+        // Indexes that back no constraint; expression columns in parentheses.
+        let indexes = self
+            .query(&format!(
+                "SELECT c.relname::text, i.relname::text, CASE WHEN ix.indisunique THEN '1' ELSE '0' END, \
+                 pg_get_expr(ix.indpred, ix.indrelid), \
+                 array_to_string(ARRAY(SELECT CASE WHEN ix.indkey[k] = 0 THEN '(' || pg_get_indexdef(ix.indexrelid, k + 1, true) || ')' \
+                   ELSE pg_get_indexdef(ix.indexrelid, k + 1, true) END \
+                   FROM generate_series(0, ix.indnkeyatts - 1) k ORDER BY k), {SEP}) \
+                 FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_class c ON c.oid = ix.indrelid \
+                 WHERE {in_schema} AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = ix.indexrelid) \
+                 ORDER BY c.relname, i.relname"
+            ))
+            .await?;
+        for r in &indexes {
+            let Some(t) = schema.tables.get_mut(&col(r, 0)) else {
+                continue;
+            };
+            t.indexes.push(Index {
+                name: col(r, 1),
+                columns: split_list(&col(r, 4)),
+                unique: col(r, 2) == "1",
+                predicate: opt(r, 3),
+            });
+        }
+        Ok(schema)
+    }
+}

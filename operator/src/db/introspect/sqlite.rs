@@ -1,0 +1,41 @@
+//! SQLite introspection: the DDL in `sqlite_schema`, read with the
+//! declared-schema parser (see the module docs of [`super`]).
+
+use super::{col, unreadable, Introspect, Options};
+use crate::db::sqlite::LiteBackend;
+use crate::db::{Backend, DbError};
+use crate::dialect::Dialect;
+use crate::schema::{declared, Schema};
+
+impl Introspect for LiteBackend {
+    async fn introspect(&mut self, opts: &Options) -> Result<Schema, DbError> {
+        // Tables before indexes, each in creation order.
+        let rows = self
+            .query(
+                "SELECT type, name, tbl_name, sql FROM sqlite_schema \
+                 WHERE type IN ('table', 'index') AND sql IS NOT NULL \
+                 ORDER BY CASE type WHEN 'table' THEN 0 ELSE 1 END, rowid",
+            )
+            .await?;
+        let files: Vec<(String, String)> = rows
+            .iter()
+            .filter(|r| !opts.skip(&col(r, 2)))
+            .map(|r| {
+                (
+                    format!("sqlite_schema:{}", col(r, 1)),
+                    format!("{};", col(r, 3)),
+                )
+            })
+            .collect();
+        let schema = declared::parse(&files, Dialect::Sqlite).map_err(|errors| {
+            unreadable(
+                errors
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )
+        })?;
+        Ok(schema.without(&opts.exclude))
+    }
+}
