@@ -17,37 +17,8 @@ use std::time::Duration;
 
 static NEXT: AtomicUsize = AtomicUsize::new(0);
 
-/// A fresh, empty database of `dialect`; returns its URL.
-async fn fresh(dialect: Dialect) -> String {
-    let name = format!(
-        "revisor_t_{}_{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    );
-    let var = match dialect {
-        Dialect::Sqlite => {
-            let dir = std::env::temp_dir().join("revisor-db-tests");
-            std::fs::create_dir_all(&dir).unwrap();
-            let path = dir.join(format!("{name}.db"));
-            let _ = std::fs::remove_file(&path);
-            return format!("sqlite://{}", path.display());
-        }
-        Dialect::Postgres => "REVISOR_TEST_POSTGRES_URL",
-        Dialect::MySql => "REVISOR_TEST_MYSQL_URL",
-    };
-    let base = std::env::var(var).unwrap_or_else(|_| {
-        panic!("{var} is not set: run `bash scripts/test.sh`, which starts throwaway servers, or point {var} at a server")
-    });
-    let mut admin = Database::connect(&base)
-        .await
-        .unwrap_or_else(|e| panic!("{var}: {e}"));
-    with_backend!(&mut admin, |b| b
-        .execute(&format!("CREATE DATABASE {name}"))
-        .await)
-    .unwrap();
-    let (prefix, _) = base.rsplit_once('/').expect("URL with a database path");
-    format!("{prefix}/{name}")
-}
+mod support;
+use support::databases::fresh;
 
 /// A migration set from `(file name, contents)` pairs.
 fn set(files: &[(&str, &str)]) -> RevisionGraph {

@@ -302,9 +302,23 @@ impl Table {
                 }
             })
             .collect();
+        // On MySQL a unique index is a unique constraint (its catalog lists
+        // both alike), as Alembic's MySQL comparison also treats them.
+        let (unique_indexes, plain_indexes): (Vec<&Index>, Vec<&Index>) =
+            self.indexes.iter().partition(|i| {
+                dialect == Dialect::MySql
+                    && i.unique
+                    && i.predicate.is_none()
+                    && i.columns.iter().all(|c| !c.starts_with('('))
+            });
         let mut uniques: Vec<Unique> = self
             .uniques
             .iter()
+            .cloned()
+            .chain(unique_indexes.iter().map(|i| Unique {
+                name: Some(i.name.clone()),
+                columns: i.columns.clone(),
+            }))
             .map(|u| Unique {
                 name: u
                     .name
@@ -317,9 +331,8 @@ impl Table {
             .collect();
         uniques.sort_by(|a, b| a.columns.cmp(&b.columns));
         uniques.dedup_by(|a, b| a.columns == b.columns);
-        let mut indexes: Vec<Index> = self
-            .indexes
-            .iter()
+        let mut indexes: Vec<Index> = plain_indexes
+            .into_iter()
             .map(|i| Index {
                 name: i.name.clone(),
                 columns: i.columns.clone(),
