@@ -227,7 +227,7 @@ async fn the_sqlite_rebuild_keeps_rows_indexes_and_foreign_keys() {
     .unwrap();
     std::fs::write(
         dir.join("migrations/2.sql"),
-        format!("-- revision: b\n-- down_revision: a\n-- migrate:up\nINSERT INTO parent (id, name) VALUES (1, 'p1'), (2, 'p2');\nINSERT INTO child (id, parent_id) VALUES (10, 1), (11, 2);\n-- migrate:down\nDELETE FROM child;\nDELETE FROM parent;\n"),
+        "-- revision: b\n-- down_revision: a\n-- migrate:up\nINSERT INTO parent (id, name) VALUES (1, 'p1'), (2, 'p2');\nINSERT INTO child (id, parent_id) VALUES (10, 1), (11, 2);\n-- migrate:down\nDELETE FROM child;\nDELETE FROM parent;\n",
     )
     .unwrap();
     std::fs::write(
@@ -241,8 +241,7 @@ async fn the_sqlite_rebuild_keeps_rows_indexes_and_foreign_keys() {
     .unwrap();
     ok(&revisor(&dir, d, &url, &["upgrade", "head"]));
     let mut db = Database::connect(&url).await.unwrap();
-    let q = |sql: &'static str| sql;
-    let rows = with_backend!(&mut db, |b| b.query(q("SELECT CAST(id AS TEXT) || ':' || name || ':' || CAST(score AS TEXT) FROM parent ORDER BY id")).await).unwrap();
+    let rows = with_backend!(&mut db, |b| b.query(("SELECT CAST(id AS TEXT) || ':' || name || ':' || CAST(score AS TEXT) FROM parent ORDER BY id")).await).unwrap();
     assert_eq!(
         rows,
         vec![vec![Some("1:p1:0".into())], vec![Some("2:p2:0".into())]],
