@@ -241,7 +241,7 @@ async fn the_sqlite_rebuild_keeps_rows_indexes_and_foreign_keys() {
     .unwrap();
     ok(&revisor(&dir, d, &url, &["upgrade", "head"]));
     let mut db = Database::connect(&url).await.unwrap();
-    let rows = with_backend!(&mut db, |b| b.query(("SELECT CAST(id AS TEXT) || ':' || name || ':' || CAST(score AS TEXT) FROM parent ORDER BY id")).await).unwrap();
+    let rows = with_backend!(&mut db, |b| b.query("SELECT CAST(id AS TEXT) || ':' || name || ':' || CAST(score AS TEXT) FROM parent ORDER BY id").await).unwrap();
     assert_eq!(
         rows,
         vec![vec![Some("1:p1:0".into())], vec![Some("2:p2:0".into())]],
