@@ -563,10 +563,32 @@ fn statements(op: &Op, dialect: Dialect, before: &Schema) -> Vec<String> {
             })
             .or_else(|| fk.name.clone())
             .unwrap_or_else(|| constraint_name("fkey", table, &fk.columns, d));
-            vec![match d {
-                Dialect::MySql => format!("{} DROP FOREIGN KEY {}", alter(table), quote(&name, d)),
-                _ => format!("{} DROP CONSTRAINT {}", alter(table), quote(&name, d)),
-            }]
+            match d {
+                Dialect::MySql => {
+                    let mut v = vec![format!(
+                        "{} DROP FOREIGN KEY {}",
+                        alter(table),
+                        quote(&name, d)
+                    )];
+                    // MySQL created an index named as the key when no index
+                    // started with its columns; it outlives the key.
+                    let covered = before.tables.get(table).is_some_and(|t| {
+                        let starts = |cols: &[String]| cols.starts_with(&fk.columns);
+                        starts(&t.primary_key)
+                            || t.uniques.iter().any(|u| starts(&u.columns))
+                            || t.indexes.iter().any(|i| starts(&i.columns))
+                    });
+                    if !covered {
+                        v.push(format!("{} DROP INDEX {}", alter(table), quote(&name, d)));
+                    }
+                    v
+                }
+                _ => vec![format!(
+                    "{} DROP CONSTRAINT {}",
+                    alter(table),
+                    quote(&name, d)
+                )],
+            }
         }
         Op::AddCheck { table, check } => vec![format!(
             "{} ADD {}",
