@@ -241,7 +241,7 @@ fn strip_casts(s: &str) -> String {
                         .take_while(|c| c.is_alphabetic())
                         .collect();
                     if ["varying", "precision", "without", "with", "time", "zone"]
-                        .contains(&rest.as_str())
+                        .contains(&rest.to_lowercase().as_str())
                     {
                         chars.next();
                     } else {
@@ -387,6 +387,10 @@ mod tests {
         assert_eq!(
             normalize_default("'new'::character varying", &Type::Varchar(Some(20)), pg).as_deref(),
             Some("'new'")
+        );
+        assert_eq!(
+            normalize_default("'x'::CHARACTER VARYING", &Type::Varchar(Some(20)), pg).as_deref(),
+            Some("'x'")
         );
         assert_eq!(
             normalize_default("(0)", &Type::Integer, Dialect::Sqlite).as_deref(),
