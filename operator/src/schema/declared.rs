@@ -12,8 +12,9 @@
 use super::{fold, Action, Check, Column, ForeignKey, Index, Schema, Table, Type, Unique};
 use crate::dialect::Dialect;
 use sqlparser::ast::{
-    AlterTableOperation, ColumnOption, CommentObject, CreateIndex, CreateTable, Expr, GeneratedAs,
-    Ident, IndexColumn, ObjectName, ReferentialAction, Statement, TableConstraint,
+    AlterTableOperation, ColumnOption, CommentObject, CreateIndex, CreateTable, Expr,
+    ForeignKeyConstraint, GeneratedAs, Ident, IndexColumn, ObjectName, ReferentialAction,
+    Statement, TableConstraint,
 };
 
 /// A declared-schema file that cannot be read into the model.
@@ -217,18 +218,12 @@ fn create_table(schema: &mut Schema, ct: &CreateTable, dialect: Dialect) -> Resu
                     name: constraint_name,
                     columns: vec![cname.clone()],
                 }),
-                ColumnOption::ForeignKey(fk) => t.foreign_keys.push(ForeignKey {
-                    name: constraint_name,
-                    columns: vec![cname.clone()],
-                    ref_table: object(&fk.foreign_table, dialect)?,
-                    ref_columns: fk
-                        .referred_columns
-                        .iter()
-                        .map(|c| ident(c, dialect))
-                        .collect(),
-                    on_delete: action(fk.on_delete),
-                    on_update: action(fk.on_update),
-                }),
+                ColumnOption::ForeignKey(fk) => t.foreign_keys.push(foreign_key(
+                    constraint_name,
+                    vec![cname.clone()],
+                    fk,
+                    dialect,
+                )?),
                 ColumnOption::Check(c) => t.checks.push(Check {
                     name: constraint_name.or_else(|| c.name.as_ref().map(|n| ident(n, dialect))),
                     expression: c.expr.to_string(),
@@ -283,18 +278,12 @@ fn add_constraint(t: &mut Table, c: &TableConstraint, dialect: Dialect) -> Resul
             name: name(&u.name),
             columns: u.columns.iter().map(|c| index_column(c, dialect)).collect(),
         }),
-        TableConstraint::ForeignKey(fk) => t.foreign_keys.push(ForeignKey {
-            name: name(&fk.name),
-            columns: fk.columns.iter().map(|c| ident(c, dialect)).collect(),
-            ref_table: object(&fk.foreign_table, dialect)?,
-            ref_columns: fk
-                .referred_columns
-                .iter()
-                .map(|c| ident(c, dialect))
-                .collect(),
-            on_delete: action(fk.on_delete),
-            on_update: action(fk.on_update),
-        }),
+        TableConstraint::ForeignKey(fk) => t.foreign_keys.push(foreign_key(
+            name(&fk.name),
+            fk.columns.iter().map(|c| ident(c, dialect)).collect(),
+            fk,
+            dialect,
+        )?),
         TableConstraint::Check(ch) => t.checks.push(Check {
             name: name(&ch.name),
             expression: ch.expr.to_string(),
@@ -307,6 +296,27 @@ fn add_constraint(t: &mut Table, c: &TableConstraint, dialect: Dialect) -> Resul
         }
     }
     Ok(())
+}
+
+/// A foreign key on `columns` as `fk` declares it (inline or table-level).
+fn foreign_key(
+    name: Option<String>,
+    columns: Vec<String>,
+    fk: &ForeignKeyConstraint,
+    dialect: Dialect,
+) -> Result<ForeignKey, String> {
+    Ok(ForeignKey {
+        name,
+        columns,
+        ref_table: object(&fk.foreign_table, dialect)?,
+        ref_columns: fk
+            .referred_columns
+            .iter()
+            .map(|c| ident(c, dialect))
+            .collect(),
+        on_delete: action(fk.on_delete),
+        on_update: action(fk.on_update),
+    })
 }
 
 fn create_index(schema: &mut Schema, ci: &CreateIndex, dialect: Dialect) -> Result<(), String> {
