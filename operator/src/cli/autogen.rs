@@ -40,6 +40,9 @@ pub struct AutogenArgs {
     /// include_object.
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
+    /// PostgreSQL schema (namespace) to read from a live database (default: public).
+    #[arg(long, value_name = "NAME")]
+    pub db_schema: Option<String>,
     /// The version table, left out of every comparison.
     #[arg(long, value_name = "NAME", default_value = crate::executor::DEFAULT_VERSION_TABLE)]
     pub version_table: String,
@@ -67,7 +70,7 @@ impl AutogenArgs {
 
     fn introspect(&self) -> introspect::Options {
         introspect::Options {
-            schema: None,
+            schema: self.db_schema.clone(),
             version_table: self.version_table.clone(),
             exclude: self.exclude.clone(),
         }
