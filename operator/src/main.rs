@@ -6,6 +6,12 @@ use revisor::cli::{self, Cli};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // revisor.toml's values become the defaults of the flags (flags, then
+    // environment, then the file).
+    if let Err(e) = cli::project::load_and_export() {
+        eprintln!("error: {e}");
+        return ExitCode::from(e.exit_code());
+    }
     let cli = Cli::parse();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 pub struct AutogenArgs {
     /// The declared schema: a .sql file or a directory of them (default:
     /// schema.sql, else schema/, in the current directory).
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", env = "REVISOR_SCHEMA")]
     pub schema: Option<PathBuf>,
     /// Compare with this live database instead of the migration set's
     /// heads (never taken from REVISOR_DATABASE_URL: say it explicitly).
@@ -34,7 +34,7 @@ pub struct AutogenArgs {
     pub dev_database: Option<String>,
     /// The dialect: postgresql, mysql or sqlite (default: from the URL
     /// given, else sqlite).
-    #[arg(long, value_name = "DIALECT")]
+    #[arg(long, value_name = "DIALECT", env = "REVISOR_DIALECT")]
     pub dialect: Option<String>,
     /// Leave out tables matching this glob (repeatable), as Alembic's
     /// include_object.
@@ -44,7 +44,7 @@ pub struct AutogenArgs {
     #[arg(long, value_name = "NAME")]
     pub db_schema: Option<String>,
     /// The version table, left out of every comparison.
-    #[arg(long, value_name = "NAME", default_value = crate::executor::DEFAULT_VERSION_TABLE)]
+    #[arg(long, value_name = "NAME", default_value = crate::executor::DEFAULT_VERSION_TABLE, env = "REVISOR_VERSION_TABLE")]
     pub version_table: String,
 }
 

@@ -6,9 +6,12 @@
 
 mod apply;
 mod autogen;
+mod browse;
 mod dbcmd;
 mod draw;
+mod init;
 mod new;
+pub mod project;
 mod run;
 
 pub use run::DEFAULT_MAX_CONCURRENT_RECONCILES;
@@ -33,7 +36,12 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct SetArgs {
     /// The migration set: a directory of `*.sql` revision files.
-    #[arg(long, value_name = "DIR", default_value = "migrations")]
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = "migrations",
+        env = "REVISOR_MIGRATIONS_DIR"
+    )]
     pub dir: PathBuf,
 }
 
@@ -50,7 +58,7 @@ pub struct DbArgs {
     )]
     pub database: String,
     /// Version table; `alembic_version` adopts a database Alembic managed.
-    #[arg(long, value_name = "NAME", default_value = crate::executor::DEFAULT_VERSION_TABLE)]
+    #[arg(long, value_name = "NAME", default_value = crate::executor::DEFAULT_VERSION_TABLE, env = "REVISOR_VERSION_TABLE")]
     pub version_table: String,
     /// Seconds to wait for the migration lock.
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
@@ -113,6 +121,8 @@ pub enum GraphFormat {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check a migration set; exit 2 with every problem listed.
+    ///
+    /// Example: revisor validate --dir migrations
     Validate {
         /// Where the migration set is.
         #[command(flatten)]
@@ -120,6 +130,8 @@ pub enum Command {
     },
     /// Print the heads of the migration set (revisions no revision names as
     /// down_revision), as `alembic heads` does.
+    ///
+    /// Example: revisor heads --verbose
     Heads {
         /// Where the migration set is.
         #[command(flatten)]
@@ -127,6 +139,9 @@ pub enum Command {
         /// Print only real heads: those no revision depends on either.
         #[arg(long)]
         resolve_dependencies: bool,
+        /// Print each head in full (parent, labels, path, message).
+        #[arg(short, long)]
+        verbose: bool,
         /// Output format.
         #[arg(short, long, value_enum, default_value_t = Output::Text)]
         output: Output,
@@ -136,6 +151,8 @@ pub enum Command {
     /// Default is a declarative plan: unapply what the target does not need,
     /// then apply what it needs. --upgrade and --downgrade plan as Alembic's
     /// `upgrade` and `downgrade` commands do.
+    ///
+    /// Example: revisor plan head --current 0003_orders -o json
     Plan {
         /// Where the migration set is.
         #[command(flatten)]
@@ -163,7 +180,7 @@ pub enum Command {
         )]
         database: Option<String>,
         /// Version table to read with --database.
-        #[arg(long, value_name = "NAME", default_value = crate::executor::DEFAULT_VERSION_TABLE)]
+        #[arg(long, value_name = "NAME", default_value = crate::executor::DEFAULT_VERSION_TABLE, env = "REVISOR_VERSION_TABLE")]
         version_table: String,
         /// Plan as `alembic upgrade`: apply only.
         #[arg(long, conflicts_with = "downgrade")]
@@ -176,6 +193,8 @@ pub enum Command {
         output: Output,
     },
     /// Apply, parents first, every revision TARGET needs (`alembic upgrade`).
+    ///
+    /// Example: revisor upgrade head
     Upgrade {
         /// Where the migration set is.
         #[command(flatten)]
@@ -191,6 +210,8 @@ pub enum Command {
         target: String,
     },
     /// Unapply, children first, what descends from TARGET (`alembic downgrade`).
+    ///
+    /// Example: revisor downgrade -- -1
     Downgrade {
         /// Where the migration set is.
         #[command(flatten)]
@@ -206,6 +227,8 @@ pub enum Command {
         target: String,
     },
     /// Write the version table so TARGET is current, running no SQL (`alembic stamp`).
+    ///
+    /// Example: revisor stamp head --version-table alembic_version
     Stamp {
         /// Where the migration set is.
         #[command(flatten)]
@@ -220,6 +243,8 @@ pub enum Command {
         purge: bool,
     },
     /// Print the version-table rows (`alembic current`).
+    ///
+    /// Example: revisor current --verbose
     Current {
         /// Where the migration set is (optional: marks heads and messages).
         #[command(flatten)]
@@ -227,9 +252,14 @@ pub enum Command {
         /// Where the database is.
         #[command(flatten)]
         db: DbArgs,
+        /// Print each revision in full (parent, labels, path, message).
+        #[arg(short, long)]
+        verbose: bool,
     },
     /// One declarative reconcile of a DatabaseSchema manifest, with no cluster;
     /// prints the resulting status as YAML.
+    ///
+    /// Example: revisor apply -f databaseschema.yaml --dir migrations
     Apply {
         /// The DatabaseSchema manifest.
         #[arg(short = 'f', long = "filename", value_name = "MANIFEST")]
@@ -251,6 +281,8 @@ pub enum Command {
     },
     /// Block until the database has REVISION applied, for an application's
     /// init container: needs only the database, no cluster and no files.
+    ///
+    /// Example: revisor wait --revision 0003_orders --timeout 300
     Wait {
         /// Where the database is.
         #[command(flatten)]
@@ -266,6 +298,8 @@ pub enum Command {
         dir: Option<PathBuf>,
     },
     /// Print every step recorded in the history table.
+    ///
+    /// Example: revisor history -o json
     History {
         /// Where the database is.
         #[command(flatten)]
@@ -275,6 +309,8 @@ pub enum Command {
         output: Output,
     },
     /// Mark a dirty step resolved, after repairing the database by hand.
+    ///
+    /// Example: revisor resolve
     Resolve {
         /// Where the database is.
         #[command(flatten)]
@@ -282,11 +318,17 @@ pub enum Command {
     },
     /// Print the DatabaseSchema CustomResourceDefinition as YAML (what
     /// `crds/` holds).
+    ///
+    /// Example: revisor crd > crds/databaseschemas.revisor.dev.yaml
     Crd,
     /// Run the operator: reconcile DatabaseSchemas in the cluster KUBECONFIG
     /// (or the pod's service account) points at.
+    ///
+    /// Example: revisor run --namespace shop --max-concurrent-reconciles 10
     Run(run::RunOptions),
     /// Draw the revision graph.
+    ///
+    /// Example: revisor graph --format mermaid
     Graph {
         /// Where the migration set is.
         #[command(flatten)]
@@ -303,7 +345,7 @@ pub enum Command {
         )]
         database: Option<String>,
         /// Version table to read with --database.
-        #[arg(long, value_name = "NAME", default_value = crate::executor::DEFAULT_VERSION_TABLE)]
+        #[arg(long, value_name = "NAME", default_value = crate::executor::DEFAULT_VERSION_TABLE, env = "REVISOR_VERSION_TABLE")]
         version_table: String,
     },
     /// Write a new revision file whose parent is the current head
@@ -333,6 +375,10 @@ pub enum Command {
         /// The revision id instead of a random 12-digit hex one.
         #[arg(long)]
         rev_id: Option<String>,
+        /// Allow --head to name a revision that is not a head, starting a
+        /// new branch from it (as Alembic's --splice).
+        #[arg(long)]
+        splice: bool,
         /// Write the sections from the difference between the migration
         /// set's heads (or --database) and the declared schema.
         #[arg(long)]
@@ -354,7 +400,113 @@ pub enum Command {
         #[command(flatten)]
         auto: autogen::AutogenArgs,
     },
+    /// Merge several heads into one revision (`alembic merge`).
+    ///
+    /// Example: revisor merge loyalty@head fulfilment@head -m "merge branches"
+    Merge {
+        /// Where the migration set is.
+        #[command(flatten)]
+        set: SetArgs,
+        /// The revisions to merge (two or more; expressions such as `heads`).
+        #[arg(required = true)]
+        revisions: Vec<String>,
+        /// The merge revision's message.
+        #[arg(short, long)]
+        message: String,
+        /// Branch label(s) for the merge revision.
+        #[arg(long)]
+        branch_label: Option<String>,
+        /// The revision id instead of a random one.
+        #[arg(long)]
+        rev_id: Option<String>,
+    },
+    /// Show one revision: header, parents, children, labels, dependencies,
+    /// checksum and both sections (`alembic show`).
+    ///
+    /// Example: revisor show head
+    Show {
+        /// Where the migration set is.
+        #[command(flatten)]
+        set: SetArgs,
+        /// The revision (any expression naming one).
+        revision: String,
+    },
+    /// List branch points and their children (`alembic branches`).
+    ///
+    /// Example: revisor branches
+    Branches {
+        /// Where the migration set is.
+        #[command(flatten)]
+        set: SetArgs,
+    },
+    /// List the revision files newest first (`alembic history`; `revisor
+    /// history` is the database's audit log).
+    ///
+    /// Example: revisor log -r 0002:head --indicate-current
+    Log {
+        /// Where the migration set is.
+        #[command(flatten)]
+        set: SetArgs,
+        /// Only FROM:TO (inclusive; either side may be empty).
+        #[arg(short = 'r', long = "rev-range", value_name = "FROM:TO")]
+        range: Option<String>,
+        /// Mark the revisions the database is at (needs --database).
+        #[arg(short, long)]
+        indicate_current: bool,
+        /// The database, for --indicate-current.
+        #[arg(
+            long,
+            value_name = "URL",
+            env = "REVISOR_DATABASE_URL",
+            hide_env_values = true
+        )]
+        database: Option<String>,
+        /// Version table to read with --indicate-current.
+        #[arg(long, value_name = "NAME", default_value = crate::executor::DEFAULT_VERSION_TABLE, env = "REVISOR_VERSION_TABLE")]
+        version_table: String,
+        /// Output format.
+        #[arg(short, long, value_enum, default_value_t = Output::Text)]
+        output: Output,
+    },
+    /// Open a revision's file in $VISUAL or $EDITOR (`alembic edit`).
+    ///
+    /// Example: revisor edit head
+    Edit {
+        /// Where the migration set is.
+        #[command(flatten)]
+        set: SetArgs,
+        /// The revision.
+        revision: String,
+    },
+    /// Start a project: revisor.toml, schema.sql and migrations/ (`alembic init`).
+    ///
+    /// Example: revisor init myapp --template sqlite
+    Init {
+        /// The directory (created if missing; must be empty unless --force).
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// The template (see `revisor list-templates`).
+        #[arg(long, short, default_value = "sqlite")]
+        template: String,
+        /// Write into a directory that is not empty.
+        #[arg(long)]
+        force: bool,
+    },
+    /// List the templates of `init`.
+    ///
+    /// Example: revisor list-templates
+    ListTemplates,
+    /// Print a shell completion script.
+    ///
+    /// Example: revisor completion bash > /etc/bash_completion.d/revisor
+    Completion {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
     /// Read and compare schemas.
+    ///
+    /// Example: revisor schema dump --database sqlite://app.db
     Schema {
         /// What to do.
         #[command(subcommand)]
@@ -467,6 +619,7 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
         Command::Heads {
             set,
             resolve_dependencies,
+            verbose,
             output,
         } => {
             let g = source::load_dir(&set.dir)?;
@@ -475,6 +628,12 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
             } else {
                 g.heads()
             };
+            if verbose && output == Output::Text {
+                for &h in heads {
+                    writeln!(out, "{}", browse::verbose(&g, &set.dir, h)).map_err(runtime)?;
+                }
+                return Ok(());
+            }
             print_heads(&g, heads, output, out).map_err(runtime)
         }
         Command::Plan {
@@ -565,8 +724,19 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
             let g = source::load_dir(&set.dir)?;
             dbcmd::stamp(&g, &db, &target, purge, out).await
         }
-        Command::Current { set, db } => {
+        Command::Current { set, db, verbose } => {
             let g = source::load_dir(&set.dir).ok();
+            if verbose {
+                let rows = dbcmd::heads(&db).await?;
+                for r in rows {
+                    match g.as_ref().and_then(|g| g.index_of(&r).map(|i| (g, i))) {
+                        Some((g, i)) => writeln!(out, "{}", browse::verbose(g, &set.dir, i)),
+                        None => writeln!(out, "Rev: {r} (not in the migration set)\n"),
+                    }
+                    .map_err(runtime)?;
+                }
+                return Ok(());
+            }
             dbcmd::current(g.as_ref(), &db, out).await
         }
         Command::History { db, output } => dbcmd::history(&db, output, out).await,
@@ -638,6 +808,7 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
             branch_label,
             depends_on,
             rev_id,
+            splice,
             autogenerate,
             auto,
         } => {
@@ -647,6 +818,7 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
                 branch_label,
                 depends_on,
                 rev_id,
+                splice,
                 ..Default::default()
             };
             if autogenerate {
@@ -656,6 +828,72 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
             writeln!(out, "{}", path.display()).map_err(runtime)
         }
         Command::Check { set, auto } => autogen::check(&set.dir, &auto, out).await,
+        Command::Merge {
+            set,
+            revisions,
+            message,
+            branch_label,
+            rev_id,
+        } => {
+            let g = source::load_dir(&set.dir)?;
+            let parents = browse::merge_parents(&g, &revisions)?;
+            let opts = new::NewRevision {
+                message,
+                head: Some(parents),
+                branch_label,
+                rev_id,
+                splice: true,
+                ..Default::default()
+            };
+            let path = new::write(&set.dir, &opts)?;
+            writeln!(out, "{}", path.display()).map_err(runtime)
+        }
+        Command::Show { set, revision } => {
+            let g = source::load_dir(&set.dir)?;
+            browse::show(&g, &set.dir, &revision, out)
+        }
+        Command::Branches { set } => browse::branches(&source::load_dir(&set.dir)?, out),
+        Command::Log {
+            set,
+            range,
+            indicate_current,
+            database,
+            version_table,
+            output,
+        } => {
+            let g = source::load_dir(&set.dir)?;
+            let current = match (indicate_current, database) {
+                (false, _) => Vec::new(),
+                (true, Some(database)) => {
+                    dbcmd::heads(&DbArgs {
+                        database,
+                        version_table,
+                        lock_timeout: 0,
+                    })
+                    .await?
+                }
+                (true, None) => {
+                    return Err(CliError::Input(
+                        "--indicate-current needs --database (or REVISOR_DATABASE_URL)".into(),
+                    ))
+                }
+            };
+            browse::log(&g, range.as_deref(), &current, output, out)
+        }
+        Command::Edit { set, revision } => {
+            browse::edit(&source::load_dir(&set.dir)?, &set.dir, &revision)
+        }
+        Command::Init {
+            dir,
+            template,
+            force,
+        } => init::init(&dir, &template, force, out),
+        Command::ListTemplates => init::list(out),
+        Command::Completion { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(shell, &mut Cli::command(), "revisor", out);
+            Ok(())
+        }
         Command::Schema { command } => match command {
             SchemaCommand::Dump { auto } => {
                 let url = auto

@@ -30,6 +30,8 @@ pub struct NewRevision {
     pub depends_on: Option<String>,
     /// The id instead of a random one.
     pub rev_id: Option<String>,
+    /// Whether `head` may name a revision that is not a head.
+    pub splice: bool,
     /// The up section's body (empty: to be written by hand).
     pub up: String,
     /// The down section's body.
@@ -51,7 +53,22 @@ pub fn write(dir: &Path, opts: &NewRevision) -> Result<PathBuf, CliError> {
     };
     let graph = RevisionGraph::from_files(&files).map_err(|e| CliError::Input(e.to_string()))?;
     let parents: Vec<String> = match &opts.head {
-        Some(expr) => graph.ids(graph.resolve_targets(expr).map_err(|e| CliError::Input(format!("--head: {e}")))?),
+        Some(expr) => {
+            let parents = graph
+                .resolve_targets(expr)
+                .map_err(|e| CliError::Input(format!("--head: {e}")))?;
+            // As Alembic: a new revision on a non-head starts a branch, which
+            // must be asked for.
+            if let Some(&p) = parents.iter().find(|p| !graph.heads().contains(p)) {
+                if !opts.splice {
+                    return Err(CliError::Input(format!(
+                        "--head: revision {} is not a head; pass --splice to start a new branch from it",
+                        graph.rev(p).id
+                    )));
+                }
+            }
+            graph.ids(parents)
+        }
         None => match graph.heads() {
             [] => Vec::new(),
             [one] => vec![graph.rev(*one).id.clone()],
@@ -87,7 +104,14 @@ pub fn write(dir: &Path, opts: &NewRevision) -> Result<PathBuf, CliError> {
         "-- message: {message}\n\n-- migrate:up\n{}\n\n-- migrate:down\n{}\n",
         opts.up, opts.down
     ));
-    let name = format!("{id}_{}.sql", slug(&message));
+    let project = super::project::loaded();
+    let template = project
+        .and_then(|p| p.file_template.as_deref())
+        .unwrap_or("%(rev)s_%(slug)s");
+    let slug_len = project
+        .and_then(|p| p.truncate_slug_length)
+        .unwrap_or(SLUG_LEN);
+    let name = super::project::file_name(template, &id, &slug_with(&message, slug_len));
     let path = dir.join(&name);
     if path.exists() {
         return Err(CliError::Input(format!(
@@ -103,11 +127,15 @@ pub fn write(dir: &Path, opts: &NewRevision) -> Result<PathBuf, CliError> {
         .map_err(|e| CliError::Runtime(format!("cannot create {}: {e}", dir.display())))?;
     std::fs::write(&path, text)
         .map_err(|e| CliError::Runtime(format!("cannot write {}: {e}", path.display())))?;
+    if let Some(p) = project {
+        super::project::run_hooks(&p.post_write_hooks, &path)?;
+    }
     Ok(path)
 }
 
-/// The message as a file-name slug (see the module docs).
-pub fn slug(message: &str) -> String {
+/// The slug of `message`: lower case, runs of other characters than
+/// `[a-z0-9]` as `_`, cut at `len` characters (Alembic's `truncate_slug_length`).
+pub fn slug_with(message: &str, len: usize) -> String {
     let mut s = String::new();
     for c in message.chars().flat_map(char::to_lowercase) {
         if c.is_ascii_alphanumeric() {
@@ -116,7 +144,7 @@ pub fn slug(message: &str) -> String {
             s.push('_');
         }
     }
-    let mut s: String = s.chars().take(SLUG_LEN).collect();
+    let mut s: String = s.chars().take(len).collect();
     while s.ends_with('_') {
         s.pop();
     }
@@ -143,11 +171,11 @@ mod tests {
     #[test]
     fn slug_is_lowercase_underscored_and_cut() {
         assert_eq!(
-            slug("Add email column to Users!"),
+            slug_with("Add email column to Users!", SLUG_LEN),
             "add_email_column_to_users"
         );
-        assert_eq!(slug("  --weird--  "), "weird");
-        assert_eq!(slug(&"x".repeat(50)).len(), 40);
+        assert_eq!(slug_with("  --weird--  ", SLUG_LEN), "weird");
+        assert_eq!(slug_with(&"x".repeat(50), SLUG_LEN).len(), 40);
     }
 
     #[test]
