@@ -304,7 +304,8 @@ fn new_writes_a_revision_on_the_head_and_refuses_several_heads() {
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.contains("-- down_revision: a1\n"), "{text}");
 
-    let o = revisor(&[
+    // A revision on a non-head starts a branch: Alembic's --splice asks for it.
+    let branch = [
         "new",
         "--dir",
         d,
@@ -314,7 +315,15 @@ fn new_writes_a_revision_on_the_head_and_refuses_several_heads() {
         "a1",
         "--rev-id",
         "b2",
-    ]);
+    ];
+    let o = revisor(&branch);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("a1 is not a head; pass --splice"),
+        "{}",
+        stderr(&o)
+    );
+    let o = revisor(&[&branch[..], &["--splice"]].concat());
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let o = revisor(&["new", "--dir", d, "-m", "next"]);
     assert_eq!(o.status.code(), Some(2));
