@@ -7,6 +7,7 @@
 mod apply;
 mod autogen;
 mod browse;
+pub mod cluster;
 mod dbcmd;
 mod draw;
 mod init;
@@ -496,6 +497,33 @@ pub enum Command {
     ///
     /// Example: revisor list-templates
     ListTemplates,
+    /// Approve the plan a DatabaseSchema waits on (approval: Manual): print
+    /// it, confirm, and set revisor.dev/approved-plan to its hash. Uses
+    /// your kubeconfig; also `kubectl revisor approve`.
+    ///
+    /// Example: revisor approve shop -n shop --yes
+    Approve {
+        /// The DatabaseSchema.
+        name: String,
+        /// Its namespace (default: the kubeconfig context's).
+        #[arg(short, long)]
+        namespace: Option<String>,
+        /// Approve without asking.
+        #[arg(short, long)]
+        yes: bool,
+    },
+    /// Every DatabaseSchema's target, current revision, phase, progress and
+    /// message. Uses your kubeconfig; also `kubectl revisor status`.
+    ///
+    /// Example: revisor status -A
+    Status {
+        /// Only this namespace (default: the kubeconfig context's).
+        #[arg(short, long, conflicts_with = "all_namespaces")]
+        namespace: Option<String>,
+        /// All namespaces.
+        #[arg(short = 'A', long)]
+        all_namespaces: bool,
+    },
     /// Print a shell completion script.
     ///
     /// Example: revisor completion bash > /etc/bash_completion.d/revisor
@@ -889,6 +917,30 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
             force,
         } => init::init(&dir, &template, force, out),
         Command::ListTemplates => init::list(out),
+        Command::Approve {
+            name,
+            namespace,
+            yes,
+        } => {
+            let client = cluster::client().await?;
+            let stdin = std::io::stdin();
+            cluster::approve(
+                &client,
+                namespace.as_deref(),
+                &name,
+                yes,
+                &mut stdin.lock(),
+                out,
+            )
+            .await
+        }
+        Command::Status {
+            namespace,
+            all_namespaces,
+        } => {
+            let client = cluster::client().await?;
+            cluster::status(&client, namespace.as_deref(), all_namespaces, out).await
+        }
         Command::Completion { shell } => {
             use clap::CommandFactory;
             clap_complete::generate(shell, &mut Cli::command(), "revisor", out);

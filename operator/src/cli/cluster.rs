@@ -1,0 +1,142 @@
+//! `revisor approve` and `revisor status`: the cluster side of the CLI,
+//! with the user's kubeconfig. Installed as `kubectl-revisor`, the same
+//! binary is the kubectl plugin: `kubectl revisor approve shop`.
+
+use super::{runtime, CliError};
+use crate::resource::{DatabaseSchema, Phase, APPROVED_PLAN_ANNOTATION};
+use kube::api::{Api, ListParams, Patch, PatchParams};
+use kube::{Client, ResourceExt};
+use std::io::{BufRead, Write};
+
+/// A client from the user's kubeconfig (`KUBECONFIG`, `~/.kube/config`) or
+/// the pod's service account.
+///
+/// # Errors
+/// [`CliError::Runtime`] when there is no configuration.
+pub async fn client() -> Result<Client, CliError> {
+    Client::try_default()
+        .await
+        .map_err(|e| CliError::Runtime(format!("no Kubernetes configuration: {e}")))
+}
+
+fn api(client: &Client, namespace: Option<&str>) -> Api<DatabaseSchema> {
+    match namespace {
+        Some(ns) => Api::namespaced(client.clone(), ns),
+        None => Api::default_namespaced(client.clone()),
+    }
+}
+
+fn kube_error(e: kube::Error) -> CliError {
+    match &e {
+        kube::Error::Api(s) if s.code == 404 => {
+            CliError::Input(format!("not found: {}", s.message))
+        }
+        _ => CliError::Runtime(format!("Kubernetes API: {e}")),
+    }
+}
+
+/// `approve NAME`: prints the plan the operator is waiting on and, once
+/// confirmed (`yes`, or `y` on `confirm`), sets `revisor.dev/approved-plan`
+/// to its hash with a merge patch of that one annotation.
+///
+/// # Errors
+/// [`CliError::Input`] when the resource is not AwaitingApproval or its
+/// status has no plan, or the answer is not yes; [`CliError::Runtime`] for
+/// the API.
+pub async fn approve(
+    client: &Client,
+    namespace: Option<&str>,
+    name: &str,
+    yes: bool,
+    confirm: &mut dyn BufRead,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let api = api(client, namespace);
+    let obj = api.get(name).await.map_err(kube_error)?;
+    let status = obj.status.clone().unwrap_or_default();
+    if status.phase != Phase::AwaitingApproval {
+        return Err(CliError::Input(format!(
+            "{name} is {:?}, not AwaitingApproval: there is no plan to approve ({})",
+            status.phase, status.message
+        )));
+    }
+    let plan = status
+        .plan
+        .filter(|p| !p.hash.is_empty())
+        .ok_or_else(|| CliError::Input(format!("{name} has no plan in its status to approve")))?;
+    writeln!(
+        out,
+        "Plan {} for {}/{}:",
+        plan.hash,
+        obj.namespace().unwrap_or_default(),
+        name
+    )
+    .map_err(runtime)?;
+    for (i, s) in plan.steps.iter().enumerate() {
+        writeln!(
+            out,
+            "  {:>3}. {:<4} {}  {}",
+            i + 1,
+            s.direction,
+            s.revision,
+            s.message
+        )
+        .map_err(runtime)?;
+    }
+    if !yes {
+        write!(out, "Approve this plan? [y/N] ").map_err(runtime)?;
+        out.flush().map_err(runtime)?;
+        let mut answer = String::new();
+        confirm.read_line(&mut answer).map_err(runtime)?;
+        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+            return Err(CliError::Input("not approved".into()));
+        }
+    }
+    let patch =
+        serde_json::json!({"metadata": {"annotations": {APPROVED_PLAN_ANNOTATION: plan.hash}}});
+    api.patch(name, &PatchParams::default(), &Patch::Merge(&patch))
+        .await
+        .map_err(kube_error)?;
+    writeln!(out, "Approved: {APPROVED_PLAN_ANNOTATION}={}", plan.hash).map_err(runtime)
+}
+
+/// `status [-n NS | -A]`: every DatabaseSchema's target, current revision,
+/// phase, progress and message.
+///
+/// # Errors
+/// [`CliError::Runtime`] for the API.
+pub async fn status(
+    client: &Client,
+    namespace: Option<&str>,
+    all: bool,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let api: Api<DatabaseSchema> = if all {
+        Api::all(client.clone())
+    } else {
+        api(client, namespace)
+    };
+    let list = api.list(&ListParams::default()).await.map_err(kube_error)?;
+    writeln!(
+        out,
+        "{:<20} {:<24} {:<16} {:<20} {:<16} {:<8} MESSAGE",
+        "NAMESPACE", "NAME", "TARGET", "CURRENT", "PHASE", "PROGRESS"
+    )
+    .map_err(runtime)?;
+    for o in list.items {
+        let s = o.status.clone().unwrap_or_default();
+        writeln!(
+            out,
+            "{:<20} {:<24} {:<16} {:<20} {:<16} {:<8} {}",
+            o.namespace().unwrap_or_default(),
+            o.name_any(),
+            o.spec.target_revision,
+            s.current_revision,
+            format!("{:?}", s.phase),
+            s.progress.map(|p| p.summary).unwrap_or_default(),
+            s.message.lines().next().unwrap_or("")
+        )
+        .map_err(runtime)?;
+    }
+    Ok(())
+}
