@@ -438,7 +438,7 @@ async fn run_locked<B: Backend, F: FnMut(Event)>(
     result.map(|()| p)
 }
 
-async fn run_steps<B: Backend, F: FnMut(Event)>(
+pub(crate) async fn run_steps<B: Backend, F: FnMut(Event)>(
     db: &mut B,
     tables: &Tables,
     graph: &RevisionGraph,
@@ -827,49 +827,64 @@ pub async fn stamp<B: Backend>(
     let result = async {
         tables.ensure(db).await?;
         let heads = tables.heads(db).await?;
-        let lineage = graph
-            .ancestors(targets.iter().copied(), true)
-            .union(&graph.descendants(targets.iter().copied(), true))
-            .collect::<Vec<_>>();
-        let keep: Vec<usize> = if purge || targets.is_empty() {
-            Vec::new()
-        } else {
-            heads
-                .iter()
-                .filter_map(|h| graph.index_of(h))
-                .filter(|h| !lineage.contains(h))
-                .collect()
-        };
-        let applied = graph.closure(keep.iter().chain(targets.iter()).copied());
-        let rows = graph.ids(graph.heads_of(&applied));
-        db.execute("BEGIN").await?;
-        tables.set_rows(db, &rows).await?;
-        for &t in &targets {
-            let r = graph.rev(t);
-            let row = HistoryRow {
-                revision: r.id.clone(),
-                direction: "stamp".into(),
-                checksum: r.checksum.clone(),
-                down_revisions: graph.ids(graph.parents(t).iter().copied()),
-                depends_on: graph.ids(graph.dependencies(t).iter().copied()),
-                down_sql: r.down_sql.clone(),
-                message: r.message.clone(),
-                started_at: now(),
-                finished_at: Some(now()),
-                duration_ms: Some(0),
-                success: Some(true),
-                applied_by: opts.applied_by.clone(),
-                ..HistoryRow::default()
-            };
-            tables.insert_history(db, &row).await?;
-        }
-        db.execute("COMMIT").await?;
-        Ok::<_, ExecError>(rows)
+        stamp_rows(db, &tables, graph, &targets, &heads, purge, opts).await
     }
     .await;
     let unlocked = db.unlock().await;
     let rows = result?;
     unlocked?;
+    Ok(rows)
+}
+
+/// The rows a stamp of `targets` writes over `heads` (rows on other
+/// lineages stay unless `purge`), written in one transaction with a
+/// `stamp` history row per target.
+pub(crate) async fn stamp_rows<B: Backend>(
+    db: &mut B,
+    tables: &Tables,
+    graph: &RevisionGraph,
+    targets: &[usize],
+    heads: &[String],
+    purge: bool,
+    opts: &Options,
+) -> Result<Vec<String>, ExecError> {
+    let lineage = graph
+        .ancestors(targets.iter().copied(), true)
+        .union(&graph.descendants(targets.iter().copied(), true))
+        .collect::<Vec<_>>();
+    let keep: Vec<usize> = if purge || targets.is_empty() {
+        Vec::new()
+    } else {
+        heads
+            .iter()
+            .filter_map(|h| graph.index_of(h))
+            .filter(|h| !lineage.contains(h))
+            .collect()
+    };
+    let applied = graph.closure(keep.iter().chain(targets.iter()).copied());
+    let rows = graph.ids(graph.heads_of(&applied));
+    db.execute("BEGIN").await?;
+    tables.set_rows(db, &rows).await?;
+    for &t in targets {
+        let r = graph.rev(t);
+        let row = HistoryRow {
+            revision: r.id.clone(),
+            direction: "stamp".into(),
+            checksum: r.checksum.clone(),
+            down_revisions: graph.ids(graph.parents(t).iter().copied()),
+            depends_on: graph.ids(graph.dependencies(t).iter().copied()),
+            down_sql: r.down_sql.clone(),
+            message: r.message.clone(),
+            started_at: now(),
+            finished_at: Some(now()),
+            duration_ms: Some(0),
+            success: Some(true),
+            applied_by: opts.applied_by.clone(),
+            ..HistoryRow::default()
+        };
+        tables.insert_history(db, &row).await?;
+    }
+    db.execute("COMMIT").await?;
     Ok(rows)
 }
 

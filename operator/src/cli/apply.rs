@@ -37,6 +37,8 @@ pub struct ApplyArgs<'a> {
     pub database: Option<String>,
     /// `--approve`.
     pub approve: Option<String>,
+    /// `--sql` and where it starts: print the script instead of running.
+    pub offline: Option<super::OfflineArgs>,
 }
 
 /// Runs `apply` and prints `status:` as YAML.
@@ -103,6 +105,18 @@ pub async fn apply(
         .clone()
         .unwrap_or_else(|| format!("sqlite://{name}.db"));
     let annotations = m.metadata.annotations.clone().unwrap_or_default();
+    if let Some(off) = &args.offline {
+        return offline_apply(
+            &m,
+            &files,
+            &url,
+            &annotations,
+            args.approve.clone(),
+            off,
+            out,
+        )
+        .await;
+    }
     let old = DatabaseSchemaStatus::default();
     let input = Input {
         spec: &m.spec,
@@ -144,6 +158,50 @@ pub async fn apply(
         },
         Ok(_) => Ok(()),
     }
+}
+
+/// `apply --sql`: the declarative reconcile's script, with the manifest's gates.
+async fn offline_apply(
+    m: &DatabaseSchema,
+    files: &[(String, String)],
+    url: &str,
+    annotations: &std::collections::BTreeMap<String, String>,
+    approve: Option<String>,
+    off: &super::OfflineArgs,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let g = crate::graph::RevisionGraph::from_files(files)
+        .map_err(|e| CliError::Input(format!("invalid migration set:\n{e}")))?;
+    let db = super::DbArgs {
+        database: Some(url.to_owned()),
+        version_table: m.spec.version_table.clone(),
+        lock_timeout: m.spec.lock_timeout_seconds,
+    };
+    let start = super::offline::start(&g, &db, off, None).await?;
+    let opts = crate::executor::Options {
+        version_table: m.spec.version_table.clone(),
+        transaction_mode: m.spec.transaction_mode.into(),
+        allow_downgrade: m.spec.allow_downgrade,
+        approved_plan: match m.spec.approval {
+            resource::Approval::Automatic => None,
+            resource::Approval::Manual => Some(
+                approve
+                    .or_else(|| annotations.get(resource::APPROVED_PLAN_ANNOTATION).cloned())
+                    .unwrap_or_default(),
+            ),
+        },
+        ..crate::executor::Options::default()
+    };
+    super::offline::run(
+        &g,
+        &start,
+        &m.spec.target_revision,
+        crate::plan::Mode::Declarative,
+        &opts,
+        super::Output::Text,
+        out,
+    )
+    .await
 }
 
 fn print(status: &DatabaseSchemaStatus, out: &mut dyn Write) -> Result<(), CliError> {

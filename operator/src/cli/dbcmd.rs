@@ -24,7 +24,8 @@ impl From<ExecError> for CliError {
     }
 }
 
-fn options(db: &DbArgs, run: Option<&RunArgs>) -> Options {
+/// The executor's options for these flags.
+pub(super) fn options(db: &DbArgs, run: Option<&RunArgs>) -> Options {
     Options {
         version_table: db.version_table.clone(),
         lock_timeout: Duration::from_secs(db.lock_timeout),
@@ -47,7 +48,7 @@ pub async fn migrate(
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
     let opts = options(db, Some(run));
-    let mut database = Database::connect(&db.database).await?;
+    let mut database = Database::connect(db.url()?).await?;
     let mut printed: std::io::Result<()> = Ok(());
     let mut on_event = |e: Event| {
         let r = match e {
@@ -115,7 +116,7 @@ pub async fn stamp(
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
     let opts = options(db, None);
-    let mut database = Database::connect(&db.database).await?;
+    let mut database = Database::connect(db.url()?).await?;
     let rows = with_backend!(&mut database, |b| executor::stamp(
         b, graph, target, purge, &opts
     )
@@ -125,7 +126,7 @@ pub async fn stamp(
 
 /// The version-table rows, read without the lock.
 pub async fn heads(db: &DbArgs) -> Result<Vec<String>, CliError> {
-    let mut database = Database::connect(&db.database).await?;
+    let mut database = Database::connect(db.url()?).await?;
     with_backend!(&mut database, |b| read_heads(b, &db.version_table).await)
 }
 
@@ -137,7 +138,7 @@ async fn read_heads<B: Backend>(b: &mut B, table: &str) -> Result<Vec<String>, C
 /// The rows, history and orphaned revisions, read without the lock (for
 /// `plan --database`).
 pub async fn state(graph: &RevisionGraph, db: &DbArgs) -> Result<executor::State, CliError> {
-    let mut database = Database::connect(&db.database).await?;
+    let mut database = Database::connect(db.url()?).await?;
     with_backend!(&mut database, |b| {
         let tables = Tables::new(&db.version_table, b.dialect())?;
         Ok(executor::read_state(b, &tables, graph).await?)
@@ -173,7 +174,7 @@ pub async fn current(
 
 /// `history`: every step recorded, oldest first.
 pub async fn history(db: &DbArgs, output: Output, out: &mut dyn Write) -> Result<(), CliError> {
-    let mut database = Database::connect(&db.database).await?;
+    let mut database = Database::connect(db.url()?).await?;
     let rows: Vec<HistoryRow> = with_backend!(&mut database, |b| {
         let tables = Tables::new(&db.version_table, b.dialect())?;
         tables.history(b).await?
@@ -221,7 +222,7 @@ pub async fn history(db: &DbArgs, output: Output, out: &mut dyn Write) -> Result
 /// `resolve`: clears the dirty mark.
 pub async fn resolve(db: &DbArgs, out: &mut dyn Write) -> Result<(), CliError> {
     let opts = options(db, None);
-    let mut database = Database::connect(&db.database).await?;
+    let mut database = Database::connect(db.url()?).await?;
     let n = with_backend!(&mut database, |b| executor::resolve(b, &opts).await)?;
     writeln!(out, "{n} dirty step(s) marked resolved").map_err(runtime)
 }
@@ -295,7 +296,7 @@ async fn applied_set(
     graph: Option<&RevisionGraph>,
     db: &DbArgs,
 ) -> Result<(Vec<String>, std::collections::BTreeSet<String>), CliError> {
-    let mut database = Database::connect(&db.database).await?;
+    let mut database = Database::connect(db.url()?).await?;
     let (rows, history) = with_backend!(&mut database, |b| {
         let tables = Tables::new(&db.version_table, b.dialect())?;
         (tables.heads(b).await?, tables.history(b).await?)

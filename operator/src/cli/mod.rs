@@ -12,6 +12,7 @@ mod dbcmd;
 mod draw;
 mod init;
 mod new;
+mod offline;
 pub mod project;
 mod run;
 
@@ -57,13 +58,43 @@ pub struct DbArgs {
         env = "REVISOR_DATABASE_URL",
         hide_env_values = true
     )]
-    pub database: String,
+    pub database: Option<String>,
     /// Version table; `alembic_version` adopts a database Alembic managed.
     #[arg(long, value_name = "NAME", default_value = crate::executor::DEFAULT_VERSION_TABLE, env = "REVISOR_VERSION_TABLE")]
     pub version_table: String,
     /// Seconds to wait for the migration lock.
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
     pub lock_timeout: u64,
+}
+
+impl DbArgs {
+    /// The database URL.
+    ///
+    /// # Errors
+    /// [`CliError::Input`] when none was given.
+    pub fn url(&self) -> Result<&str, CliError> {
+        self.database
+            .as_deref()
+            .ok_or_else(|| CliError::Input("needs --database URL (or REVISOR_DATABASE_URL)".into()))
+    }
+}
+
+/// `--sql`: print the script instead of running it (Alembic's offline mode).
+#[derive(Debug, Args, Clone)]
+pub struct OfflineArgs {
+    /// Print the exact SQL the run would execute (transactions, statements,
+    /// version-table and history writes, bookkeeping DDL) instead of
+    /// running it.
+    #[arg(long)]
+    pub sql: bool,
+    /// With --sql: the version-table rows to start from (comma-separated;
+    /// `base` for none) instead of reading --database; no connection is made.
+    #[arg(long, value_name = "REV[,REV]", requires = "sql")]
+    pub current: Option<String>,
+    /// With --sql and no database: the dialect to write for (postgresql,
+    /// mysql, sqlite).
+    #[arg(long, value_name = "DIALECT", env = "REVISOR_DIALECT")]
+    pub dialect: Option<String>,
 }
 
 /// Options of commands that run migrations.
@@ -189,6 +220,12 @@ pub enum Command {
         /// Plan as `alembic downgrade`: unapply only.
         #[arg(long)]
         downgrade: bool,
+        /// Print the script the plan would run instead (offline mode).
+        #[arg(long)]
+        sql: bool,
+        /// With --sql and --current: the dialect to write for.
+        #[arg(long, value_name = "DIALECT", env = "REVISOR_DIALECT")]
+        dialect: Option<String>,
         /// Output format.
         #[arg(short, long, value_enum, default_value_t = Output::Text)]
         output: Output,
@@ -206,6 +243,12 @@ pub enum Command {
         /// How to run.
         #[command(flatten)]
         run: RunArgs,
+        /// Offline mode.
+        #[command(flatten)]
+        offline: OfflineArgs,
+        /// Output format of --sql.
+        #[arg(short, long, value_enum, default_value_t = Output::Text)]
+        output: Output,
         /// Target expression, relative ones included (`+1`, `shop@+2`).
         #[arg(allow_hyphen_values = true)]
         target: String,
@@ -223,6 +266,12 @@ pub enum Command {
         /// How to run.
         #[command(flatten)]
         run: RunArgs,
+        /// Offline mode.
+        #[command(flatten)]
+        offline: OfflineArgs,
+        /// Output format of --sql.
+        #[arg(short, long, value_enum, default_value_t = Output::Text)]
+        output: Output,
         /// Target expression, relative ones included (`-1`, `shop@-1`), or `base`.
         #[arg(allow_hyphen_values = true)]
         target: String,
@@ -237,6 +286,12 @@ pub enum Command {
         /// Where the database is.
         #[command(flatten)]
         db: DbArgs,
+        /// Offline mode.
+        #[command(flatten)]
+        offline: OfflineArgs,
+        /// Output format of --sql.
+        #[arg(short, long, value_enum, default_value_t = Output::Text)]
+        output: Output,
         /// Target expression.
         target: String,
         /// Replace every row, not only those on TARGET's lineage.
@@ -279,6 +334,15 @@ pub enum Command {
         /// Under `approval: Manual`, the plan hash to run.
         #[arg(long, value_name = "HASH")]
         approve: Option<String>,
+        /// Print the script the reconcile would run instead (offline mode).
+        #[arg(long)]
+        sql: bool,
+        /// With --sql: the version-table rows to start from instead of the database.
+        #[arg(long, value_name = "REV[,REV]", requires = "sql")]
+        current: Option<String>,
+        /// With --sql and --current: the dialect to write for.
+        #[arg(long, value_name = "DIALECT", env = "REVISOR_DIALECT")]
+        dialect: Option<String>,
     },
     /// Block until the database has REVISION applied, for an application's
     /// init container: needs only the database, no cluster and no files.
@@ -672,6 +736,8 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
             version_table,
             upgrade,
             downgrade,
+            sql,
+            dialect,
             output,
         } => {
             let g = source::load_dir(&set.dir)?;
@@ -680,6 +746,21 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
                 (_, true) => Mode::Downgrade,
                 _ => Mode::Declarative,
             };
+            if sql {
+                let db = DbArgs {
+                    database: database.clone(),
+                    version_table: version_table.clone(),
+                    lock_timeout: 0,
+                };
+                let off = OfflineArgs {
+                    sql,
+                    current: current.clone(),
+                    dialect,
+                };
+                let start = offline::start(&g, &db, &off, None).await?;
+                let opts = dbcmd::options(&db, None);
+                return offline::run(&g, &start, &target, mode, &opts, output, out).await;
+            }
             let database_dialect = database
                 .as_deref()
                 .and_then(|d| crate::db::Dialect::from_url(d).ok());
@@ -688,7 +769,7 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
                     dbcmd::state(
                         &g,
                         &DbArgs {
-                            database,
+                            database: Some(database),
                             version_table,
                             lock_timeout: 0,
                         },
@@ -729,27 +810,57 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
             set,
             db,
             run,
+            offline,
+            output,
             target,
         } => {
-            let g = source::load_dir(&set.dir)?;
-            dbcmd::migrate(&g, &db, &run, &target, Mode::Upgrade, out).await
+            migrate(
+                &set,
+                &db,
+                &run,
+                &offline,
+                output,
+                &target,
+                Mode::Upgrade,
+                out,
+            )
+            .await
         }
         Command::Downgrade {
             set,
             db,
             run,
+            offline,
+            output,
             target,
         } => {
-            let g = source::load_dir(&set.dir)?;
-            dbcmd::migrate(&g, &db, &run, &target, Mode::Downgrade, out).await
+            migrate(
+                &set,
+                &db,
+                &run,
+                &offline,
+                output,
+                &target,
+                Mode::Downgrade,
+                out,
+            )
+            .await
         }
         Command::Stamp {
             set,
             db,
+            offline,
+            output,
             target,
             purge,
         } => {
             let g = source::load_dir(&set.dir)?;
+            if offline.sql {
+                let (from, target) = offline::range(&target);
+                let start = offline::start(&g, &db, &offline, from).await?;
+                let opts = dbcmd::options(&db, None);
+                return offline::stamp(&g, &start, target, purge, &opts, output, out).await;
+            }
             dbcmd::stamp(&g, &db, &target, purge, out).await
         }
         Command::Current { set, db, verbose } => {
@@ -789,6 +900,9 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
             dir,
             database,
             approve,
+            sql,
+            current,
+            dialect,
         } => {
             apply::apply(
                 &file,
@@ -796,6 +910,11 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
                     dir: dir.as_deref(),
                     database,
                     approve,
+                    offline: sql.then_some(OfflineArgs {
+                        sql,
+                        current,
+                        dialect,
+                    }),
                 },
                 out,
             )
@@ -814,7 +933,7 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
                     dbcmd::applied_for_graph(
                         &g,
                         &DbArgs {
-                            database,
+                            database: Some(database),
                             version_table,
                             lock_timeout: 0,
                         },
@@ -894,7 +1013,7 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
                 (false, _) => Vec::new(),
                 (true, Some(database)) => {
                     dbcmd::heads(&DbArgs {
-                        database,
+                        database: Some(database),
                         version_table,
                         lock_timeout: 0,
                     })
@@ -968,6 +1087,28 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
             } => autogen::diff(&set.dir, &from, &to, &auto, output, out).await,
         },
     }
+}
+
+/// `upgrade` / `downgrade`: the run, or with `--sql` its script.
+#[allow(clippy::too_many_arguments)]
+async fn migrate(
+    set: &SetArgs,
+    db: &DbArgs,
+    run: &RunArgs,
+    off: &OfflineArgs,
+    output: Output,
+    target: &str,
+    mode: Mode,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let g = source::load_dir(&set.dir)?;
+    if off.sql {
+        let (from, target) = offline::range(target);
+        let start = offline::start(&g, db, off, from).await?;
+        let opts = dbcmd::options(db, Some(run));
+        return offline::run(&g, &start, target, mode, &opts, output, out).await;
+    }
+    dbcmd::migrate(&g, db, run, target, mode, out).await
 }
 
 /// The plan as `plan -o json` prints it: SPEC.md's fields, and on each step

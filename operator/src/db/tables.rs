@@ -75,6 +75,10 @@ pub struct Tables {
     dialect: Dialect,
 }
 
+/// The id an offline script gets for a history row it inserts: the row is
+/// then found by SQL instead (see [`Tables::finish_history`]).
+pub const LAST_INSERTED: i64 = -1;
+
 /// The current time as RFC 3339 UTC with milliseconds.
 pub fn now() -> String {
     humantime::format_rfc3339_millis(SystemTime::now()).to_string()
@@ -378,8 +382,19 @@ impl Tables {
         duration_ms: i64,
         error: Option<&str>,
     ) -> Result<(), DbError> {
+        // Offline, the id is not known: the newest unfinished row is the
+        // one (through a derived table, which MySQL needs to read the table
+        // it updates).
+        let target = if id == LAST_INSERTED {
+            format!(
+                "(SELECT x.id FROM (SELECT MAX(id) AS id FROM {} WHERE success IS NULL) x)",
+                self.history
+            )
+        } else {
+            id.to_string()
+        };
         db.execute(&format!(
-            "UPDATE {} SET finished_at = {}, duration_ms = {duration_ms}, success = {}, dirty = {}, error = {} WHERE id = {id}",
+            "UPDATE {} SET finished_at = {}, duration_ms = {duration_ms}, success = {}, dirty = {}, error = {} WHERE id = {target}",
             self.history,
             self.lit(&now()),
             i32::from(success),

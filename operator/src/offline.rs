@@ -1,0 +1,210 @@
+//! Offline SQL (`--sql`, Alembic's offline mode): the exact script a run
+//! would execute, printed instead of run.
+//!
+//! The script is not written by a second renderer: the executor's own step
+//! code runs against a [`Recorder`], a [`Backend`] that keeps every
+//! statement instead of sending it, so transaction boundaries, each step's
+//! statements, the version-table changes, the history rows and the
+//! bookkeeping DDL are exactly what a run sends. What only a live run can
+//! know is written as SQL that finds it: a history row's id (see
+//! [`crate::db::tables::LAST_INSERTED`]). The lock is not part of a script
+//! (whoever runs it holds the database); a comment says so.
+
+use crate::db::tables::{Tables, LAST_INSERTED};
+use crate::db::{Backend, DbError, Dialect};
+use crate::executor::{self, Event, ExecError, Options};
+use crate::graph::RevisionGraph;
+use crate::plan::Plan;
+use serde::Serialize;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// A section of a script: the bookkeeping before the first step, or a step.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Part {
+    /// The revision of a step (`None` for the bookkeeping).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revision: Option<String>,
+    /// `up`, `down` or `stamp` for a step.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub direction: Option<String>,
+    /// The statements, in order (transaction control included).
+    pub statements: Vec<String>,
+}
+
+/// A backend that records instead of executing, for one dialect.
+#[derive(Debug)]
+pub struct Recorder {
+    dialect: Dialect,
+    parts: Arc<Mutex<Vec<Part>>>,
+}
+
+impl Recorder {
+    /// An empty recording for `dialect`.
+    pub fn new(dialect: Dialect) -> Recorder {
+        Recorder {
+            dialect,
+            parts: Arc::new(Mutex::new(vec![Part::default()])),
+        }
+    }
+
+    fn push(&self, sql: &str) {
+        let mut parts = self.parts.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(p) = parts.last_mut() {
+            p.statements.push(sql.trim().to_owned());
+        }
+    }
+
+    /// Starts a new part (a step) on the recording.
+    fn start(parts: &Arc<Mutex<Vec<Part>>>, revision: &str, direction: &str) {
+        parts.lock().unwrap_or_else(|p| p.into_inner()).push(Part {
+            revision: Some(revision.to_owned()),
+            direction: Some(direction.to_owned()),
+            statements: Vec::new(),
+        });
+    }
+
+    /// The recording, empty parts left out.
+    pub fn parts(&self) -> Vec<Part> {
+        self.parts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .filter(|p| !p.statements.is_empty() || p.revision.is_some())
+            .cloned()
+            .collect()
+    }
+}
+
+impl Backend for Recorder {
+    fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    async fn execute(&mut self, sql: &str) -> Result<u64, DbError> {
+        self.push(sql);
+        // What the executor checks: one row per statement of a batch
+        // (counted by the splitter, which knows quotes).
+        let n = crate::revision::split_statements_with(sql, self.dialect == Dialect::MySql)
+            .map(|v| v.len())
+            .unwrap_or(1);
+        Ok(n as u64)
+    }
+
+    async fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
+        let lower = sql.to_lowercase();
+        if lower.contains("pragma_foreign_keys()") {
+            // Reported as on, so the script turns enforcement off and back on.
+            return Ok(vec![vec![Some("1".into())]]);
+        }
+        self.push(sql);
+        if lower.contains("returning") || lower.contains("last_insert_id()") {
+            return Ok(vec![vec![Some(LAST_INSERTED.to_string())]]);
+        }
+        if lower.contains("version()") {
+            return Ok(vec![vec![Some("MariaDB (offline)".into())]]);
+        }
+        Ok(Vec::new())
+    }
+
+    async fn lock(&mut self, _name: &str, _timeout: Duration) -> Result<(), DbError> {
+        Ok(())
+    }
+
+    async fn unlock(&mut self) -> Result<(), DbError> {
+        Ok(())
+    }
+
+    async fn reset_session(&mut self) {}
+}
+
+/// The script of running `plan` (made from the rows the caller knows) on
+/// `dialect`: bookkeeping DDL, then each step as a run executes it.
+///
+/// # Errors
+/// [`ExecError`] as a run would fail before any step (a bad version table
+/// name).
+pub async fn run_script(
+    dialect: Dialect,
+    graph: &RevisionGraph,
+    plan: &Plan,
+    opts: &Options,
+) -> Result<Vec<Part>, ExecError> {
+    let mut rec = Recorder::new(dialect);
+    let tables = Tables::new(&opts.version_table, dialect)?;
+    if plan.steps.is_empty() {
+        return Ok(Vec::new());
+    }
+    tables.ensure(&mut rec).await?;
+    let parts = rec.parts.clone();
+    let mut on_event = |e: Event| {
+        if let Event::StepStarted { step, .. } = e {
+            Recorder::start(&parts, &step.revision, step.direction.as_str());
+        }
+    };
+    let mut session_changed = false;
+    executor::run_steps(
+        &mut rec,
+        &tables,
+        graph,
+        plan,
+        opts,
+        &mut on_event,
+        &mut session_changed,
+    )
+    .await?;
+    Ok(rec.parts())
+}
+
+/// The script of stamping `target` over the rows `heads`.
+///
+/// # Errors
+/// [`ExecError::Plan`] for a target that does not resolve.
+pub async fn stamp_script(
+    dialect: Dialect,
+    graph: &RevisionGraph,
+    target: &str,
+    heads: &[String],
+    purge: bool,
+    opts: &Options,
+) -> Result<Vec<Part>, ExecError> {
+    let targets = graph
+        .resolve_targets(target)
+        .map_err(crate::plan::PlanError::from)?;
+    let mut rec = Recorder::new(dialect);
+    let tables = Tables::new(&opts.version_table, dialect)?;
+    tables.ensure(&mut rec).await?;
+    Recorder::start(&rec.parts, target, "stamp");
+    executor::stamp_rows(&mut rec, &tables, graph, &targets, heads, purge, opts).await?;
+    Ok(rec.parts())
+}
+
+/// The script as text: a header, then each part under a comment, every
+/// statement ending in `;`.
+pub fn text(parts: &[Part], dialect: Dialect, from: &[String], to: &[String]) -> String {
+    let show = |v: &[String]| {
+        if v.is_empty() {
+            "base".to_owned()
+        } else {
+            v.join(", ")
+        }
+    };
+    let mut out = format!(
+        "-- Revisor offline script for {} (from [{}] to [{}]).\n-- Run it holding the database: it takes no migration lock.\n",
+        dialect.name(),
+        show(from),
+        show(to)
+    );
+    for p in parts {
+        out.push('\n');
+        match (&p.revision, &p.direction) {
+            (Some(r), Some(d)) => out.push_str(&format!("-- {d} {r}\n")),
+            _ => out.push_str("-- bookkeeping tables\n"),
+        }
+        for s in &p.statements {
+            out.push_str(s);
+            out.push_str(";\n");
+        }
+    }
+    out
+}
