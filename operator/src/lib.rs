@@ -14,6 +14,7 @@
 //! | [`source`] | I/O | migration files from a directory |
 //! | [`db`] | I/O | one [`db::Backend`] per dialect; version and history tables |
 //! | [`executor`] | I/O | runs a plan under the lock, step by step |
+//! | [`lint`] | pure | every statement classified: destructive, incompatible, locking, transaction, irreversible |
 //! | [`offline`] | pure | offline SQL: the executor's steps recorded instead of run |
 //! | [`engine`] | I/O | one run of one DatabaseSchema, shared by `apply` and the reconciler |
 //! | [`outcome`] | pure | what each failure means: phase, exit code, reason |
@@ -36,6 +37,7 @@ pub mod executor;
 pub mod graph;
 pub mod http;
 pub mod k8s;
+pub mod lint;
 pub mod metrics;
 pub mod offline;
 pub mod outcome;

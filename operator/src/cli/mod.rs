@@ -11,6 +11,7 @@ pub mod cluster;
 mod dbcmd;
 mod draw;
 mod init;
+mod lint;
 mod new;
 mod offline;
 pub mod project;
@@ -596,6 +597,39 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// Classify every statement of the revisions in scope: destructive,
+    /// backward-incompatible, locking, transaction hazards, irreversible.
+    /// Exit 1 on any error-level finding.
+    ///
+    /// Example: revisor lint --since 0003_orders -o github
+    Lint {
+        /// Where the migration set is.
+        #[command(flatten)]
+        set: SetArgs,
+        /// Only the revisions an upgrade from REV to --target applies.
+        #[arg(long, value_name = "REV", conflicts_with = "current")]
+        since: Option<String>,
+        /// Only the revisions a plan from these rows to --target applies.
+        #[arg(long, value_name = "REV[,REV]")]
+        current: Option<String>,
+        /// Only the revisions a plan from this database's rows applies
+        /// (read without the lock).
+        #[arg(long, value_name = "URL")]
+        database: Option<String>,
+        /// Version table to read with --database.
+        #[arg(long, value_name = "NAME", default_value = crate::executor::DEFAULT_VERSION_TABLE, env = "REVISOR_VERSION_TABLE")]
+        version_table: String,
+        /// The target of --since, --current and --database.
+        #[arg(long, default_value = "heads")]
+        target: String,
+        /// The dialect whose rules apply (default: the database URL's, else
+        /// postgresql, which has the most locking rules).
+        #[arg(long, value_name = "DIALECT", env = "REVISOR_DIALECT")]
+        dialect: Option<String>,
+        /// Output: text, json, or github (workflow-command annotations).
+        #[arg(short, long, value_enum, default_value_t = lint::LintOutput::Text)]
+        output: lint::LintOutput,
+    },
     /// Read and compare schemas.
     ///
     /// Example: revisor schema dump --database sqlite://app.db
@@ -1036,6 +1070,36 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
             force,
         } => init::init(&dir, &template, force, out),
         Command::ListTemplates => init::list(out),
+        Command::Lint {
+            set,
+            since,
+            current,
+            database,
+            version_table,
+            target,
+            dialect,
+            output,
+        } => {
+            let dialect = match (&dialect, &database) {
+                (Some(d), _) => crate::dialect::Dialect::from_name(d)
+                    .map_err(|e| CliError::Input(format!("--dialect: {e}")))?,
+                (None, Some(u)) => crate::dialect::Dialect::from_url(u)
+                    .map_err(|e| CliError::Input(e.to_string()))?,
+                (None, None) => crate::dialect::Dialect::Postgres,
+            };
+            let db = database.map(|d| DbArgs {
+                database: Some(d),
+                version_table,
+                lock_timeout: 0,
+            });
+            let scope = lint::Scope {
+                since: since.as_deref(),
+                current: current.as_deref(),
+                db: db.as_ref(),
+                target: &target,
+            };
+            lint::run(&set.dir, dialect, scope, output, out).await
+        }
         Command::Approve {
             name,
             namespace,

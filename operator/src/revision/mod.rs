@@ -121,7 +121,7 @@ pub struct ParseError {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ParseErrorKind {
     /// A header key that the format does not know.
-    #[error("unknown header key `{0}` (known: revision, down_revision, branch_labels, depends_on, transactional, message)")]
+    #[error("unknown header key `{0}` (known: revision, down_revision, branch_labels, depends_on, transactional, message, lint_allow)")]
     UnknownKey(String),
     /// The same header key twice.
     #[error("duplicate header key `{key}` (first on line {first_line})")]
@@ -229,13 +229,15 @@ fn list(value: &str) -> Vec<String> {
         .collect()
 }
 
-const KNOWN_KEYS: [&str; 6] = [
+const KNOWN_KEYS: [&str; 7] = [
     "revision",
     "down_revision",
     "branch_labels",
     "depends_on",
     "transactional",
     "message",
+    // Read by `revisor lint` (suppressions for the whole revision).
+    "lint_allow",
 ];
 const RESERVED: [&str; 3] = ["head", "heads", "base"];
 
@@ -453,6 +455,7 @@ impl<'f> Parser<'f> {
                     "false" => rev.transactional = false,
                     _ => self.err(line, ParseErrorKind::InvalidTransactional(value.to_owned())),
                 },
+                "lint_allow" => {}
                 _ => rev.message = value.to_owned(),
             }
         }
@@ -602,7 +605,7 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(errs.len(), 1);
-        assert_eq!(errs[0].to_string(), "0002_x.sql:2: unknown header key `parent` (known: revision, down_revision, branch_labels, depends_on, transactional, message)");
+        assert_eq!(errs[0].to_string(), "0002_x.sql:2: unknown header key `parent` (known: revision, down_revision, branch_labels, depends_on, transactional, message, lint_allow)");
     }
 
     #[test]

@@ -1,0 +1,171 @@
+//! `revisor lint`: findings for the revisions in scope, as text, JSON, or
+//! GitHub workflow commands (so a pull request shows them inline).
+
+use super::{browse, parse_current, runtime, CliError, DbArgs};
+use crate::dialect::Dialect;
+use crate::graph::RevisionGraph;
+use crate::lint::{self, Finding, Severity};
+use crate::plan::{self, Mode, StepDirection};
+use std::collections::{BTreeSet, HashMap};
+use std::io::Write;
+use std::path::Path;
+
+/// `-o` of `lint`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LintOutput {
+    /// For people.
+    Text,
+    /// One JSON document.
+    Json,
+    /// GitHub workflow commands (`::error file=...,line=...::...`).
+    Github,
+}
+
+/// What to lint: all revisions, those an upgrade from `since` applies, or
+/// those a plan from `current` (or the database's rows) to `target` applies.
+pub struct Scope<'a> {
+    /// `--since REV`.
+    pub since: Option<&'a str>,
+    /// `--current REV[,REV]`.
+    pub current: Option<&'a str>,
+    /// `--database` (its rows, read without the lock).
+    pub db: Option<&'a DbArgs>,
+    /// The target (default `heads`).
+    pub target: &'a str,
+}
+
+/// Lints the set in `dir` for `dialect`, prints, and fails (exit 1) when
+/// any finding is an error.
+///
+/// # Errors
+/// [`CliError::Runtime`] with the count of errors; [`CliError::Input`] for
+/// a bad set or scope.
+pub async fn run(
+    dir: &Path,
+    dialect: Dialect,
+    scope: Scope<'_>,
+    output: LintOutput,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let files = crate::source::read_dir(dir)?;
+    let graph = RevisionGraph::from_files(&files).map_err(|e| CliError::Input(e.to_string()))?;
+    let text: HashMap<&str, &str> = files
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
+    // A plan's revisions run together: a table created earlier in the plan
+    // is new (empty, unused) when a later one indexes it. Linting the whole
+    // set means each revision meets a database the earlier ones built.
+    let is_plan = scope.since.is_some() || scope.current.is_some() || scope.db.is_some();
+    let ids: Vec<String> = match (scope.since, scope.current, scope.db) {
+        (Some(since), _, _) => {
+            up_steps(&graph, &parse_current(since), scope.target, Mode::Upgrade)?
+        }
+        (None, Some(c), _) => up_steps(&graph, &parse_current(c), scope.target, Mode::Declarative)?,
+        (None, None, Some(db)) => {
+            let rows = super::dbcmd::heads(db).await?;
+            up_steps(&graph, &rows, scope.target, Mode::Declarative)?
+        }
+        _ => browse::newest_first(&graph)
+            .into_iter()
+            .rev()
+            .map(|i| graph.rev(i).id.clone())
+            .collect(),
+    };
+    let mut earlier = BTreeSet::new();
+    let mut findings: Vec<Finding> = Vec::new();
+    for id in &ids {
+        let Some(i) = graph.index_of(id) else {
+            continue;
+        };
+        let rev = graph.rev(i);
+        let file_text = text.get(rev.file.as_str()).copied().unwrap_or("");
+        let path = dir.join(&rev.file).display().to_string();
+        if !is_plan {
+            earlier.clear();
+        }
+        findings.extend(lint::lint(&path, file_text, rev, dialect, &mut earlier));
+    }
+    print(&findings, output, out)?;
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    if errors > 0 {
+        return Err(CliError::Runtime(format!(
+            "{errors} error(s), {} warning(s) in {} revision(s)",
+            findings.len() - errors,
+            ids.len()
+        )));
+    }
+    Ok(())
+}
+
+fn up_steps(
+    g: &RevisionGraph,
+    current: &[String],
+    target: &str,
+    mode: Mode,
+) -> Result<Vec<String>, CliError> {
+    let p = plan::plan(g, current, target, mode)?;
+    Ok(p.steps
+        .iter()
+        .filter(|s| s.direction == StepDirection::Up)
+        .map(|s| s.revision.clone())
+        .collect())
+}
+
+fn print(findings: &[Finding], output: LintOutput, out: &mut dyn Write) -> Result<(), CliError> {
+    match output {
+        LintOutput::Text => {
+            for f in findings {
+                writeln!(
+                    out,
+                    "{}:{}: {} {} [{}] {}\n    {}",
+                    f.file,
+                    f.line,
+                    match f.severity {
+                        Severity::Error => "error",
+                        Severity::Warning => "warning",
+                    },
+                    f.code,
+                    f.revision,
+                    f.statement,
+                    f.message
+                )
+                .map_err(runtime)?;
+            }
+            Ok(())
+        }
+        LintOutput::Json => {
+            serde_json::to_writer_pretty(&mut *out, findings)
+                .map_err(|e| CliError::Runtime(e.to_string()))?;
+            writeln!(out).map_err(runtime)
+        }
+        LintOutput::Github => {
+            // GitHub's workflow-command escaping: % \r \n in data; also , : in properties.
+            let data = |s: &str| {
+                s.replace('%', "%25")
+                    .replace('\r', "%0D")
+                    .replace('\n', "%0A")
+            };
+            let prop = |s: &str| data(s).replace(':', "%3A").replace(',', "%2C");
+            for f in findings {
+                writeln!(
+                    out,
+                    "::{} file={},line={},title={}::{}",
+                    match f.severity {
+                        Severity::Error => "error",
+                        Severity::Warning => "warning",
+                    },
+                    prop(&f.file),
+                    f.line,
+                    prop(&format!("{} {}", f.code, f.revision)),
+                    data(&format!("{}: {}", f.statement, f.message))
+                )
+                .map_err(runtime)?;
+            }
+            Ok(())
+        }
+    }
+}
