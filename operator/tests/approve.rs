@@ -23,7 +23,7 @@ struct Sent {
 fn schema(status: Value) -> Value {
     json!({
         "apiVersion": "revisor.dev/v1alpha1", "kind": "DatabaseSchema",
-        "metadata": {"name": "shop", "namespace": "shop", "generation": 1},
+        "metadata": {"name": "shop", "namespace": "shop", "generation": 1, "resourceVersion": "42"},
         "spec": {"targetRevision": "head", "approval": "Manual",
                  "database": {"urlSecretRef": {"name": "db", "key": "url"}},
                  "migrations": {"configMapRef": {"name": "m"}}},
@@ -99,7 +99,7 @@ async fn approve_patches_exactly_the_annotation_with_the_current_hash() {
     assert_eq!(patches[0].content_type, "application/merge-patch+json");
     assert_eq!(
         patches[0].body,
-        json!({"metadata": {"annotations": {"revisor.dev/approved-plan": "abc123"}}})
+        json!({"metadata": {"resourceVersion": "42", "annotations": {"revisor.dev/approved-plan": "abc123"}}})
     );
 }
 

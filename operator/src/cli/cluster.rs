@@ -31,6 +31,10 @@ fn kube_error(e: kube::Error) -> CliError {
         kube::Error::Api(s) if s.code == 404 => {
             CliError::Input(format!("not found: {}", s.message))
         }
+        kube::Error::Api(s) if s.code == 409 => CliError::Runtime(format!(
+            "the resource changed while you approved (its plan may be new): run approve again ({})",
+            s.message
+        )),
         _ => CliError::Runtime(format!("Kubernetes API: {e}")),
     }
 }
@@ -92,8 +96,12 @@ pub async fn approve(
             return Err(CliError::Input("not approved".into()));
         }
     }
-    let patch =
-        serde_json::json!({"metadata": {"annotations": {APPROVED_PLAN_ANNOTATION: plan.hash}}});
+    // With the resourceVersion read, the API server refuses (409) the patch
+    // if the resource changed meanwhile: a new plan is never approved blind.
+    let patch = serde_json::json!({"metadata": {
+        "resourceVersion": obj.resource_version(),
+        "annotations": {APPROVED_PLAN_ANNOTATION: plan.hash},
+    }});
     api.patch(name, &PatchParams::default(), &Patch::Merge(&patch))
         .await
         .map_err(kube_error)?;
