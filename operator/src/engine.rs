@@ -143,6 +143,10 @@ impl Report {
                     plan,
                     completed: if refused.is_some() { 0 } else { self.completed },
                     last_applied: self.last_applied.clone(),
+                    findings: match e {
+                        EngineError::Exec(ExecError::Refused(r)) => r.findings().to_vec(),
+                        _ => Vec::new(),
+                    },
                 }
             }
         }
@@ -272,6 +276,9 @@ pub async fn run<F: FnMut(Event)>(pools: &Arc<Pools>, input: Input<'_>, mut on_e
         applied_by: input.applied_by.clone(),
         stop: input.stop.clone(),
         clear_dirty: retry.is_some(),
+        destructive: input.spec.policy.destructive.into(),
+        locking: input.spec.policy.locking_risk.into(),
+        annotated_hash: input.approved_plan.clone(),
         ..Options::default()
     };
     let (mut planned, mut completed, mut last) = (None, 0, None);

@@ -74,6 +74,13 @@ pub struct Options {
     /// Clear a dirty mark before planning: a person repaired the database
     /// (the `revisor.dev/retry` annotation; `revisor resolve` on the CLI).
     pub clear_dirty: bool,
+    /// `spec.policy.destructive` (the CLI's directional commands allow).
+    pub destructive: crate::plan::policy::Gate,
+    /// `spec.policy.lockingRisk`.
+    pub locking: crate::plan::policy::Gate,
+    /// The hash in `revisor.dev/approved-plan`, whatever the approval mode:
+    /// it releases a plan the policy held for findings.
+    pub annotated_hash: Option<String>,
 }
 
 impl Default for Options {
@@ -89,6 +96,9 @@ impl Default for Options {
             statement_timeout: None,
             stop: None,
             clear_dirty: false,
+            destructive: crate::plan::policy::Gate::Allow,
+            locking: crate::plan::policy::Gate::Allow,
+            annotated_hash: None,
         }
     }
 }
@@ -131,6 +141,10 @@ impl Options {
             approved_plan: self.approved_plan.clone(),
             all_in_one_transaction: self.transaction_mode == TransactionMode::All,
             transactional_ddl: dialect.transactional_ddl(),
+            dialect: Some(dialect),
+            destructive: self.destructive,
+            locking: self.locking,
+            annotated_hash: self.annotated_hash.clone(),
         }
     }
 }
@@ -376,6 +390,7 @@ pub async fn read_state<B: Backend>(
             checksum: row.checksum.clone(),
             file: format!("{} history row {}", tables.history, row.id),
             lines: Default::default(),
+            lint_allow: Vec::new(),
         });
     }
     if orphans.is_empty() {

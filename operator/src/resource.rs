@@ -95,6 +95,62 @@ pub struct DatabaseSchemaSpec {
     /// Stop reconciling this database.
     #[serde(default)]
     pub suspend: bool,
+    /// What a plan with lint findings needs (see `revisor lint`).
+    #[serde(default)]
+    pub policy: PolicySpec,
+}
+
+/// `spec.policy`: what a plan whose up steps have lint findings needs.
+/// An approval by plan hash covers the findings shown with that plan.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PolicySpec {
+    /// Destructive and backward-incompatible findings (drops, truncates,
+    /// unbounded deletes, renames, NOT NULL without default). Default
+    /// RequireApproval.
+    #[serde(default = "require_approval")]
+    pub destructive: PolicyAction,
+    /// Locking findings (table rewrites, indexes without CONCURRENTLY,
+    /// constraints without NOT VALID). Default Allow.
+    #[serde(default)]
+    pub locking_risk: PolicyAction,
+}
+
+fn require_approval() -> PolicyAction {
+    PolicyAction::RequireApproval
+}
+
+impl Default for PolicySpec {
+    fn default() -> Self {
+        PolicySpec {
+            destructive: PolicyAction::RequireApproval,
+            locking_risk: PolicyAction::Allow,
+        }
+    }
+}
+
+/// What `spec.policy` does with a kind of finding.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
+pub enum PolicyAction {
+    /// The plan runs.
+    #[default]
+    Allow,
+    /// The plan waits at AwaitingApproval for its hash in
+    /// `revisor.dev/approved-plan`, with the findings in status.
+    RequireApproval,
+    /// The plan is Blocked, with the findings in status.
+    Block,
+}
+
+impl From<PolicyAction> for crate::plan::policy::Gate {
+    fn from(a: PolicyAction) -> Self {
+        use crate::plan::policy::Gate;
+        match a {
+            PolicyAction::Allow => Gate::Allow,
+            PolicyAction::RequireApproval => Gate::RequireApproval,
+            PolicyAction::Block => Gate::Block,
+        }
+    }
 }
 
 fn default_version_table() -> String {
@@ -291,6 +347,24 @@ pub struct PlanStepStatus {
     /// The revision's message.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub message: String,
+    /// Lint findings of this step that spec.policy held or blocked the plan for.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<StepFinding>,
+}
+
+/// A lint finding in status (see `revisor lint`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
+pub struct StepFinding {
+    /// Stable code, e.g. RV102.
+    pub code: String,
+    /// error or warning.
+    pub severity: String,
+    /// Line in the revision's file.
+    pub line: usize,
+    /// The statement.
+    pub statement: String,
+    /// What it finds and what to do instead.
+    pub message: String,
 }
 
 /// `status.progress`.
@@ -358,6 +432,25 @@ impl From<crate::outcome::Disposition> for Phase {
 }
 
 impl PlanStatus {
+    /// The plan with `findings` listed on their steps.
+    pub fn with_findings(p: &Plan, findings: &[crate::lint::Finding]) -> PlanStatus {
+        let mut status = PlanStatus::of(p);
+        for step in &mut status.steps {
+            step.findings = findings
+                .iter()
+                .filter(|f| f.revision == step.revision && step.direction == "up")
+                .map(|f| StepFinding {
+                    code: f.code.to_owned(),
+                    severity: format!("{:?}", f.severity).to_lowercase(),
+                    line: f.line,
+                    statement: f.statement.clone(),
+                    message: f.message.clone(),
+                })
+                .collect();
+        }
+        status
+    }
+
     /// The plan as status shows it.
     pub fn of(p: &Plan) -> PlanStatus {
         PlanStatus {
@@ -369,6 +462,7 @@ impl PlanStatus {
                     revision: s.revision.clone(),
                     direction: s.direction.as_str().to_owned(),
                     message: s.message.clone(),
+                    findings: Vec::new(),
                 })
                 .collect(),
         }

@@ -51,6 +51,8 @@ pub enum Outcome {
         completed: usize,
         /// The last step that finished, if any ran.
         last_applied: Option<LastApplied>,
+        /// Lint findings the policy held or blocked the plan for.
+        findings: Vec<crate::lint::Finding>,
     },
 }
 
@@ -117,6 +119,7 @@ pub fn compute(
             plan,
             completed,
             last_applied,
+            findings,
         } => {
             s.phase = class.disposition.into();
             s.message = message.clone();
@@ -127,7 +130,7 @@ pub fn compute(
                 s.current_revisions = c.clone();
             }
             if let Some(p) = plan {
-                s.plan = Some(PlanStatus::of(p));
+                s.plan = Some(PlanStatus::with_findings(p, findings));
                 s.progress = Some(Progress::new(*completed, p.steps.len()));
             }
             if last_applied.is_some() {
@@ -333,6 +336,7 @@ mod tests {
                 plan: None,
                 completed: 0,
                 last_applied: None,
+                findings: Vec::new(),
             },
             &observed(),
             t(1),
@@ -356,6 +360,7 @@ mod tests {
                 plan: Some(p),
                 completed: 2,
                 last_applied: None,
+                findings: Vec::new(),
             },
             &observed(),
             t(1),

@@ -109,6 +109,24 @@ fn phases_map_to_argo_health() {
 }
 
 #[test]
+fn a_plan_held_for_lint_findings_names_them_in_argo() {
+    let held = obj(
+        2,
+        json!({"targetRevision": "head"}),
+        json!({"observedGeneration": 2, "phase": "AwaitingApproval", "message": "m",
+               "plan": {"hash": "abc123", "steps": [{"revision": "r2", "direction": "up",
+                 "findings": [{"code": "RV102", "severity": "error", "line": 4,
+                               "statement": "ALTER TABLE users DROP COLUMN email", "message": "drops"}]}]}}),
+    );
+    let (status, message) = health(held);
+    assert_eq!(status, "Suspended");
+    assert!(
+        message.contains("findings: RV102 in r2 (ALTER TABLE users DROP COLUMN email)"),
+        "{message}"
+    );
+}
+
+#[test]
 fn no_status_or_a_stale_one_is_progressing() {
     assert_eq!(
         health(obj(1, json!({"targetRevision": "head"}), Value::Null)).0,

@@ -501,3 +501,66 @@ async fn apply_and_reconcile_give_the_same_phase_and_exit_code_for_the_same_outc
         );
     }
 }
+
+/// a creates t_a with a column; b drops the column (RV102, destructive).
+fn dropping(url: &str) -> support::mock_api::Cluster {
+    support::mock_api::Cluster {
+        files: vec![
+            ("1_a.sql".into(), "-- revision: a\n-- migrate:up\nCREATE TABLE t_a (id INT, note TEXT);\n-- migrate:down\nDROP TABLE t_a;\n".into()),
+            ("2_b.sql".into(), "-- revision: b\n-- down_revision: a\n-- migrate:up\nALTER TABLE t_a DROP COLUMN note;\n-- migrate:down\nALTER TABLE t_a ADD COLUMN note TEXT;\n".into()),
+        ],
+        url: url.to_owned(),
+    }
+}
+
+#[tokio::test]
+async fn a_plan_that_drops_a_column_waits_for_approval_with_the_finding_in_status_then_runs() {
+    let url = postgres_url("policy_approve").await;
+    let (first, _) = run(schema("a", json!({})), dropping(&url)).await;
+    first.unwrap();
+    let (result, requests) = run(schema("b", json!({})), dropping(&url)).await;
+    assert_eq!(result.unwrap(), Action::await_change());
+    let last = *statuses(&requests).last().unwrap();
+    assert_eq!(last["phase"], "AwaitingApproval");
+    let finding = &last["plan"]["steps"][0]["findings"][0];
+    assert_eq!(
+        (finding["code"].as_str(), finding["line"].as_i64()),
+        (Some("RV102"), Some(4)),
+        "{last}"
+    );
+    assert!(
+        last["message"].as_str().unwrap().contains("RV102 in b"),
+        "{last}"
+    );
+    assert_eq!(rows(&url).await, vec!["a"], "nothing ran");
+    // The approval of that plan's hash covers its findings.
+    let hash = last["plan"]["hash"].as_str().unwrap().to_owned();
+    let mut approved = schema("b", json!({}));
+    approved.metadata.annotations = Some([("revisor.dev/approved-plan".to_owned(), hash)].into());
+    let (result, _) = run(approved, dropping(&url)).await;
+    assert_recheck(&result.unwrap());
+    assert_eq!(rows(&url).await, vec!["b"]);
+}
+
+#[tokio::test]
+async fn the_policy_blocks_or_allows_a_destructive_plan() {
+    let url = postgres_url("policy_block").await;
+    run(schema("a", json!({})), dropping(&url)).await.0.unwrap();
+    let (result, requests) = run(
+        schema("b", json!({"policy": {"destructive": "Block"}})),
+        dropping(&url),
+    )
+    .await;
+    assert_eq!(result.unwrap(), Action::await_change());
+    let last = *statuses(&requests).last().unwrap();
+    assert_eq!(last["phase"], "Blocked");
+    assert_eq!(last["plan"]["steps"][0]["findings"][0]["code"], "RV102");
+    assert_eq!(rows(&url).await, vec!["a"], "nothing ran");
+    let (result, _) = run(
+        schema("b", json!({"policy": {"destructive": "Allow"}})),
+        dropping(&url),
+    )
+    .await;
+    assert_recheck(&result.unwrap());
+    assert_eq!(rows(&url).await, vec!["b"]);
+}

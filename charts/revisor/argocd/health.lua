@@ -34,6 +34,16 @@ elseif phase == "AwaitingApproval" then
   hs.status = "Suspended"
   if status.plan ~= nil and status.plan.hash ~= nil then
     message = "Plan awaits approval: annotate revisor.dev/approved-plan=" .. status.plan.hash
+    -- Name the lint findings the policy held the plan for.
+    local codes = {}
+    for _, step in ipairs(status.plan.steps or {}) do
+      for _, f in ipairs(step.findings or {}) do
+        table.insert(codes, f.code .. " in " .. step.revision .. " (" .. (f.statement or "") .. ")")
+      end
+    end
+    if #codes > 0 then
+      message = message .. "; findings: " .. table.concat(codes, "; ")
+    end
   end
 elseif phase == "Blocked" or phase == "Failed" then
   hs.status = "Degraded"

@@ -186,10 +186,16 @@ async fn offline_apply(
             resource::Approval::Automatic => None,
             resource::Approval::Manual => Some(
                 approve
+                    .clone()
                     .or_else(|| annotations.get(resource::APPROVED_PLAN_ANNOTATION).cloned())
                     .unwrap_or_default(),
             ),
         },
+        destructive: m.spec.policy.destructive.into(),
+        locking: m.spec.policy.locking_risk.into(),
+        annotated_hash: approve
+            .clone()
+            .or_else(|| annotations.get(resource::APPROVED_PLAN_ANNOTATION).cloned()),
         ..crate::executor::Options::default()
     };
     super::offline::run(

@@ -6,7 +6,7 @@ use crate::dialect::Dialect;
 use crate::graph::RevisionGraph;
 use crate::lint::{self, Finding, Severity};
 use crate::plan::{self, Mode, StepDirection};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::Path;
 
@@ -47,12 +47,7 @@ pub async fn run(
     output: LintOutput,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
-    let files = crate::source::read_dir(dir)?;
-    let graph = RevisionGraph::from_files(&files).map_err(|e| CliError::Input(e.to_string()))?;
-    let text: HashMap<&str, &str> = files
-        .iter()
-        .map(|(n, t)| (n.as_str(), t.as_str()))
-        .collect();
+    let graph = crate::source::load_dir(dir)?;
     // A plan's revisions run together: a table created earlier in the plan
     // is new (empty, unused) when a later one indexes it. Linting the whole
     // set means each revision meets a database the earlier ones built.
@@ -79,12 +74,11 @@ pub async fn run(
             continue;
         };
         let rev = graph.rev(i);
-        let file_text = text.get(rev.file.as_str()).copied().unwrap_or("");
         let path = dir.join(&rev.file).display().to_string();
         if !is_plan {
             earlier.clear();
         }
-        findings.extend(lint::lint(&path, file_text, rev, dialect, &mut earlier));
+        findings.extend(lint::lint(&path, rev, dialect, &mut earlier));
     }
     print(&findings, output, out)?;
     let errors = findings

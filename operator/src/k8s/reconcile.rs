@@ -162,6 +162,7 @@ pub async fn reconcile(
                 plan: None,
                 completed: 0,
                 last_applied: None,
+                findings: Vec::new(),
             };
             let status = status::compute(&old, &outcome, &observed(generation, None), now());
             let changed = writer.write_if_changed(status).await?;

@@ -114,20 +114,6 @@ pub struct Finding {
     pub message: String,
 }
 
-/// A revision's file with the lines of its section markers.
-fn marker_lines(text: &str) -> (usize, usize) {
-    let mut up = 0;
-    let mut down = 0;
-    for (i, l) in text.lines().enumerate() {
-        match l.trim() {
-            "-- migrate:up" => up = i + 1,
-            "-- migrate:down" => down = i + 1,
-            _ => {}
-        }
-    }
-    (up, down)
-}
-
 /// `CODE[,CODE] reason` -> (codes, reason).
 fn parse_allow(s: &str) -> (Vec<String>, String) {
     let s = s.trim();
@@ -176,17 +162,17 @@ fn volatile(e: &Expr) -> bool {
     .any(|f| s.contains(f))
 }
 
-/// Lints one revision, given as its file; `earlier` are tables created by
-/// revisions that run before it in the same scope (an index on such a table
-/// in the same plan locks nothing that exists yet).
+/// Lints one revision (`file` is the path findings name); `earlier` are
+/// tables created by revisions that run before it in the same plan (an
+/// index on such a table locks nothing that exists yet), and receives the
+/// tables this one creates.
 pub fn lint(
     file: &str,
-    text: &str,
     rev: &Revision,
     dialect: Dialect,
     earlier: &mut BTreeSet<String>,
 ) -> Vec<Finding> {
-    let (up_line, down_line) = marker_lines(text);
+    let (up_line, down_line) = (rev.lines.up, rev.lines.down);
     let mut out = Vec::new();
     let mut revision_allow: Vec<String> = Vec::new();
     let finding = |code: &'static str, line: usize, statement: &str| {
@@ -207,17 +193,12 @@ pub fn lint(
         }
     };
     // Header suppressions.
-    for (i, l) in text.lines().enumerate() {
-        if i + 1 >= up_line {
-            break;
+    for (line, value) in &rev.lint_allow {
+        let (codes, reason) = parse_allow(value);
+        if reason.is_empty() {
+            out.push(finding("RV001", *line, &format!("-- lint_allow: {value}")));
         }
-        if let Some(v) = l.trim().strip_prefix("-- lint_allow:") {
-            let (codes, reason) = parse_allow(v);
-            if reason.is_empty() {
-                out.push(finding("RV001", i + 1, l));
-            }
-            revision_allow.extend(codes);
-        }
+        revision_allow.extend(codes);
     }
     let mysql = dialect == Dialect::MySql;
     let mut seen = Seen::default();
@@ -356,9 +337,9 @@ fn classify(
                 seen.ddl = true;
                 match object_type {
                     ObjectType::Table
-                        if names
-                            .iter()
-                            .any(|n| !seen.created_tables.contains(&last(n))) =>
+                        if names.iter().any(|n| {
+                            !seen.created_tables.contains(&last(n)) && !earlier.contains(&last(n))
+                        }) =>
                     {
                         codes.push("RV101");
                     }
@@ -405,11 +386,13 @@ fn classify(
                     match op {
                         AlterTableOperation::DropColumn { column_names, .. } => {
                             seen.dropped_columns += 1;
-                            if column_names.iter().any(|c| {
-                                !seen
-                                    .created_columns
-                                    .contains(&(t.clone(), c.value.to_lowercase()))
-                            }) {
+                            if !new_table
+                                && column_names.iter().any(|c| {
+                                    !seen
+                                        .created_columns
+                                        .contains(&(t.clone(), c.value.to_lowercase()))
+                                })
+                            {
                                 codes.push("RV102");
                             }
                         }
@@ -497,11 +480,7 @@ mod tests {
             .unwrap_or_default();
         let text = format!("-- revision: r1\n{header}-- migrate:up\n{up}\n{down}");
         let rev = Revision::parse("r1.sql", &text).unwrap_or_else(|e| panic!("{e:?}"));
-        let mut earlier: BTreeSet<String> = ["existing".to_owned()]
-            .into_iter()
-            .filter(|_| false)
-            .collect();
-        lint("r1.sql", &text, &rev, dialect, &mut earlier)
+        lint("r1.sql", &rev, dialect, &mut BTreeSet::new())
             .into_iter()
             .map(|f| f.code)
             .collect()
@@ -676,7 +655,7 @@ mod tests {
     fn findings_point_at_the_statement_line() {
         let text = "-- revision: r1\n-- migrate:up\nSELECT 1;\n\nDROP TABLE users;\n-- migrate:down\nSELECT 1;\n";
         let rev = Revision::parse("r1.sql", text).unwrap();
-        let f = lint("r1.sql", text, &rev, PG, &mut BTreeSet::new());
+        let f = lint("r1.sql", &rev, PG, &mut BTreeSet::new());
         assert_eq!(
             (f[0].code, f[0].line, f[0].statement.as_str()),
             ("RV101", 5, "DROP TABLE users")

@@ -14,13 +14,32 @@
 //! 4. a plan that would apply a revision known only from the history;
 //! 5. a declarative plan with down steps without `allowDowngrade`;
 //! 6. manual approval, and the plan's hash is not the approved one;
-//! 7. down steps of irreversible revisions;
-//! 8. `All` transaction mode on MySQL or with a `transactional: false` step.
+//! 7. lint findings in the plan's up steps that `spec.policy` gates
+//!    (destructive and backward-incompatible ones by `destructive`, locking
+//!    ones by `lockingRisk`): `Block` refuses the plan, `RequireApproval`
+//!    waits for its hash in the approval annotation (which then covers the
+//!    findings shown with it);
+//! 8. down steps of irreversible revisions;
+//! 9. `All` transaction mode on MySQL or with a `transactional: false` step.
 
 use super::{Mode, Plan, StepDirection};
+use crate::dialect::Dialect;
 use crate::graph::RevisionGraph;
+use crate::lint::{self, Finding};
 use crate::outcome::{Class, Classify, Disposition};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What a plan with findings of one kind needs (`spec.policy`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Gate {
+    /// Runs as any plan.
+    #[default]
+    Allow,
+    /// Waits for the plan's hash in `revisor.dev/approved-plan`.
+    RequireApproval,
+    /// Refused.
+    Block,
+}
 
 /// A revision whose up section changed after it was applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,6 +99,15 @@ pub struct Policy {
     pub all_in_one_transaction: bool,
     /// Whether the dialect rolls back DDL (false on MySQL).
     pub transactional_ddl: bool,
+    /// The dialect whose lint rules apply (PostgreSQL when unknown).
+    pub dialect: Option<Dialect>,
+    /// Gate of destructive and backward-incompatible findings.
+    pub destructive: Gate,
+    /// Gate of locking findings.
+    pub locking: Gate,
+    /// The hash in the approval annotation, whatever `approval` says: it
+    /// releases a plan held for findings.
+    pub annotated_hash: Option<String>,
 }
 
 /// Why a plan must not run. Each variant names what to change.
@@ -109,6 +137,34 @@ pub enum Refusal {
     /// `All` mode where it cannot hold.
     #[error("transaction mode All refused: {0}")]
     AllRefused(String),
+    /// Lint findings that `spec.policy` gates.
+    #[error("plan {} has {} finding(s) that spec.policy {}: {}", .plan.hash, .findings.len(), if *.block { "blocks" } else { "holds for approval (approve exactly this hash to run it)" }, summary(.findings))]
+    Gated {
+        /// The plan.
+        plan: Box<Plan>,
+        /// The findings, in step order.
+        findings: Vec<Finding>,
+        /// Blocked, rather than awaiting approval.
+        block: bool,
+    },
+}
+
+/// `RV102 r2 line 7 (ALTER TABLE ...); ...`, at most five.
+fn summary(findings: &[Finding]) -> String {
+    let mut parts: Vec<String> = findings
+        .iter()
+        .take(5)
+        .map(|f| {
+            format!(
+                "{} in {} line {} ({})",
+                f.code, f.revision, f.line, f.statement
+            )
+        })
+        .collect();
+    if findings.len() > 5 {
+        parts.push(format!("and {} more", findings.len() - 5));
+    }
+    parts.join("; ")
 }
 
 impl Refusal {
@@ -116,7 +172,16 @@ impl Refusal {
     pub fn plan(&self) -> Option<&Plan> {
         match self {
             Refusal::DowngradeNotAllowed(p) | Refusal::AwaitingApproval(p) => Some(p),
+            Refusal::Gated { plan, .. } => Some(plan),
             _ => None,
+        }
+    }
+
+    /// The findings a gated plan was held or blocked for.
+    pub fn findings(&self) -> &[Finding] {
+        match self {
+            Refusal::Gated { findings, .. } => findings,
+            _ => &[],
         }
     }
 }
@@ -135,6 +200,11 @@ impl Classify for Refusal {
             },
             Refusal::Irreversible(_) => Class::blocked("IrreversibleStep"),
             Refusal::AllRefused(_) => Class::blocked("TransactionModeRefused"),
+            Refusal::Gated { block: true, .. } => Class::blocked("PolicyBlocked"),
+            Refusal::Gated { block: false, .. } => Class {
+                disposition: Disposition::AwaitingApproval,
+                reason: "FindingsNeedApproval",
+            },
         }
     }
 }
@@ -215,6 +285,7 @@ pub fn check(
             return Err(Refusal::AwaitingApproval(Box::new(p.clone())));
         }
     }
+    gate(graph, p, policy)?;
     let irreversible = p.irreversible_steps();
     if !irreversible.is_empty() {
         return Err(Refusal::Irreversible(
@@ -235,6 +306,45 @@ pub fn check(
         }
     }
     Ok(())
+}
+
+/// Lints the plan's up steps (as one plan: tables it creates are new) and
+/// applies `spec.policy`'s gates (rule 7 of the module docs).
+fn gate(graph: &RevisionGraph, p: &Plan, policy: &Policy) -> Result<(), Refusal> {
+    if policy.destructive == Gate::Allow && policy.locking == Gate::Allow {
+        return Ok(());
+    }
+    let dialect = policy.dialect.unwrap_or(Dialect::Postgres);
+    let mut earlier = BTreeSet::new();
+    let mut held = Vec::new();
+    let mut block = false;
+    for s in p.steps.iter().filter(|s| s.direction == StepDirection::Up) {
+        let Some(i) = graph.index_of(&s.revision) else {
+            continue;
+        };
+        let rev = graph.rev(i);
+        for f in lint::lint(&rev.file, rev, dialect, &mut earlier) {
+            let gate = match lint::rule_of(f.code).map(|r| r.category) {
+                Some("destructive" | "incompatible") => policy.destructive,
+                Some("locking") => policy.locking,
+                _ => Gate::Allow,
+            };
+            if gate != Gate::Allow {
+                block |= gate == Gate::Block;
+                held.push(f);
+            }
+        }
+    }
+    let approved = policy.annotated_hash.as_deref() == Some(p.hash.as_str())
+        || policy.approved_plan.as_deref() == Some(p.hash.as_str());
+    if held.is_empty() || (!block && approved) {
+        return Ok(());
+    }
+    Err(Refusal::Gated {
+        plan: Box::new(p.clone()),
+        findings: held,
+        block,
+    })
 }
 
 #[cfg(test)]
@@ -368,6 +478,74 @@ mod tests {
         let p = plan(&g, &[], "b", Mode::Declarative).unwrap();
         assert!(
             matches!(check(&g, &p, &Facts::default(), &mysql), Err(Refusal::AllRefused(m)) if m.contains("MySQL"))
+        );
+    }
+}
+
+#[cfg(test)]
+mod gate_tests {
+    use super::*;
+    use crate::plan::plan;
+
+    fn set() -> RevisionGraph {
+        RevisionGraph::from_files(&[
+            ("1.sql", "-- revision: a\n-- migrate:up\nCREATE TABLE t (id INT, note TEXT);\n-- migrate:down\nDROP TABLE t;\n"),
+            ("2.sql", "-- revision: b\n-- down_revision: a\n-- migrate:up\nALTER TABLE t DROP COLUMN note;\n-- migrate:down\nALTER TABLE t ADD COLUMN note TEXT;\n"),
+        ])
+        .unwrap()
+    }
+
+    fn with(destructive: Gate, approved: Option<String>) -> Policy {
+        Policy {
+            mode: Some(Mode::Declarative),
+            target: "b".into(),
+            transactional_ddl: true,
+            destructive,
+            approved_plan: approved,
+            ..Policy::default()
+        }
+    }
+
+    #[test]
+    fn a_destructive_plan_waits_for_approval_is_blocked_or_runs_as_the_policy_says() {
+        let g = set();
+        let p = plan(&g, &["a".into()], "b", Mode::Declarative).unwrap();
+        let held = check(
+            &g,
+            &p,
+            &Facts::default(),
+            &with(Gate::RequireApproval, None),
+        )
+        .unwrap_err();
+        assert_eq!(held.class().disposition, Disposition::AwaitingApproval);
+        assert_eq!(held.findings()[0].code, "RV102");
+        assert!(held.to_string().contains("RV102 in b"), "{held}");
+        assert_eq!(
+            check(
+                &g,
+                &p,
+                &Facts::default(),
+                &with(Gate::RequireApproval, Some(p.hash.clone()))
+            ),
+            Ok(())
+        );
+        let blocked = check(
+            &g,
+            &p,
+            &Facts::default(),
+            &with(Gate::Block, Some(p.hash.clone())),
+        )
+        .unwrap_err();
+        assert_eq!(blocked.class().reason, "PolicyBlocked");
+        assert_eq!(
+            check(&g, &p, &Facts::default(), &with(Gate::Allow, None)),
+            Ok(())
+        );
+        // A plan that also creates the table has nothing to drop from users' data.
+        let fresh = plan(&g, &[], "b", Mode::Declarative).unwrap();
+        assert_eq!(
+            check(&g, &fresh, &Facts::default(), &with(Gate::Block, None)),
+            Ok(())
         );
     }
 }

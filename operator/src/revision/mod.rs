@@ -70,6 +70,8 @@ pub struct Revision {
     /// 1-based line numbers of header keys, for errors found later (an unknown
     /// parent names the line of its `down_revision:`).
     pub lines: HeaderLines,
+    /// `lint_allow:` header values (`CODE[,CODE] reason`), with their lines.
+    pub lint_allow: Vec<(usize, String)>,
 }
 
 /// 1-based line numbers of header keys in the file; 0 when the key is absent.
@@ -83,6 +85,10 @@ pub struct HeaderLines {
     pub branch_labels: usize,
     /// Line of `depends_on:`.
     pub depends_on: usize,
+    /// Line of `-- migrate:up` (0 when missing).
+    pub up: usize,
+    /// Line of `-- migrate:down` (0 when missing).
+    pub down: usize,
 }
 
 impl Revision {
@@ -342,6 +348,8 @@ impl<'f> Parser<'f> {
             }
         }
         let mut rev = self.header(&header);
+        rev.lines.up = up.map_or(0, |s| s.marker_line);
+        rev.lines.down = down.map_or(0, |s| s.marker_line);
         if up.is_none() {
             self.err(1, ParseErrorKind::MissingUp);
         }
@@ -400,6 +408,7 @@ impl<'f> Parser<'f> {
             down_checksum: String::new(),
             file: self.file.to_owned(),
             lines: HeaderLines::default(),
+            lint_allow: Vec::new(),
         };
         let mut seen: Vec<(&str, usize)> = Vec::new();
         for &(line, key, value) in pairs {
@@ -455,7 +464,7 @@ impl<'f> Parser<'f> {
                     "false" => rev.transactional = false,
                     _ => self.err(line, ParseErrorKind::InvalidTransactional(value.to_owned())),
                 },
-                "lint_allow" => {}
+                "lint_allow" => rev.lint_allow.push((line, value.to_owned())),
                 _ => rev.message = value.to_owned(),
             }
         }
