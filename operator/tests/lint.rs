@@ -1,6 +1,10 @@
 //! `revisor lint` on the built binary: scopes, exit codes, suppression, and
 //! the GitHub annotations parsed back.
 
+mod support;
+
+use revisor::db::{Backend, Database, Dialect};
+use revisor::with_backend;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -137,4 +141,58 @@ fn the_readme_lists_every_finding_code() {
             r.code
         );
     }
+}
+
+#[tokio::test]
+async fn live_risk_raises_a_locking_finding_on_a_large_table_and_clears_it_on_an_empty_one() {
+    let url = support::databases::fresh(Dialect::Postgres).await;
+    let mut db = Database::connect(&url).await.unwrap();
+    for sql in [
+        "CREATE TABLE big (a INT)",
+        "INSERT INTO big SELECT generate_series(1, 2000000)",
+        "CREATE TABLE empty (a INT)",
+        "ANALYZE big",
+        "ANALYZE empty",
+    ] {
+        with_backend!(&mut db, |b| b.execute(sql).await).unwrap();
+    }
+    let dir = set(&[(
+        "1.sql",
+        "-- revision: r1\n-- migrate:up\nCREATE INDEX ix_big ON big (a);\nCREATE INDEX ix_empty ON empty (a);\n-- migrate:down\nDROP INDEX ix_big;\nDROP INDEX ix_empty;\n",
+    )]);
+    // Without the database both are warnings: exit 0.
+    assert_eq!(lint(&dir, &[]).status.code(), Some(0));
+    let o = lint(&dir, &["--database", &url, "-o", "json"]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "the large table makes it an error"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let of = |t: &str| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["table"] == t)
+            .unwrap_or_else(|| panic!("no finding on {t}: {v}"))
+            .clone()
+    };
+    let big = of("big");
+    assert_eq!(
+        (big["code"].as_str(), big["severity"].as_str()),
+        (Some("RV301"), Some("error"))
+    );
+    assert!(big["message"].as_str().unwrap().contains("rows)"), "{big}");
+    let empty = of("empty");
+    assert_eq!(empty["severity"], "warning");
+    assert!(
+        empty["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("harmless now: table empty is empty"),
+        "{empty}"
+    );
+    // A higher threshold keeps the big table a warning.
+    let o = lint(&dir, &["--database", &url, "--large-table-rows", "5000000"]);
+    assert_eq!(o.status.code(), Some(0));
 }

@@ -32,6 +32,55 @@ pub struct Scope<'a> {
     pub db: Option<&'a DbArgs>,
     /// The target (default `heads`).
     pub target: &'a str,
+    /// Rows from which a locking finding is an error (with `db`).
+    pub large_table_rows: u64,
+}
+
+/// Row estimates of `tables` (lower case) from the catalog: PostgreSQL's
+/// `pg_class.reltuples` (tables never analyzed have none), MySQL's
+/// `information_schema.TABLES.TABLE_ROWS`, SQLite's `count(*)` (its files
+/// are small enough to count).
+async fn row_estimates(
+    db: &DbArgs,
+    tables: &BTreeSet<String>,
+) -> Result<std::collections::BTreeMap<String, u64>, CliError> {
+    use crate::db::{Backend, Database};
+    let mut database = Database::connect(db.url()?).await?;
+    let rows: Vec<Vec<Option<String>>> = crate::with_backend!(&mut database, |b| {
+        match b.dialect() {
+            Dialect::Postgres => b
+                .query(
+                    "SELECT c.relname::text, CAST(c.reltuples::bigint AS TEXT) FROM pg_class c \
+                     WHERE c.relkind IN ('r', 'p') AND c.reltuples >= 0 \
+                     AND c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())",
+                )
+                .await?,
+            Dialect::MySql => b
+                .query(
+                    "SELECT TABLE_NAME, CAST(TABLE_ROWS AS CHAR) FROM information_schema.TABLES \
+                     WHERE TABLE_SCHEMA = DATABASE() AND TABLE_ROWS IS NOT NULL",
+                )
+                .await?,
+            Dialect::Sqlite => {
+                let mut out = Vec::new();
+                for t in tables {
+                    let q = format!("SELECT CAST(count(*) AS TEXT) FROM {}", crate::render::quote(t, Dialect::Sqlite));
+                    if let Ok(r) = b.query(&q).await {
+                        out.push(vec![Some(t.clone()), r.first().and_then(|x| x.first()).cloned().flatten()]);
+                    }
+                }
+                out
+            }
+        }
+    });
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            let name = r.first().cloned().flatten()?.to_lowercase();
+            let n = r.get(1).cloned().flatten()?.parse().ok()?;
+            Some((name, n))
+        })
+        .collect())
 }
 
 /// Lints the set in `dir` for `dialect`, prints, and fails (exit 1) when
@@ -79,6 +128,13 @@ pub async fn run(
             earlier.clear();
         }
         findings.extend(lint::lint(&path, rev, dialect, &mut earlier));
+    }
+    if let Some(db) = scope.db {
+        let tables: BTreeSet<String> = findings.iter().filter_map(|f| f.table.clone()).collect();
+        if !tables.is_empty() {
+            let rows = row_estimates(db, &tables).await?;
+            lint::weigh(&mut findings, &rows, scope.large_table_rows);
+        }
     }
     print(&findings, output, out)?;
     let errors = findings

@@ -629,6 +629,10 @@ pub enum Command {
         /// Output: text, json, or github (workflow-command annotations).
         #[arg(short, long, value_enum, default_value_t = lint::LintOutput::Text)]
         output: lint::LintOutput,
+        /// With --database: a locking finding on a table of at least this
+        /// many rows (catalog estimate) is an error; on an empty one, harmless.
+        #[arg(long, value_name = "ROWS", default_value_t = crate::lint::LARGE_TABLE_ROWS)]
+        large_table_rows: u64,
     },
     /// Read and compare schemas.
     ///
@@ -1079,6 +1083,7 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
             target,
             dialect,
             output,
+            large_table_rows,
         } => {
             let dialect = match (&dialect, &database) {
                 (Some(d), _) => crate::dialect::Dialect::from_name(d)
@@ -1097,6 +1102,7 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
                 current: current.as_deref(),
                 db: db.as_ref(),
                 target: &target,
+                large_table_rows,
             };
             lint::run(&set.dir, dialect, scope, output, out).await
         }

@@ -112,6 +112,16 @@ pub struct Finding {
     pub statement: String,
     /// What it finds, then what to do instead.
     pub message: String,
+    /// The table the statement changes, where lint can tell (for live risk).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub table: Option<String>,
+}
+
+impl Finding {
+    /// The rule's category (destructive, incompatible, locking, ...).
+    pub fn category(&self) -> &'static str {
+        rule_of(self.code).map_or("", |r| r.category)
+    }
 }
 
 /// `CODE[,CODE] reason` -> (codes, reason).
@@ -138,6 +148,8 @@ struct Seen {
     dropped_columns: usize,
     ddl: bool,
     dml: bool,
+    /// The table of the statement classified last.
+    table: Option<String>,
 }
 
 fn last(name: &sqlparser::ast::ObjectName) -> String {
@@ -190,6 +202,7 @@ pub fn lint(
                 .trim()
                 .to_owned(),
             message: format!("{}; instead: {}", r.what, r.instead),
+            table: None,
         }
     };
     // Header suppressions.
@@ -223,7 +236,9 @@ pub fn lint(
         }
         for code in classify(st.sql, dialect, rev.transactional, earlier, &mut seen) {
             if !allow.iter().any(|a| a == code) {
-                out.push(finding(code, line, st.sql));
+                let mut f = finding(code, line, st.sql);
+                f.table = seen.table.clone();
+                out.push(f);
             }
         }
     }
@@ -258,6 +273,36 @@ pub fn lint(
     }
     earlier.extend(seen.created_tables);
     out
+}
+
+/// `--large-table-rows`' default: a million rows is where a table rewrite
+/// or a blocking index build stops taking seconds and starts taking minutes.
+pub const LARGE_TABLE_ROWS: u64 = 1_000_000;
+
+/// Live risk: locking findings on tables with `rows` (estimates from the
+/// catalog, by table) of at least `large` rows become errors naming the
+/// size; on an empty table they are marked harmless (and stay warnings).
+pub fn weigh(findings: &mut [Finding], rows: &std::collections::BTreeMap<String, u64>, large: u64) {
+    for f in findings.iter_mut().filter(|f| f.category() == "locking") {
+        let Some(n) = f.table.as_ref().and_then(|t| rows.get(t)) else {
+            continue;
+        };
+        if *n >= large {
+            f.severity = Severity::Error;
+            f.message = format!(
+                "{} (table {} has about {n} rows)",
+                f.message,
+                f.table.as_deref().unwrap_or("")
+            );
+        } else if *n == 0 {
+            f.severity = Severity::Warning;
+            f.message = format!(
+                "harmless now: table {} is empty; {}",
+                f.table.as_deref().unwrap_or(""),
+                f.message
+            );
+        }
+    }
 }
 
 /// The codes one statement raises.
@@ -317,6 +362,7 @@ fn classify(
             Dialect::Sqlite => Parser::parse_sql(&SQLiteDialect {}, sql),
         }
     };
+    seen.table = None;
     let Ok(statements) = parsed else {
         return codes;
     };
@@ -367,6 +413,7 @@ fn classify(
             Statement::CreateIndex(ci) => {
                 seen.ddl = true;
                 let t = last(&ci.table_name);
+                seen.table = Some(t.clone());
                 if ci.concurrently && transactional && pg {
                     codes.push("RV401");
                 }
@@ -381,6 +428,7 @@ fn classify(
             Statement::AlterTable(at) => {
                 seen.ddl = true;
                 let t = last(&at.name);
+                seen.table = Some(t.clone());
                 let new_table = seen.created_tables.contains(&t) || earlier.contains(&t);
                 for op in &at.operations {
                     match op {
@@ -620,6 +668,13 @@ mod tests {
             PG
         )
         .contains(&"RV203"));
+        assert!(!run(
+            "ALTER TABLE u ADD COLUMN b INT;",
+            Some("ALTER TABLE u DROP COLUMN b;"),
+            PG
+        )
+        .contains(&"RV203"));
+        assert!(!run("SELECT 1;", Some("SELECT 1;"), PG).contains(&"RV501"));
     }
 
     #[test]
@@ -649,6 +704,25 @@ mod tests {
             PG,
         );
         assert!(header.is_empty(), "{header:?}");
+    }
+
+    #[test]
+    fn live_row_estimates_raise_or_clear_locking_findings() {
+        let text = "-- revision: r1\n-- migrate:up\nCREATE INDEX ix_big ON big (a);\nCREATE INDEX ix_empty ON empty (a);\nCREATE INDEX ix_mid ON mid (a);\n-- migrate:down\nSELECT 1;\n";
+        let rev = Revision::parse("r1.sql", text).unwrap();
+        let mut f = lint("r1.sql", &rev, PG, &mut BTreeSet::new());
+        let rows = [
+            ("big".to_owned(), 2_000_000),
+            ("empty".to_owned(), 0),
+            ("mid".to_owned(), 500),
+        ]
+        .into();
+        weigh(&mut f, &rows, LARGE_TABLE_ROWS);
+        let by_table = |t: &str| f.iter().find(|x| x.table.as_deref() == Some(t)).unwrap();
+        assert_eq!(by_table("big").severity, Severity::Error);
+        assert!(by_table("big").message.contains("about 2000000 rows"));
+        assert!(by_table("empty").message.starts_with("harmless now"));
+        assert_eq!(by_table("mid").severity, Severity::Warning);
     }
 
     #[test]
