@@ -44,17 +44,28 @@ fn resource(i: usize) -> DatabaseSchema {
     schema("head", json!({"versionTable": format!("v{i}")}))
 }
 
-/// Samples the connections to `db` until `stop`; returns the peak.
-async fn monitor(db: String, stop: Arc<AtomicBool>, peak: Arc<AtomicUsize>) {
+/// Samples the connections to `db` until `stop`: the peak of client
+/// backends (what `max_connections` counts) into `peak`, and of other
+/// backends on the database (autovacuum workers, which have their own
+/// slots) into `others`.
+async fn monitor(
+    db: String,
+    stop: Arc<AtomicBool>,
+    peak: Arc<AtomicUsize>,
+    others: Arc<AtomicUsize>,
+) {
     let base = std::env::var("REVISOR_TEST_POSTGRES_URL").unwrap();
     let mut admin = Database::connect(&base).await.unwrap();
     let sql = format!(
-        "SELECT CAST(count(*) AS TEXT) FROM pg_stat_activity WHERE datname = '{db}' AND pid <> pg_backend_pid()"
+        "SELECT CAST(count(*) FILTER (WHERE backend_type = 'client backend') AS TEXT), \
+         CAST(count(*) FILTER (WHERE backend_type <> 'client backend') AS TEXT) \
+         FROM pg_stat_activity WHERE datname = '{db}' AND pid <> pg_backend_pid()"
     );
     while !stop.load(Ordering::SeqCst) {
         let rows = with_backend!(&mut admin, |b| b.query(&sql).await).unwrap();
-        let n: usize = rows[0][0].as_deref().unwrap_or("0").parse().unwrap();
-        peak.fetch_max(n, Ordering::SeqCst);
+        let n = |i: usize| -> usize { rows[0][i].as_deref().unwrap_or("0").parse().unwrap() };
+        peak.fetch_max(n(0), Ordering::SeqCst);
+        others.fetch_max(n(1), Ordering::SeqCst);
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
@@ -68,11 +79,12 @@ async fn a_thousand_resources_reach_ready_within_the_connection_bound_and_then_i
     let url = postgres_url("load").await;
     let db = url.rsplit('/').next().unwrap().to_owned();
     let pools = Arc::new(Pools::new(PoolConfig::default()));
-    let (stop, peak) = (
+    let (stop, peak, others) = (
         Arc::new(AtomicBool::new(false)),
         Arc::new(AtomicUsize::new(0)),
+        Arc::new(AtomicUsize::new(0)),
     );
-    let watcher = tokio::spawn(monitor(db, stop.clone(), peak.clone()));
+    let watcher = tokio::spawn(monitor(db, stop.clone(), peak.clone(), others.clone()));
 
     let cluster = |url: &str| Cluster {
         files: trivial_set(),
@@ -133,7 +145,11 @@ async fn a_thousand_resources_reach_ready_within_the_connection_bound_and_then_i
     // Checked after the monitor stopped: this read is the test's own connection.
     assert_eq!(rows_of(&url, &format!("v{}", n - 1)).await, vec!["c"]);
     let peak = peak.load(Ordering::SeqCst);
-    println!("peak connections: {peak} (bound {DEFAULT_MAX_PER_SERVER})");
+    println!(
+        "peak client connections: {peak} (bound {DEFAULT_MAX_PER_SERVER}); other backends on the database at most {}; connections closed by the pool: {}",
+        others.load(Ordering::SeqCst),
+        pools.closed()
+    );
     assert!(peak > 0, "the monitor saw the reconciles' connections");
     assert!(
         peak <= DEFAULT_MAX_PER_SERVER,

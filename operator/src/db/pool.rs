@@ -136,6 +136,7 @@ pub struct Pools {
     config: PoolConfig,
     servers: Mutex<HashMap<String, Arc<Server>>>,
     round_trips: Arc<AtomicU64>,
+    closed: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for Pools {
@@ -192,7 +193,14 @@ impl Pools {
             config,
             servers: Mutex::default(),
             round_trips: Arc::default(),
+            closed: Arc::default(),
         }
+    }
+
+    /// Connections closed so far (discarded, evicted or idle too long),
+    /// for tests and benchmarks: each one is a reconnect later.
+    pub fn closed(&self) -> u64 {
+        self.closed.load(Ordering::Relaxed)
     }
 
     /// The limits.
@@ -273,6 +281,7 @@ impl Pools {
                 }
                 Got::Slot(victim) => {
                     if let Some(v) = victim {
+                        self.closed.fetch_add(1, Ordering::Relaxed);
                         v.close().await;
                     }
                     return match options.connect().await {
@@ -302,6 +311,7 @@ impl Pools {
             server,
             reuse: true,
             round_trips: self.round_trips.clone(),
+            closed: self.closed.clone(),
         }
     }
 
@@ -329,6 +339,7 @@ impl Pools {
                 out
             };
             let n = expired.len();
+            self.closed.fetch_add(n as u64, Ordering::Relaxed);
             for c in expired {
                 c.close().await;
             }
@@ -359,6 +370,7 @@ pub struct Pooled<C: PoolConn> {
     server: Arc<Server>,
     reuse: bool,
     round_trips: Arc<AtomicU64>,
+    closed: Arc<AtomicU64>,
 }
 
 impl<C: PoolConn> std::fmt::Debug for Pooled<C> {
@@ -411,6 +423,7 @@ impl<C: PoolConn> Drop for Pooled<C> {
             self.server.changed.notify_waiters();
             return;
         }
+        self.closed.fetch_add(1, Ordering::Relaxed);
         let server = self.server.clone();
         match tokio::runtime::Handle::try_current() {
             // Free the slot only once the server has been told goodbye.
