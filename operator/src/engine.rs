@@ -293,7 +293,7 @@ pub async fn run<F: FnMut(Event)>(pools: &Arc<Pools>, input: Input<'_>, mut on_e
                     *duration,
                 ));
             }
-            Event::StepStarted { .. } => {}
+            Event::StepStarted { .. } | Event::LockWaiting { .. } => {}
         }
         on_event(e);
     };

@@ -153,6 +153,15 @@ impl Options {
 /// to whoever reports it.
 #[derive(Debug, Clone)]
 pub enum Event {
+    /// The migration lock is held elsewhere; the run waits for the rest of
+    /// its lock timeout (SPEC.md: "while another process holds the database
+    /// lock, status says so, and who").
+    LockWaiting {
+        /// Who holds it, where the database can tell.
+        holder: Option<String>,
+        /// How long the run waits in all.
+        timeout: Duration,
+    },
     /// The plan about to run (only plans with steps are announced).
     Planned(Plan),
     /// Step `index` (0-based) of `total` starts.
@@ -272,12 +281,56 @@ pub async fn run<B: Backend, F: FnMut(Event)>(
         return Ok(p);
     }
     // 3-5: under the lock.
-    db.lock(&tables.version, opts.lock_timeout).await?;
+    lock(db, &tables, opts, on_event).await?;
     let result = run_locked(db, &tables, graph, target, mode, opts, &policy, on_event).await;
     let unlocked = db.unlock().await;
     let plan = result?;
     unlocked?;
     Ok(plan)
+}
+
+/// What a run waiting for the lock says: for status, events and the CLI.
+pub fn waiting_message(holder: Option<&str>, timeout: Duration) -> String {
+    format!(
+        "waiting up to {}s for the migration lock{}",
+        timeout.as_secs(),
+        holder.map(|h| format!(", held by {h}")).unwrap_or_default()
+    )
+}
+
+/// A first, short try for the lock: long enough for a free lock, short
+/// enough that a held one is reported (and the holder named) at once.
+const LOCK_FIRST_TRY: Duration = Duration::from_secs(1);
+
+/// Takes the migration lock; when the first short try finds it held,
+/// reports [`Event::LockWaiting`] and waits for the rest of the timeout.
+async fn lock<B: Backend, F: FnMut(Event)>(
+    db: &mut B,
+    tables: &Tables,
+    opts: &Options,
+    on_event: &mut F,
+) -> Result<(), DbError> {
+    if opts.lock_timeout <= LOCK_FIRST_TRY {
+        return db.lock(&tables.version, opts.lock_timeout).await;
+    }
+    match db.lock(&tables.version, LOCK_FIRST_TRY).await {
+        Err(DbError::LockTimeout { holder, .. }) => {
+            on_event(Event::LockWaiting {
+                holder,
+                timeout: opts.lock_timeout,
+            });
+            db.lock(&tables.version, opts.lock_timeout - LOCK_FIRST_TRY)
+                .await
+                .map_err(|e| match e {
+                    DbError::LockTimeout { holder, .. } => DbError::LockTimeout {
+                        seconds: opts.lock_timeout.as_secs(),
+                        holder,
+                    },
+                    other => other,
+                })
+        }
+        other => other,
+    }
 }
 
 /// Plans from `state` and applies the refusal rules.

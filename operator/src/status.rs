@@ -188,6 +188,29 @@ pub fn migrating(
     s
 }
 
+/// The status while a run waits for the migration lock another process
+/// holds: Pending, saying so and who (SPEC.md).
+pub fn waiting(
+    old: &DatabaseSchemaStatus,
+    message: &str,
+    generation: Option<i64>,
+    now: Time,
+) -> DatabaseSchemaStatus {
+    let mut s = old.clone();
+    s.phase = Phase::Pending;
+    s.message = message.to_owned();
+    s.observed_generation = generation;
+    s.conditions = conditions(
+        s.phase,
+        "LockHeld",
+        &s.message,
+        generation,
+        &old.conditions,
+        now,
+    );
+    s
+}
+
 /// Whether `new` says anything `old` does not, ignoring the conditions'
 /// `lastTransitionTime` (SPEC.md: "The status is patched only when it
 /// changed (timestamps aside)").

@@ -564,3 +564,41 @@ async fn the_policy_blocks_or_allows_a_destructive_plan() {
     assert_recheck(&result.unwrap());
     assert_eq!(rows(&url).await, vec!["b"]);
 }
+
+#[tokio::test]
+async fn while_another_process_holds_the_lock_status_says_so_and_who() {
+    use revisor::db::{Backend, Database};
+    use revisor::with_backend;
+    let url = postgres_url("lockheld").await;
+    let mut holder = Database::connect(&url).await.unwrap();
+    with_backend!(&mut holder, |b| b
+        .lock("revisor_version", Duration::from_secs(1))
+        .await)
+    .unwrap();
+    let release = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        with_backend!(&mut holder, |b| b.unlock().await).unwrap();
+        holder
+    });
+    let (result, requests) = run(
+        schema("head", json!({"lockTimeoutSeconds": 10})),
+        cluster(&url),
+    )
+    .await;
+    assert_recheck(&result.unwrap());
+    let all = statuses(&requests);
+    let waiting = all
+        .iter()
+        .find(|s| s["phase"] == "Pending")
+        .expect("a Pending status while the lock is held");
+    let message = waiting["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(
+            "waiting up to 10s for the migration lock, held by PostgreSQL backend pid"
+        ),
+        "{message}"
+    );
+    assert_eq!(waiting["conditions"][1]["reason"], "LockHeld");
+    assert_eq!(all.last().unwrap()["phase"], "Ready");
+    release.await.unwrap();
+}

@@ -137,6 +137,9 @@ pub async fn apply(
         bar.set_style(style);
     }
     let on_event = |e: Event| match e {
+        Event::LockWaiting { holder, timeout } => {
+            bar.set_message(crate::executor::waiting_message(holder.as_deref(), timeout))
+        }
         Event::Planned(p) => bar.set_length(p.steps.len() as u64),
         Event::StepStarted { step, .. } => {
             bar.set_message(format!("{} {}", step.direction.as_str(), step.revision))

@@ -52,6 +52,10 @@ pub async fn migrate(
     let mut printed: std::io::Result<()> = Ok(());
     let mut on_event = |e: Event| {
         let r = match e {
+            Event::LockWaiting { holder, timeout } => {
+                eprintln!("{}", executor::waiting_message(holder.as_deref(), timeout));
+                Ok(())
+            }
             Event::Planned(_) | Event::StepStarted { .. } => Ok(()),
             Event::StepFinished {
                 index,

@@ -213,6 +213,12 @@ pub async fn reconcile(
                     planned = Some(p);
                 }
                 Event::StepStarted { .. } => {}
+                Event::LockWaiting { holder, timeout } => {
+                    let message = crate::executor::waiting_message(holder.as_deref(), timeout);
+                    let s = status::waiting(&writer.last, &message, generation, now());
+                    // Best effort, as progress: the final status is written below.
+                    let _ = writer.write_if_changed(s).await;
+                }
                 Event::StepFinished {
                     index,
                     step,
