@@ -56,6 +56,22 @@ pub enum Outcome {
     },
 }
 
+impl Outcome {
+    /// Stopped before any plan: only what it means and what to do.
+    pub fn stopped(class: Class, message: String) -> Outcome {
+        Outcome::Stopped {
+            class,
+            message,
+            targets: None,
+            current: None,
+            plan: None,
+            completed: 0,
+            last_applied: None,
+            findings: Vec::new(),
+        }
+    }
+}
+
 /// What the status records of the inputs it was computed from.
 #[derive(Debug, Clone, Default)]
 pub struct Observed {
@@ -351,16 +367,7 @@ mod tests {
         };
         let s = compute(
             &old,
-            &Outcome::Stopped {
-                class: Class::pending("LockHeld"),
-                message: "lock".into(),
-                targets: None,
-                current: None,
-                plan: None,
-                completed: 0,
-                last_applied: None,
-                findings: Vec::new(),
-            },
+            &Outcome::stopped(Class::pending("LockHeld"), "lock".into()),
             &observed(),
             t(1),
         );

@@ -80,6 +80,33 @@ impl DbArgs {
     }
 }
 
+/// A database read without the lock (plan, graph, log): optional.
+#[derive(Debug, Args)]
+pub struct ReadDbArgs {
+    /// The database to read the version table of (without the lock).
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "REVISOR_DATABASE_URL",
+        hide_env_values = true
+    )]
+    pub database: Option<String>,
+    /// Version table to read with --database.
+    #[arg(long, value_name = "NAME", default_value = crate::executor::DEFAULT_VERSION_TABLE, env = "REVISOR_VERSION_TABLE")]
+    pub version_table: String,
+}
+
+impl ReadDbArgs {
+    /// The database as [`DbArgs`], when one was named.
+    pub fn db(&self) -> Option<DbArgs> {
+        self.database.as_ref().map(|d| DbArgs {
+            database: Some(d.clone()),
+            version_table: self.version_table.clone(),
+            lock_timeout: 0,
+        })
+    }
+}
+
 /// `--sql`: print the script instead of running it (Alembic's offline mode).
 #[derive(Debug, Args, Clone)]
 pub struct OfflineArgs {
@@ -204,17 +231,9 @@ pub enum Command {
             conflicts_with = "database"
         )]
         current: Option<String>,
-        /// Read the rows to plan from this database (without taking the lock).
-        #[arg(
-            long,
-            value_name = "URL",
-            env = "REVISOR_DATABASE_URL",
-            hide_env_values = true
-        )]
-        database: Option<String>,
-        /// Version table to read with --database.
-        #[arg(long, value_name = "NAME", default_value = crate::executor::DEFAULT_VERSION_TABLE, env = "REVISOR_VERSION_TABLE")]
-        version_table: String,
+        /// The database (read without the lock).
+        #[command(flatten)]
+        read: ReadDbArgs,
         /// Plan as `alembic upgrade`: apply only.
         #[arg(long, conflicts_with = "downgrade")]
         upgrade: bool,
@@ -402,17 +421,9 @@ pub enum Command {
         /// Drawing format.
         #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
         format: GraphFormat,
-        /// Mark the revisions applied in this database.
-        #[arg(
-            long,
-            value_name = "URL",
-            env = "REVISOR_DATABASE_URL",
-            hide_env_values = true
-        )]
-        database: Option<String>,
-        /// Version table to read with --database.
-        #[arg(long, value_name = "NAME", default_value = crate::executor::DEFAULT_VERSION_TABLE, env = "REVISOR_VERSION_TABLE")]
-        version_table: String,
+        /// The database (read without the lock).
+        #[command(flatten)]
+        read: ReadDbArgs,
     },
     /// Write a new revision file whose parent is the current head
     /// (`alembic revision`); with --autogenerate, its up and down sections
@@ -519,17 +530,9 @@ pub enum Command {
         /// Mark the revisions the database is at (needs --database).
         #[arg(short, long)]
         indicate_current: bool,
-        /// The database, for --indicate-current.
-        #[arg(
-            long,
-            value_name = "URL",
-            env = "REVISOR_DATABASE_URL",
-            hide_env_values = true
-        )]
-        database: Option<String>,
-        /// Version table to read with --indicate-current.
-        #[arg(long, value_name = "NAME", default_value = crate::executor::DEFAULT_VERSION_TABLE, env = "REVISOR_VERSION_TABLE")]
-        version_table: String,
+        /// The database (read without the lock).
+        #[command(flatten)]
+        read: ReadDbArgs,
         /// Output format.
         #[arg(short, long, value_enum, default_value_t = Output::Text)]
         output: Output,
@@ -770,8 +773,7 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
             set,
             target,
             current,
-            database,
-            version_table,
+            read,
             upgrade,
             downgrade,
             sql,
@@ -786,8 +788,8 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
             };
             if sql {
                 let db = DbArgs {
-                    database: database.clone(),
-                    version_table: version_table.clone(),
+                    database: read.database.clone(),
+                    version_table: read.version_table.clone(),
                     lock_timeout: 0,
                 };
                 let off = OfflineArgs {
@@ -799,21 +801,12 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
                 let opts = dbcmd::options(&db, None);
                 return offline::run(&g, &start, &target, mode, &opts, output, out).await;
             }
-            let database_dialect = database
+            let database_dialect = read
+                .database
                 .as_deref()
                 .and_then(|d| crate::db::Dialect::from_url(d).ok());
-            let state = match database {
-                Some(database) if current.is_none() => Some(
-                    dbcmd::state(
-                        &g,
-                        &DbArgs {
-                            database: Some(database),
-                            version_table,
-                            lock_timeout: 0,
-                        },
-                    )
-                    .await?,
-                ),
+            let state = match read.db() {
+                Some(db) if current.is_none() => Some(dbcmd::state(&g, &db).await?),
                 _ => None,
             };
             let current = match (&current, &state) {
@@ -959,25 +952,10 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
             .await
         }
         Command::Resolve { db } => dbcmd::resolve(&db, out).await,
-        Command::Graph {
-            set,
-            format,
-            database,
-            version_table,
-        } => {
+        Command::Graph { set, format, read } => {
             let g = source::load_dir(&set.dir)?;
-            let applied = match database {
-                Some(database) => {
-                    dbcmd::applied_for_graph(
-                        &g,
-                        &DbArgs {
-                            database: Some(database),
-                            version_table,
-                            lock_timeout: 0,
-                        },
-                    )
-                    .await?
-                }
+            let applied = match read.db() {
+                Some(db) => dbcmd::applied_for_graph(&g, &db).await?,
                 None => Vec::new(),
             };
             let text = match format {
@@ -1042,21 +1020,13 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
             set,
             range,
             indicate_current,
-            database,
-            version_table,
+            read,
             output,
         } => {
             let g = source::load_dir(&set.dir)?;
-            let current = match (indicate_current, database) {
+            let current = match (indicate_current, read.db()) {
                 (false, _) => Vec::new(),
-                (true, Some(database)) => {
-                    dbcmd::heads(&DbArgs {
-                        database: Some(database),
-                        version_table,
-                        lock_timeout: 0,
-                    })
-                    .await?
-                }
+                (true, Some(db)) => dbcmd::heads(&db).await?,
                 (true, None) => {
                     return Err(CliError::Input(
                         "--indicate-current needs --database (or REVISOR_DATABASE_URL)".into(),

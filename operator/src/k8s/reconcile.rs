@@ -154,16 +154,7 @@ pub async fn reconcile(
             return Err(e.into());
         }
         Err(e) => {
-            let outcome = Outcome::Stopped {
-                class: e.class(),
-                message: redact(&e.to_string()),
-                targets: None,
-                current: None,
-                plan: None,
-                completed: 0,
-                last_applied: None,
-                findings: Vec::new(),
-            };
+            let outcome = Outcome::stopped(e.class(), redact(&e.to_string()));
             let status = status::compute(&old, &outcome, &observed(generation, None), now());
             let changed = writer.write_if_changed(status).await?;
             return finish(&ctx, &writer, &key, t0, Some(e.class()), changed, None).await;
