@@ -444,6 +444,7 @@ pub async fn read_state<B: Backend>(
             file: format!("{} history row {}", tables.history, row.id),
             lines: Default::default(),
             lint_allow: Vec::new(),
+            ops: None,
         });
     }
     if orphans.is_empty() {
@@ -682,9 +683,22 @@ async fn run_step<B: Backend>(
         return Ok(());
     }
     // Cannot be rolled back: mark it dirty first, so a crash stays visible.
-    let pending = history_row(graph, step, &started, opts, None, true, None, None);
+    let sql = match step_sql(db, graph, step, opts).await {
+        Ok(sql) => sql,
+        Err(e) => {
+            return Err(ExecError::Step {
+                revision: step.revision.clone(),
+                direction: step.direction.as_str(),
+                error: redact(&e.to_string()),
+                dirty: false,
+                completed,
+            })
+        }
+    };
+    let mut pending = history_row(graph, step, &started, opts, None, true, None, None);
+    pending.down_sql = sql.down_sql;
     let id = tables.insert_history(db, &pending).await?;
-    if let Err(e) = run_sql(db, graph, step).await {
+    if let Err(e) = run_sql(db, step, &sql.sql).await {
         let error = redact(&e.to_string());
         let _ = tables
             .finish_history(db, id, false, true, millis(t0.elapsed()), Some(&error))
@@ -730,8 +744,9 @@ async fn step_in_transaction<B: Backend>(
     started: &str,
     t0: Instant,
 ) -> Result<(), DbError> {
-    run_sql(db, graph, step).await?;
-    let row = history_row(
+    let sql = step_sql(db, graph, step, opts).await?;
+    run_sql(db, step, &sql.sql).await?;
+    let mut row = history_row(
         graph,
         step,
         started,
@@ -741,28 +756,125 @@ async fn step_in_transaction<B: Backend>(
         Some(t0.elapsed()),
         None,
     );
+    row.down_sql = sql.down_sql;
     tables
         .record_step(db, &step.heads_removed, &step.heads_added, &row)
         .await
 }
 
-/// Runs the step's section statement by statement.
-async fn run_sql<B: Backend>(
+/// What a step runs, and for an up step the down SQL its history row keeps
+/// (so that a revision whose file is gone can still be downgraded).
+struct StepSql {
+    sql: String,
+    down_sql: Option<String>,
+}
+
+/// The SQL of a step: a SQL revision's section as written, or an operation
+/// revision's operations rendered now for this database's dialect (against
+/// its introspected schema when the operations need the current tables;
+/// offline, against what earlier steps created). An up step's down SQL is
+/// rendered against the schema as the up operations leave it.
+async fn step_sql<B: Backend>(
     db: &mut B,
     graph: &RevisionGraph,
     step: &Step,
-) -> Result<(), DbError> {
-    let rev = graph.index_of(&step.revision).map(|i| graph.rev(i));
-    let sql = match (rev, step.direction) {
-        (Some(r), StepDirection::Up) => r.up_sql.as_str(),
-        (Some(r), StepDirection::Down) => r.down_sql.as_deref().unwrap_or(""),
-        (None, _) => {
-            return Err(DbError::Sql(format!(
-                "revision {} is not in the migration set",
-                step.revision
-            )))
+    opts: &Options,
+) -> Result<StepSql, DbError> {
+    let Some(r) = graph.index_of(&step.revision).map(|i| graph.rev(i)) else {
+        return Err(DbError::Sql(format!(
+            "revision {} is not in the migration set",
+            step.revision
+        )));
+    };
+    let up = step.direction == StepDirection::Up;
+    let Some(body) = &r.ops else {
+        return Ok(if up {
+            StepSql {
+                sql: r.up_sql.clone(),
+                down_sql: r.down_sql.clone(),
+            }
+        } else {
+            StepSql {
+                sql: r.down_sql.clone().unwrap_or_default(),
+                down_sql: None,
+            }
+        });
+    };
+    use crate::ops::render::{needs_state, render, Model};
+    let d = db.dialect();
+    let Some((ops, lines)) = body.section(up) else {
+        return Err(DbError::Sql(format!(
+            "{}: irreversible (an operation cannot be undone and no `downgrade:` is written)",
+            r.file
+        )));
+    };
+    let down = if up { body.downgrade.as_deref() } else { None };
+    let need = needs_state(ops, d) || down.is_some_and(|o| needs_state(o, d));
+    let mut model = if need || db.offline() {
+        db.render_model(&opts.version_table).await?
+    } else {
+        Model::default()
+    };
+    let section = if up { "upgrade" } else { "downgrade" };
+    let located =
+        |(i, m): (usize, String), lines: &[usize], section: &str, ops: &[crate::ops::Operation]| {
+            let line = lines.get(i).copied().filter(|l| *l > 0);
+            DbError::Sql(format!(
+                "{}{}: {section}[{i}] {}: {m}",
+                r.file,
+                line.map(|l| format!(":{l}")).unwrap_or_default(),
+                ops.get(i).map_or("", |o| o.name())
+            ))
+        };
+    let rendered = render(ops, d, &mut model);
+    let stmts = match rendered {
+        Ok(s) => s,
+        Err(e) => {
+            db.keep_model(model);
+            return Err(located(e, lines, section, ops));
         }
     };
+    let down_sql = match down {
+        Some(down_ops) => {
+            // Only the tables the downgrade touches, so a long offline run
+            // does not copy its whole model per step.
+            let mut m = Model {
+                complete: model.complete,
+                ..Model::default()
+            };
+            for t in down_ops.iter().flat_map(crate::ops::Operation::tables) {
+                if let Some(x) = model.schema.tables.get(t) {
+                    m.schema.tables.insert(t.to_owned(), x.clone());
+                }
+            }
+            let down_lines = body.section(false).map_or(&[][..], |(_, l)| l);
+            Some(
+                render(down_ops, d, &mut m)
+                    .map(|s| join_statements(&s))
+                    .map_err(|e| located(e, down_lines, "downgrade", down_ops))?,
+            )
+        }
+        None => None,
+    };
+    db.keep_model(model);
+    Ok(StepSql {
+        sql: join_statements(&stmts),
+        down_sql,
+    })
+}
+
+/// Rendered statements as one section of SQL.
+fn join_statements(stmts: &[String]) -> String {
+    let mut s = String::new();
+    for x in stmts {
+        s.push_str(x);
+        s.push_str(";\n");
+    }
+    s
+}
+
+/// Runs the step's SQL statement by statement.
+async fn run_sql<B: Backend>(db: &mut B, step: &Step, sql: &str) -> Result<(), DbError> {
     let statements = split_statements_with(sql, db.dialect() == Dialect::MySql)
         .map_err(|e| DbError::Sql(e.to_string()))?;
     for s in statements {

@@ -40,6 +40,7 @@ pub mod k8s;
 pub mod lint;
 pub mod metrics;
 pub mod offline;
+pub mod ops;
 pub mod outcome;
 pub mod plan;
 pub mod redact;

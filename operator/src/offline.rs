@@ -37,6 +37,8 @@ pub struct Part {
 pub struct Recorder {
     dialect: Dialect,
     parts: Arc<Mutex<Vec<Part>>>,
+    /// What earlier operation revisions of the run created (partial).
+    model: crate::ops::render::Model,
 }
 
 impl Recorder {
@@ -45,6 +47,7 @@ impl Recorder {
         Recorder {
             dialect,
             parts: Arc::new(Mutex::new(vec![Part::default()])),
+            model: crate::ops::render::Model::default(),
         }
     }
 
@@ -116,6 +119,22 @@ impl Backend for Recorder {
     }
 
     async fn reset_session(&mut self) {}
+
+    async fn render_model(
+        &mut self,
+        _version_table: &str,
+    ) -> Result<crate::ops::render::Model, DbError> {
+        // Taken, not cloned: a long run's model is handed back after the step.
+        Ok(std::mem::take(&mut self.model))
+    }
+
+    fn offline(&self) -> bool {
+        true
+    }
+
+    fn keep_model(&mut self, model: crate::ops::render::Model) {
+        self.model = model;
+    }
 }
 
 /// The script of running `plan` (made from the rows the caller knows) on

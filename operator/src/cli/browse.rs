@@ -150,8 +150,35 @@ pub fn show(g: &RevisionGraph, dir: &Path, rev: &str, out: &mut dyn Write) -> Re
             v.join(", ")
         }
     };
+    let (up, down) = match &r.ops {
+        // An operation revision: its operations (SQL exists per dialect only).
+        Some(body) => (
+            format!("upgrade:\n{}", crate::ops::to_yaml(&body.upgrade)),
+            match &body.downgrade {
+                Some(d) => format!(
+                    "downgrade{}:\n{}",
+                    if body.downgrade_written {
+                        ""
+                    } else {
+                        " (derived)"
+                    },
+                    crate::ops::to_yaml(d)
+                ),
+                None => "downgrade: (none: irreversible)".to_owned(),
+            },
+        ),
+        None => (
+            format!("-- migrate:up\n{}", r.up_sql.trim_end()),
+            format!(
+                "-- migrate:down\n{}",
+                r.down_sql
+                    .as_deref()
+                    .map_or("(none: irreversible)", str::trim_end)
+            ),
+        ),
+    };
     let text = format!(
-        "Rev: {}{}\nParent: {}\nChildren: {}\nBranch labels: {}\nDepends on: {}\nTransactional: {}\nChecksum: {}\nPath: {}\n\n    {}\n\n-- migrate:up\n{}\n-- migrate:down\n{}",
+        "Rev: {}{}\nParent: {}\nChildren: {}\nBranch labels: {}\nDepends on: {}\nTransactional: {}\nChecksum: {}\nPath: {}\n\n    {}\n\n{}\n{}",
         r.id,
         if g.heads().contains(i) { " (head)" } else { "" },
         list(r.down_revisions.clone()),
@@ -162,8 +189,8 @@ pub fn show(g: &RevisionGraph, dir: &Path, rev: &str, out: &mut dyn Write) -> Re
         r.checksum,
         dir.join(&r.file).display(),
         r.message,
-        r.up_sql.trim_end(),
-        r.down_sql.as_deref().map_or("(none: irreversible)", str::trim_end),
+        up.trim_end(),
+        down.trim_end(),
     );
     writeln!(out, "{text}").map_err(runtime)
 }

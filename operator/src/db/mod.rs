@@ -190,6 +190,42 @@ pub trait Backend: Send {
     /// connection goes back to the pool; where that cannot be done
     /// reliably, the connection is closed instead.
     fn reset_session(&mut self) -> impl Future<Output = ()> + Send;
+
+    /// The schema an operation revision's step is rendered against
+    /// ([`crate::ops::render`]): a live database introspects itself (a
+    /// complete model, Revisor's tables under `version_table` left out);
+    /// an offline recorder returns what earlier steps of the run created.
+    ///
+    /// # Errors
+    /// [`DbError`] when a catalog query fails.
+    fn render_model(
+        &mut self,
+        version_table: &str,
+    ) -> impl Future<Output = Result<crate::ops::render::Model, DbError>> + Send;
+
+    /// Keeps the model as a step's operations left it, for the next step
+    /// (offline); a live database is introspected again instead.
+    fn keep_model(&mut self, _model: crate::ops::render::Model) {}
+
+    /// Whether this backend records a script instead of running it.
+    fn offline(&self) -> bool {
+        false
+    }
+}
+
+/// [`Backend::render_model`] of a live database: introspected, complete.
+pub(crate) async fn introspected_model<B: introspect::Introspect>(
+    db: &mut B,
+    version_table: &str,
+) -> Result<crate::ops::render::Model, DbError> {
+    let opts = introspect::Options {
+        version_table: version_table.to_owned(),
+        ..introspect::Options::default()
+    };
+    Ok(crate::ops::render::Model {
+        schema: db.introspect(&opts).await?,
+        complete: true,
+    })
 }
 
 /// An open database of any dialect. Use [`with_backend!`](crate::with_backend)

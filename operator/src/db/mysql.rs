@@ -171,6 +171,13 @@ impl Backend for MyBackend {
         // COM_RESET_CONNECTION, which sqlx does not expose): close it.
         self.conn.discard();
     }
+
+    async fn render_model(
+        &mut self,
+        version_table: &str,
+    ) -> Result<crate::ops::render::Model, DbError> {
+        super::introspected_model(self, version_table).await
+    }
 }
 
 impl Drop for MyBackend {

@@ -181,6 +181,13 @@ impl Backend for PgBackend {
             self.conn.discard();
         }
     }
+
+    async fn render_model(
+        &mut self,
+        version_table: &str,
+    ) -> Result<crate::ops::render::Model, DbError> {
+        super::introspected_model(self, version_table).await
+    }
 }
 
 impl Drop for PgBackend {

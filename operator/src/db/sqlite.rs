@@ -125,4 +125,11 @@ impl Backend for LiteBackend {
         // a file costs microseconds.
         self.conn.discard();
     }
+
+    async fn render_model(
+        &mut self,
+        version_table: &str,
+    ) -> Result<crate::ops::render::Model, DbError> {
+        super::introspected_model(self, version_table).await
+    }
 }

@@ -155,7 +155,10 @@ impl RevisionGraph {
     pub fn from_files<N: AsRef<str>, C: AsRef<str>>(
         files: &[(N, C)],
     ) -> Result<RevisionGraph, SetErrors> {
-        let mut order: Vec<usize> = (0..files.len()).collect();
+        // Manifests beside the revisions are not revisions.
+        let mut order: Vec<usize> = (0..files.len())
+            .filter(|&i| !crate::ops::is_manifest(files[i].0.as_ref(), files[i].1.as_ref()))
+            .collect();
         order.sort_by(|&a, &b| {
             files[a]
                 .0

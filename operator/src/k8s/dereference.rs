@@ -104,17 +104,21 @@ pub async fn dereference(
     Ok(Inputs { files, url })
 }
 
-/// The `*.sql` keys of the ConfigMaps as files. Pure.
+/// The `*.sql` and `*.yaml` (operation revision) keys of the ConfigMaps as
+/// files. Pure.
 ///
 /// # Errors
 /// [`DereferenceError::Invalid`] when two ConfigMaps hold the same file
-/// name, or a `*.sql` key is in `binaryData`.
+/// name, or a migration key is in `binaryData`.
 pub fn files_from_configmaps(cms: &[ConfigMap]) -> Result<Vec<(String, String)>, DereferenceError> {
     let mut files: BTreeMap<String, (String, String)> = BTreeMap::new();
     for cm in cms {
         let name = cm.metadata.name.clone().unwrap_or_default();
         if let Some(binary) = &cm.binary_data {
-            if let Some(key) = binary.keys().find(|k| k.ends_with(".sql")) {
+            if let Some(key) = binary
+                .keys()
+                .find(|k| crate::revision::is_migration_file(k))
+            {
                 return Err(DereferenceError::Invalid(format!(
                     "ConfigMap {name}: {key} is in binaryData; migration files must be text (data)"
                 )));
@@ -124,7 +128,7 @@ pub fn files_from_configmaps(cms: &[ConfigMap]) -> Result<Vec<(String, String)>,
             .data
             .iter()
             .flatten()
-            .filter(|(k, _)| k.ends_with(".sql"))
+            .filter(|(k, _)| crate::revision::is_migration_file(k))
         {
             if let Some((other, _)) = files.get(key) {
                 return Err(DereferenceError::Invalid(format!(

@@ -214,6 +214,14 @@ pub fn lint(
         revision_allow.extend(codes);
     }
     let mysql = dialect == Dialect::MySql;
+    // An operation revision is linted as the SQL it renders to here.
+    let rendered;
+    let rev = if rev.ops.is_some() {
+        rendered = crate::ops::preview(rev, dialect);
+        &rendered
+    } else {
+        rev
+    };
     let mut seen = Seen::default();
     let up = split_statements_with(&rev.up_sql, mysql).unwrap_or_default();
     for st in &up {

@@ -338,7 +338,7 @@ fn table_extras(t: &Table, dialect: Dialect) -> Vec<String> {
 }
 
 /// Whether SQLite needs a rebuild for `op` (see the module docs).
-fn sqlite_needs_rebuild(op: &Op) -> bool {
+pub(crate) fn sqlite_needs_rebuild(op: &Op) -> bool {
     match op {
         Op::AddColumn { column, .. } => {
             !(column.nullable || column.default.is_some()) || column.identity
@@ -382,11 +382,16 @@ pub fn sqlite_rebuild(before: &Table, after: &Table) -> Vec<String> {
             cols = list(&shared, d)
         ),
         format!("DROP TABLE {}", quote(&before.name, d)),
+        // Since SQLite 3.26 a rename checks every view and trigger, and one
+        // that names the table fails while it is dropped; the legacy rename
+        // leaves them be (they name the table again once it is back).
+        "PRAGMA legacy_alter_table = ON".to_owned(),
         format!(
             "ALTER TABLE {} RENAME TO {}",
             quote(&temp, d),
             quote(&after.name, d)
         ),
+        "PRAGMA legacy_alter_table = OFF".to_owned(),
     ];
     out.extend(table_extras(after, d));
     out
@@ -738,9 +743,11 @@ mod tests {
         assert!(sql[1]
             .starts_with("INSERT INTO _revisor_new_users (id, name) SELECT id, name FROM users"));
         assert_eq!(sql[2], "DROP TABLE users");
-        assert_eq!(sql[3], "ALTER TABLE _revisor_new_users RENAME TO users");
-        assert_eq!(sql[4], "CREATE INDEX ix_users_name ON users (name)");
-        assert_eq!(sql.len(), 5);
+        assert_eq!(sql[3], "PRAGMA legacy_alter_table = ON");
+        assert_eq!(sql[4], "ALTER TABLE _revisor_new_users RENAME TO users");
+        assert_eq!(sql[5], "PRAGMA legacy_alter_table = OFF");
+        assert_eq!(sql[6], "CREATE INDEX ix_users_name ON users (name)");
+        assert_eq!(sql.len(), 7);
     }
 
     #[test]

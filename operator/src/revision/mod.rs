@@ -72,6 +72,9 @@ pub struct Revision {
     pub lines: HeaderLines,
     /// `lint_allow:` header values (`CODE[,CODE] reason`), with their lines.
     pub lint_allow: Vec<(usize, String)>,
+    /// The operations of an operation revision (`*.yaml`, [`crate::ops`]),
+    /// rendered for the dialect when a step runs; `None` for a SQL file.
+    pub ops: Option<std::sync::Arc<crate::ops::Body>>,
 }
 
 /// 1-based line numbers of header keys in the file; 0 when the key is absent.
@@ -107,6 +110,9 @@ impl Revision {
     /// first marker, a duplicate or unknown marker, a missing
     /// `-- migrate:up`, and unterminated quotes or comments in a section.
     pub fn parse(file: &str, contents: &str) -> Result<Revision, Vec<ParseError>> {
+        if crate::ops::is_ops_file(file) {
+            return crate::ops::parse(file, contents);
+        }
         Parser::new(file).parse(contents)
     }
 }
@@ -173,6 +179,22 @@ pub enum ParseErrorKind {
     /// No `-- migrate:up` marker.
     #[error("missing `-- migrate:up` marker")]
     MissingUp,
+    /// An operation revision that is not valid YAML or does not have the
+    /// format's shape (unknown key or operation, missing field).
+    #[error("{0}")]
+    Yaml(String),
+    /// An operation that is not valid (unknown type, empty name, ...).
+    #[error("{section}[{index}] {op}: {message}")]
+    Operation {
+        /// `upgrade` or `downgrade`.
+        section: &'static str,
+        /// 0-based position in the list.
+        index: usize,
+        /// The operation's key (`add_column`).
+        op: String,
+        /// What is wrong.
+        message: String,
+    },
     /// The SQL of a section cannot be split into statements.
     #[error("{section} section: {source}")]
     Sql {
@@ -190,10 +212,16 @@ pub fn peek_id(contents: &str) -> Option<String> {
         .lines()
         .map(str::trim)
         .take_while(|l| !l.starts_with("-- migrate:") && !l.starts_with("--migrate:"))
-        .filter_map(|l| header_pair(l.strip_prefix("--")?.trim_start()))
+        .filter_map(|l| header_pair(l.strip_prefix("--").unwrap_or(l).trim_start()))
         .find(|(k, _)| *k == "revision")
         .map(|(_, v)| v.to_owned())
         .filter(|v| is_valid_id(v))
+}
+
+/// Whether a file name is a migration file: `*.sql`, or an operation
+/// revision (`*.yaml`, `*.yml`).
+pub fn is_migration_file(name: &str) -> bool {
+    name.ends_with(".sql") || crate::ops::is_ops_file(name)
 }
 
 /// Checks a revision id or branch label: 1 to [`MAX_ID_LEN`] of `[A-Za-z0-9_]`.
@@ -409,6 +437,7 @@ impl<'f> Parser<'f> {
             file: self.file.to_owned(),
             lines: HeaderLines::default(),
             lint_allow: Vec::new(),
+            ops: None,
         };
         let mut seen: Vec<(&str, usize)> = Vec::new();
         for &(line, key, value) in pairs {

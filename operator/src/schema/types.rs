@@ -86,7 +86,7 @@ impl Type {
             "timestamptz" | "timestamp with time zone" => Type::TimestampTz,
             "json" => Type::Json,
             "uuid" => Type::Uuid,
-            "bytea" | "blob" => Type::Bytes,
+            "bytea" | "blob" | "bytes" => Type::Bytes,
             _ => Type::Other(s),
         }
     }

@@ -1,7 +1,7 @@
 //! Where migration sets come from. I/O.
 //!
-//! A directory holds one revision per `*.sql` file, flat (subdirectories and
-//! other files are ignored). The files go to
+//! A directory holds one revision per `*.sql` file or `*.yaml`/`*.yml`
+//! operation revision, flat (subdirectories and other files are ignored). The files go to
 //! [`RevisionGraph::from_files`] as `(file name, contents)` pairs, the same
 //! shape ConfigMap keys and inline manifests will use.
 
@@ -27,7 +27,7 @@ pub enum SourceError {
     Invalid(#[from] SetErrors),
 }
 
-/// Reads every `*.sql` file directly in `dir` as `(file name, contents)`,
+/// Reads every migration file (`*.sql`, `*.yaml`, `*.yml`) directly in `dir` as `(file name, contents)`,
 /// in file-name order (bytewise).
 ///
 /// # Errors
@@ -45,7 +45,9 @@ pub fn read_dir(dir: &Path) -> Result<Vec<(String, String)>, SourceError> {
         let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
             continue;
         };
-        if !name.ends_with(".sql") || !entry.file_type().map_err(io(&path))?.is_file() {
+        if !crate::revision::is_migration_file(&name)
+            || !entry.file_type().map_err(io(&path))?.is_file()
+        {
             continue;
         }
         let bytes = std::fs::read(&path).map_err(io(&path))?;

@@ -1,0 +1,1052 @@
+//! Operations to SQL for one dialect, through the autogenerate renderer
+//! ([`crate::render`]). Pure.
+//!
+//! Each operation becomes a schema change ([`crate::diff::Op`]) where one
+//! exists, rendered by [`crate::render::render`] (so SQLite's batch
+//! rebuild, constraint names and quoting are the autogenerate ones), or a
+//! statement of its own (`rename_table`, column renames, `bulk_insert`,
+//! `execute`). A [`Model`] of the schema is carried from one operation to
+//! the next: it starts as the live schema, introspected right before the
+//! step runs (complete), or offline as what earlier operation revisions of
+//! the same run created (partial). Operations that need a table's current
+//! definition (SQLite rebuilds; MySQL's `MODIFY COLUMN`, which restates the
+//! whole column; `drop_constraint` on MySQL, which needs the kind) fail
+//! with a clear error when the model does not have it.
+
+use super::{
+    AlterColumn, ColumnSpec, ColumnState, Execute, ForeignKeySpec, IndexSpec, Operation, Rows,
+    TableSpec, TypeSpec, Value, DIALECT_KEYS, PORTABLE_TYPES,
+};
+use crate::dialect::Dialect;
+use crate::diff::Op;
+use crate::render::{literal, quote};
+use crate::schema::{Action, Check, Column, ForeignKey, Index, Schema, Table, Type, Unique};
+
+/// The schema operations are rendered against.
+#[derive(Debug, Clone, Default)]
+pub struct Model {
+    /// Tables known so far.
+    pub schema: Schema,
+    /// Whether `schema` is the whole database (introspected): a table it
+    /// does not have does not exist. A partial model (offline) only knows
+    /// what operations created.
+    pub complete: bool,
+}
+
+/// What an operation failed on: its index in the list and why.
+pub type OpError = (usize, String);
+
+/// The SQLAlchemy name of a dialect, the key of per-dialect maps.
+pub fn dialect_key(d: Dialect) -> &'static str {
+    match d {
+        Dialect::Postgres => "postgresql",
+        Dialect::MySql => "mysql",
+        Dialect::Sqlite => "sqlite",
+    }
+}
+
+/// Checks what can be checked without a dialect: types are portable (or
+/// per-dialect maps with known keys), names are not empty, actions are
+/// known, values are scalars, a `drop_constraint` definition names one
+/// kind.
+///
+/// # Errors
+/// A message for the first problem.
+pub fn check(op: &Operation) -> Result<(), String> {
+    let name = |n: &str, what: &str| {
+        if n.trim().is_empty() {
+            Err(format!("`{what}` must not be empty"))
+        } else {
+            Ok(())
+        }
+    };
+    let cols = |c: &[String], what: &str| {
+        if c.is_empty() || c.iter().any(|c| c.trim().is_empty()) {
+            Err(format!("`{what}` needs at least one column name"))
+        } else {
+            Ok(())
+        }
+    };
+    match op {
+        Operation::CreateTable(t) => {
+            name(t.name.as_deref().unwrap_or(""), "name")?;
+            check_table(t)
+        }
+        Operation::DropTable(d) => {
+            name(&d.name, "name")?;
+            d.definition.as_ref().map_or(Ok(()), check_table)
+        }
+        Operation::RenameTable(r) => {
+            name(&r.from, "from")?;
+            name(&r.to, "to")
+        }
+        Operation::AddColumn(a) => {
+            name(&a.table, "table")?;
+            check_column(&a.column)
+        }
+        Operation::DropColumn(d) => {
+            name(&d.table, "table")?;
+            name(&d.column, "column")?;
+            d.definition.as_ref().map_or(Ok(()), check_state)
+        }
+        Operation::AlterColumn(a) => {
+            name(&a.table, "table")?;
+            name(&a.column, "column")?;
+            if let Some(t) = &a.ty {
+                check_type(t)?;
+            }
+            if a.default.is_some() as u8 + a.default_sql.is_some() as u8 + a.drop_default as u8 > 1
+            {
+                return Err("give one of `default`, `default_sql`, `drop_default`".into());
+            }
+            if let Some(v) = &a.default {
+                check_value(v)?;
+            }
+            if a.ty.is_none()
+                && a.nullable.is_none()
+                && !a.changes_default()
+                && a.rename_to.is_none()
+            {
+                return Err(
+                    "nothing to change: give type, nullable, default, default_sql, drop_default or rename_to"
+                        .into(),
+                );
+            }
+            a.from.as_ref().map_or(Ok(()), check_state)
+        }
+        Operation::CreateIndex(c) => {
+            name(&c.name, "name")?;
+            name(&c.table, "table")?;
+            cols(&c.columns, "columns")
+        }
+        Operation::DropIndex(d) => {
+            name(&d.name, "name")?;
+            name(&d.table, "table")?;
+            d.definition
+                .as_ref()
+                .map_or(Ok(()), |i| cols(&i.columns, "definition.columns"))
+        }
+        Operation::AddForeignKey(f) => {
+            name(&f.name, "name")?;
+            name(&f.table, "table")?;
+            cols(&f.columns, "columns")?;
+            check_fk_parts(&f.references, &f.on_delete, &f.on_update, f.columns.len())
+        }
+        Operation::AddUnique(u) => {
+            name(&u.name, "name")?;
+            name(&u.table, "table")?;
+            cols(&u.columns, "columns")
+        }
+        Operation::AddCheck(c) => {
+            name(&c.name, "name")?;
+            name(&c.table, "table")?;
+            name(&c.expression, "expression")
+        }
+        Operation::DropConstraint(d) => {
+            name(&d.name, "name")?;
+            name(&d.table, "table")?;
+            if let Some(def) = &d.definition {
+                let kinds = def.foreign_key.is_some() as u8
+                    + def.unique.is_some() as u8
+                    + def.check.is_some() as u8;
+                if kinds != 1 {
+                    return Err(
+                        "`definition` takes exactly one of foreign_key, unique, check".into(),
+                    );
+                }
+                if let Some(f) = &def.foreign_key {
+                    check_fk(f)?;
+                }
+            }
+            Ok(())
+        }
+        Operation::BulkInsert(r) | Operation::BulkDelete(r) => {
+            name(&r.table, "table")?;
+            for row in &r.rows {
+                if row.is_empty() {
+                    return Err("a row without columns".into());
+                }
+                row.values().try_for_each(check_value)?;
+            }
+            Ok(())
+        }
+        Operation::Execute(Execute::Sql(s)) => name(s, "execute"),
+        Operation::Execute(Execute::PerDialect(m)) => {
+            for k in m.keys() {
+                known_dialect(k)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+fn known_dialect(k: &str) -> Result<(), String> {
+    if DIALECT_KEYS.contains(&k) {
+        Ok(())
+    } else {
+        Err(format!(
+            "unknown dialect `{k}` (use {})",
+            DIALECT_KEYS.join(", ")
+        ))
+    }
+}
+
+fn check_table(t: &TableSpec) -> Result<(), String> {
+    if t.columns.is_empty() {
+        return Err("a table needs at least one column".into());
+    }
+    t.columns.iter().try_for_each(check_column)?;
+    t.foreign_keys.iter().try_for_each(check_fk)?;
+    for i in &t.indexes {
+        if i.name.as_deref().unwrap_or("").is_empty() {
+            return Err("an index needs a `name`".into());
+        }
+    }
+    Ok(())
+}
+
+fn check_fk(f: &ForeignKeySpec) -> Result<(), String> {
+    check_fk_parts(&f.references, &f.on_delete, &f.on_update, f.columns.len())
+}
+
+fn check_fk_parts(
+    r: &super::References,
+    on_delete: &Option<String>,
+    on_update: &Option<String>,
+    n: usize,
+) -> Result<(), String> {
+    if r.columns.len() != n {
+        return Err(format!(
+            "{n} column(s) reference {} column(s) of {}",
+            r.columns.len(),
+            r.table
+        ));
+    }
+    for a in [on_delete, on_update].into_iter().flatten() {
+        action(a)?;
+    }
+    Ok(())
+}
+
+fn action(a: &str) -> Result<Action, String> {
+    match a {
+        "cascade" => Ok(Action::Cascade),
+        "set_null" => Ok(Action::SetNull),
+        "set_default" => Ok(Action::SetDefault),
+        "restrict" => Ok(Action::Restrict),
+        "no_action" => Ok(Action::NoAction),
+        other => Err(format!(
+            "unknown action `{other}` (use cascade, set_null, set_default, restrict, no_action)"
+        )),
+    }
+}
+
+fn check_column(c: &ColumnSpec) -> Result<(), String> {
+    if c.name.trim().is_empty() {
+        return Err("a column needs a `name`".into());
+    }
+    check_type(&c.ty).map_err(|e| format!("column {}: {e}", c.name))?;
+    if c.default.is_some() && c.default_sql.is_some() {
+        return Err(format!(
+            "column {}: give `default` or `default_sql`, not both",
+            c.name
+        ));
+    }
+    c.default.as_ref().map_or(Ok(()), check_value)
+}
+
+fn check_state(s: &ColumnState) -> Result<(), String> {
+    if let Some(t) = &s.ty {
+        check_type(t)?;
+    }
+    s.default.as_ref().map_or(Ok(()), check_value)
+}
+
+fn check_value(v: &Value) -> Result<(), String> {
+    match v {
+        Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => Ok(()),
+        _ => Err("values must be null, a boolean, a number or a string".into()),
+    }
+}
+
+/// Checks a type: a portable word with its arguments, or a per-dialect map.
+///
+/// # Errors
+/// An unknown word (with the vocabulary), or an unknown dialect key.
+pub fn check_type(t: &TypeSpec) -> Result<(), String> {
+    match t {
+        TypeSpec::Portable(s) => {
+            let word = s
+                .split('(')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
+            if !PORTABLE_TYPES.contains(&word.as_str()) {
+                return Err(format!(
+                    "unknown type `{s}` (portable types: {}; or a map such as {{postgresql: jsonb, mysql: json, sqlite: text}})",
+                    PORTABLE_TYPES.join(", ")
+                ));
+            }
+            if matches!(Type::parse(s), Type::Other(_)) {
+                return Err(format!("cannot read type `{s}`"));
+            }
+            Ok(())
+        }
+        TypeSpec::PerDialect(m) => m.keys().try_for_each(|k| known_dialect(k)),
+    }
+}
+
+/// The type for `d`.
+fn ty(t: &TypeSpec, d: Dialect) -> Result<Type, String> {
+    match t {
+        TypeSpec::Portable(s) => Ok(Type::parse(s)),
+        TypeSpec::PerDialect(m) => m
+            .get(dialect_key(d))
+            .map(|s| Type::parse(s))
+            .ok_or_else(|| format!("the type map has no `{}` entry", dialect_key(d))),
+    }
+}
+
+/// A literal value as SQL.
+fn value_sql(v: &Value, d: Dialect) -> String {
+    match v {
+        Value::Null => "NULL".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => literal(s, d),
+        _ => "NULL".into(),
+    }
+}
+
+fn default_of(v: &Option<Value>, sql: &Option<String>, d: Dialect) -> Option<String> {
+    match (v, sql) {
+        (Some(Value::Null), _) => None,
+        (Some(v), _) => Some(value_sql(v, d)),
+        (None, Some(s)) => Some(s.trim().to_owned()),
+        (None, None) => None,
+    }
+}
+
+fn column(c: &ColumnSpec, d: Dialect) -> Result<Column, String> {
+    let mut col = Column::new(
+        &c.name,
+        ty(&c.ty, d).map_err(|e| format!("column {}: {e}", c.name))?,
+    );
+    col.nullable = c.nullable.unwrap_or(!c.primary_key) && !c.primary_key;
+    col.default = default_of(&c.default, &c.default_sql, d);
+    col.identity = c.autoincrement;
+    col.comment = c.comment.clone();
+    Ok(col)
+}
+
+fn fk(f: &ForeignKeySpec) -> Result<ForeignKey, String> {
+    Ok(ForeignKey {
+        name: f.name.clone(),
+        columns: f.columns.clone(),
+        ref_table: f.references.table.clone(),
+        ref_columns: f.references.columns.clone(),
+        on_delete: f
+            .on_delete
+            .as_deref()
+            .map_or(Ok(Action::NoAction), action)?,
+        on_update: f
+            .on_update
+            .as_deref()
+            .map_or(Ok(Action::NoAction), action)?,
+    })
+}
+
+fn index(name: &str, i: &IndexSpec) -> Index {
+    Index {
+        name: name.to_owned(),
+        columns: i.columns.clone(),
+        unique: i.unique,
+        predicate: i.predicate.clone(),
+    }
+}
+
+fn table(name: &str, t: &TableSpec, d: Dialect) -> Result<Table, String> {
+    let columns = t
+        .columns
+        .iter()
+        .map(|c| column(c, d))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut primary_key: Vec<String> = t
+        .columns
+        .iter()
+        .filter(|c| c.primary_key)
+        .map(|c| c.name.clone())
+        .collect();
+    if let Some(pk) = &t.primary_key {
+        primary_key = pk.clone();
+    }
+    let mut table = Table {
+        name: name.to_owned(),
+        columns,
+        primary_key,
+        uniques: t
+            .unique
+            .iter()
+            .map(|u| Unique {
+                name: u.name.clone(),
+                columns: u.columns.clone(),
+            })
+            .collect(),
+        indexes: t
+            .indexes
+            .iter()
+            .map(|i| index(i.name.as_deref().unwrap_or(""), i))
+            .collect(),
+        foreign_keys: t.foreign_keys.iter().map(fk).collect::<Result<_, _>>()?,
+        checks: t
+            .checks
+            .iter()
+            .map(|c| Check {
+                name: c.name.clone(),
+                expression: c.expression.clone(),
+            })
+            .collect(),
+        comment: t.comment.clone(),
+    };
+    let pk = table.primary_key.clone();
+    for c in table.columns.iter_mut().filter(|c| pk.contains(&c.name)) {
+        c.nullable = false;
+    }
+    Ok(table)
+}
+
+/// Whether rendering `ops` for `d` may need the definition of a table that
+/// already exists (so a live step introspects first).
+pub fn needs_state(ops: &[Operation], d: Dialect) -> bool {
+    ops.iter().any(|op| match op {
+        Operation::CreateTable(_)
+        | Operation::RenameTable(_)
+        | Operation::CreateIndex(_)
+        | Operation::BulkInsert(_)
+        | Operation::Execute(_) => false,
+        Operation::AddColumn(a) => {
+            d == Dialect::Sqlite
+                && (a.column.autoincrement
+                    || a.column.primary_key
+                    || (a.column.nullable == Some(false)
+                        && a.column.default.is_none()
+                        && a.column.default_sql.is_none()))
+        }
+        Operation::DropIndex(_) => false,
+        Operation::DropTable(_) => false,
+        _ => true,
+    })
+}
+
+/// The statements of `ops` for `d`, against `model`, which is brought to
+/// the state after them.
+///
+/// # Errors
+/// The index of the operation that cannot be rendered and why (a type map
+/// without this dialect, a table definition the model does not have where
+/// one is needed, `execute` without SQL for this dialect).
+pub fn render(ops: &[Operation], d: Dialect, model: &mut Model) -> Result<Vec<String>, OpError> {
+    let mut out = Vec::new();
+    for (i, op) in ops.iter().enumerate() {
+        let stmts = render_one(op, d, model).map_err(|e| (i, e))?;
+        out.extend(stmts);
+    }
+    Ok(out)
+}
+
+/// The table as the model knows it, or an error when the rendering needs it.
+fn known<'m>(model: &'m Model, t: &str, why: &str) -> Result<&'m Table, String> {
+    model.schema.tables.get(t).ok_or_else(|| {
+        if model.complete {
+            format!("table {t} does not exist")
+        } else {
+            format!(
+                "{why} needs the current definition of table {t}, which is not known offline (it was not created by an operation revision in this run); run against the database, or give the old state (`from:`/`definition:`)"
+            )
+        }
+    })
+}
+
+/// Renders one schema change through the autogenerate renderer and applies
+/// it to the model.
+fn change(op: Op, d: Dialect, model: &mut Model) -> Vec<String> {
+    let name = op.table().to_owned();
+    let mut before = Schema::default();
+    let was_known = match model.schema.tables.get(&name) {
+        Some(t) => {
+            before.tables.insert(name.clone(), t.clone());
+            true
+        }
+        None => false,
+    };
+    let mut after = before.clone();
+    apply(&mut after, &op);
+    let stmts = crate::render::render(std::slice::from_ref(&op), d, &before, &after);
+    match after.tables.remove(&name) {
+        // A table the model did not know stays unknown: a stub would pass
+        // for its whole definition later.
+        Some(t) if was_known || matches!(op, Op::CreateTable(_)) => {
+            model.schema.tables.insert(name, t);
+        }
+        Some(_) => {}
+        None => {
+            model.schema.tables.remove(&name);
+        }
+    }
+    stmts
+}
+
+/// Whether SQLite rebuilds the table for `op` (it then needs the table).
+fn sqlite_rebuilds(op: &Op, d: Dialect) -> bool {
+    d == Dialect::Sqlite && crate::render::sqlite_needs_rebuild(op)
+}
+
+fn render_one(op: &Operation, d: Dialect, model: &mut Model) -> Result<Vec<String>, String> {
+    let alter = |t: &str| format!("ALTER TABLE {}", quote(t, d));
+    Ok(match op {
+        Operation::CreateTable(t) => {
+            let name = t.name.clone().unwrap_or_default();
+            change(Op::CreateTable(table(&name, t, d)?), d, model)
+        }
+        Operation::DropTable(x) => {
+            let t = match (model.schema.tables.get(&x.name), &x.definition) {
+                (Some(t), _) => t.clone(),
+                (None, Some(def)) => table(&x.name, def, d)?,
+                (None, None) => Table {
+                    name: x.name.clone(),
+                    ..Table::default()
+                },
+            };
+            change(Op::DropTable(t), d, model)
+        }
+        Operation::RenameTable(r) => {
+            if let Some(mut t) = model.schema.tables.remove(&r.from) {
+                t.name = r.to.clone();
+                model.schema.tables.insert(r.to.clone(), t);
+            }
+            vec![format!("{} RENAME TO {}", alter(&r.from), quote(&r.to, d))]
+        }
+        Operation::AddColumn(a) => {
+            let mut col = column(&a.column, d)?;
+            if a.column.primary_key {
+                col.nullable = false;
+            }
+            let op = Op::AddColumn {
+                table: a.table.clone(),
+                column: col,
+            };
+            if sqlite_rebuilds(&op, d) {
+                known(
+                    model,
+                    &a.table,
+                    "adding a NOT NULL column without a default on SQLite (a table rebuild)",
+                )?;
+            }
+            change(op, d, model)
+        }
+        Operation::DropColumn(x) => {
+            let current = model
+                .schema
+                .tables
+                .get(&x.table)
+                .and_then(|t| t.column(&x.column))
+                .cloned();
+            let col = match (current, &x.definition) {
+                (Some(c), _) => c,
+                (None, Some(def)) => state_column(&x.column, def, d)?,
+                (None, None) => Column::new(&x.column, Type::Other("unknown".into())),
+            };
+            if d == Dialect::Sqlite && !model.schema.tables.contains_key(&x.table) {
+                // No definition to rebuild from: SQLite 3.35+ drops a plain column in place.
+                return Ok(vec![format!(
+                    "{} DROP COLUMN {}",
+                    alter(&x.table),
+                    quote(&x.column, d)
+                )]);
+            }
+            change(
+                Op::DropColumn {
+                    table: x.table.clone(),
+                    column: col,
+                },
+                d,
+                model,
+            )
+        }
+        Operation::AlterColumn(a) => alter_column(a, d, model)?,
+        Operation::CreateIndex(c) => {
+            let mut stmts = change(
+                Op::CreateIndex {
+                    table: c.table.clone(),
+                    index: Index {
+                        name: c.name.clone(),
+                        columns: c.columns.clone(),
+                        unique: c.unique,
+                        predicate: c.predicate.clone(),
+                    },
+                },
+                d,
+                model,
+            );
+            if c.concurrently && d == Dialect::Postgres {
+                for s in &mut stmts {
+                    *s = s
+                        .replacen("CREATE INDEX ", "CREATE INDEX CONCURRENTLY ", 1)
+                        .replacen(
+                            "CREATE UNIQUE INDEX ",
+                            "CREATE UNIQUE INDEX CONCURRENTLY ",
+                            1,
+                        );
+                }
+            }
+            stmts
+        }
+        Operation::DropIndex(x) => {
+            let current = model
+                .schema
+                .tables
+                .get(&x.table)
+                .and_then(|t| t.indexes.iter().find(|i| i.name == x.name))
+                .cloned();
+            let idx = current.unwrap_or_else(|| match &x.definition {
+                Some(def) => index(&x.name, def),
+                None => Index {
+                    name: x.name.clone(),
+                    columns: Vec::new(),
+                    unique: false,
+                    predicate: None,
+                },
+            });
+            let mut stmts = change(
+                Op::DropIndex {
+                    table: x.table.clone(),
+                    index: idx,
+                },
+                d,
+                model,
+            );
+            if x.concurrently && d == Dialect::Postgres {
+                for s in &mut stmts {
+                    *s = s.replacen("DROP INDEX ", "DROP INDEX CONCURRENTLY ", 1);
+                }
+            }
+            stmts
+        }
+        Operation::AddForeignKey(f) => {
+            let op = Op::AddForeignKey {
+                table: f.table.clone(),
+                fk: fk(&ForeignKeySpec {
+                    name: Some(f.name.clone()),
+                    columns: f.columns.clone(),
+                    references: f.references.clone(),
+                    on_delete: f.on_delete.clone(),
+                    on_update: f.on_update.clone(),
+                })?,
+            };
+            constraint_change(
+                op,
+                d,
+                model,
+                "adding a foreign key on SQLite (a table rebuild)",
+            )?
+        }
+        Operation::AddUnique(u) => {
+            let op = Op::AddUnique {
+                table: u.table.clone(),
+                unique: Unique {
+                    name: Some(u.name.clone()),
+                    columns: u.columns.clone(),
+                },
+            };
+            constraint_change(
+                op,
+                d,
+                model,
+                "adding a unique constraint on SQLite (a table rebuild)",
+            )?
+        }
+        Operation::AddCheck(c) => {
+            let op = Op::AddCheck {
+                table: c.table.clone(),
+                check: Check {
+                    name: Some(c.name.clone()),
+                    expression: c.expression.clone(),
+                },
+            };
+            constraint_change(
+                op,
+                d,
+                model,
+                "adding a check constraint on SQLite (a table rebuild)",
+            )?
+        }
+        Operation::DropConstraint(x) => drop_constraint(x, d, model)?,
+        Operation::BulkInsert(r) => bulk_insert(r, d),
+        Operation::BulkDelete(r) => bulk_delete(r, d, model),
+        Operation::Execute(e) => {
+            let sql = match e {
+                Execute::Sql(s) => s.clone(),
+                Execute::PerDialect(m) => m.get(dialect_key(d)).cloned().ok_or_else(|| {
+                    format!(
+                        "no SQL for `{}` (the map has {})",
+                        dialect_key(d),
+                        m.keys().cloned().collect::<Vec<_>>().join(", ")
+                    )
+                })?,
+            };
+            vec![sql.trim().trim_end_matches(';').trim_end().to_owned()]
+        }
+    })
+}
+
+fn constraint_change(
+    op: Op,
+    d: Dialect,
+    model: &mut Model,
+    why: &str,
+) -> Result<Vec<String>, String> {
+    let name = op.table().to_owned();
+    if sqlite_rebuilds(&op, d) {
+        known(model, &name, why)?;
+    }
+    Ok(change(op, d, model))
+}
+
+fn state_column(name: &str, s: &ColumnState, d: Dialect) -> Result<Column, String> {
+    let mut c = Column::new(
+        name,
+        match &s.ty {
+            Some(t) => ty(t, d)?,
+            None => Type::Other("unknown".into()),
+        },
+    );
+    c.nullable = s.nullable.unwrap_or(true);
+    c.default = default_of(&s.default, &s.default_sql, d);
+    c.identity = s.autoincrement;
+    Ok(c)
+}
+
+fn alter_column(a: &AlterColumn, d: Dialect, model: &mut Model) -> Result<Vec<String>, String> {
+    let current = model
+        .schema
+        .tables
+        .get(&a.table)
+        .and_then(|t| t.column(&a.column))
+        .cloned();
+    if current.is_none() && model.complete {
+        return Err(format!("column {}.{} does not exist", a.table, a.column));
+    }
+    let changes = a.ty.is_some() || a.nullable.is_some() || a.changes_default();
+    let mut out = Vec::new();
+    if changes {
+        let new_ty = a.ty.as_ref().map(|t| ty(t, d)).transpose()?;
+        let new_default = if a.drop_default {
+            Some(None)
+        } else if a.changes_default() {
+            Some(default_of(&a.default, &a.default_sql, d))
+        } else {
+            None
+        };
+        let from = match &current {
+            Some(c) => c.clone(),
+            None => {
+                if d == Dialect::Sqlite {
+                    known(model, &a.table, "alter_column on SQLite (a table rebuild)")?;
+                }
+                // Offline without the table: the old state from `from:`,
+                // and on PostgreSQL anything else marked as changed.
+                let st = a.from.clone().unwrap_or_default();
+                let mut c = state_column(&a.column, &st, d)?;
+                if st.nullable.is_none() {
+                    c.nullable = a.nullable.is_none_or(|n| !n);
+                }
+                if d == Dialect::MySql
+                    && (st.ty.is_none() && a.ty.is_none()
+                        || st.nullable.is_none() && a.nullable.is_none()
+                        || !a.changes_default() && a.from.is_none())
+                {
+                    return Err(format!(
+                        "alter_column on MySQL restates the whole column (MODIFY COLUMN): offline, give `from: {{type, nullable, default}}` for {}.{}",
+                        a.table, a.column
+                    ));
+                }
+                if new_default.is_some()
+                    && st.default.is_none()
+                    && st.default_sql.is_none()
+                    && a.from.is_none()
+                {
+                    c.default = Some("NULL /* unknown */".into());
+                }
+                c
+            }
+        };
+        let mut to = from.clone();
+        if let Some(t) = new_ty {
+            to.ty = t;
+        }
+        if let Some(n) = a.nullable {
+            to.nullable = n;
+        }
+        if let Some(def) = new_default {
+            to.default = def;
+        }
+        if to != from {
+            let op = Op::AlterColumn {
+                table: a.table.clone(),
+                from,
+                to,
+            };
+            if sqlite_rebuilds(&op, d) {
+                known(model, &a.table, "alter_column on SQLite (a table rebuild)")?;
+            }
+            out.extend(change(op, d, model));
+        }
+    }
+    if let Some(new) = &a.rename_to {
+        out.push(format!(
+            "ALTER TABLE {} RENAME COLUMN {} TO {}",
+            quote(&a.table, d),
+            quote(&a.column, d),
+            quote(new, d)
+        ));
+        if let Some(t) = model.schema.tables.get_mut(&a.table) {
+            rename_column(t, &a.column, new);
+        }
+    }
+    Ok(out)
+}
+
+fn rename_column(t: &mut Table, old: &str, new: &str) {
+    let fix = |v: &mut Vec<String>| {
+        for c in v.iter_mut().filter(|c| *c == old) {
+            *c = new.to_owned();
+        }
+    };
+    for c in t.columns.iter_mut().filter(|c| c.name == old) {
+        c.name = new.to_owned();
+    }
+    fix(&mut t.primary_key);
+    for u in &mut t.uniques {
+        fix(&mut u.columns);
+    }
+    for i in &mut t.indexes {
+        fix(&mut i.columns);
+    }
+    for f in &mut t.foreign_keys {
+        fix(&mut f.columns);
+    }
+}
+
+fn drop_constraint(
+    x: &super::DropConstraint,
+    d: Dialect,
+    model: &mut Model,
+) -> Result<Vec<String>, String> {
+    let current = model.schema.tables.get(&x.table);
+    let named = |n: &Option<String>| n.as_deref() == Some(x.name.as_str());
+    let found = current.and_then(|t| {
+        t.foreign_keys
+            .iter()
+            .find(|f| named(&f.name))
+            .map(|f| Op::DropForeignKey {
+                table: x.table.clone(),
+                fk: f.clone(),
+            })
+            .or_else(|| {
+                t.uniques
+                    .iter()
+                    .find(|u| named(&u.name))
+                    .map(|u| Op::DropUnique {
+                        table: x.table.clone(),
+                        unique: u.clone(),
+                    })
+            })
+            .or_else(|| {
+                t.checks
+                    .iter()
+                    .find(|c| named(&c.name))
+                    .map(|c| Op::DropCheck {
+                        table: x.table.clone(),
+                        check: c.clone(),
+                    })
+            })
+    });
+    let from_def = || -> Result<Option<Op>, String> {
+        let Some(def) = &x.definition else {
+            return Ok(None);
+        };
+        let name = Some(x.name.clone());
+        let table = x.table.clone();
+        Ok(Some(if let Some(f) = &def.foreign_key {
+            let mut k = fk(f)?;
+            k.name = name;
+            Op::DropForeignKey { table, fk: k }
+        } else if let Some(u) = &def.unique {
+            Op::DropUnique {
+                table,
+                unique: Unique {
+                    name,
+                    columns: u.columns.clone(),
+                },
+            }
+        } else {
+            let c = def
+                .check
+                .as_ref()
+                .map(|c| c.expression.clone())
+                .unwrap_or_default();
+            Op::DropCheck {
+                table,
+                check: Check {
+                    name,
+                    expression: c,
+                },
+            }
+        }))
+    };
+    let op = match found {
+        Some(op) => op,
+        None => match from_def()? {
+            Some(op) => op,
+            None if d == Dialect::Postgres => {
+                return Ok(vec![format!(
+                    "ALTER TABLE {} DROP CONSTRAINT {}",
+                    quote(&x.table, d),
+                    quote(&x.name, d)
+                )])
+            }
+            None if model.complete && current.is_some() => {
+                return Err(format!("table {} has no constraint {}", x.table, x.name))
+            }
+            None => {
+                known(model, &x.table, "drop_constraint on MySQL and SQLite")?;
+                return Err(format!("table {} has no constraint {}", x.table, x.name));
+            }
+        },
+    };
+    constraint_change(op, d, model, "drop_constraint on SQLite (a table rebuild)")
+}
+
+/// Groups consecutive rows with the same columns into one `INSERT`.
+fn bulk_insert(r: &Rows, d: Dialect) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut group: Vec<&std::collections::BTreeMap<String, Value>> = Vec::new();
+    let flush = |group: &mut Vec<&std::collections::BTreeMap<String, Value>>,
+                 out: &mut Vec<String>| {
+        let Some(first) = group.first() else { return };
+        let cols: Vec<String> = first.keys().map(|k| quote(k, d)).collect();
+        let rows: Vec<String> = group
+            .iter()
+            .map(|row| {
+                format!(
+                    "({})",
+                    row.values()
+                        .map(|v| value_sql(v, d))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })
+            .collect();
+        out.push(format!(
+            "INSERT INTO {} ({}) VALUES {}",
+            quote(&r.table, d),
+            cols.join(", "),
+            rows.join(", ")
+        ));
+        group.clear();
+    };
+    for row in &r.rows {
+        if group.first().is_some_and(|g| !g.keys().eq(row.keys())) {
+            flush(&mut group, &mut out);
+        }
+        group.push(row);
+    }
+    flush(&mut group, &mut out);
+    out
+}
+
+/// One `DELETE` per row, by the primary key when the model knows it and
+/// the row gives it, else by every value the row gives.
+fn bulk_delete(r: &Rows, d: Dialect, model: &Model) -> Vec<String> {
+    let pk = model
+        .schema
+        .tables
+        .get(&r.table)
+        .map(|t| t.primary_key.clone())
+        .unwrap_or_default();
+    r.rows
+        .iter()
+        .map(|row| {
+            let by_key = !pk.is_empty() && pk.iter().all(|k| row.contains_key(k));
+            let conds: Vec<String> = row
+                .iter()
+                .filter(|(k, _)| !by_key || pk.contains(k))
+                .map(|(k, v)| match v {
+                    Value::Null => format!("{} IS NULL", quote(k, d)),
+                    v => format!("{} = {}", quote(k, d), value_sql(v, d)),
+                })
+                .collect();
+            format!(
+                "DELETE FROM {} WHERE {}",
+                quote(&r.table, d),
+                conds.join(" AND ")
+            )
+        })
+        .collect()
+}
+
+/// Applies a schema change to a schema (the model's bookkeeping).
+pub fn apply(s: &mut Schema, op: &Op) {
+    let t = op.table().to_owned();
+    match op {
+        Op::CreateTable(x) => {
+            s.tables.insert(t, x.clone());
+            return;
+        }
+        Op::DropTable(_) => {
+            s.tables.remove(&t);
+            return;
+        }
+        _ => {}
+    }
+    let table = s.tables.entry(t.clone()).or_insert_with(|| Table {
+        name: t,
+        ..Table::default()
+    });
+    match op {
+        Op::AddColumn { column, .. } => table.columns.push(column.clone()),
+        Op::DropColumn { column, .. } => {
+            let n = &column.name;
+            table.columns.retain(|c| &c.name != n);
+            table.primary_key.retain(|c| c != n);
+            table.uniques.retain(|u| !u.columns.contains(n));
+            table.indexes.retain(|i| !i.columns.contains(n));
+            table.foreign_keys.retain(|f| !f.columns.contains(n));
+        }
+        Op::AlterColumn { from, to, .. } => {
+            for c in table.columns.iter_mut().filter(|c| c.name == from.name) {
+                *c = to.clone();
+            }
+        }
+        Op::SetPrimaryKey { to, .. } => table.primary_key = to.clone(),
+        Op::AddUnique { unique, .. } => table.uniques.push(unique.clone()),
+        Op::DropUnique { unique, .. } => table.uniques.retain(|u| {
+            !(u.columns == unique.columns && (unique.name.is_none() || u.name == unique.name))
+        }),
+        Op::CreateIndex { index, .. } => table.indexes.push(index.clone()),
+        Op::DropIndex { index, .. } => table.indexes.retain(|i| i.name != index.name),
+        Op::AddForeignKey { fk, .. } => table.foreign_keys.push(fk.clone()),
+        Op::DropForeignKey { fk, .. } => table.foreign_keys.retain(|f| {
+            !(f.columns == fk.columns
+                && f.ref_table == fk.ref_table
+                && (fk.name.is_none() || f.name == fk.name))
+        }),
+        Op::AddCheck { check, .. } => table.checks.push(check.clone()),
+        Op::DropCheck { check, .. } => table.checks.retain(|c| {
+            !(c.key() == check.key() && (check.name.is_none() || c.name == check.name))
+        }),
+        Op::SetTableComment { to, .. } => table.comment = to.clone(),
+        Op::CreateTable(_) | Op::DropTable(_) => {}
+    }
+}
