@@ -125,7 +125,7 @@ fn heads_prints_branch_heads_with_labels() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(
         stdout(&o),
-        "0007_status_idx (head) index orders by status without blocking writes (PostgreSQL only)\n"
+        "0007_status_idx (head) index orders by status without blocking writes\n"
     );
 }
 

@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use support::databases::{fresh, server};
 
-/// The quickstart's first six revisions and a portable seventh (its own
-/// seventh is PostgreSQL's CREATE INDEX CONCURRENTLY).
+/// The quickstart's seven revisions: six SQL files and an operation
+/// revision (a concurrent index on PostgreSQL, a plain one elsewhere).
 fn set() -> PathBuf {
     let dir = std::env::temp_dir().join(format!(
         "revisor-offline-{}-{}",
@@ -26,15 +26,8 @@ fn set() -> PathBuf {
     for e in std::fs::read_dir(&src).unwrap() {
         let p = e.unwrap().path();
         let name = p.file_name().unwrap().to_str().unwrap().to_owned();
-        if !name.starts_with("0007") {
-            std::fs::copy(&p, m.join(&name)).unwrap();
-        }
+        std::fs::copy(&p, m.join(&name)).unwrap();
     }
-    std::fs::write(
-        m.join("0007_status_idx.sql"),
-        "-- revision: 0007_status_idx\n-- down_revision: 0006_merge\n-- message: index orders by status\n-- migrate:up\nCREATE INDEX ix_orders_status ON orders (status);\n-- migrate:down\nDROP INDEX ix_orders_status ON orders;\n",
-    )
-    .unwrap();
     dir
 }
 
