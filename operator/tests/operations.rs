@@ -258,3 +258,54 @@ async fn every_operation_up_and_down_on_postgres() {
 async fn every_operation_up_and_down_on_mariadb() {
     every_operation_up_and_down(Dialect::MySql).await;
 }
+
+const ADD_NOTE: &str = "revision: op\ndown_revision: r0\nupgrade:\n  - add_column: {table: orders, column: {name: gift_note, type: varchar(50)}}\n";
+
+async fn history(db: &mut Database) -> Vec<revisor::db::tables::HistoryRow> {
+    with_backend!(db, |b| {
+        let t = revisor::db::tables::Tables::new("revisor_version", b.dialect()).unwrap();
+        t.history(b).await.unwrap()
+    })
+}
+
+/// The checksum is the operations', not the SQL's: applied on three
+/// dialects, the history holds one checksum. Editing an applied operation
+/// is drift, and a revision whose file is gone downgrades from the down
+/// SQL the history kept.
+#[tokio::test]
+async fn one_checksum_on_every_dialect_and_an_edited_operation_is_drift() {
+    let g = RevisionGraph::from_files(&[("0001_base.yaml", BASE), ("0002_op.yaml", ADD_NOTE)])
+        .unwrap();
+    let expected = g.rev(g.index_of("op").unwrap()).checksum.clone();
+    let edited = RevisionGraph::from_files(&[
+        ("0001_base.yaml", BASE),
+        ("0002_op.yaml", &ADD_NOTE.replace("varchar(50)", "varchar(80)")),
+    ])
+    .unwrap();
+    let base_only = RevisionGraph::from_files(&[("0001_base.yaml", BASE)]).unwrap();
+    for dialect in [Dialect::Sqlite, Dialect::Postgres, Dialect::MySql] {
+        let url = fresh(dialect).await;
+        let mut db = Database::connect(&url).await.unwrap();
+        run(&mut db, &g, "op", Mode::Upgrade).await.unwrap();
+        let recorded: Vec<String> = history(&mut db)
+            .await
+            .into_iter()
+            .filter(|h| h.revision == "op")
+            .map(|h| h.checksum)
+            .collect();
+        assert_eq!(recorded, vec![expected.clone()], "{dialect:?}");
+        let err = run(&mut db, &edited, "head", Mode::Upgrade)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, ExecError::Refused(revisor::plan::policy::Refusal::Drift(ref d)) if d[0].revision == "op"),
+            "{dialect:?}: {err}"
+        );
+        // The file is gone (a Git revert): the history's down SQL undoes it.
+        run(&mut db, &base_only, "r0", Mode::Downgrade)
+            .await
+            .unwrap_or_else(|e| panic!("{dialect:?}: {e}"));
+        let s = schema(&mut db).await;
+        assert!(s.tables["orders"].column("gift_note").is_none(), "{dialect:?}");
+    }
+}
