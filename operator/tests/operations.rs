@@ -274,12 +274,15 @@ async fn history(db: &mut Database) -> Vec<revisor::db::tables::HistoryRow> {
 /// SQL the history kept.
 #[tokio::test]
 async fn one_checksum_on_every_dialect_and_an_edited_operation_is_drift() {
-    let g = RevisionGraph::from_files(&[("0001_base.yaml", BASE), ("0002_op.yaml", ADD_NOTE)])
-        .unwrap();
+    let g =
+        RevisionGraph::from_files(&[("0001_base.yaml", BASE), ("0002_op.yaml", ADD_NOTE)]).unwrap();
     let expected = g.rev(g.index_of("op").unwrap()).checksum.clone();
     let edited = RevisionGraph::from_files(&[
         ("0001_base.yaml", BASE),
-        ("0002_op.yaml", &ADD_NOTE.replace("varchar(50)", "varchar(80)")),
+        (
+            "0002_op.yaml",
+            &ADD_NOTE.replace("varchar(50)", "varchar(80)"),
+        ),
     ])
     .unwrap();
     let base_only = RevisionGraph::from_files(&[("0001_base.yaml", BASE)]).unwrap();
@@ -306,6 +309,9 @@ async fn one_checksum_on_every_dialect_and_an_edited_operation_is_drift() {
             .await
             .unwrap_or_else(|e| panic!("{dialect:?}: {e}"));
         let s = schema(&mut db).await;
-        assert!(s.tables["orders"].column("gift_note").is_none(), "{dialect:?}");
+        assert!(
+            s.tables["orders"].column("gift_note").is_none(),
+            "{dialect:?}"
+        );
     }
 }

@@ -76,7 +76,10 @@ impl Builder {
             linked: false,
         };
         tables.insert("a".into(), t(&[("x", "text", true)]));
-        tables.insert("b".into(), t(&[("a_id", "integer", true), ("label", "varchar(20)", true)]));
+        tables.insert(
+            "b".into(),
+            t(&[("a_id", "integer", true), ("label", "varchar(20)", true)]),
+        );
         Builder { tables, n: 0 }
     }
 
@@ -106,7 +109,14 @@ impl Builder {
     fn op(&mut self, (op, k1, k2): (u8, u8, u8)) -> Option<Operation> {
         let names: Vec<String> = self.tables.keys().cloned().collect();
         let table = Self::pick(&names, k1)?.clone();
-        let types = ["integer", "text", "varchar(20)", "boolean", "bigint", "date"];
+        let types = [
+            "integer",
+            "text",
+            "varchar(20)",
+            "boolean",
+            "bigint",
+            "date",
+        ];
         Some(match op % 12 {
             0 => {
                 let name = self.fresh("t");
@@ -236,7 +246,10 @@ impl Builder {
                 let (column, _, _) = self.free_column(&table, k2)?;
                 let name = self.fresh("ix");
                 let unique = op % 12 == 7;
-                self.tables.get_mut(&table)?.extras.push(("index", name.clone(), column.clone()));
+                self.tables
+                    .get_mut(&table)?
+                    .extras
+                    .push(("index", name.clone(), column.clone()));
                 Operation::CreateIndex(CreateIndex {
                     name,
                     table,
@@ -248,7 +261,12 @@ impl Builder {
             }
             8 => {
                 let t = self.tables.get(&table)?;
-                let ix: Vec<_> = t.extras.iter().filter(|e| e.0 == "index").cloned().collect();
+                let ix: Vec<_> = t
+                    .extras
+                    .iter()
+                    .filter(|e| e.0 == "index")
+                    .cloned()
+                    .collect();
                 let (_, name, column) = Self::pick(&ix, k2)?.clone();
                 self.tables.get_mut(&table)?.extras.retain(|e| e.1 != name);
                 Operation::DropIndex(DropIndex {
@@ -266,7 +284,10 @@ impl Builder {
             9 => {
                 let (column, _, _) = self.free_column(&table, k2)?;
                 let name = self.fresh("uq");
-                self.tables.get_mut(&table)?.extras.push(("unique", name.clone(), column.clone()));
+                self.tables
+                    .get_mut(&table)?
+                    .extras
+                    .push(("unique", name.clone(), column.clone()));
                 Operation::AddUnique(AddUnique {
                     name,
                     table,
@@ -275,7 +296,10 @@ impl Builder {
             }
             10 => {
                 let name = self.fresh("ck");
-                self.tables.get_mut(&table)?.extras.push(("check", name.clone(), "id".into()));
+                self.tables
+                    .get_mut(&table)?
+                    .extras
+                    .push(("check", name.clone(), "id".into()));
                 Operation::AddCheck(AddCheck {
                     name,
                     table,
@@ -338,11 +362,24 @@ async fn live(db: &mut Database) -> Schema {
     by_name(with_backend!(db, |b| b.introspect(&IntrospectOptions::default()).await).unwrap())
 }
 
-async fn step(db: &mut Database, g: &RevisionGraph, target: &str, mode: Mode) -> Result<(), String> {
+async fn step(
+    db: &mut Database,
+    g: &RevisionGraph,
+    target: &str,
+    mode: Mode,
+) -> Result<(), String> {
     let opts = Options::default();
-    with_backend!(db, |x| executor::run(x, g, target, mode, &opts, &mut |_| {}).await)
-        .map(|_| ())
-        .map_err(|e| e.to_string())
+    with_backend!(db, |x| executor::run(
+        x,
+        g,
+        target,
+        mode,
+        &opts,
+        &mut |_| {}
+    )
+    .await)
+    .map(|_| ())
+    .map_err(|e| e.to_string())
 }
 
 async fn round_trip(choices: Vec<(u8, u8, u8)>) -> Result<(), String> {

@@ -127,6 +127,17 @@ pub async fn revision(
     for op in &m.ops {
         writeln!(out, "Detected {}", op.describe()).map_err(runtime)?;
     }
+    if opts.ops.is_some() {
+        let ops = crate::ops::from_diff::operations(&m.ops, dialect).map_err(CliError::Input)?;
+        let path = new::write(
+            dir,
+            &new::NewRevision {
+                ops: Some(crate::ops::to_yaml(&ops)),
+                ..opts
+            },
+        )?;
+        return writeln!(out, "{}", path.display()).map_err(runtime);
+    }
     let path = new::write(
         dir,
         &new::NewRevision {

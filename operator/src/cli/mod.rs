@@ -460,6 +460,11 @@ pub enum Command {
         /// set's heads (or --database) and the declared schema.
         #[arg(long)]
         autogenerate: bool,
+        /// The file to write: `sql` (a `.sql` revision) or `ops` (a `.yaml`
+        /// operation revision, rendered per dialect when it runs, its
+        /// downgrade derived).
+        #[arg(long, value_name = "FORMAT", value_parser = ["sql", "ops"], default_value = "sql")]
+        format: String,
         /// Where the schemas come from (with --autogenerate).
         #[command(flatten)]
         auto: autogen::AutogenArgs,
@@ -973,6 +978,7 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
             rev_id,
             splice,
             autogenerate,
+            format,
             auto,
         } => {
             let opts = new::NewRevision {
@@ -982,6 +988,7 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
                 depends_on,
                 rev_id,
                 splice,
+                ops: (format == "ops").then(String::new),
                 ..Default::default()
             };
             if autogenerate {

@@ -36,6 +36,9 @@ pub struct NewRevision {
     pub up: String,
     /// The down section's body.
     pub down: String,
+    /// `Some`: write an operation revision (`<id>_<slug>.yaml`) whose
+    /// `upgrade:` is this YAML list (empty: `[]`); its downgrade is derived.
+    pub ops: Option<String>,
 }
 
 /// Writes the new revision file into `dir` (created if missing) and
@@ -90,20 +93,10 @@ pub fn write(dir: &Path, opts: &NewRevision) -> Result<PathBuf, CliError> {
         None => random_id(),
     };
     let message = opts.message.replace(['\n', '\r'], " ");
-    let mut text = format!(
-        "-- revision: {id}\n-- down_revision: {}\n",
-        parents.join(", ")
-    );
-    if let Some(labels) = &opts.branch_label {
-        text.push_str(&format!("-- branch_labels: {labels}\n"));
-    }
-    if let Some(deps) = &opts.depends_on {
-        text.push_str(&format!("-- depends_on: {deps}\n"));
-    }
-    text.push_str(&format!(
-        "-- message: {message}\n\n-- migrate:up\n{}\n\n-- migrate:down\n{}\n",
-        opts.up, opts.down
-    ));
+    let text = match &opts.ops {
+        Some(ops) => ops_text(&id, &parents, opts, &message, ops),
+        None => sql_text(&id, &parents, opts, &message),
+    };
     let project = super::project::loaded();
     let template = project
         .and_then(|p| p.file_template.as_deref())
@@ -111,7 +104,10 @@ pub fn write(dir: &Path, opts: &NewRevision) -> Result<PathBuf, CliError> {
     let slug_len = project
         .and_then(|p| p.truncate_slug_length)
         .unwrap_or(SLUG_LEN);
-    let name = super::project::file_name(template, &id, &slug_with(&message, slug_len));
+    let mut name = super::project::file_name(template, &id, &slug_with(&message, slug_len));
+    if opts.ops.is_some() {
+        name = format!("{}.yaml", name.trim_end_matches(".sql"));
+    }
     let path = dir.join(&name);
     if path.exists() {
         return Err(CliError::Input(format!(
@@ -131,6 +127,51 @@ pub fn write(dir: &Path, opts: &NewRevision) -> Result<PathBuf, CliError> {
         super::project::run_hooks(&p.post_write_hooks, &path)?;
     }
     Ok(path)
+}
+
+/// A SQL revision file.
+fn sql_text(id: &str, parents: &[String], opts: &NewRevision, message: &str) -> String {
+    let mut text = format!(
+        "-- revision: {id}\n-- down_revision: {}\n",
+        parents.join(", ")
+    );
+    if let Some(labels) = &opts.branch_label {
+        text.push_str(&format!("-- branch_labels: {labels}\n"));
+    }
+    if let Some(deps) = &opts.depends_on {
+        text.push_str(&format!("-- depends_on: {deps}\n"));
+    }
+    text.push_str(&format!(
+        "-- message: {message}\n\n-- migrate:up\n{}\n\n-- migrate:down\n{}\n",
+        opts.up, opts.down
+    ));
+    text
+}
+
+/// An operation revision file: the same header as YAML keys, `upgrade:`
+/// from `ops`, no `downgrade:` (derived).
+fn ops_text(id: &str, parents: &[String], opts: &NewRevision, message: &str, ops: &str) -> String {
+    // JSON strings are YAML double-quoted scalars: any message is safe.
+    let quoted = |s: &str| serde_json::to_string(s).unwrap_or_default();
+    let mut text = format!("revision: {}\n", quoted(id));
+    match parents {
+        [] => text.push_str("down_revision: null\n"),
+        _ => text.push_str(&format!("down_revision: {}\n", quoted(&parents.join(", ")))),
+    }
+    if let Some(labels) = &opts.branch_label {
+        text.push_str(&format!("branch_labels: {}\n", quoted(labels)));
+    }
+    if let Some(deps) = &opts.depends_on {
+        text.push_str(&format!("depends_on: {}\n", quoted(deps)));
+    }
+    text.push_str(&format!("message: {}\n", quoted(message)));
+    if ops.trim().is_empty() || ops.trim() == "[]" {
+        text.push_str("upgrade: []\n");
+    } else {
+        text.push_str(&format!("upgrade:\n{}", ops));
+    }
+    text.push_str("# downgrade: derived by reversing each operation (write it out to override)\n");
+    text
 }
 
 /// The slug of `message`: lower case, runs of other characters than

@@ -24,6 +24,7 @@
 //!   on every dialect. The down checksum covers the effective downgrade
 //!   (written or derived).
 
+pub mod from_diff;
 pub mod render;
 
 use crate::revision::{checksum, ParseError, ParseErrorKind, Revision};

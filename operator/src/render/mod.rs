@@ -132,7 +132,9 @@ pub fn constraint_name(kind: &str, table: &str, columns: &[String], dialect: Dia
     name.chars().take(63).collect()
 }
 
-fn check_name(c: &Check, table: &str, dialect: Dialect) -> String {
+/// The name of a check constraint: its own, or one derived from the
+/// expression's hash (so that a down section can drop it by name).
+pub(crate) fn check_name(c: &Check, table: &str, dialect: Dialect) -> String {
     c.name.clone().unwrap_or_else(|| {
         use sha2::{Digest, Sha256};
         let h = crate::revision::hex(&Sha256::digest(c.key().as_bytes()));
