@@ -88,7 +88,7 @@ impl Builder {
         format!("{prefix}{}", self.n)
     }
 
-    fn pick<'a, X>(v: &'a [X], k: u8) -> Option<&'a X> {
+    fn pick<X>(v: &[X], k: u8) -> Option<&X> {
         (!v.is_empty()).then(|| &v[usize::from(k) % v.len()])
     }
 
