@@ -38,7 +38,8 @@ pub struct Cli {
 /// Options every command that reads a migration set takes.
 #[derive(Debug, Args)]
 pub struct SetArgs {
-    /// The migration set: a directory of `*.sql` revision files.
+    /// The migration set: a directory of `*.sql` revision files and `*.yaml`
+    /// operation revisions.
     #[arg(
         long,
         value_name = "DIR",

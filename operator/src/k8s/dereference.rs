@@ -178,14 +178,15 @@ mod tests {
     fn sql_keys_of_several_configmaps_become_files() {
         let files = files_from_configmaps(&[
             cm("a", &[("1.sql", "x"), ("README", "y")]),
-            cm("b", &[("2.sql", "z")]),
+            cm("b", &[("2.sql", "z"), ("3.yaml", "ops")]),
         ])
         .unwrap();
         assert_eq!(
             files,
             vec![
                 ("1.sql".to_string(), "x".to_string()),
-                ("2.sql".to_string(), "z".to_string())
+                ("2.sql".to_string(), "z".to_string()),
+                ("3.yaml".to_string(), "ops".to_string())
             ]
         );
     }

@@ -1014,6 +1014,12 @@ pub fn preview(rev: &Revision, dialect: crate::dialect::Dialect) -> Revision {
                 )],
             };
             for s in stmts {
+                // The renderer's notes (`-- DESTRUCTIVE: ...`) would move the
+                // statement off the operation's line; lint finds those itself.
+                let s = match s.lines().position(|l| !l.trim_start().starts_with("--")) {
+                    Some(i) if i > 0 => s.lines().skip(i).collect::<Vec<_>>().join("\n"),
+                    _ => s,
+                };
                 let s = if s.trim_start().starts_with("--") && !s.contains('\n') {
                     format!("{s}\n")
                 } else {

@@ -290,3 +290,26 @@ fn manifests_beside_the_revisions_are_not_revisions() {
     // Any other YAML file must be a revision.
     assert!(crate::graph::RevisionGraph::from_files(&[("x.yaml", "revison: a\n")]).is_err());
 }
+
+#[test]
+fn lint_reads_the_rendered_operations_at_their_lines() {
+    let text = "revision: a\nupgrade:\n  - create_index: {name: ix, table: t, columns: [c]}\n  - drop_column: {table: t, column: c}\n";
+    let rev = Revision::parse("0002_a.yaml", text).unwrap();
+    let findings = crate::lint::lint(
+        "0002_a.yaml",
+        &rev,
+        Dialect::Postgres,
+        &mut Default::default(),
+    );
+    let at = |line: usize| {
+        findings
+            .iter()
+            .filter(|f| f.line == line)
+            .map(|f| f.code)
+            .collect::<Vec<_>>()
+    };
+    // A plain index on PostgreSQL blocks writes; a dropped column loses data.
+    assert!(!at(3).is_empty(), "{findings:#?}");
+    assert!(!at(4).is_empty(), "{findings:#?}");
+    assert!(findings.iter().any(|f| f.code == "RV501"), "{findings:#?}");
+}
