@@ -81,6 +81,12 @@ pub struct Options {
     /// The hash in `revisor.dev/approved-plan`, whatever the approval mode:
     /// it releases a plan the policy held for findings.
     pub annotated_hash: Option<String>,
+    /// Take a schema snapshot after a run that changed the database, and
+    /// after a stamp (live drift detection; default on).
+    pub snapshot: bool,
+    /// Table globs left out of snapshots and drift checks
+    /// (`spec.drift.exclude`, `--exclude`).
+    pub drift_exclude: Vec<String>,
 }
 
 impl Default for Options {
@@ -99,6 +105,8 @@ impl Default for Options {
             destructive: crate::plan::policy::Gate::Allow,
             locking: crate::plan::policy::Gate::Allow,
             annotated_hash: None,
+            snapshot: true,
+            drift_exclude: Vec::new(),
         }
     }
 }
@@ -501,10 +509,122 @@ async fn run_locked<B: Backend, F: FnMut(Event)>(
     }
     on_event(Event::Planned(p.clone()));
     let result = run_steps(db, tables, graph, &p, opts, on_event, &mut session_changed).await;
+    if opts.snapshot {
+        // Whatever the steps did (a failed one was rolled back, or is
+        // dirty), the schema is now Revisor's doing. Best effort: a run
+        // that migrated does not fail for want of a snapshot.
+        if let Err(e) = take_snapshot(db, tables, opts, "run").await {
+            tracing::warn!(error = %redact(&e.to_string()), "no schema snapshot after the run");
+        }
+    }
     if session_changed {
         db.reset_session().await;
     }
     result.map(|()| p)
+}
+
+/// The introspection options of snapshots and drift checks.
+fn drift_options(opts: &Options) -> crate::db::introspect::Options {
+    crate::db::introspect::Options {
+        schema: None,
+        version_table: opts.version_table.clone(),
+        exclude: opts.drift_exclude.clone(),
+    }
+}
+
+/// Introspects the database and stores the schema as the new snapshot
+/// (`reason`: `run`, `stamp`, `adopt` or `accept`), tied to the latest
+/// history row. Returns it; `None` offline.
+///
+/// # Errors
+/// [`DbError`] when introspection or the insert fails.
+pub async fn take_snapshot<B: Backend>(
+    db: &mut B,
+    tables: &Tables,
+    opts: &Options,
+    reason: &str,
+) -> Result<Option<crate::db::tables::SnapshotRow>, DbError> {
+    let Some(live) = db.live_schema(&drift_options(opts)).await? else {
+        return Ok(None);
+    };
+    let dialect = db.dialect();
+    let normal = live.normalized(dialect);
+    let history_id = match reason {
+        "run" | "stamp" => tables.last_history_id(db).await?,
+        _ => None,
+    };
+    let row = crate::db::tables::SnapshotRow {
+        id: 0,
+        taken_at: now(),
+        history_id,
+        reason: reason.to_owned(),
+        heads: tables.heads(db).await?,
+        fingerprint: normal.fingerprint(dialect),
+        exclude: opts.drift_exclude.clone(),
+        schema_json: serde_json::to_string(&normal).unwrap_or_default(),
+    };
+    tables.insert_snapshot(db, &row).await?;
+    Ok(Some(row))
+}
+
+/// Compares the live schema with the last snapshot: fingerprints first,
+/// the full diff only when they differ. With no snapshot yet (a database
+/// migrated before snapshots, or by an offline script) the live schema is
+/// adopted as the first one when `adopt`, and there is no drift.
+///
+/// # Errors
+/// [`DbError`] when introspection or a bookkeeping query fails, or a
+/// stored snapshot cannot be read back.
+pub async fn check_drift<B: Backend>(
+    db: &mut B,
+    opts: &Options,
+    adopt: bool,
+) -> Result<crate::drift::DriftCheck, DbError> {
+    let tables = Tables::new(&opts.version_table, db.dialect())?;
+    let dialect = db.dialect();
+    let Some(live) = db.live_schema(&drift_options(opts)).await? else {
+        return Ok(crate::drift::DriftCheck::default());
+    };
+    let live = live.normalized(dialect);
+    let live_fingerprint = live.fingerprint(dialect);
+    let Some(snap) = tables.latest_snapshot(db, false).await? else {
+        if adopt {
+            take_snapshot(db, &tables, opts, "adopt").await?;
+        }
+        return Ok(crate::drift::DriftCheck {
+            snapshot_fingerprint: adopt.then(|| live_fingerprint.clone()),
+            live_fingerprint,
+            changes: Vec::new(),
+        });
+    };
+    if snap.fingerprint == live_fingerprint {
+        return Ok(crate::drift::DriftCheck {
+            live_fingerprint,
+            snapshot_fingerprint: Some(snap.fingerprint),
+            changes: Vec::new(),
+        });
+    }
+    let full = tables.latest_snapshot(db, true).await?.unwrap_or_default();
+    let stored: crate::schema::Schema =
+        serde_json::from_str(&full.schema_json).map_err(|e| DbError::Corrupt {
+            table: tables.snapshot.clone(),
+            reason: format!("snapshot {} does not read back: {e}", full.id),
+        })?;
+    let mut changes = crate::drift::compare(&stored, &live, dialect);
+    if changes.is_empty() {
+        // Same schema, another fingerprint (an older normal form): say so
+        // rather than report nothing.
+        changes.push(format!(
+            "fingerprint {} differs from the snapshot's {} with no difference in the schema model",
+            &live_fingerprint[..12],
+            &snap.fingerprint[..snap.fingerprint.len().min(12)]
+        ));
+    }
+    Ok(crate::drift::DriftCheck {
+        live_fingerprint,
+        snapshot_fingerprint: Some(snap.fingerprint),
+        changes,
+    })
 }
 
 pub(crate) async fn run_steps<B: Backend, F: FnMut(Event)>(
@@ -1007,7 +1127,14 @@ pub async fn stamp<B: Backend>(
     let result = async {
         tables.ensure(db).await?;
         let heads = tables.heads(db).await?;
-        stamp_rows(db, &tables, graph, &targets, &heads, purge, opts).await
+        let rows = stamp_rows(db, &tables, graph, &targets, &heads, purge, opts).await?;
+        if opts.snapshot {
+            // Stamping adopts a database (an Alembic one, say) as it is.
+            if let Err(e) = take_snapshot(db, &tables, opts, "stamp").await {
+                tracing::warn!(error = %redact(&e.to_string()), "no schema snapshot after the stamp");
+            }
+        }
+        Ok::<_, ExecError>(rows)
     }
     .await;
     let unlocked = db.unlock().await;

@@ -32,6 +32,7 @@ pub mod cli;
 pub mod db;
 pub mod dialect;
 pub mod diff;
+pub mod drift;
 pub mod engine;
 pub mod executor;
 pub mod graph;

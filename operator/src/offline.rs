@@ -128,6 +128,14 @@ impl Backend for Recorder {
         Ok(std::mem::take(&mut self.model))
     }
 
+    async fn live_schema(
+        &mut self,
+        _opts: &crate::db::introspect::Options,
+    ) -> Result<Option<crate::schema::Schema>, DbError> {
+        // A script takes no snapshot: the first recheck adopts one.
+        Ok(None)
+    }
+
     fn offline(&self) -> bool {
         true
     }

@@ -179,6 +179,7 @@ async fn offline_apply(
         database: Some(url.to_owned()),
         version_table: m.spec.version_table.clone(),
         lock_timeout: m.spec.lock_timeout_seconds,
+        drift_exclude: Vec::new(),
     };
     let start = super::offline::start(&g, &db, off, None).await?;
     let opts = crate::executor::Options {

@@ -2,7 +2,7 @@
 //! history, resolve, and the rows `plan --database` plans from.
 
 use super::{runtime, CliError, DbArgs, Output, RunArgs};
-use crate::db::tables::{HistoryRow, Tables};
+use crate::db::tables::{HistoryRow, SnapshotRow, Tables};
 use crate::db::{Backend, Database, DbError};
 use crate::executor::{self, Event, ExecError, Options};
 use crate::graph::RevisionGraph;
@@ -34,6 +34,7 @@ pub(super) fn options(db: &DbArgs, run: Option<&RunArgs>) -> Options {
         statement_timeout: run
             .and_then(|r| r.statement_timeout)
             .map(Duration::from_secs),
+        drift_exclude: db.drift_exclude.clone(),
         ..Options::default()
     }
 }
@@ -179,10 +180,19 @@ pub async fn current(
 /// `history`: every step recorded, oldest first.
 pub async fn history(db: &DbArgs, output: Output, out: &mut dyn Write) -> Result<(), CliError> {
     let mut database = Database::connect(db.url()?).await?;
-    let rows: Vec<HistoryRow> = with_backend!(&mut database, |b| {
-        let tables = Tables::new(&db.version_table, b.dialect())?;
-        tables.history(b).await?
-    });
+    let (rows, snapshots): (Vec<HistoryRow>, Vec<SnapshotRow>) =
+        with_backend!(&mut database, |b| {
+            let tables = Tables::new(&db.version_table, b.dialect())?;
+            (tables.history(b).await?, tables.snapshots(b).await?)
+        });
+    // The snapshot each run left, by the run's last history row.
+    let after = |id: i64| {
+        snapshots
+            .iter()
+            .rev()
+            .find(|s| s.history_id == Some(id))
+            .map(|s| s.fingerprint.as_str())
+    };
     match output {
         Output::Json => {
             let v: Vec<serde_json::Value> = rows
@@ -192,6 +202,7 @@ pub async fn history(db: &DbArgs, output: Output, out: &mut dyn Write) -> Result
                         "id": h.id, "revision": h.revision, "direction": h.direction, "checksum": h.checksum,
                         "started_at": h.started_at, "finished_at": h.finished_at, "duration_ms": h.duration_ms,
                         "success": h.success, "dirty": h.dirty, "error": h.error, "applied_by": h.applied_by,
+                        "snapshot": after(h.id),
                     })
                 })
                 .collect();
@@ -217,10 +228,100 @@ pub async fn history(db: &DbArgs, output: Output, out: &mut dyn Write) -> Result
                 if let Some(e) = &h.error {
                     writeln!(out, "      error: {e}").map_err(runtime)?;
                 }
+                if let Some(fp) = after(h.id) {
+                    writeln!(out, "      snapshot {}", short(fp)).map_err(runtime)?;
+                }
+            }
+            for s in snapshots.iter().filter(|s| s.history_id.is_none()) {
+                writeln!(
+                    out,
+                    "      snapshot {} {} ({})",
+                    short(&s.fingerprint),
+                    s.taken_at,
+                    s.reason
+                )
+                .map_err(runtime)?;
             }
             Ok(())
         }
     }
+}
+
+/// `drift`: the live schema against the last snapshot (exit 1 when they
+/// differ), or with `accept`, a new snapshot under the migration lock.
+pub async fn drift(
+    db: &DbArgs,
+    accept: bool,
+    output: Output,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let opts = options(db, None);
+    let mut database = Database::connect(db.url()?).await?;
+    if accept {
+        let row = with_backend!(&mut database, |b| {
+            let tables = Tables::new(&opts.version_table, b.dialect())?;
+            b.lock(&tables.version, opts.lock_timeout).await?;
+            let taken = executor::take_snapshot(b, &tables, &opts, "accept").await;
+            let unlocked = b.unlock().await;
+            let row = taken?;
+            unlocked?;
+            row
+        });
+        let fp = row.map(|r| r.fingerprint).unwrap_or_default();
+        return writeln!(out, "Snapshot taken: {fp}").map_err(runtime);
+    }
+    let check = with_backend!(&mut database, |b| executor::check_drift(b, &opts, false)
+        .await)?;
+    let Some(snapshot) = &check.snapshot_fingerprint else {
+        return Err(CliError::Input(
+            "no schema snapshot yet (Revisor takes one after each run and stamp): `revisor drift --accept` takes the live schema as the first".into(),
+        ));
+    };
+    match output {
+        Output::Json => {
+            let v = serde_json::json!({
+                "drifted": check.drifted(),
+                "live_fingerprint": check.live_fingerprint,
+                "snapshot_fingerprint": snapshot,
+                "changes": check.changes,
+            });
+            serde_json::to_writer_pretty(&mut *out, &v)
+                .map_err(|e| CliError::Runtime(e.to_string()))?;
+            writeln!(out).map_err(runtime)?;
+        }
+        Output::Text if check.drifted() => {
+            writeln!(
+                out,
+                "The live schema left snapshot {} (live {}):",
+                short(snapshot),
+                short(&check.live_fingerprint)
+            )
+            .map_err(runtime)?;
+            for c in &check.changes {
+                writeln!(out, "  {c}").map_err(runtime)?;
+            }
+        }
+        Output::Text => {
+            writeln!(
+                out,
+                "No drift: the live schema is snapshot {}",
+                short(snapshot)
+            )
+            .map_err(runtime)?;
+        }
+    }
+    if check.drifted() {
+        return Err(CliError::Runtime(format!(
+            "schema drift: {} change(s) since the last snapshot",
+            check.changes.len()
+        )));
+    }
+    Ok(())
+}
+
+/// The first 12 characters of a fingerprint.
+fn short(fingerprint: &str) -> &str {
+    &fingerprint[..fingerprint.len().min(12)]
 }
 
 /// `resolve`: clears the dirty mark.

@@ -67,6 +67,10 @@ pub struct DbArgs {
     /// Seconds to wait for the migration lock.
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
     pub lock_timeout: u64,
+    /// Leave tables matching this glob out of schema snapshots and drift
+    /// checks (repeatable; `*` and `?`).
+    #[arg(long = "exclude", value_name = "GLOB")]
+    pub drift_exclude: Vec<String>,
 }
 
 impl DbArgs {
@@ -104,6 +108,7 @@ impl ReadDbArgs {
             database: Some(d.clone()),
             version_table: self.version_table.clone(),
             lock_timeout: 0,
+            drift_exclude: Vec::new(),
         })
     }
 }
@@ -390,6 +395,23 @@ pub enum Command {
         /// Where the database is.
         #[command(flatten)]
         db: DbArgs,
+        /// Output format.
+        #[arg(short, long, value_enum, default_value_t = Output::Text)]
+        output: Output,
+    },
+    /// Compare the live schema with the snapshot Revisor took after its
+    /// last change: exit 0 when they match, 1 listing the differences (live
+    /// drift: someone changed the database by hand). --accept takes the
+    /// live schema as the new snapshot.
+    ///
+    /// Example: revisor drift --database sqlite://shop.db -o json
+    Drift {
+        /// Where the database is.
+        #[command(flatten)]
+        db: DbArgs,
+        /// Take the live schema as the new snapshot (under the migration lock).
+        #[arg(long)]
+        accept: bool,
         /// Output format.
         #[arg(short, long, value_enum, default_value_t = Output::Text)]
         output: Output,
@@ -797,6 +819,7 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
                     database: read.database.clone(),
                     version_table: read.version_table.clone(),
                     lock_timeout: 0,
+                    drift_exclude: Vec::new(),
                 };
                 let off = OfflineArgs {
                     sql,
@@ -958,6 +981,7 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
             .await
         }
         Command::Resolve { db } => dbcmd::resolve(&db, out).await,
+        Command::Drift { db, accept, output } => dbcmd::drift(&db, accept, output, out).await,
         Command::Graph { set, format, read } => {
             let g = source::load_dir(&set.dir)?;
             let applied = match read.db() {
@@ -1074,6 +1098,7 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
                 database: Some(d),
                 version_table,
                 lock_timeout: 0,
+                drift_exclude: Vec::new(),
             });
             let scope = lint::Scope {
                 since: since.as_deref(),

@@ -203,6 +203,17 @@ pub trait Backend: Send {
         version_table: &str,
     ) -> impl Future<Output = Result<crate::ops::render::Model, DbError>> + Send;
 
+    /// The live schema for a snapshot or a drift check (Revisor's and
+    /// Alembic's bookkeeping tables left out); `None` offline, where there
+    /// is no database to read.
+    ///
+    /// # Errors
+    /// [`DbError`] when a catalog query fails.
+    fn live_schema(
+        &mut self,
+        opts: &introspect::Options,
+    ) -> impl Future<Output = Result<Option<crate::schema::Schema>, DbError>> + Send;
+
     /// Keeps the model as a step's operations left it, for the next step
     /// (offline); a live database is introspected again instead.
     fn keep_model(&mut self, _model: crate::ops::render::Model) {}

@@ -178,6 +178,15 @@ impl Backend for MyBackend {
     ) -> Result<crate::ops::render::Model, DbError> {
         super::introspected_model(self, version_table).await
     }
+
+    async fn live_schema(
+        &mut self,
+        opts: &super::introspect::Options,
+    ) -> Result<Option<crate::schema::Schema>, DbError> {
+        super::introspect::Introspect::introspect(self, opts)
+            .await
+            .map(Some)
+    }
 }
 
 impl Drop for MyBackend {

@@ -188,6 +188,15 @@ impl Backend for PgBackend {
     ) -> Result<crate::ops::render::Model, DbError> {
         super::introspected_model(self, version_table).await
     }
+
+    async fn live_schema(
+        &mut self,
+        opts: &super::introspect::Options,
+    ) -> Result<Option<crate::schema::Schema>, DbError> {
+        super::introspect::Introspect::introspect(self, opts)
+            .await
+            .map(Some)
+    }
 }
 
 impl Drop for PgBackend {

@@ -132,4 +132,13 @@ impl Backend for LiteBackend {
     ) -> Result<crate::ops::render::Model, DbError> {
         super::introspected_model(self, version_table).await
     }
+
+    async fn live_schema(
+        &mut self,
+        opts: &super::introspect::Options,
+    ) -> Result<Option<crate::schema::Schema>, DbError> {
+        super::introspect::Introspect::introspect(self, opts)
+            .await
+            .map(Some)
+    }
 }

@@ -65,6 +65,32 @@ pub struct HistoryRow {
     pub applied_by: String,
 }
 
+/// One schema snapshot (`<version>_snapshot`): the schema as Revisor left
+/// it, for live drift detection.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SnapshotRow {
+    /// Increasing id (0 before insert).
+    pub id: i64,
+    /// RFC 3339 UTC.
+    pub taken_at: String,
+    /// The last history row of the run that took it (`None` for an
+    /// adoption or an accepted drift).
+    pub history_id: Option<i64>,
+    /// `run`, `stamp`, `adopt` or `accept`.
+    pub reason: String,
+    /// The version-table rows then.
+    pub heads: Vec<String>,
+    /// [`crate::schema::Schema::fingerprint`] of the schema.
+    pub fingerprint: String,
+    /// The table globs left out of it.
+    pub exclude: Vec<String>,
+    /// The normalised schema as JSON (empty when not read).
+    pub schema_json: String,
+}
+
+const SNAPSHOT_COLUMNS: &str =
+    "id, taken_at, history_id, reason, heads, fingerprint, exclude_globs, schema_json";
+
 /// The version and history tables of one database.
 #[derive(Debug, Clone)]
 pub struct Tables {
@@ -72,6 +98,8 @@ pub struct Tables {
     pub version: String,
     /// The history table's name (`<version>_history`).
     pub history: String,
+    /// The snapshot table's name (`<version>_snapshot`).
+    pub snapshot: String,
     dialect: Dialect,
 }
 
@@ -104,6 +132,7 @@ impl Tables {
         Ok(Tables {
             version: name.to_owned(),
             history: format!("{name}_history"),
+            snapshot: format!("{name}_snapshot"),
             dialect,
         })
     }
@@ -152,7 +181,136 @@ impl Tables {
             .is_some_and(Option::is_some))
     }
 
-    /// Creates both tables when missing.
+    /// Creates the snapshot table when missing.
+    ///
+    /// # Errors
+    /// [`DbError::Sql`] when the database refuses.
+    pub async fn ensure_snapshot<B: Backend>(&self, db: &mut B) -> Result<(), DbError> {
+        let (id, text) = self.id_and_text();
+        db.execute(&format!(
+            "CREATE TABLE IF NOT EXISTS {s} ({id}, taken_at VARCHAR(40) NOT NULL, history_id BIGINT, \
+             reason VARCHAR(10) NOT NULL, heads VARCHAR(1024) NOT NULL, fingerprint VARCHAR(64) NOT NULL, \
+             exclude_globs {text}, schema_json {text} NOT NULL)",
+            s = self.snapshot
+        ))
+        .await?;
+        Ok(())
+    }
+
+    fn id_and_text(&self) -> (&'static str, &'static str) {
+        match self.dialect {
+            Dialect::Postgres => ("id BIGSERIAL PRIMARY KEY", "TEXT"),
+            Dialect::MySql => ("id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY", "LONGTEXT"),
+            Dialect::Sqlite => ("id INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT"),
+        }
+    }
+
+    /// Stores a snapshot (the table is created when missing).
+    ///
+    /// # Errors
+    /// [`DbError::Sql`] when the database refuses.
+    pub async fn insert_snapshot<B: Backend>(
+        &self,
+        db: &mut B,
+        row: &SnapshotRow,
+    ) -> Result<(), DbError> {
+        self.ensure_snapshot(db).await?;
+        db.execute(&format!(
+            "INSERT INTO {} (taken_at, history_id, reason, heads, fingerprint, exclude_globs, schema_json) \
+             VALUES ({}, {}, {}, {}, {}, {}, {})",
+            self.snapshot,
+            self.lit(&row.taken_at),
+            row.history_id.map_or("NULL".to_owned(), |i| i.to_string()),
+            self.lit(&row.reason),
+            self.lit(&row.heads.join(",")),
+            self.lit(&row.fingerprint),
+            self.lit(&row.exclude.join(",")),
+            self.lit(&row.schema_json),
+        ))
+        .await?;
+        Ok(())
+    }
+
+    /// The latest snapshot, its schema JSON only `with_schema`; `None` when
+    /// there is none (or no snapshot table).
+    ///
+    /// # Errors
+    /// [`DbError::Sql`] when the query fails.
+    pub async fn latest_snapshot<B: Backend>(
+        &self,
+        db: &mut B,
+        with_schema: bool,
+    ) -> Result<Option<SnapshotRow>, DbError> {
+        let cols: Vec<String> = SNAPSHOT_COLUMNS
+            .split(", ")
+            .map(|c| {
+                if c == "schema_json" && !with_schema {
+                    "NULL".to_owned()
+                } else {
+                    self.text(&format!("{}.{c}", self.snapshot))
+                }
+            })
+            .collect();
+        let sql = format!(
+            "SELECT {} FROM {s} ORDER BY {s}.id DESC LIMIT 1",
+            cols.join(", "),
+            s = self.snapshot
+        );
+        // No snapshot table yet: a database migrated before snapshots.
+        if !self.exists(db, &self.snapshot).await? {
+            return Ok(None);
+        }
+        let rows = db.query(&sql).await?;
+        Ok(rows.first().map(|r| snapshot_row(r)))
+    }
+
+    /// The id of the latest history row, if any.
+    ///
+    /// # Errors
+    /// [`DbError::Sql`] when the query fails.
+    pub async fn last_history_id<B: Backend>(&self, db: &mut B) -> Result<Option<i64>, DbError> {
+        let rows = db
+            .query(&format!(
+                "SELECT {} FROM {}",
+                self.text(&format!("MAX({}.id)", self.history)),
+                self.history
+            ))
+            .await?;
+        Ok(rows
+            .first()
+            .and_then(|r| r.first().cloned().flatten())
+            .and_then(|s| s.parse().ok()))
+    }
+
+    /// Every snapshot, oldest first, without the schema JSON.
+    ///
+    /// # Errors
+    /// [`DbError::Sql`] when the query fails.
+    pub async fn snapshots<B: Backend>(&self, db: &mut B) -> Result<Vec<SnapshotRow>, DbError> {
+        if !self.exists(db, &self.snapshot).await? {
+            return Ok(Vec::new());
+        }
+        let cols: Vec<String> = SNAPSHOT_COLUMNS
+            .split(", ")
+            .map(|c| {
+                if c == "schema_json" {
+                    "NULL".to_owned()
+                } else {
+                    self.text(&format!("{}.{c}", self.snapshot))
+                }
+            })
+            .collect();
+        let rows = db
+            .query(&format!(
+                "SELECT {} FROM {s} ORDER BY {s}.id",
+                cols.join(", "),
+                s = self.snapshot
+            ))
+            .await?;
+        Ok(rows.iter().map(|r| snapshot_row(r)).collect())
+    }
+
+    /// Creates both tables when missing (and the snapshot table).
     ///
     /// # Errors
     /// [`DbError::Sql`] when the database refuses.
@@ -175,7 +333,7 @@ impl Tables {
             h = self.history
         ))
         .await?;
-        Ok(())
+        self.ensure_snapshot(db).await
     }
 
     /// The version-table rows (empty when the table does not exist yet).
@@ -476,6 +634,29 @@ impl Tables {
             self.history
         ))
         .await
+    }
+}
+
+fn snapshot_row(r: &[Option<String>]) -> SnapshotRow {
+    let get = |i: usize| r.get(i).cloned().flatten();
+    let list = |s: Option<String>| {
+        s.map(|s| {
+            s.split(',')
+                .filter(|x| !x.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+    };
+    SnapshotRow {
+        id: get(0).and_then(|s| s.parse().ok()).unwrap_or(0),
+        taken_at: get(1).unwrap_or_default(),
+        history_id: get(2).and_then(|s| s.parse().ok()),
+        reason: get(3).unwrap_or_default(),
+        heads: list(get(4)),
+        fingerprint: get(5).unwrap_or_default(),
+        exclude: list(get(6)),
+        schema_json: get(7).unwrap_or_default(),
     }
 }
 

@@ -27,18 +27,18 @@ mod types;
 pub use types::{normalize_default, normalize_expr, Type};
 
 use crate::dialect::Dialect;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// A schema: tables by (normalised) name.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Schema {
     /// Tables, by name.
     pub tables: BTreeMap<String, Table>,
 }
 
 /// A table.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Table {
     /// Name.
     pub name: String,
@@ -60,7 +60,7 @@ pub struct Table {
 }
 
 /// A column.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Column {
     /// Name.
     pub name: String,
@@ -73,7 +73,7 @@ pub struct Column {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default: Option<String>,
     /// Identity / auto-increment / serial.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub identity: bool,
     /// Collation, where the dialect has them and one was set.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -124,7 +124,7 @@ impl Index {
 }
 
 /// A unique constraint.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Unique {
     /// Name, when explicitly chosen.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -134,7 +134,7 @@ pub struct Unique {
 }
 
 /// An index.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Index {
     /// Name.
     pub name: String,
@@ -148,7 +148,7 @@ pub struct Index {
 }
 
 /// What a foreign key does on delete or update of the referenced row.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     /// `NO ACTION` (the default).
@@ -189,7 +189,7 @@ impl Action {
 }
 
 /// A foreign key.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ForeignKey {
     /// Name, when explicitly chosen.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -207,7 +207,7 @@ pub struct ForeignKey {
 }
 
 /// A check constraint.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Check {
     /// Name, when explicitly chosen.
     #[serde(skip_serializing_if = "Option::is_none")]

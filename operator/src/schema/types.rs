@@ -1,11 +1,11 @@
 //! Column types, defaults and expressions in normal form. Pure.
 
 use crate::dialect::Dialect;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A column type in one vocabulary (SPEC.md's portable types); anything
 /// else is kept as its normalised text in [`Type::Other`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Type {
     /// 16-bit integer.

@@ -46,6 +46,7 @@ impl Options {
     fn skip(&self, table: &str) -> bool {
         table == self.version_table
             || table == format!("{}_history", self.version_table)
+            || table == format!("{}_snapshot", self.version_table)
             || table.starts_with("_revisor_new_")
             || table.starts_with("sqlite_")
             || self
@@ -65,6 +66,24 @@ pub trait Introspect: Backend {
         &mut self,
         opts: &Options,
     ) -> impl std::future::Future<Output = Result<Schema, DbError>> + Send;
+}
+
+/// `schema` without bookkeeping tables of any version table name: every
+/// table whose only column is `version_num` (Revisor's and Alembic's
+/// version tables), and `*_history` and `*_snapshot` tables with Revisor's
+/// columns. Many DatabaseSchemas may share one database, each with its own
+/// version table; none of them is part of another's schema.
+pub fn without_bookkeeping(mut schema: Schema) -> Schema {
+    schema.tables.retain(|name, t| {
+        let cols: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
+        let version = cols == ["version_num"];
+        let history = name.ends_with("_history")
+            && cols.starts_with(&["id", "revision", "direction", "checksum"]);
+        let snapshot = name.ends_with("_snapshot")
+            && cols.starts_with(&["id", "taken_at", "history_id", "reason"]);
+        !(version || history || snapshot)
+    });
+    schema
 }
 
 /// Column `i` of a catalog row, `""` for NULL.

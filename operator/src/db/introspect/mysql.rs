@@ -210,6 +210,6 @@ impl Introspect for MyBackend {
                 }),
             }
         }
-        Ok(schema)
+        Ok(super::without_bookkeeping(schema))
     }
 }

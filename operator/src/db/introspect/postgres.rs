@@ -144,6 +144,6 @@ impl Introspect for PgBackend {
                 predicate: opt(r, 3),
             });
         }
-        Ok(schema)
+        Ok(super::without_bookkeeping(schema))
     }
 }

@@ -36,6 +36,6 @@ impl Introspect for LiteBackend {
                     .join("; "),
             )
         })?;
-        Ok(schema.without(&opts.exclude))
+        Ok(super::without_bookkeeping(schema.without(&opts.exclude)))
     }
 }
