@@ -1,0 +1,280 @@
+//! Live schema drift on real SQLite, PostgreSQL and MariaDB: a run leaves a
+//! snapshot and no drift; each change made by hand (a column added, a
+//! column type changed, an index dropped, a table created, a foreign key
+//! dropped) is drift naming the object, and reverting it clears it. A stamp
+//! adopts an Alembic database with a snapshot; another DatabaseSchema's
+//! bookkeeping tables in the same database are never drift.
+
+mod support;
+
+use revisor::db::{Backend, Database, Dialect};
+use revisor::drift::DriftCheck;
+use revisor::executor::{self, Options};
+use revisor::graph::RevisionGraph;
+use revisor::plan::Mode;
+use revisor::with_backend;
+use support::databases::fresh;
+
+const BASE: &str = "revision: r0
+upgrade:
+  - create_table:
+      name: customers
+      columns:
+        - {name: id, type: integer, primary_key: true}
+        - {name: email, type: varchar(100), nullable: false}
+  - create_table:
+      name: orders
+      columns:
+        - {name: id, type: integer, primary_key: true}
+        - {name: customer_id, type: integer}
+        - {name: note, type: text}
+      foreign_keys:
+        - {name: fk_orders_customer, columns: [customer_id], references: {table: customers, columns: [id]}}
+  - create_index: {name: ix_customers_email, table: customers, columns: [email]}
+  - create_table:
+      name: notes
+      columns:
+        - {name: id, type: integer, primary_key: true}
+        - {name: body, type: varchar(100)}
+";
+
+const NEXT: &str = "revision: r1
+down_revision: r0
+upgrade:
+  - add_column: {table: customers, column: {name: name, type: varchar(50)}}
+";
+
+fn set() -> RevisionGraph {
+    RevisionGraph::from_files(&[("0.yaml", BASE), ("1.yaml", NEXT)]).unwrap()
+}
+
+async fn exec(db: &mut Database, sql: &str) {
+    for stmt in sql.split(";\n").filter(|s| !s.trim().is_empty()) {
+        with_backend!(db, |b| b.execute(stmt).await).unwrap_or_else(|e| panic!("{stmt}: {e}"));
+    }
+}
+
+async fn check(db: &mut Database) -> DriftCheck {
+    let opts = Options::default();
+    with_backend!(db, |b| executor::check_drift(b, &opts, false).await).unwrap()
+}
+
+/// One change by hand, its revert, and a word the drift must name.
+struct Change {
+    what: &'static str,
+    apply: String,
+    revert: String,
+    names: &'static str,
+}
+
+/// SQLite changes a column or a constraint by rebuilding the table.
+fn sqlite_rebuild(table: &str, body: &str) -> String {
+    format!(
+        "PRAGMA foreign_keys = OFF;\nCREATE TABLE {table}_new ({body});\nINSERT INTO {table}_new SELECT * FROM {table};\nDROP TABLE {table};\nALTER TABLE {table}_new RENAME TO {table};\nPRAGMA foreign_keys = ON;\n"
+    )
+}
+
+fn changes(d: Dialect) -> Vec<Change> {
+    let drop_index = match d {
+        Dialect::MySql => "DROP INDEX ix_customers_email ON customers;\n",
+        _ => "DROP INDEX ix_customers_email;\n",
+    };
+    let (type_to, type_back) = match d {
+        Dialect::Postgres => (
+            "ALTER TABLE notes ALTER COLUMN body TYPE VARCHAR(200);\n".to_owned(),
+            "ALTER TABLE notes ALTER COLUMN body TYPE VARCHAR(100);\n".to_owned(),
+        ),
+        Dialect::MySql => (
+            "ALTER TABLE notes MODIFY body VARCHAR(200);\n".to_owned(),
+            "ALTER TABLE notes MODIFY body VARCHAR(100);\n".to_owned(),
+        ),
+        Dialect::Sqlite => (
+            sqlite_rebuild("notes", "id INTEGER PRIMARY KEY, body VARCHAR(200)"),
+            sqlite_rebuild("notes", "id INTEGER PRIMARY KEY, body VARCHAR(100)"),
+        ),
+    };
+    let (fk_drop, fk_back) = match d {
+        Dialect::Postgres => (
+            "ALTER TABLE orders DROP CONSTRAINT fk_orders_customer;\n".to_owned(),
+            "ALTER TABLE orders ADD CONSTRAINT fk_orders_customer FOREIGN KEY (customer_id) REFERENCES customers (id);\n".to_owned(),
+        ),
+        Dialect::MySql => (
+            "ALTER TABLE orders DROP FOREIGN KEY fk_orders_customer;\n".to_owned(),
+            "ALTER TABLE orders ADD CONSTRAINT fk_orders_customer FOREIGN KEY (customer_id) REFERENCES customers (id);\n".to_owned(),
+        ),
+        Dialect::Sqlite => (
+            sqlite_rebuild("orders", "id INTEGER PRIMARY KEY, customer_id INTEGER, note TEXT")
+,
+            sqlite_rebuild(
+                "orders",
+                "id INTEGER PRIMARY KEY, customer_id INTEGER, note TEXT, CONSTRAINT fk_orders_customer FOREIGN KEY (customer_id) REFERENCES customers (id)",
+            ),
+        ),
+    };
+    vec![
+        Change {
+            what: "a column added",
+            apply: "ALTER TABLE orders ADD COLUMN gift VARCHAR(20);\n".into(),
+            revert: "ALTER TABLE orders DROP COLUMN gift;\n".into(),
+            names: "orders.gift",
+        },
+        Change {
+            what: "a column type changed",
+            apply: type_to,
+            revert: type_back,
+            names: "notes.body",
+        },
+        Change {
+            what: "an index dropped",
+            apply: drop_index.into(),
+            revert: "CREATE INDEX ix_customers_email ON customers (email);\n".into(),
+            names: "ix_customers_email",
+        },
+        Change {
+            what: "a table created",
+            apply: "CREATE TABLE audit (id INTEGER);\n".into(),
+            revert: "DROP TABLE audit;\n".into(),
+            names: "audit",
+        },
+        Change {
+            what: "a foreign key dropped",
+            apply: fk_drop,
+            revert: fk_back,
+            names: "foreign key orders",
+        },
+    ]
+}
+
+async fn changes_by_hand_are_drift(dialect: Dialect) {
+    let url = fresh(dialect).await;
+    let mut db = Database::connect(&url).await.unwrap();
+    let g = set();
+    let opts = Options::default();
+    with_backend!(&mut db, |b| executor::run(
+        b,
+        &g,
+        "r0",
+        Mode::Upgrade,
+        &opts,
+        &mut |_| {}
+    )
+    .await)
+    .unwrap();
+    let first = check(&mut db).await;
+    assert!(
+        first.snapshot_fingerprint.is_some(),
+        "{dialect:?}: no snapshot after the run"
+    );
+    assert!(!first.drifted(), "{dialect:?}: {:?}", first.changes);
+    for c in changes(dialect) {
+        exec(&mut db, &c.apply).await;
+        let found = check(&mut db).await;
+        assert!(found.drifted(), "{dialect:?} {}: not reported", c.what);
+        assert!(
+            found.changes.iter().any(|x| x.contains(c.names)),
+            "{dialect:?} {}: {:?} does not name {}",
+            c.what,
+            found.changes,
+            c.names
+        );
+        exec(&mut db, &c.revert).await;
+        let back = check(&mut db).await;
+        assert!(
+            !back.drifted(),
+            "{dialect:?} {} reverted: {:?}",
+            c.what,
+            back.changes
+        );
+    }
+    // A migration Revisor runs is never drift: it takes a new snapshot.
+    with_backend!(&mut db, |b| executor::run(
+        b,
+        &g,
+        "r1",
+        Mode::Upgrade,
+        &opts,
+        &mut |_| {}
+    )
+    .await)
+    .unwrap();
+    let after = check(&mut db).await;
+    assert!(!after.drifted(), "{dialect:?}: {:?}", after.changes);
+    assert_ne!(after.snapshot_fingerprint, first.snapshot_fingerprint);
+    // Another DatabaseSchema's bookkeeping in the same database is not drift.
+    let other = Options {
+        version_table: "other_version".into(),
+        ..Options::default()
+    };
+    let g2 =
+        RevisionGraph::from_files(&[("x.yaml", "revision: x\nupgrade:\n  - execute: SELECT 1\n")])
+            .unwrap();
+    with_backend!(&mut db, |b| executor::run(
+        b,
+        &g2,
+        "x",
+        Mode::Upgrade,
+        &other,
+        &mut |_| {}
+    )
+    .await)
+    .unwrap();
+    let shared = check(&mut db).await;
+    assert!(!shared.drifted(), "{dialect:?}: {:?}", shared.changes);
+}
+
+#[tokio::test]
+async fn changes_by_hand_are_drift_on_sqlite() {
+    changes_by_hand_are_drift(Dialect::Sqlite).await;
+}
+
+#[tokio::test]
+async fn changes_by_hand_are_drift_on_postgres() {
+    changes_by_hand_are_drift(Dialect::Postgres).await;
+}
+
+#[tokio::test]
+async fn changes_by_hand_are_drift_on_mariadb() {
+    changes_by_hand_are_drift(Dialect::MySql).await;
+}
+
+/// Stamping an Alembic database adopts its schema as the first snapshot;
+/// `alembic_version` is not part of it; an excluded table is not drift.
+#[tokio::test]
+async fn a_stamped_alembic_database_is_adopted_with_a_snapshot() {
+    for dialect in [Dialect::Sqlite, Dialect::Postgres, Dialect::MySql] {
+        let url = fresh(dialect).await;
+        let mut db = Database::connect(&url).await.unwrap();
+        exec(
+            &mut db,
+            "CREATE TABLE accounts (id INTEGER PRIMARY KEY, name VARCHAR(40));\nCREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL);\nINSERT INTO alembic_version VALUES ('a1');\n",
+        )
+        .await;
+        let g = RevisionGraph::from_files(&[(
+            "a1.sql",
+            "-- revision: a1\n-- migrate:up\nCREATE TABLE accounts (id INTEGER PRIMARY KEY, name VARCHAR(40));\n",
+        )])
+        .unwrap();
+        let opts = Options {
+            version_table: "alembic_version".into(),
+            drift_exclude: vec!["tmp_*".into()],
+            ..Options::default()
+        };
+        with_backend!(&mut db, |b| executor::stamp(b, &g, "a1", false, &opts)
+            .await)
+        .unwrap();
+        exec(&mut db, "CREATE TABLE tmp_import (id INTEGER);\n").await;
+        let c = with_backend!(&mut db, |b| executor::check_drift(b, &opts, false).await).unwrap();
+        assert!(
+            c.snapshot_fingerprint.is_some(),
+            "{dialect:?}: stamp took no snapshot"
+        );
+        assert!(!c.drifted(), "{dialect:?}: {:?}", c.changes);
+        exec(
+            &mut db,
+            "ALTER TABLE accounts ADD COLUMN email VARCHAR(80);\n",
+        )
+        .await;
+        let c = with_backend!(&mut db, |b| executor::check_drift(b, &opts, false).await).unwrap();
+        assert_eq!(c.changes, vec!["add column accounts.email"], "{dialect:?}");
+    }
+}
