@@ -223,7 +223,7 @@ fn a_range_or_current_needs_no_connection_and_json_lists_each_steps_statements()
             .as_array()
             .unwrap()
             .iter()
-            .any(|s| s == "CREATE INDEX ix_orders_status ON orders (status)"),
+            .any(|s| s == "CREATE INDEX CONCURRENTLY orders_status_idx ON orders (status)"),
         "{json}"
     );
     // Downgrades, stamps, plans and apply take --sql too.

@@ -17,9 +17,26 @@ impl Introspect for LiteBackend {
                  ORDER BY CASE type WHEN 'table' THEN 0 ELSE 1 END, rowid",
             )
             .await?;
+        // Bookkeeping tables (see `without_bookkeeping`) are recognised by
+        // the DDL Revisor and Alembic write, before anything is parsed.
+        let bookkeeping: std::collections::HashSet<String> = rows
+            .iter()
+            .filter(|r| col(r, 0) == "table")
+            .filter(|r| {
+                let (name, sql) = (col(r, 1), col(r, 3));
+                let cols = sql.split_once('(').map_or("", |(_, c)| c);
+                cols.trim_start().starts_with("version_num ") && !cols.contains(',')
+                    || cols.contains("CONSTRAINT")
+                        && cols.trim_start().starts_with("version_num ")
+                        && cols.matches(',').count() == 1
+                    || name.ends_with("_history") && sql.contains("checksum VARCHAR(64)")
+                    || name.ends_with("_snapshot") && sql.contains("schema_json")
+            })
+            .map(|r| col(r, 1))
+            .collect();
         let files: Vec<(String, String)> = rows
             .iter()
-            .filter(|r| !opts.skip(&col(r, 2)))
+            .filter(|r| !opts.skip(&col(r, 2)) && !bookkeeping.contains(&col(r, 2)))
             .map(|r| {
                 (
                     format!("sqlite_schema:{}", col(r, 1)),
