@@ -19,7 +19,9 @@ use crate::graph::{RevisionGraph, SetErrors, TargetError};
 use crate::outcome::{Class, Classify};
 use crate::plan::{Mode, Plan};
 use crate::redact::redact;
-use crate::resource::{Approval, DatabaseSchemaSpec, DatabaseSchemaStatus, LastApplied, Phase};
+use crate::resource::{
+    Approval, DatabaseSchemaSpec, DatabaseSchemaStatus, DriftPolicy, LastApplied, Phase,
+};
 use crate::status::{self, Observed, Outcome};
 use crate::with_backend;
 use std::sync::atomic::AtomicBool;
@@ -48,6 +50,9 @@ pub struct Input<'a> {
     pub applied_by: String,
     /// Set on shutdown: stop after the running step.
     pub stop: Option<Arc<AtomicBool>>,
+    /// The `revisor.dev/accept-drift` annotation's value, if set: the live
+    /// schema fingerprint to accept as the new snapshot.
+    pub accept_drift: Option<String>,
 }
 
 /// Why a run stopped short. Each kind owns its meaning ([`Classify`]).
@@ -62,6 +67,9 @@ pub enum EngineError {
     /// The executor stopped (refusal, database, step).
     #[error(transparent)]
     Exec(#[from] ExecError),
+    /// `spec.drift.policy: Block` and the live schema left the snapshot.
+    #[error("{0}; the plan does not run (spec.drift.policy: Block) until the change is reverted or accepted")]
+    SchemaDrift(String),
 }
 
 impl Classify for EngineError {
@@ -70,6 +78,7 @@ impl Classify for EngineError {
             EngineError::InvalidSet(_) => Class::blocked("InvalidMigrationSet"),
             EngineError::Target(_) => Class::blocked("InvalidTarget"),
             EngineError::Exec(e) => e.class(),
+            EngineError::SchemaDrift(_) => Class::blocked("SchemaDrift"),
         }
     }
 }
@@ -109,6 +118,8 @@ pub struct Report {
     pub digest: String,
     /// The retry annotation value this run acted on.
     pub retried: Option<String>,
+    /// What the live drift check found (`None`: not checked, or it failed).
+    pub drift: Option<crate::drift::DriftCheck>,
 }
 
 impl Report {
@@ -168,6 +179,7 @@ impl Report {
             generation,
             source_digest: Some(self.digest.clone()),
             retry: self.retried.clone(),
+            drift: self.drift.clone(),
         };
         status::compute(old, &self.outcome(), &observed, now)
     }
@@ -213,6 +225,7 @@ pub async fn run<F: FnMut(Event)>(pools: &Arc<Pools>, input: Input<'_>, mut on_e
         last_applied: None,
         digest,
         retried: None,
+        drift: None,
     };
     if input.spec.suspend {
         return report;
@@ -245,6 +258,14 @@ pub async fn run<F: FnMut(Event)>(pools: &Arc<Pools>, input: Input<'_>, mut on_e
             return report;
         }
     };
+    // Live drift, before the recheck shortcut and before any plan.
+    report.drift = drift(&mut db, &input).await;
+    if let Some(d) = report.drift.as_ref().filter(|d| d.drifted()) {
+        if input.spec.drift.policy == DriftPolicy::Block {
+            report.result = Err(EngineError::SchemaDrift(d.message()));
+            return report;
+        }
+    }
     // The recheck shortcut: one read of the version table.
     let unchanged = input.old.phase == Phase::Ready
         && input.old.observed_generation == input.generation
@@ -321,8 +342,54 @@ pub async fn run<F: FnMut(Event)>(pools: &Arc<Pools>, input: Input<'_>, mut on_e
     if acted {
         report.retried = retry;
     }
+    if report.completed > 0 {
+        // The run took a new snapshot: what was drift before is now the
+        // schema Revisor left (Report policy; Block never gets here).
+        report.drift = Some(crate::drift::DriftCheck::default());
+    }
     report.result = result.map(Done::Ran).map_err(EngineError::from);
     report
+}
+
+/// The drift check of one run: the live schema against the last snapshot
+/// (adopting one for a managed database that has none), and
+/// `revisor.dev/accept-drift` honoured when it names the live fingerprint.
+/// A check that fails is logged and left out: drift never stops a run that
+/// could otherwise go on.
+async fn drift(db: &mut Database, input: &Input<'_>) -> Option<crate::drift::DriftCheck> {
+    let opts = Options {
+        version_table: input.spec.version_table.clone(),
+        drift_exclude: input.spec.drift.exclude.clone(),
+        lock_timeout: Duration::from_secs(input.spec.lock_timeout_seconds),
+        ..Options::default()
+    };
+    let accept = input.accept_drift.as_deref();
+    let checked = with_backend!(db, |b| check_and_accept(b, &opts, accept).await);
+    match checked {
+        Ok(d) => Some(d),
+        Err(e) => {
+            tracing::warn!(error = %redact(&e.to_string()), "live drift check failed");
+            None
+        }
+    }
+}
+
+async fn check_and_accept<B: Backend>(
+    b: &mut B,
+    opts: &Options,
+    accept: Option<&str>,
+) -> Result<crate::drift::DriftCheck, DbError> {
+    let mut d = executor::check_drift(b, opts, true).await?;
+    if d.drifted() && accept == Some(d.live_fingerprint.as_str()) {
+        let tables = Tables::new(&opts.version_table, b.dialect())?;
+        b.lock(&tables.version, opts.lock_timeout).await?;
+        let taken = executor::take_snapshot(b, &tables, opts, "accept").await;
+        b.unlock().await?;
+        taken?;
+        d.snapshot_fingerprint = Some(d.live_fingerprint.clone());
+        d.changes.clear();
+    }
+    Ok(d)
 }
 
 fn same_set(a: &[String], b: &[String]) -> bool {

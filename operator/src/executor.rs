@@ -588,6 +588,9 @@ pub async fn check_drift<B: Backend>(
     let live = live.normalized(dialect);
     let live_fingerprint = live.fingerprint(dialect);
     let Some(snap) = tables.latest_snapshot(db, false).await? else {
+        // Only a managed database (version rows) is adopted: a fresh one
+        // gets its first snapshot from its first run.
+        let adopt = adopt && !tables.heads(db).await?.is_empty();
         if adopt {
             take_snapshot(db, &tables, opts, "adopt").await?;
         }

@@ -11,6 +11,7 @@
 use prometheus_client::encoding::{text::encode, EncodeLabelSet};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 use std::time::Duration;
@@ -36,6 +37,15 @@ pub struct ReasonLabel {
     pub reason: String,
 }
 
+/// Labels of a per-resource gauge.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ResourceLabel {
+    /// The resource's namespace.
+    pub namespace: String,
+    /// The resource's name.
+    pub name: String,
+}
+
 /// The operator's metrics and their registry.
 pub struct Metrics {
     registry: Registry,
@@ -44,6 +54,7 @@ pub struct Metrics {
     steps: Family<DirectionLabel, Counter>,
     step_duration: Histogram,
     failures: Family<ReasonLabel, Counter>,
+    schema_drift: Family<ResourceLabel, Gauge>,
 }
 
 impl Default for Metrics {
@@ -74,6 +85,12 @@ impl Default for Metrics {
             step_duration.clone(),
         );
         registry.register("failures", "Failed reconciles, by reason", failures.clone());
+        let schema_drift = Family::<ResourceLabel, Gauge>::default();
+        registry.register(
+            "schema_drift",
+            "1 while the live schema differs from the last snapshot",
+            schema_drift.clone(),
+        );
         Metrics {
             registry,
             reconciles,
@@ -81,11 +98,22 @@ impl Default for Metrics {
             steps,
             step_duration,
             failures,
+            schema_drift,
         }
     }
 }
 
 impl Metrics {
+    /// Sets `revisor_schema_drift{namespace,name}` (1: drifted).
+    pub fn schema_drift(&self, namespace: &str, name: &str, drifted: bool) {
+        self.schema_drift
+            .get_or_create(&ResourceLabel {
+                namespace: namespace.to_owned(),
+                name: name.to_owned(),
+            })
+            .set(i64::from(drifted));
+    }
+
     /// Counts a reconcile that ended with `result` after `took`.
     pub fn reconciled(&self, result: &str, took: Duration) {
         self.reconciles

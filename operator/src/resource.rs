@@ -21,6 +21,11 @@ pub const APPROVED_PLAN_ANNOTATION: &str = "revisor.dev/approved-plan";
 /// clears the dirty mark once (SPEC.md, "Database side"), like `revisor resolve`.
 pub const RETRY_ANNOTATION: &str = "revisor.dev/retry";
 
+/// The annotation that accepts live schema drift: when its value is the
+/// live schema's fingerprint (shown in the `SchemaDrift` condition), the
+/// live schema becomes the new snapshot.
+pub const ACCEPT_DRIFT_ANNOTATION: &str = "revisor.dev/accept-drift";
+
 // kube generates the resource type `DatabaseSchema` (metadata, this spec,
 // a status) from this struct; the doc comments below are what `kubectl
 // explain` shows, so they are written for users.
@@ -98,6 +103,33 @@ pub struct DatabaseSchemaSpec {
     /// What a plan with lint findings needs (see `revisor lint`).
     #[serde(default)]
     pub policy: PolicySpec,
+    /// Live schema drift: what a change made behind Revisor's back does.
+    #[serde(default)]
+    pub drift: DriftSpec,
+}
+
+/// `spec.drift`: live schema drift detection (SPEC.md, "Live drift").
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DriftSpec {
+    /// Report (default): the SchemaDrift condition, event and gauge say so
+    /// and Ready stays True. Block: the next plan does not run (phase
+    /// Blocked) until the drift is reverted or accepted.
+    #[serde(default)]
+    pub policy: DriftPolicy,
+    /// Table-name globs (`*`, `?`) left out of snapshots and comparisons.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude: Vec<String>,
+}
+
+/// What live schema drift does.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
+pub enum DriftPolicy {
+    /// Report it; plans still run.
+    #[default]
+    Report,
+    /// Block the next plan until the drift is gone or accepted.
+    Block,
 }
 
 /// `spec.policy`: what a plan whose up steps have lint findings needs.

@@ -81,6 +81,9 @@ pub struct Observed {
     pub source_digest: Option<String>,
     /// The retry annotation value acted on, if the run acted on one.
     pub retry: Option<String>,
+    /// The live drift check of the run (`None`: not checked; the
+    /// `SchemaDrift` condition stays as it was).
+    pub drift: Option<crate::drift::DriftCheck>,
 }
 
 /// The new status after `outcome`, from `old`. Conditions keep their
@@ -169,9 +172,66 @@ pub fn compute(
         &s.message,
         observed.generation,
         &old.conditions,
-        now,
+        now.clone(),
     );
+    let drift = match &observed.drift {
+        Some(d) => Some(drift_condition(
+            d,
+            observed.generation,
+            &old.conditions,
+            now,
+        )),
+        None => old
+            .conditions
+            .iter()
+            .find(|c| c.type_ == SCHEMA_DRIFT)
+            .cloned(),
+    };
+    s.conditions.extend(drift);
     s
+}
+
+/// The condition type of live schema drift.
+pub const SCHEMA_DRIFT: &str = "SchemaDrift";
+
+/// `SchemaDrift`: True with the changes and the fingerprint that accepts
+/// them, or False.
+pub fn drift_condition(
+    d: &crate::drift::DriftCheck,
+    generation: Option<i64>,
+    old: &[Condition],
+    now: Time,
+) -> Condition {
+    let (status, reason, message) = if d.drifted() {
+        (
+            "True",
+            "SchemaChanged",
+            format!(
+                "{}; accept with {}={}",
+                d.message(),
+                crate::resource::ACCEPT_DRIFT_ANNOTATION,
+                d.live_fingerprint
+            ),
+        )
+    } else {
+        (
+            "False",
+            "NoDrift",
+            "the live schema is the last snapshot".to_owned(),
+        )
+    };
+    let last = old
+        .iter()
+        .find(|c| c.type_ == SCHEMA_DRIFT && c.status == status)
+        .map(|c| c.last_transition_time.clone());
+    Condition {
+        type_: SCHEMA_DRIFT.to_owned(),
+        status: status.to_owned(),
+        reason: reason.to_owned(),
+        message,
+        observed_generation: generation,
+        last_transition_time: last.unwrap_or(now),
+    }
 }
 
 /// The status while a plan runs: `completed` of its steps done.
@@ -314,6 +374,7 @@ mod tests {
             generation: Some(2),
             source_digest: Some("d1".into()),
             retry: None,
+            drift: None,
         }
     }
 

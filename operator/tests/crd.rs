@@ -34,7 +34,7 @@ fn example_manifests_are_accepted() {
     let manifest = yaml_file("examples/quickstart/databaseschema.yaml");
     assert_eq!(api_server_errors(&manifest), Vec::<String>::new());
     let typed: DatabaseSchema = serde_json::from_value(manifest).unwrap();
-    assert_eq!(typed.spec.target_revision, "0006_merge");
+    assert_eq!(typed.spec.target_revision, "head");
 }
 
 fn with(spec_change: impl FnOnce(&mut serde_json::Value)) -> serde_json::Value {

@@ -275,7 +275,7 @@ fn parse_debug_duration(s: &str) -> Option<Duration> {
 }
 
 #[tokio::test]
-async fn a_recheck_at_the_target_reads_the_version_table_once_and_patches_nothing() {
+async fn a_recheck_at_the_target_checks_drift_reads_the_version_table_once_and_patches_nothing() {
     let url = postgres_url("recheck").await;
     let pools = Arc::new(Pools::new(PoolConfig::default()));
     let (first, requests) = run_with(schema("head", json!({})), cluster(&url), &pools).await;
@@ -287,10 +287,13 @@ async fn a_recheck_at_the_target_reads_the_version_table_once_and_patches_nothin
     let before = pools.round_trips();
     let (result, requests) = run_with(ready, cluster(&url), &pools).await;
     assert_recheck(&result.unwrap());
+    // The live drift check (four catalog queries of PostgreSQL's
+    // introspection, the snapshot table's existence and its latest
+    // fingerprint), then one read of the version table: no lock, no DDL.
     assert_eq!(
         pools.round_trips() - before,
-        1,
-        "one read of the version table"
+        7,
+        "drift check and one read of the version table"
     );
     assert!(
         statuses(&requests).is_empty(),
@@ -601,4 +604,111 @@ async fn while_another_process_holds_the_lock_status_says_so_and_who() {
     assert_eq!(waiting["conditions"][1]["reason"], "LockHeld");
     assert_eq!(all.last().unwrap()["phase"], "Ready");
     release.await.unwrap();
+}
+
+/// `spec.drift.policy: Block`: a change made by hand on a Ready database
+/// sets SchemaDrift=True (with an event and the fingerprint that accepts
+/// it) and blocks the next plan; `revisor.dev/accept-drift` with that
+/// fingerprint takes a new snapshot and the plan runs.
+#[tokio::test]
+async fn drift_blocks_the_next_plan_until_accepted() {
+    let url = postgres_url("drift_block").await;
+    let block = json!({"drift": {"policy": "Block"}});
+    let (first, _) = run(schema("b", block.clone()), cluster(&url)).await;
+    first.unwrap();
+    let mut db = revisor::db::Database::connect(&url).await.unwrap();
+    revisor::with_backend!(&mut db, |b| revisor::db::Backend::execute(
+        b,
+        "CREATE TABLE audit (id INTEGER)"
+    )
+    .await)
+    .unwrap();
+    // The target moves on: the plan does not run while the schema drifted.
+    let (result, requests) = run(schema("c", block.clone()), cluster(&url)).await;
+    assert_eq!(result.unwrap(), Action::await_change());
+    let last = *statuses(&requests).last().unwrap();
+    assert_eq!(last["phase"], "Blocked", "{last}");
+    let drift = last["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["type"] == "SchemaDrift")
+        .expect("a SchemaDrift condition")
+        .clone();
+    assert_eq!(drift["status"], "True");
+    let message = drift["message"].as_str().unwrap();
+    assert!(message.contains("add table audit"), "{message}");
+    assert!(
+        event_reasons(&requests).contains(&"SchemaDrift".to_owned()),
+        "{:?}",
+        event_reasons(&requests)
+    );
+    assert_eq!(rows(&url).await, vec!["b"], "nothing ran");
+    let fingerprint = message
+        .rsplit("revisor.dev/accept-drift=")
+        .next()
+        .unwrap()
+        .to_owned();
+    // Accepted: the live schema is the new snapshot, and the plan runs.
+    let mut accepted = schema("c", block);
+    accepted.metadata.annotations =
+        Some([("revisor.dev/accept-drift".to_owned(), fingerprint)].into());
+    let (result, requests) = run(accepted, cluster(&url)).await;
+    assert_recheck(&result.unwrap());
+    assert_eq!(rows(&url).await, vec!["c"]);
+    let last = *statuses(&requests).last().unwrap();
+    assert_eq!(last["phase"], "Ready");
+    let drift = last["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["type"] == "SchemaDrift")
+        .unwrap()
+        .clone();
+    assert_eq!(drift["status"], "False", "{drift}");
+}
+
+/// The default policy (Report) keeps Ready and says so in the condition;
+/// reverting the change clears it.
+#[tokio::test]
+async fn drift_is_reported_and_clears_when_reverted() {
+    let url = postgres_url("drift_report").await;
+    let pools = Arc::new(Pools::new(PoolConfig::default()));
+    let (first, requests) = run_with(schema("head", json!({})), cluster(&url), &pools).await;
+    first.unwrap();
+    let ready = with_last_status(schema("head", json!({})), &requests);
+    let mut db = revisor::db::Database::connect(&url).await.unwrap();
+    revisor::with_backend!(&mut db, |b| revisor::db::Backend::execute(
+        b,
+        "ALTER TABLE t_c ADD COLUMN gift TEXT"
+    )
+    .await)
+    .unwrap();
+    let (result, requests) = run_with(ready.clone(), cluster(&url), &pools).await;
+    assert_recheck(&result.unwrap());
+    let last = *statuses(&requests).last().expect("the condition changed");
+    assert_eq!(last["phase"], "Ready");
+    let cond = |s: &Value, t: &str| {
+        s["conditions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["type"] == t)
+            .map(|c| c["status"].as_str().unwrap().to_owned())
+    };
+    assert_eq!(cond(last, "SchemaDrift").as_deref(), Some("True"));
+    assert_eq!(cond(last, "Ready").as_deref(), Some("True"));
+    let drifted = with_last_status(ready, &requests);
+    revisor::with_backend!(&mut db, |b| revisor::db::Backend::execute(
+        b,
+        "ALTER TABLE t_c DROP COLUMN gift"
+    )
+    .await)
+    .unwrap();
+    let (result, requests) = run_with(drifted, cluster(&url), &pools).await;
+    assert_recheck(&result.unwrap());
+    let last = *statuses(&requests)
+        .last()
+        .expect("the condition changed back");
+    assert_eq!(cond(last, "SchemaDrift").as_deref(), Some("False"));
 }

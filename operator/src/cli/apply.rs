@@ -131,6 +131,7 @@ pub async fn apply(
         retry: annotations.get(resource::RETRY_ANNOTATION).cloned(),
         applied_by: crate::executor::applied_by(),
         stop: None,
+        accept_drift: None,
     };
     let bar = indicatif::ProgressBar::new(0);
     if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}") {

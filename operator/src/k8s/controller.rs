@@ -40,6 +40,7 @@ pub fn trigger_hash(obj: &DatabaseSchema) -> Option<u64> {
     for key in [
         resource::APPROVED_PLAN_ANNOTATION,
         resource::RETRY_ANNOTATION,
+        resource::ACCEPT_DRIFT_ANNOTATION,
     ] {
         annotations.get(key).hash(&mut h);
     }

@@ -172,6 +172,7 @@ pub async fn reconcile(
         retry: annotations.get(resource::RETRY_ANNOTATION).cloned(),
         applied_by: ctx.applied_by.clone(),
         stop: Some(ctx.shutdown.clone()),
+        accept_drift: annotations.get(resource::ACCEPT_DRIFT_ANNOTATION).cloned(),
     };
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let run = engine::run(&ctx.pools, input, move |e| {
@@ -246,7 +247,22 @@ pub async fn reconcile(
     let (report, ()) = tokio::join!(run, progress);
 
     // 3. status (pure), 4. written only when it changed (client)
+    let drifted_before = drift_true(&writer.last);
     let status = report.status(&writer.last, generation, now());
+    if let Some(d) = &report.drift {
+        let (ns, name) = (obj.namespace().unwrap_or_default(), obj.name_any());
+        ctx.metrics.schema_drift(&ns, &name, d.drifted());
+        if d.drifted() && !drifted_before {
+            writer
+                .event(
+                    EventType::Warning,
+                    status::SCHEMA_DRIFT,
+                    "DriftCheck",
+                    d.message(),
+                )
+                .await;
+        }
+    }
     let changed = writer.write_if_changed(status).await?;
     let class = report.class();
     let action = finish(&ctx, &writer, &key, t0, class, changed, Some(&report)).await?;
@@ -256,6 +272,13 @@ pub async fn reconcile(
         }
         _ => Ok(action),
     }
+}
+
+/// Whether a status says the live schema drifted.
+fn drift_true(s: &DatabaseSchemaStatus) -> bool {
+    s.conditions
+        .iter()
+        .any(|c| c.type_ == status::SCHEMA_DRIFT && c.status == "True")
 }
 
 /// Events, metrics, the log line and the next action, from how it ended.
@@ -356,6 +379,7 @@ fn observed(generation: Option<i64>, digest: Option<String>) -> Observed {
         generation,
         source_digest: digest,
         retry: None,
+        drift: None,
     }
 }
 
