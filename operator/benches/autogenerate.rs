@@ -3,7 +3,10 @@
 //! file, and PostgreSQL when `REVISOR_TEST_POSTGRES_URL` is set), diff and
 //! render, and the end-to-end `check` of a database at that schema
 //! (parse + introspect + diff + render). Goals (issue 10): under 1 s end to
-//! end on SQLite, under 3 s on PostgreSQL.
+//! end on SQLite, under 3 s on PostgreSQL. Also the live drift figures
+//! (issue 14): introspection plus fingerprint, goal under 500 ms for 500
+//! PostgreSQL tables, and the whole drift check of a recheck (introspect,
+//! fingerprint, compare with the stored snapshot's).
 //!
 //! Run: `cargo bench --bench autogenerate` (best of `ROUNDS` per figure).
 
@@ -74,6 +77,23 @@ async fn measure(name: &str, dialect: Dialect, url: &str, sql: &str) {
         introspect = introspect.min(t0.elapsed());
     }
     assert_eq!(live.tables.len(), TABLES);
+    let (fingerprint, _) = best(|| live.fingerprint(dialect));
+    let opts = revisor::executor::Options::default();
+    with_backend!(&mut db, |b| {
+        let tables = revisor::db::tables::Tables::new(&opts.version_table, b.dialect()).unwrap();
+        revisor::executor::take_snapshot(b, &tables, &opts, "accept")
+            .await
+            .unwrap()
+    });
+    let mut drift_check = Duration::MAX;
+    for _ in 0..ROUNDS {
+        let t0 = Instant::now();
+        let d = with_backend!(&mut db, |b| revisor::executor::check_drift(b, &opts, false)
+            .await)
+        .unwrap();
+        drift_check = drift_check.min(t0.elapsed());
+        assert!(!d.drifted(), "{:?}", d.changes.first());
+    }
     let (diff, m) = best(|| autogen::migration(&live, &declared, dialect));
     assert!(
         m.ops.is_empty(),
@@ -87,6 +107,14 @@ async fn measure(name: &str, dialect: Dialect, url: &str, sql: &str) {
     );
     println!("  parse declared schema      {:>8.1} ms", ms(parse));
     println!("  introspect                 {:>8.1} ms", ms(introspect));
+    println!(
+        "  introspect + fingerprint   {:>8.1} ms (live drift)",
+        ms(introspect + fingerprint)
+    );
+    println!(
+        "  drift check (no drift)     {:>8.1} ms (introspect, fingerprint, snapshot lookup)",
+        ms(drift_check)
+    );
     println!("  diff (no change)           {:>8.1} ms", ms(diff));
     println!(
         "  diff + render everything   {:>8.1} ms ({} statements up, {} down)",

@@ -152,7 +152,7 @@ impl RevisionGraph {
     /// [`SetErrors`] with every problem: each file's parse errors, duplicate
     /// ids and branch labels, unknown `down_revision` or `depends_on`
     /// references, and cycles.
-    pub fn from_files<N: AsRef<str>, C: AsRef<str>>(
+    pub fn from_files<N: AsRef<str> + Sync, C: AsRef<str> + Sync>(
         files: &[(N, C)],
     ) -> Result<RevisionGraph, SetErrors> {
         // Manifests beside the revisions are not revisions.
@@ -171,8 +171,28 @@ impl RevisionGraph {
         // Ids of files that do not parse: references to them are not
         // reported again as unknown.
         let mut unparsed: Vec<String> = Vec::new();
-        for i in order {
-            match Revision::parse(files[i].0.as_ref(), files[i].1.as_ref()) {
+        // Files parse independently: large sets (YAML operation revisions
+        // above all) are parsed on the machine's cores, in file order.
+        let parse = |i: &usize| Revision::parse(files[*i].0.as_ref(), files[*i].1.as_ref());
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+        let parsed: Vec<Result<Revision, Vec<crate::revision::ParseError>>> =
+            if threads > 1 && order.len() >= 256 {
+                let chunk = order.len().div_ceil(threads);
+                std::thread::scope(|scope| {
+                    let handles: Vec<_> = order
+                        .chunks(chunk)
+                        .map(|c| scope.spawn(move || c.iter().map(parse).collect::<Vec<_>>()))
+                        .collect();
+                    handles
+                        .into_iter()
+                        .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                        .collect()
+                })
+            } else {
+                order.iter().map(parse).collect()
+            };
+        for (i, result) in order.into_iter().zip(parsed) {
+            match result {
                 Ok(rev) => revs.push(rev),
                 Err(errs) => {
                     errors.extend(errs.into_iter().map(SetError::Parse));

@@ -472,6 +472,24 @@ fn known<'m>(model: &'m Model, t: &str, why: &str) -> Result<&'m Table, String> 
 /// it to the model.
 fn change(op: Op, d: Dialect, model: &mut Model) -> Vec<String> {
     let name = op.table().to_owned();
+    let known = model.schema.tables.contains_key(&name);
+    if !(d == Dialect::Sqlite && known && crate::render::sqlite_needs_rebuild(&op)) {
+        // No rebuild: the statements need only the model as it is (no
+        // copies of whole tables), and the model takes the change in place.
+        let stmts = crate::render::render_single(&op, d, &model.schema);
+        match op {
+            Op::CreateTable(t) => {
+                model.schema.tables.insert(name, t);
+            }
+            Op::DropTable(_) => {
+                model.schema.tables.remove(&name);
+            }
+            // A table the model does not know stays unknown.
+            _ if known => apply(&mut model.schema, &op),
+            _ => {}
+        }
+        return stmts;
+    }
     let mut before = Schema::default();
     let was_known = match model.schema.tables.get(&name) {
         Some(t) => {

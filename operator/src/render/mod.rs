@@ -464,6 +464,18 @@ pub fn render(ops: &[Op], dialect: Dialect, before: &Schema, after: &Schema) -> 
     out
 }
 
+/// The statements of one operation that needs no SQLite rebuild, with its
+/// destructive note, against `before` as the database has it (for the
+/// names of existing constraints): [`render`] for a single operation,
+/// without normalising whole schemas.
+pub(crate) fn render_single(op: &Op, dialect: Dialect, before: &Schema) -> Vec<String> {
+    let mut stmts = statements(op, dialect, before);
+    if let (Some(why), Some(first)) = (op.destructive(), stmts.first_mut()) {
+        *first = format!("-- DESTRUCTIVE: {why}\n{first}");
+    }
+    stmts
+}
+
 /// Folds comment-only entries into the statement that follows them.
 fn merge_leading_comments(stmts: &mut Vec<String>) {
     let mut merged: Vec<String> = Vec::with_capacity(stmts.len());
