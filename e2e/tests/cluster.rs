@@ -77,6 +77,11 @@ impl World {
 
     /// Starts an operator process watching this namespace.
     fn start_operator(&mut self, leader_election: bool) {
+        self.start_operator_with(leader_election, &[]);
+    }
+
+    /// Starts an operator process watching this namespace, with more flags.
+    fn start_operator_with(&mut self, leader_election: bool, extra: &[&str]) {
         let bin = std::env::var("REVISOR_BIN").expect("e2e/run.sh sets REVISOR_BIN");
         let mut cmd = Command::new(bin);
         cmd.args([
@@ -86,6 +91,7 @@ impl World {
             "--metrics-addr",
             "127.0.0.1:0",
         ]);
+        cmd.args(extra);
         if leader_election {
             cmd.args([
                 "--leader-election",
@@ -401,4 +407,49 @@ async fn two_replicas_with_leader_election_never_apply_a_step_twice() {
     })
     .await;
     assert_eq!(ups(&w.history().await), vec!["r1", "r2", "r3", "r4"]);
+}
+
+/// A hand-made `ALTER TABLE` on a Ready resource shows `SchemaDrift=True`,
+/// naming the table, within one recheck interval; reverting it clears it.
+#[tokio::test]
+#[ignore = "needs cluster (KUBECONFIG)"]
+async fn a_change_by_hand_is_schema_drift_within_one_recheck() {
+    let mut w = World::new("live-drift").await;
+    w.apply_inputs(&chain(2, false)).await;
+    w.apply_schema("head", json!({})).await;
+    w.start_operator_with(false, &["--recheck-interval", "10s"]);
+    w.phase("Ready").await;
+    let drift = |s: &Value| {
+        s["conditions"]
+            .as_array()
+            .and_then(|c| c.iter().find(|c| c["type"] == "SchemaDrift"))
+            .cloned()
+    };
+    let mut db = Database::connect(&w.url).await.unwrap();
+    with_backend!(&mut db, |b| b
+        .execute("ALTER TABLE t2 ADD COLUMN gift TEXT")
+        .await
+        .unwrap());
+    let t0 = Instant::now();
+    let (status, _) = w
+        .wait_for("SchemaDrift=True", |s| {
+            drift(s).is_some_and(|c| c["status"] == "True")
+        })
+        .await;
+    // One recheck interval (10 s, +10 % jitter) and the reconcile itself.
+    assert!(t0.elapsed() < Duration::from_secs(20), "{:?}", t0.elapsed());
+    let c = drift(&status).unwrap();
+    assert!(
+        c["message"].as_str().unwrap_or("").contains("t2.gift"),
+        "{c}"
+    );
+    assert_eq!(status["phase"], "Ready", "Report keeps Ready: {status}");
+    with_backend!(&mut db, |b| b
+        .execute("ALTER TABLE t2 DROP COLUMN gift")
+        .await
+        .unwrap());
+    w.wait_for("SchemaDrift=False", |s| {
+        drift(s).is_some_and(|c| c["status"] == "False")
+    })
+    .await;
 }
