@@ -600,6 +600,23 @@ pub async fn check_drift<B: Backend>(
             changes: Vec::new(),
         });
     };
+    if snap.fingerprint != live_fingerprint && adopt {
+        // The version rows moved since the snapshot: a run ended between
+        // its last step and its snapshot (a crash, a kill), or a Revisor
+        // without snapshots ran. The schema is Revisor's doing, not drift.
+        let mut rows = tables.rows(db).await.unwrap_or_default();
+        let mut then = snap.heads.clone();
+        rows.sort();
+        then.sort();
+        if rows != then {
+            take_snapshot(db, &tables, opts, "adopt").await?;
+            return Ok(crate::drift::DriftCheck {
+                snapshot_fingerprint: Some(live_fingerprint.clone()),
+                live_fingerprint,
+                changes: Vec::new(),
+            });
+        }
+    }
     if snap.fingerprint == live_fingerprint {
         return Ok(crate::drift::DriftCheck {
             live_fingerprint,

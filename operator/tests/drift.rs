@@ -278,3 +278,47 @@ async fn a_stamped_alembic_database_is_adopted_with_a_snapshot() {
         assert_eq!(c.changes, vec!["add column accounts.email"], "{dialect:?}");
     }
 }
+
+/// A run that ended between its last step and its snapshot (a crash) left
+/// a stale snapshot: the operator's check (which adopts) sees the version
+/// rows moved and takes a new one instead of reporting Revisor's own step
+/// as drift; a change by hand with the rows unchanged is still drift.
+#[tokio::test]
+async fn a_snapshot_older_than_the_version_rows_is_retaken_not_reported() {
+    let url = fresh(Dialect::Postgres).await;
+    let mut db = Database::connect(&url).await.unwrap();
+    let g = set();
+    let opts = Options::default();
+    with_backend!(&mut db, |b| executor::run(
+        b,
+        &g,
+        "r0",
+        Mode::Upgrade,
+        &opts,
+        &mut |_| {}
+    )
+    .await)
+    .unwrap();
+    // r1 runs as if the process died before its snapshot.
+    let no_snapshot = Options {
+        snapshot: false,
+        ..Options::default()
+    };
+    with_backend!(&mut db, |b| executor::run(
+        b,
+        &g,
+        "r1",
+        Mode::Upgrade,
+        &no_snapshot,
+        &mut |_| {}
+    )
+    .await)
+    .unwrap();
+    assert!(check(&mut db).await.drifted(), "without adoption: reported");
+    let adopted = with_backend!(&mut db, |b| executor::check_drift(b, &opts, true).await).unwrap();
+    assert!(!adopted.drifted(), "{:?}", adopted.changes);
+    assert!(!check(&mut db).await.drifted());
+    exec(&mut db, "CREATE TABLE audit (id INTEGER);\n").await;
+    let by_hand = with_backend!(&mut db, |b| executor::check_drift(b, &opts, true).await).unwrap();
+    assert_eq!(by_hand.changes, vec!["add table audit"]);
+}
