@@ -201,7 +201,21 @@ pub trait Backend: Send {
     fn render_model(
         &mut self,
         version_table: &str,
-    ) -> impl Future<Output = Result<crate::ops::render::Model, DbError>> + Send;
+    ) -> impl Future<Output = Result<crate::ops::render::Model, DbError>> + Send {
+        let opts = introspect::Options {
+            version_table: version_table.to_owned(),
+            ..introspect::Options::default()
+        };
+        async move {
+            Ok(match self.live_schema(&opts).await? {
+                Some(schema) => crate::ops::render::Model {
+                    schema,
+                    complete: true,
+                },
+                None => crate::ops::render::Model::default(),
+            })
+        }
+    }
 
     /// The live schema for a snapshot or a drift check (Revisor's and
     /// Alembic's bookkeeping tables left out); `None` offline, where there
@@ -222,21 +236,6 @@ pub trait Backend: Send {
     fn offline(&self) -> bool {
         false
     }
-}
-
-/// [`Backend::render_model`] of a live database: introspected, complete.
-pub(crate) async fn introspected_model<B: introspect::Introspect>(
-    db: &mut B,
-    version_table: &str,
-) -> Result<crate::ops::render::Model, DbError> {
-    let opts = introspect::Options {
-        version_table: version_table.to_owned(),
-        ..introspect::Options::default()
-    };
-    Ok(crate::ops::render::Model {
-        schema: db.introspect(&opts).await?,
-        complete: true,
-    })
 }
 
 /// An open database of any dialect. Use [`with_backend!`](crate::with_backend)

@@ -172,13 +172,6 @@ impl Backend for MyBackend {
         self.conn.discard();
     }
 
-    async fn render_model(
-        &mut self,
-        version_table: &str,
-    ) -> Result<crate::ops::render::Model, DbError> {
-        super::introspected_model(self, version_table).await
-    }
-
     async fn live_schema(
         &mut self,
         opts: &super::introspect::Options,
