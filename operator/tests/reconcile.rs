@@ -623,9 +623,10 @@ async fn drift_blocks_the_next_plan_until_accepted() {
     )
     .await)
     .unwrap();
-    // The target moves on: the plan does not run while the schema drifted.
+    // The target moves on: the plan does not run while the schema drifted,
+    // and the periodic recheck goes on (a revert by hand is no watch event).
     let (result, requests) = run(schema("c", block.clone()), cluster(&url)).await;
-    assert_eq!(result.unwrap(), Action::await_change());
+    assert_recheck(&result.unwrap());
     let last = *statuses(&requests).last().unwrap();
     assert_eq!(last["phase"], "Blocked", "{last}");
     let drift = last["conditions"]
@@ -711,4 +712,31 @@ async fn drift_is_reported_and_clears_when_reverted() {
         .last()
         .expect("the condition changed back");
     assert_eq!(cond(last, "SchemaDrift").as_deref(), Some("False"));
+}
+
+/// Under Block, reverting the change by hand unblocks at the next recheck.
+#[tokio::test]
+async fn a_revert_by_hand_unblocks_a_drift_blocked_plan() {
+    let url = postgres_url("drift_revert").await;
+    let block = json!({"drift": {"policy": "Block"}});
+    let (first, _) = run(schema("b", block.clone()), cluster(&url)).await;
+    first.unwrap();
+    let mut db = revisor::db::Database::connect(&url).await.unwrap();
+    revisor::with_backend!(&mut db, |b| revisor::db::Backend::execute(
+        b,
+        "ALTER TABLE t_a ADD COLUMN gift TEXT"
+    )
+    .await)
+    .unwrap();
+    let (_, requests) = run(schema("c", block.clone()), cluster(&url)).await;
+    assert_eq!(statuses(&requests).last().unwrap()["phase"], "Blocked");
+    revisor::with_backend!(&mut db, |b| revisor::db::Backend::execute(
+        b,
+        "ALTER TABLE t_a DROP COLUMN gift"
+    )
+    .await)
+    .unwrap();
+    let (result, _) = run(schema("c", block), cluster(&url)).await;
+    assert_recheck(&result.unwrap());
+    assert_eq!(rows(&url).await, vec!["c"]);
 }

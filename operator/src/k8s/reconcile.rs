@@ -349,6 +349,12 @@ async fn finish(
             .await;
     }
     match class.disposition {
+        // Reverting a change by hand is no watch event: a resource blocked
+        // by live drift keeps its periodic recheck, so the revert unblocks it.
+        Disposition::Blocked if class.reason == "SchemaDrift" => {
+            ctx.reset_attempts(key);
+            Ok(Action::requeue(jittered(ctx.recheck)))
+        }
         Disposition::Blocked | Disposition::AwaitingApproval => {
             ctx.reset_attempts(key);
             Ok(Action::await_change())
