@@ -509,7 +509,7 @@ async fn run_locked<B: Backend, F: FnMut(Event)>(
     }
     on_event(Event::Planned(p.clone()));
     let result = run_steps(db, tables, graph, &p, opts, on_event, &mut session_changed).await;
-    if opts.snapshot {
+    if opts.snapshot && !snapshot_in_last_step(&result, &p, db.dialect()) {
         // Whatever the steps did (a failed one was rolled back, or is
         // dirty), the schema is now Revisor's doing. Best effort: a run
         // that migrated does not fail for want of a snapshot.
@@ -720,7 +720,7 @@ async fn run_steps_inner<B: Backend, F: FnMut(Event)>(
                 });
                 let t0 = Instant::now();
                 *session_changed = true;
-                run_step(db, tables, graph, step, opts, index).await?;
+                run_step(db, tables, graph, step, opts, index, index + 1 == total).await?;
                 on_event(Event::StepFinished {
                     index,
                     total,
@@ -756,10 +756,42 @@ async fn run_steps_inner<B: Backend, F: FnMut(Event)>(
                     duration: t0.elapsed(),
                 });
             }
+            snapshot_in_transaction(db, tables, opts).await;
             db.execute("COMMIT").await?;
         }
     }
     Ok(())
+}
+
+/// Whether the snapshot of a run that ends with `result` was written in its
+/// last step's transaction ([`snapshot_in_transaction`]): the run
+/// succeeded, on a dialect whose DDL is transactional, and its last step
+/// ran in a transaction (in `All` mode every step does). Otherwise the run
+/// takes it after its steps.
+fn snapshot_in_last_step(result: &Result<(), ExecError>, p: &Plan, dialect: Dialect) -> bool {
+    result.is_ok() && dialect.transactional_ddl() && p.steps.last().is_some_and(|s| s.transactional)
+}
+
+/// Takes the run's snapshot inside the open transaction of its last step,
+/// so that the step, its bookkeeping and the snapshot commit together;
+/// behind a savepoint, so that a snapshot that fails (logged) never rolls
+/// the step back. Not offline: a script takes no snapshot.
+async fn snapshot_in_transaction<B: Backend>(db: &mut B, tables: &Tables, opts: &Options) {
+    if !opts.snapshot || db.offline() || !db.dialect().transactional_ddl() {
+        return;
+    }
+    if db.execute("SAVEPOINT revisor_snapshot").await.is_err() {
+        return;
+    }
+    match take_snapshot(db, tables, opts, "run").await {
+        Ok(_) => {
+            let _ = db.execute("RELEASE SAVEPOINT revisor_snapshot").await;
+        }
+        Err(e) => {
+            let _ = db.execute("ROLLBACK TO SAVEPOINT revisor_snapshot").await;
+            tracing::warn!(error = %redact(&e.to_string()), "no schema snapshot after the run");
+        }
+    }
 }
 
 /// Limits how long each migration statement may run, on the migration
@@ -804,12 +836,16 @@ async fn run_step<B: Backend>(
     step: &Step,
     opts: &Options,
     completed: usize,
+    last: bool,
 ) -> Result<(), ExecError> {
     let started = now();
     let t0 = Instant::now();
     if step.transactional && db.dialect().transactional_ddl() {
         db.execute("BEGIN").await?;
         let mut outcome = step_in_transaction(db, tables, graph, step, opts, &started, t0).await;
+        if outcome.is_ok() && last {
+            snapshot_in_transaction(db, tables, opts).await;
+        }
         if outcome.is_ok() {
             outcome = db.execute("COMMIT").await.map(|_| ());
         }

@@ -166,6 +166,18 @@ async fn changes_by_hand_are_drift(dialect: Dialect) {
         "{dialect:?}: no snapshot after the run"
     );
     assert!(!first.drifted(), "{dialect:?}: {:?}", first.changes);
+    // One snapshot per run (in the last step's transaction on PostgreSQL
+    // and SQLite, after the steps on MariaDB), tied to its last history row.
+    let (snaps, last) = with_backend!(&mut db, |b| {
+        let t = revisor::db::tables::Tables::new("revisor_version", b.dialect()).unwrap();
+        (
+            t.snapshots(b).await.unwrap(),
+            t.last_history_id(b).await.unwrap(),
+        )
+    });
+    assert_eq!(snaps.len(), 1, "{dialect:?}");
+    assert_eq!(snaps[0].history_id, last, "{dialect:?}");
+    assert_eq!(snaps[0].heads, vec!["r0"], "{dialect:?}");
     for c in changes(dialect) {
         exec(&mut db, &c.apply).await;
         let found = check(&mut db).await;
