@@ -197,6 +197,23 @@ impl Tables {
         Ok(())
     }
 
+    /// The snapshot columns as text, the schema JSON only `with_schema`
+    /// (NULL otherwise: it is the large one).
+    fn snapshot_columns(&self, with_schema: bool) -> String {
+        SNAPSHOT_COLUMNS
+            .split(", ")
+            .map(|c| {
+                if c == "schema_json" && !with_schema {
+                    "NULL".to_owned()
+                } else {
+                    self.text(&format!("{}.{c}", self.snapshot))
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The id column and the long-text type of the bookkeeping tables.
     fn id_and_text(&self) -> (&'static str, &'static str) {
         match self.dialect {
             Dialect::Postgres => ("id BIGSERIAL PRIMARY KEY", "TEXT"),
@@ -241,19 +258,9 @@ impl Tables {
         db: &mut B,
         with_schema: bool,
     ) -> Result<Option<SnapshotRow>, DbError> {
-        let cols: Vec<String> = SNAPSHOT_COLUMNS
-            .split(", ")
-            .map(|c| {
-                if c == "schema_json" && !with_schema {
-                    "NULL".to_owned()
-                } else {
-                    self.text(&format!("{}.{c}", self.snapshot))
-                }
-            })
-            .collect();
         let sql = format!(
             "SELECT {} FROM {s} ORDER BY {s}.id DESC LIMIT 1",
-            cols.join(", "),
+            self.snapshot_columns(with_schema),
             s = self.snapshot
         );
         // No snapshot table yet: a database migrated before snapshots.
@@ -290,20 +297,10 @@ impl Tables {
         if !self.exists(db, &self.snapshot).await? {
             return Ok(Vec::new());
         }
-        let cols: Vec<String> = SNAPSHOT_COLUMNS
-            .split(", ")
-            .map(|c| {
-                if c == "schema_json" {
-                    "NULL".to_owned()
-                } else {
-                    self.text(&format!("{}.{c}", self.snapshot))
-                }
-            })
-            .collect();
         let rows = db
             .query(&format!(
                 "SELECT {} FROM {s} ORDER BY {s}.id",
-                cols.join(", "),
+                self.snapshot_columns(false),
                 s = self.snapshot
             ))
             .await?;
@@ -320,11 +317,7 @@ impl Tables {
             "CREATE TABLE IF NOT EXISTS {v} (version_num VARCHAR(32) NOT NULL, CONSTRAINT {v}_pkc PRIMARY KEY (version_num))"
         ))
         .await?;
-        let (id, text) = match self.dialect {
-            Dialect::Postgres => ("id BIGSERIAL PRIMARY KEY", "TEXT"),
-            Dialect::MySql => ("id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY", "LONGTEXT"),
-            Dialect::Sqlite => ("id INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT"),
-        };
+        let (id, text) = self.id_and_text();
         db.execute(&format!(
             "CREATE TABLE IF NOT EXISTS {h} ({id}, revision VARCHAR(32) NOT NULL, direction VARCHAR(5) NOT NULL, \
              checksum VARCHAR(64) NOT NULL, down_revisions VARCHAR(1024) NOT NULL, depends_on VARCHAR(1024) NOT NULL, \
