@@ -43,6 +43,7 @@ pub mod metrics;
 pub mod offline;
 pub mod ops;
 pub mod outcome;
+pub mod par;
 pub mod plan;
 pub mod redact;
 pub mod render;

@@ -173,24 +173,9 @@ impl RevisionGraph {
         let mut unparsed: Vec<String> = Vec::new();
         // Files parse independently: large sets (YAML operation revisions
         // above all) are parsed on the machine's cores, in file order.
-        let parse = |i: &usize| Revision::parse(files[*i].0.as_ref(), files[*i].1.as_ref());
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
-        let parsed: Vec<Result<Revision, Vec<crate::revision::ParseError>>> =
-            if threads > 1 && order.len() >= 256 {
-                let chunk = order.len().div_ceil(threads);
-                std::thread::scope(|scope| {
-                    let handles: Vec<_> = order
-                        .chunks(chunk)
-                        .map(|c| scope.spawn(move || c.iter().map(parse).collect::<Vec<_>>()))
-                        .collect();
-                    handles
-                        .into_iter()
-                        .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-                        .collect()
-                })
-            } else {
-                order.iter().map(parse).collect()
-            };
+        let parsed = crate::par::map(&order, 256, |i| {
+            Revision::parse(files[*i].0.as_ref(), files[*i].1.as_ref())
+        });
         for (i, result) in order.into_iter().zip(parsed) {
             match result {
                 Ok(rev) => revs.push(rev),

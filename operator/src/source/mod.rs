@@ -50,12 +50,17 @@ pub fn read_dir(dir: &Path) -> Result<Vec<(String, String)>, SourceError> {
         {
             continue;
         }
-        let bytes = std::fs::read(&path).map_err(io(&path))?;
-        let text = String::from_utf8(bytes).map_err(|_| SourceError::NotUtf8(path.clone()))?;
-        files.push((name, text));
+        files.push((name, path));
     }
     files.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-    Ok(files)
+    // A large set (10,000 files) is read on the machine's cores.
+    crate::par::map(&files, 256, |(name, path)| {
+        let bytes = std::fs::read(path).map_err(io(path))?;
+        let text = String::from_utf8(bytes).map_err(|_| SourceError::NotUtf8(path.clone()))?;
+        Ok((name.clone(), text))
+    })
+    .into_iter()
+    .collect()
 }
 
 /// Reads and validates the migration set in `dir`.
