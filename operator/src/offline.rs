@@ -67,15 +67,11 @@ impl Recorder {
         });
     }
 
-    /// The recording, empty parts left out.
+    /// The recording, empty parts left out; the recorder is left empty.
     pub fn parts(&self) -> Vec<Part> {
-        self.parts
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .iter()
-            .filter(|p| !p.statements.is_empty() || p.revision.is_some())
-            .cloned()
-            .collect()
+        let mut parts = std::mem::take(&mut *self.parts.lock().unwrap_or_else(|p| p.into_inner()));
+        parts.retain(|p| !p.statements.is_empty() || p.revision.is_some());
+        parts
     }
 }
 
@@ -95,16 +91,22 @@ impl Backend for Recorder {
     }
 
     async fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
-        let lower = sql.to_lowercase();
-        if lower.contains("pragma_foreign_keys()") {
+        // Case-insensitive, without a lowercased copy of every history
+        // insert (each carries its step's down SQL).
+        let has = |needle: &str| {
+            sql.as_bytes()
+                .windows(needle.len())
+                .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+        };
+        if has("pragma_foreign_keys()") {
             // Reported as on, so the script turns enforcement off and back on.
             return Ok(vec![vec![Some("1".into())]]);
         }
         self.push(sql);
-        if lower.contains("returning") || lower.contains("last_insert_id()") {
+        if has("returning") || has("last_insert_id()") {
             return Ok(vec![vec![Some(LAST_INSERTED.to_string())]]);
         }
-        if lower.contains("version()") {
+        if has("version()") {
             return Ok(vec![vec![Some("MariaDB (offline)".into())]]);
         }
         Ok(Vec::new())
@@ -216,7 +218,12 @@ pub fn text(parts: &[Part], dialect: Dialect, from: &[String], to: &[String]) ->
             v.join(", ")
         }
     };
-    let mut out = format!(
+    let size: usize = parts
+        .iter()
+        .map(|p| 32 + p.statements.iter().map(|s| s.len() + 2).sum::<usize>())
+        .sum();
+    let mut out = String::with_capacity(size + 200);
+    out += &format!(
         "-- Revisor offline script for {} (from [{}] to [{}]).\n-- Run it holding the database: it takes no migration lock.\n",
         dialect.name(),
         show(from),
@@ -225,7 +232,11 @@ pub fn text(parts: &[Part], dialect: Dialect, from: &[String], to: &[String]) ->
     for p in parts {
         out.push('\n');
         match (&p.revision, &p.direction) {
-            (Some(r), Some(d)) => out.push_str(&format!("-- {d} {r}\n")),
+            (Some(r), Some(d)) => {
+                for x in ["-- ", d, " ", r, "\n"] {
+                    out.push_str(x);
+                }
+            }
             _ => out.push_str("-- bookkeeping tables\n"),
         }
         for s in &p.statements {

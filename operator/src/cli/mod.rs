@@ -1179,7 +1179,9 @@ async fn migrate(
         let (from, target) = offline::range(target);
         let start = offline::start(&g, db, off, from).await?;
         let opts = dbcmd::options(db, Some(run));
-        return offline::run(&g, &start, target, mode, &opts, output, out).await;
+        let result = offline::run(&g, &start, target, mode, &opts, output, out).await;
+        crate::par::drop_later(g);
+        return result;
     }
     dbcmd::migrate(&g, db, run, target, mode, out).await
 }

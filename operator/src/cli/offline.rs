@@ -100,14 +100,16 @@ pub async fn run(
     let p = planner::plan(graph, &start.heads, target, mode)?;
     refuse(graph, &p, &start.facts, opts, mode, target, start.dialect)?;
     let parts = offline::run_script(start.dialect, graph, &p, opts).await?;
-    print(
+    let printed = print(
         &parts,
         start.dialect,
         &p.from_heads,
         &p.final_heads,
         output,
         out,
-    )
+    );
+    crate::par::drop_later((parts, p));
+    printed
 }
 
 /// The refusal rules a run would apply.

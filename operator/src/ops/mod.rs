@@ -863,7 +863,7 @@ pub fn parse(file: &str, contents: &str) -> Result<Revision, Vec<ParseError>> {
     let key_line = |key: &str| {
         contents
             .lines()
-            .position(|l| l.starts_with(&format!("{key}:")))
+            .position(|l| l.strip_prefix(key).is_some_and(|r| r.starts_with(':')))
             .map_or(0, |i| i + 1)
     };
     // The header goes through the SQL format's rules, as `-- key: value` lines.
