@@ -398,3 +398,45 @@ async fn autogenerate_writes_operations_on_postgres() {
 async fn autogenerate_writes_operations_on_mariadb() {
     autogenerate_writes_operations(Dialect::MySql).await;
 }
+
+/// MariaDB names checks per table: two tables each with a column check on
+/// `n`, a table check `CONSTRAINT_1` and a JSON column `doc` (MariaDB's
+/// `json_valid(doc)` check) keep their own. Another DatabaseSchema's
+/// bookkeeping tables are not read, and a table whose name has capitals is.
+#[tokio::test]
+async fn checks_of_the_same_name_on_two_tables_stay_apart_on_mariadb() {
+    let url = fresh(Dialect::MySql).await;
+    let mut db = Database::connect(&url).await.unwrap();
+    for sql in [
+        "CREATE TABLE a (n INT CHECK (n > 0), m INT, doc JSON, CHECK (m < 5))",
+        "CREATE TABLE b (n INT CHECK (n > 1), m INT, doc JSON, CHECK (m < 9))",
+        "CREATE TABLE MixedCase (id INT PRIMARY KEY, n INT, CONSTRAINT ck_mixed CHECK (n <> 3))",
+        "CREATE TABLE other_vt (version_num VARCHAR(32) NOT NULL PRIMARY KEY)",
+        "CREATE TABLE other_vt_history (id BIGINT PRIMARY KEY, revision VARCHAR(32), direction VARCHAR(5), checksum VARCHAR(64))",
+    ] {
+        with_backend!(&mut db, |b| b.execute(sql).await).unwrap();
+    }
+    let live = with_backend!(&mut db, |b| b
+        .introspect(&IntrospectOptions::default())
+        .await)
+    .unwrap();
+    assert_eq!(
+        live.tables.keys().collect::<Vec<_>>(),
+        ["a", "b", "mixedcase"]
+    );
+    for (table, n, m) in [("a", "0", "5"), ("b", "1", "9")] {
+        let t = &live.tables[table];
+        let doc = t.columns.iter().find(|c| c.name == "doc").unwrap();
+        assert_eq!(doc.ty, revisor::schema::Type::Json, "{table}");
+        let mut checks: Vec<String> = t
+            .checks
+            .iter()
+            .map(|c| revisor::schema::normalize_expr(&c.expression))
+            .collect();
+        checks.sort();
+        assert_eq!(checks, [format!("m<{m}"), format!("n>{n}")], "{table}");
+    }
+    let mixed = &live.tables["mixedcase"];
+    assert_eq!(mixed.primary_key, ["id"]);
+    assert_eq!(mixed.checks.len(), 1, "{:?}", mixed.checks);
+}
