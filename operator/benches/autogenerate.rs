@@ -8,7 +8,13 @@
 //! PostgreSQL tables, and the whole drift check of a recheck (introspect,
 //! fingerprint, compare with the stored snapshot's).
 //!
-//! Run: `cargo bench --bench autogenerate` (best of `ROUNDS` per figure).
+//! The drift check of one DatabaseSchema in a database shared by
+//! `SHARED` of them (each with its version, history and snapshot tables)
+//! is timed too, on every server configured: it is what each periodic
+//! recheck costs the database at that scale.
+//!
+//! Run: `cargo bench --bench autogenerate` (best of `ROUNDS` per figure;
+//! MariaDB with `REVISOR_TEST_MYSQL_URL`).
 
 #[path = "../tests/support/databases.rs"]
 mod databases;
@@ -21,6 +27,8 @@ use revisor::with_backend;
 use std::time::{Duration, Instant};
 
 const TABLES: usize = 500;
+/// DatabaseSchemas sharing one database in the shared-database figure.
+const SHARED: usize = 1000;
 /// Rounds per figure; the best is printed (a shared 2-core machine).
 const ROUNDS: usize = 3;
 
@@ -128,6 +136,59 @@ async fn measure(name: &str, dialect: Dialect, url: &str, sql: &str) {
     );
 }
 
+/// A database with 5 tables of its own and the bookkeeping tables of
+/// `SHARED` version tables; prints the best drift check of one of them.
+async fn shared(name: &str, dialect: Dialect, url: &str) {
+    let mut db = Database::connect(url).await.unwrap();
+    let opts = revisor::executor::Options {
+        version_table: "vt_0".into(),
+        ..revisor::executor::Options::default()
+    };
+    let t0 = Instant::now();
+    with_backend!(&mut db, |b| {
+        for i in 0..SHARED {
+            revisor::db::tables::Tables::new(&format!("vt_{i}"), dialect)
+                .unwrap()
+                .ensure(b)
+                .await
+                .unwrap();
+        }
+        for i in 0..5 {
+            b.execute(&format!(
+                "CREATE TABLE own{i} (id BIGINT PRIMARY KEY, name VARCHAR(100) NOT NULL, qty INTEGER)"
+            ))
+            .await
+            .unwrap();
+            b.execute(&format!("CREATE INDEX ix_own{i}_name ON own{i} (name)"))
+                .await
+                .unwrap();
+        }
+        let tables = revisor::db::tables::Tables::new(&opts.version_table, dialect).unwrap();
+        revisor::executor::take_snapshot(b, &tables, &opts, "accept")
+            .await
+            .unwrap();
+    });
+    let setup = t0.elapsed();
+    let (mut check, mut tables) = (Duration::MAX, 0);
+    for _ in 0..ROUNDS {
+        let t0 = Instant::now();
+        let d = with_backend!(&mut db, |b| revisor::executor::check_drift(b, &opts, false)
+            .await)
+        .unwrap();
+        check = check.min(t0.elapsed());
+        assert!(!d.drifted(), "{:?}", d.changes.first());
+        let live = with_backend!(&mut db, |b| b.introspect(&Options::default()).await).unwrap();
+        tables = live.tables.len();
+    }
+    assert_eq!(tables, 5, "bookkeeping tables are not part of the schema");
+    println!(
+        "{name}, one database shared by {SHARED} DatabaseSchemas ({} bookkeeping tables, 5 own; set up in {:.1} s):\n  drift check of one          {:>8.1} ms",
+        3 * SHARED,
+        setup.as_secs_f64(),
+        ms(check)
+    );
+}
+
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
@@ -144,12 +205,22 @@ fn main() {
         let sql = declared_sql();
         let url = databases::fresh(Dialect::Sqlite).await;
         measure("SQLite", Dialect::Sqlite, &url, &sql).await;
-        match std::env::var("REVISOR_TEST_POSTGRES_URL") {
-            Ok(_) => {
-                let url = databases::fresh(Dialect::Postgres).await;
-                measure("PostgreSQL", Dialect::Postgres, &url, &sql).await;
+        shared(
+            "SQLite",
+            Dialect::Sqlite,
+            &databases::fresh(Dialect::Sqlite).await,
+        )
+        .await;
+        for (name, dialect, var) in [
+            ("PostgreSQL", Dialect::Postgres, "REVISOR_TEST_POSTGRES_URL"),
+            ("MariaDB", Dialect::MySql, "REVISOR_TEST_MYSQL_URL"),
+        ] {
+            if std::env::var(var).is_err() {
+                println!("SKIPPED {name}: set {var} to a server");
+                continue;
             }
-            Err(_) => println!("SKIPPED PostgreSQL: set REVISOR_TEST_POSTGRES_URL to a server"),
+            measure(name, dialect, &databases::fresh(dialect).await, &sql).await;
+            shared(name, dialect, &databases::fresh(dialect).await).await;
         }
     });
 }
