@@ -114,6 +114,15 @@ impl Metrics {
             .set(i64::from(drifted));
     }
 
+    /// Drops the series of a deleted DatabaseSchema (its
+    /// `revisor_schema_drift`), so that churn does not grow `/metrics`.
+    pub fn forget_resource(&self, namespace: &str, name: &str) {
+        self.schema_drift.remove(&ResourceLabel {
+            namespace: namespace.to_owned(),
+            name: name.to_owned(),
+        });
+    }
+
     /// Counts a reconcile that ended with `result` after `took`.
     pub fn reconciled(&self, result: &str, took: Duration) {
         self.reconciles
@@ -182,6 +191,25 @@ mod tests {
         );
         assert!(
             text.contains("revisor_step_duration_seconds_sum 0.005"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_deleted_resource_leaves_no_drift_series() {
+        let m = Metrics::default();
+        m.schema_drift("shop", "a", true);
+        m.schema_drift("shop", "b", false);
+        let text = m.render();
+        assert!(
+            text.contains("revisor_schema_drift{namespace=\"shop\",name=\"a\"} 1"),
+            "{text}"
+        );
+        m.forget_resource("shop", "a");
+        let text = m.render();
+        assert!(!text.contains("name=\"a\""), "{text}");
+        assert!(
+            text.contains("revisor_schema_drift{namespace=\"shop\",name=\"b\"} 0"),
             "{text}"
         );
     }

@@ -141,24 +141,39 @@ impl RefIndex {
 
     /// Follows the DatabaseSchema watch: applied objects are recorded,
     /// deleted ones forgotten, and after a relist (`Init` .. `InitDone`)
-    /// whatever was not listed again is forgotten too.
-    pub fn apply(&mut self, event: &watcher::Event<DatabaseSchema>) {
+    /// whatever was not listed again is forgotten too. Returns the objects
+    /// forgotten (deleted, or gone while the watch was down).
+    pub fn apply(
+        &mut self,
+        event: &watcher::Event<DatabaseSchema>,
+    ) -> Vec<ObjectRef<DatabaseSchema>> {
         match event {
-            watcher::Event::Apply(o) | watcher::Event::InitApply(o) => self.upsert(o),
-            watcher::Event::Delete(o) => self.remove(o),
-            watcher::Event::Init => self.relisted = Some(HashSet::new()),
+            watcher::Event::Apply(o) | watcher::Event::InitApply(o) => {
+                self.upsert(o);
+                Vec::new()
+            }
+            watcher::Event::Delete(o) => {
+                self.remove(o);
+                vec![ObjectRef::from_obj(o)]
+            }
+            watcher::Event::Init => {
+                self.relisted = Some(HashSet::new());
+                Vec::new()
+            }
             watcher::Event::InitDone => {
-                if let Some(seen) = self.relisted.take() {
-                    let gone: Vec<_> = self
-                        .reads
-                        .keys()
-                        .filter(|r| !seen.contains(*r))
-                        .cloned()
-                        .collect();
-                    for r in gone {
-                        self.remove_ref(&r);
-                    }
+                let Some(seen) = self.relisted.take() else {
+                    return Vec::new();
+                };
+                let gone: Vec<_> = self
+                    .reads
+                    .keys()
+                    .filter(|r| !seen.contains(*r))
+                    .cloned()
+                    .collect();
+                for r in &gone {
+                    self.remove_ref(r);
                 }
+                gone
             }
         }
     }
@@ -241,7 +256,15 @@ pub async fn run(client: Client, settings: Settings, ctx: Arc<Context>) {
     .default_backoff()
     // managedFields can outweigh the object; nothing here reads them.
     .modify(|o| o.managed_fields_mut().clear())
-    .inspect_ok(move |ev| indexer.write().unwrap_or_else(|p| p.into_inner()).apply(ev))
+    .inspect_ok({
+        let ctx = ctx.clone();
+        move |ev| {
+            let gone = indexer.write().unwrap_or_else(|p| p.into_inner()).apply(ev);
+            for r in gone {
+                ctx.forget(r.namespace.as_deref().unwrap_or_default(), &r.name);
+            }
+        }
+    })
     .reflect(writer)
     .applied_objects()
     .predicate_filter(trigger_hash, Default::default());
@@ -442,13 +465,13 @@ mod tests {
             names(index.configmap_readers("shop", "m2", &BTreeMap::new())),
             ["a"]
         );
-        index.apply(&watcher::Event::Delete(b));
+        assert_eq!(names(index.apply(&watcher::Event::Delete(b))), ["b"]);
         assert!(index
             .configmap_readers("shop", "m1", &BTreeMap::new())
             .is_empty());
         // A relist that no longer has a forgets it.
-        index.apply(&watcher::Event::Init);
-        index.apply(&watcher::Event::InitDone);
+        assert!(index.apply(&watcher::Event::Init).is_empty());
+        assert_eq!(names(index.apply(&watcher::Event::InitDone)), ["a"]);
         assert!(index.is_empty());
     }
 

@@ -93,6 +93,14 @@ impl Context {
         *n - 1
     }
 
+    /// Forgets what the process keeps for a deleted DatabaseSchema: its
+    /// backoff count and its metric series. Called from the watch, so that
+    /// 1,000 resources created and deleted over and over keep nothing.
+    pub fn forget(&self, namespace: &str, name: &str) {
+        self.reset_attempts(&format!("{namespace}/{name}"));
+        self.metrics.forget_resource(namespace, name);
+    }
+
     fn reset_attempts(&self, key: &str) {
         self.attempts
             .lock()
