@@ -334,3 +334,82 @@ async fn a_snapshot_older_than_the_version_rows_is_retaken_not_reported() {
     let by_hand = with_backend!(&mut db, |b| executor::check_drift(b, &opts, true).await).unwrap();
     assert_eq!(by_hand.changes, vec!["add table audit"]);
 }
+
+/// Two DatabaseSchemas share one PostgreSQL database, each in its own
+/// schema by the URL's `search_path` (the usual way to share one): each
+/// one's snapshot and drift cover its own schema, so the other's run and
+/// tables are not drift, a change by hand in one schema is drift only for
+/// its owner, and `public` is not looked at.
+#[tokio::test]
+async fn schemas_by_search_path_keep_drift_apart_on_postgres() {
+    if support::databases::server(Dialect::Postgres).is_none() {
+        eprintln!("SKIPPED: REVISOR_TEST_POSTGRES_URL is not set");
+        return;
+    }
+    let url = fresh(Dialect::Postgres).await;
+    let mut admin = Database::connect(&url).await.unwrap();
+    exec(
+        &mut admin,
+        "CREATE SCHEMA tenant_a;\nCREATE SCHEMA tenant_b;\nCREATE TABLE public.unrelated (id INT)",
+    )
+    .await;
+    let at = |schema: &str| format!("{url}?options=-c%20search_path%3D{schema}");
+    let mut a = Database::connect(&at("tenant_a")).await.unwrap();
+    let mut b = Database::connect(&at("tenant_b")).await.unwrap();
+    let g = set();
+    let opts = Options::default();
+    for db in [&mut a, &mut b] {
+        with_backend!(db, |x| executor::run(
+            x,
+            &g,
+            "r0",
+            Mode::Upgrade,
+            &opts,
+            &mut |_| {}
+        )
+        .await)
+        .unwrap();
+    }
+    for db in [&mut a, &mut b] {
+        let c = check(db).await;
+        assert!(c.snapshot_fingerprint.is_some());
+        assert!(!c.drifted(), "{:?}", c.changes);
+    }
+    // The migrations ran in each schema.
+    let rows = with_backend!(&mut admin, |x| x
+        .query("SELECT table_schema FROM information_schema.tables WHERE table_name = 'orders' ORDER BY 1")
+        .await)
+    .unwrap();
+    assert_eq!(
+        rows,
+        [[Some("tenant_a".to_owned())], [Some("tenant_b".to_owned())]]
+    );
+    // By hand, in tenant_a and in public: only tenant_a's owner sees it.
+    exec(
+        &mut admin,
+        "ALTER TABLE tenant_a.orders ADD COLUMN gift BOOLEAN;\nCREATE TABLE public.more (id INT)",
+    )
+    .await;
+    let found = check(&mut a).await;
+    assert_eq!(found.changes.len(), 1, "{:?}", found.changes);
+    assert!(
+        found.changes[0].contains("orders.gift"),
+        "{:?}",
+        found.changes
+    );
+    let other = check(&mut b).await;
+    assert!(!other.drifted(), "{:?}", other.changes);
+    // tenant_b's next run is not drift for tenant_a's owner beyond its own change.
+    with_backend!(&mut b, |x| executor::run(
+        x,
+        &g,
+        "r1",
+        Mode::Upgrade,
+        &opts,
+        &mut |_| {}
+    )
+    .await)
+    .unwrap();
+    assert!(!check(&mut b).await.drifted());
+    assert_eq!(check(&mut a).await.changes, found.changes);
+}

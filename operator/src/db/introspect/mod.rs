@@ -24,7 +24,9 @@ use crate::schema::Schema;
 /// What to read.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// PostgreSQL schema (namespace); `public` when `None`.
+    /// PostgreSQL schema (namespace); when `None`, the connection's
+    /// `current_schema()` (the first schema of its `search_path` that
+    /// exists, `public` by default), where unqualified names go.
     pub schema: Option<String>,
     /// Revisor's version table (it and `<it>_history` are left out).
     pub version_table: String,

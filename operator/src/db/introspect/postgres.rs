@@ -29,9 +29,12 @@ const BOOKKEEPING: &str = "(NOT EXISTS (SELECT 1 FROM pg_attribute b WHERE b.att
 
 impl Introspect for PgBackend {
     async fn introspect(&mut self, opts: &Options) -> Result<Schema, DbError> {
-        let ns = crate::render::literal(
-            opts.schema.as_deref().unwrap_or("public"),
-            crate::dialect::Dialect::Postgres,
+        // Without a schema named: where the connection's unqualified names
+        // go (the first schema of its search_path that exists), as the
+        // version table and every migration's tables.
+        let ns = opts.schema.as_deref().map_or_else(
+            || "current_schema()".to_owned(),
+            |s| crate::render::literal(s, crate::dialect::Dialect::Postgres),
         );
         // Bookkeeping tables of every version table (see
         // `without_bookkeeping`) are left out in the catalog queries
