@@ -820,3 +820,31 @@ each_dialect!(a_refused_run_leaves_the_database_as_it_was, |dialect| {
     );
     assert!(!table_exists(&mut db, "t_a").await);
 });
+
+/// Advisory locks are per database: DatabaseSchemas sharing one through
+/// their own schemas (`search_path` in the URL) each lock their own version
+/// table, while two runs in one schema still exclude each other.
+#[tokio::test]
+async fn version_tables_in_two_schemas_lock_apart_on_postgres() {
+    let url = fresh(Dialect::Postgres).await;
+    let mut admin = connect(&url).await;
+    with_backend!(&mut admin, |b| b
+        .execute("CREATE SCHEMA tenant_a; CREATE SCHEMA tenant_b")
+        .await)
+    .unwrap();
+    let at = |schema: &str| format!("{url}?options=-c%20search_path%3D{schema}");
+    let mut a = connect(&at("tenant_a")).await;
+    let mut b = connect(&at("tenant_b")).await;
+    let mut a2 = connect(&at("tenant_a")).await;
+    let hold = Duration::from_secs(1);
+    with_backend!(&mut a, |x| x.lock("revisor_version", hold).await).unwrap();
+    with_backend!(&mut b, |x| x.lock("revisor_version", hold).await)
+        .expect("another schema's version table is another lock");
+    let second = with_backend!(&mut a2, |x| x.lock("revisor_version", hold).await);
+    assert!(
+        matches!(second, Err(revisor::db::DbError::LockTimeout { .. })),
+        "{second:?}"
+    );
+    with_backend!(&mut a, |x| x.unlock().await).unwrap();
+    with_backend!(&mut a2, |x| x.lock("revisor_version", hold).await).unwrap();
+}

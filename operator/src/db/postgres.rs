@@ -115,6 +115,19 @@ impl PgBackend {
 
 super::boxed_io!(PgConnection);
 
+/// The advisory lock key of the version table `name` in `schema` (the
+/// connection's `current_schema()`). Advisory locks are per database, so
+/// DatabaseSchemas that share one through their own schemas (`search_path`)
+/// must not share a key: `public` keeps the key of the name alone (what
+/// earlier versions took), any other schema is part of the key.
+fn schema_lock_key(schema: &str, name: &str) -> i64 {
+    if schema == "public" {
+        lock_key(name)
+    } else {
+        lock_key(&format!("{schema}.{name}"))
+    }
+}
+
 /// The advisory lock key for a lock name: the first 8 bytes of its SHA-256.
 fn lock_key(name: &str) -> i64 {
     use sha2::{Digest, Sha256};
@@ -144,7 +157,19 @@ impl Backend for PgBackend {
             .pools
             .acquire::<PgConnection>(&self.server, &self.url_key, &self.options, &self.describe)
             .await?;
-        let key = lock_key(name);
+        let schema = match query(conn.conn(), "SELECT current_schema()").await {
+            Ok(rows) => rows
+                .into_iter()
+                .next()
+                .and_then(|r| r.into_iter().next())
+                .flatten()
+                .unwrap_or_else(|| "public".to_owned()),
+            Err(e) => {
+                conn.discard();
+                return Err(e);
+            }
+        };
+        let key = schema_lock_key(&schema, name);
         match Self::try_lock(&mut conn, key, timeout).await {
             Ok(true) => {
                 self.lock = Some((conn, key));
@@ -204,6 +229,22 @@ impl Drop for PgBackend {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn lock_keys_differ_per_schema_and_public_keeps_the_old_key() {
+        assert_eq!(
+            super::schema_lock_key("public", "revisor_version"),
+            super::lock_key("revisor_version")
+        );
+        assert_ne!(
+            super::schema_lock_key("tenant_a", "revisor_version"),
+            super::schema_lock_key("tenant_b", "revisor_version")
+        );
+        assert_ne!(
+            super::schema_lock_key("tenant_a", "revisor_version"),
+            super::lock_key("revisor_version")
+        );
+    }
+
     #[test]
     fn lock_keys_differ_per_table_and_are_stable() {
         assert_eq!(
