@@ -413,3 +413,51 @@ async fn schemas_by_search_path_keep_drift_apart_on_postgres() {
     assert!(!check(&mut b).await.drifted());
     assert_eq!(check(&mut a).await.changes, found.changes);
 }
+
+/// One snapshot per run would grow without bound: the newest keep their
+/// schema, older ones keep the rest of their row (what `history` shows).
+#[tokio::test]
+async fn old_snapshots_keep_their_row_but_not_their_schema() {
+    use revisor::db::tables::{Tables, SNAPSHOTS_WITH_SCHEMA};
+    for dialect in [Dialect::Sqlite, Dialect::Postgres, Dialect::MySql] {
+        let url = fresh(dialect).await;
+        let mut db = Database::connect(&url).await.unwrap();
+        let opts = Options::default();
+        let taken = SNAPSHOTS_WITH_SCHEMA as usize + 3;
+        let (all, with_schema) = with_backend!(&mut db, |b| {
+            let t = Tables::new(&opts.version_table, b.dialect()).unwrap();
+            t.ensure(b).await.unwrap();
+            for _ in 0..taken {
+                executor::take_snapshot(b, &t, &opts, "accept")
+                    .await
+                    .unwrap();
+            }
+            let text = if dialect == Dialect::MySql {
+                "CHAR"
+            } else {
+                "TEXT"
+            };
+            let with_schema = b
+                .query(&format!(
+                    "SELECT CAST(id AS {text}) FROM revisor_version_snapshot WHERE schema_json <> ''"
+                ))
+                .await
+                .unwrap();
+            (t.snapshots(b).await.unwrap(), with_schema)
+        });
+        assert_eq!(all.len(), taken, "{dialect:?}");
+        assert!(all.iter().all(|s| !s.fingerprint.is_empty()), "{dialect:?}");
+        let newest: Vec<i64> = all[taken - SNAPSHOTS_WITH_SCHEMA as usize..]
+            .iter()
+            .map(|s| s.id)
+            .collect();
+        let mut kept: Vec<i64> = with_schema
+            .into_iter()
+            .map(|r| r[0].as_deref().unwrap().parse().unwrap())
+            .collect();
+        kept.sort();
+        assert_eq!(kept, newest, "{dialect:?}");
+        // The drift check still reads the newest in full.
+        assert!(!check(&mut db).await.drifted(), "{dialect:?}");
+    }
+}

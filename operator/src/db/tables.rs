@@ -88,6 +88,10 @@ pub struct SnapshotRow {
     pub schema_json: String,
 }
 
+/// How many of the newest snapshots keep their schema JSON (the drift
+/// check reads only the newest); older ones keep the rest of their row.
+pub const SNAPSHOTS_WITH_SCHEMA: i64 = 10;
+
 const SNAPSHOT_COLUMNS: &str =
     "id, taken_at, history_id, reason, heads, fingerprint, exclude_globs, schema_json";
 
@@ -222,7 +226,8 @@ impl Tables {
         }
     }
 
-    /// Stores a snapshot (the table is created when missing).
+    /// Stores a snapshot (the table is created when missing), and empties
+    /// the schema of all but the newest [`SNAPSHOTS_WITH_SCHEMA`].
     ///
     /// # Errors
     /// [`DbError::Sql`] when the database refuses.
@@ -243,6 +248,16 @@ impl Tables {
             self.lit(&row.fingerprint),
             self.lit(&row.exclude.join(",")),
             self.lit(&row.schema_json),
+        ))
+        .await?;
+        // Older snapshots keep their fingerprint, heads and reason (what
+        // `history` shows) but not their schema: one per run would grow
+        // without bound. (MySQL reads the table it updates only through a
+        // derived table.)
+        db.execute(&format!(
+            "UPDATE {s} SET schema_json = '' WHERE schema_json <> '' \
+             AND id <= (SELECT x.id FROM (SELECT MAX(id) - {SNAPSHOTS_WITH_SCHEMA} AS id FROM {s}) x)",
+            s = self.snapshot
         ))
         .await?;
         Ok(())
