@@ -453,3 +453,127 @@ async fn a_change_by_hand_is_schema_drift_within_one_recheck() {
     })
     .await;
 }
+
+/// At scale against the real API server: `REVISOR_E2E_RESOURCES`
+/// DatabaseSchemas (default 100; the reviewers' runs use 1,000) on one
+/// PostgreSQL database, each in its own schema by its URL's `search_path`
+/// (each with its own Secret), all from one ConfigMap. All reach Ready
+/// with the database's client connections never above the operator's
+/// `--max-db-connections` (plus this test's monitor); then, with a short
+/// recheck interval, two rounds of rechecks write nothing: no object's
+/// resourceVersion moves (a status write is a watch event for everyone).
+#[tokio::test]
+#[ignore = "needs cluster (KUBECONFIG)"]
+async fn many_resources_reach_ready_within_the_connection_bound_and_then_write_nothing() {
+    let n: usize = std::env::var("REVISOR_E2E_RESOURCES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100);
+    let mut w = World::new("scale").await;
+    let pp = PatchParams::apply("revisor-e2e").force();
+    let cms: Api<ConfigMap> = Api::namespaced(w.client.clone(), &w.ns);
+    let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "migrations"}, "data": chain(3, false)});
+    cms.patch("migrations", &pp, &Patch::Apply(&cm))
+        .await
+        .unwrap();
+    let mut admin = Database::connect(&w.url).await.unwrap();
+    let secrets: Api<Secret> = Api::namespaced(w.client.clone(), &w.ns);
+    for i in 0..n {
+        with_backend!(&mut admin, |b| b
+            .execute(&format!("CREATE SCHEMA s{i}"))
+            .await
+            .unwrap());
+        let url = format!("{}?options=-c%20search_path%3Ds{i}", w.url);
+        let s = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": format!("db{i}")}, "stringData": {"url": url}});
+        secrets
+            .patch(&format!("db{i}"), &pp, &Patch::Apply(&s))
+            .await
+            .unwrap();
+        let obj = json!({"apiVersion": "revisor.dev/v1alpha1", "kind": "DatabaseSchema", "metadata": {"name": format!("s{i}")}, "spec": {
+            "targetRevision": "head",
+            "database": {"urlSecretRef": {"name": format!("db{i}"), "key": "url"}},
+            "migrations": {"configMapRef": {"name": "migrations"}},
+        }});
+        w.api()
+            .patch(&format!("s{i}"), &pp, &Patch::Apply(&obj))
+            .await
+            .unwrap();
+    }
+    drop(admin);
+    // The monitor: peak client connections to the database, its own excluded.
+    let db_name = w.url.rsplit('/').next().unwrap().to_owned();
+    let (stop, peak) = (
+        std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
+        std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0)),
+    );
+    let monitor = {
+        let (stop, peak, url) = (stop.clone(), peak.clone(), w.url.clone());
+        tokio::spawn(async move {
+            use std::sync::atomic::Ordering;
+            let mut db = Database::connect(&url).await.unwrap();
+            let sql = format!(
+                "SELECT CAST(count(*) AS TEXT) FROM pg_stat_activity WHERE datname = '{db_name}' \
+                 AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+            );
+            while !stop.load(Ordering::SeqCst) {
+                let rows = with_backend!(&mut db, |b| b.query(&sql).await).unwrap();
+                let c: usize = rows[0][0].as_deref().unwrap_or("0").parse().unwrap();
+                peak.fetch_max(c, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+    };
+    let t0 = Instant::now();
+    w.start_operator_with(false, &["--recheck-interval", "20s"]);
+    let ready_within = TIMEOUT + Duration::from_millis(600 * n as u64);
+    let versions = loop {
+        let list = w.api().list(&Default::default()).await.unwrap();
+        let ready = list
+            .items
+            .iter()
+            .filter(|o| {
+                o.status
+                    .as_ref()
+                    .is_some_and(|s| s.phase == revisor::resource::Phase::Ready)
+            })
+            .count();
+        if ready == n {
+            break list
+                .items
+                .iter()
+                .map(|o| (o.metadata.name.clone(), o.metadata.resource_version.clone()))
+                .collect::<BTreeMap<_, _>>();
+        }
+        assert!(
+            t0.elapsed() < ready_within,
+            "{ready} of {n} Ready after {:?}",
+            t0.elapsed()
+        );
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    };
+    eprintln!("{n} DatabaseSchemas Ready in {:?}", t0.elapsed());
+    // Two recheck intervals (20 s, +10 % jitter) with nothing to do.
+    tokio::time::sleep(Duration::from_secs(45)).await;
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    monitor.await.unwrap();
+    let after: BTreeMap<_, _> = w
+        .api()
+        .list(&Default::default())
+        .await
+        .unwrap()
+        .items
+        .iter()
+        .map(|o| (o.metadata.name.clone(), o.metadata.resource_version.clone()))
+        .collect();
+    let moved = versions
+        .iter()
+        .filter(|(k, v)| after.get(*k) != Some(*v))
+        .count();
+    assert_eq!(moved, 0, "{moved} of {n} were written while idle");
+    let peak = peak.load(std::sync::atomic::Ordering::SeqCst);
+    eprintln!("peak client connections: {peak}");
+    assert!(
+        peak <= revisor::db::pool::DEFAULT_MAX_PER_SERVER,
+        "peak {peak} connections"
+    );
+}
