@@ -1,8 +1,11 @@
-//! The operator at scale, with no cluster: 1,000 DatabaseSchemas (each with
-//! its own version table, all in one real PostgreSQL database, one shared
-//! migration set) reconciled concurrently through the real reconcile path
-//! (mocked API server) and one shared connection pool, as `revisor run`
-//! does with its defaults. A monitor samples `pg_stat_activity` throughout.
+//! The operator at scale, with no cluster: 1,000 DatabaseSchemas reconciled
+//! concurrently through the real reconcile path (mocked API server) and one
+//! shared connection pool, as `revisor run` does with its defaults, against
+//! one real PostgreSQL database, while a monitor samples
+//! `pg_stat_activity`. Two ways of sharing the database: each resource
+//! with its own version table (one URL, a set that creates no tables), and
+//! each in its own schema by its URL's `search_path` (a URL each, a set
+//! that creates tables).
 //!
 //! `REVISOR_LOAD_RESOURCES` changes the count (default 1,000).
 
@@ -70,13 +73,31 @@ async fn monitor(
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_thousand_resources_reach_ready_within_the_connection_bound_and_then_idle_cheaply() {
-    let n: usize = std::env::var("REVISOR_LOAD_RESOURCES")
+/// One scenario: resource `i` reads `files` from the database at
+/// `url_of(i)` with `resource_of(i)`; all reach Ready, then a recheck of
+/// all of them costs exactly `trips` database round trips each and writes
+/// nothing.
+struct Load<U, R> {
+    name: &'static str,
+    files: Vec<(String, String)>,
+    url_of: U,
+    resource_of: R,
+    version_table_of: fn(usize) -> String,
+    trips: u64,
+}
+
+fn resources() -> usize {
+    std::env::var("REVISOR_LOAD_RESOURCES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(1000);
-    let url = postgres_url("load").await;
+        .unwrap_or(1000)
+}
+
+async fn reach_ready_then_idle_cheaply<U, R>(load: Load<U, R>, url: &str, n: usize)
+where
+    U: Fn(usize) -> String,
+    R: Fn(usize) -> DatabaseSchema,
+{
     let db = url.rsplit('/').next().unwrap().to_owned();
     let pools = Arc::new(Pools::new(PoolConfig::default()));
     let (stop, peak, others) = (
@@ -86,15 +107,15 @@ async fn a_thousand_resources_reach_ready_within_the_connection_bound_and_then_i
     );
     let watcher = tokio::spawn(monitor(db, stop.clone(), peak.clone(), others.clone()));
 
-    let cluster = |url: &str| Cluster {
-        files: trivial_set(),
-        url: url.to_owned(),
+    let cluster = |i: usize| Cluster {
+        files: load.files.clone(),
+        url: (load.url_of)(i),
     };
     let t0 = Instant::now();
     let first: Vec<_> = futures::stream::iter(0..n)
         .map(|i| {
-            let (pools, c) = (pools.clone(), cluster(&url));
-            async move { (i, run_with(resource(i), c, &pools).await) }
+            let (pools, c, obj) = (pools.clone(), cluster(i), (load.resource_of)(i));
+            async move { (i, run_with(obj, c, &pools).await) }
         })
         .buffer_unordered(CONCURRENCY)
         .collect()
@@ -103,7 +124,7 @@ async fn a_thousand_resources_reach_ready_within_the_connection_bound_and_then_i
     let mut ready = vec![None; n];
     for (i, (result, requests)) in first {
         result.unwrap_or_else(|e| panic!("resource {i}: {e}"));
-        let obj = with_last_status(resource(i), &requests);
+        let obj = with_last_status((load.resource_of)(i), &requests);
         let status = obj.status.as_ref().unwrap();
         assert_eq!(
             (
@@ -116,15 +137,15 @@ async fn a_thousand_resources_reach_ready_within_the_connection_bound_and_then_i
         );
         ready[i] = Some(obj);
     }
-    println!("{n} resources Ready in {took:?}");
+    println!("{}: {n} resources Ready in {took:?}", load.name);
 
     // The periodic recheck of all of them: a drift check and one read
     // each, nothing written.
     let before = pools.round_trips();
     let t_recheck = std::time::Instant::now();
-    let again: Vec<_> = futures::stream::iter(ready.into_iter().map(Option::unwrap))
-        .map(|obj| {
-            let (pools, c) = (pools.clone(), cluster(&url));
+    let again: Vec<_> = futures::stream::iter(ready.into_iter().map(Option::unwrap).enumerate())
+        .map(|(i, obj)| {
+            let (pools, c) = (pools.clone(), cluster(i));
             async move { run_with(obj, c, &pools).await }
         })
         .buffer_unordered(CONCURRENCY)
@@ -138,24 +159,27 @@ async fn a_thousand_resources_reach_ready_within_the_connection_bound_and_then_i
         );
     }
     println!(
-        "recheck of {n} resources (drift check included) in {:?}",
+        "{}: recheck of {n} resources (drift check included) in {:?}",
+        load.name,
         t_recheck.elapsed()
     );
-    // The set creates no tables: introspection is one catalog query (which
-    // leaves out every resource's bookkeeping tables), then the snapshot
-    // table's existence and latest fingerprint, then the version table.
     assert_eq!(
         pools.round_trips() - before,
-        4 * n as u64,
-        "four database round trips per no-op reconcile"
+        load.trips * n as u64,
+        "{} database round trips per no-op reconcile",
+        load.trips
     );
     stop.store(true, Ordering::SeqCst);
     watcher.await.unwrap();
     // Checked after the monitor stopped: this read is the test's own connection.
-    assert_eq!(rows_of(&url, &format!("v{}", n - 1)).await, vec!["c"]);
+    assert_eq!(
+        rows_of(&(load.url_of)(n - 1), &(load.version_table_of)(n - 1)).await,
+        vec!["c"]
+    );
     let peak = peak.load(Ordering::SeqCst);
     println!(
-        "peak client connections: {peak} (bound {DEFAULT_MAX_PER_SERVER}); other backends on the database at most {}; connections closed by the pool: {}",
+        "{}: peak client connections: {peak} (bound {DEFAULT_MAX_PER_SERVER}); other backends on the database at most {}; connections closed by the pool: {}",
+        load.name,
         others.load(Ordering::SeqCst),
         pools.closed()
     );
@@ -164,4 +188,66 @@ async fn a_thousand_resources_reach_ready_within_the_connection_bound_and_then_i
         peak <= DEFAULT_MAX_PER_SERVER,
         "peak {peak} connections over the bound {DEFAULT_MAX_PER_SERVER}"
     );
+}
+
+/// Each resource with its own version table in one database, and a set
+/// that creates no tables: introspection is one catalog query (which
+/// leaves out every resource's bookkeeping tables), then the snapshot
+/// table's existence and latest fingerprint, then the version table.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_resources_reach_ready_within_the_connection_bound_and_then_idle_cheaply() {
+    let url = postgres_url("load").await;
+    let load = Load {
+        name: "version tables",
+        files: trivial_set(),
+        url_of: |_| url.clone(),
+        resource_of: resource,
+        version_table_of: |i| format!("v{i}"),
+        trips: 4,
+    };
+    reach_ready_then_idle_cheaply(load, &url, resources()).await;
+}
+
+/// Each resource in its own schema of one database (its URL's
+/// `search_path`), with a set that creates tables: a URL per resource (so
+/// the pool's connections change hands between URLs), a lock key and a
+/// snapshot per schema. A recheck reads the catalog four times (tables,
+/// columns, constraints, indexes), then the snapshot and the version table.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_resources_in_their_own_schemas_reach_ready_and_idle_cheaply() {
+    let url = postgres_url("load_schemas").await;
+    let n = resources();
+    let mut admin = Database::connect(&url).await.unwrap();
+    let create: String = (0..n).map(|i| format!("CREATE SCHEMA s{i};")).collect();
+    with_backend!(&mut admin, |b| b.execute(&create).await).unwrap();
+    drop(admin);
+    let files = trivial_set()
+        .into_iter()
+        .map(|(name, text)| {
+            let table = name
+                .trim_end_matches(".sql")
+                .replace(|c: char| c.is_ascii_digit() || c == '_', "");
+            let text = text
+                .replace(
+                    "-- migrate:up\nSELECT 1;",
+                    &format!(
+                        "-- migrate:up\nCREATE TABLE t_{table} (id INT PRIMARY KEY, note TEXT);"
+                    ),
+                )
+                .replace(
+                    "-- migrate:down\nSELECT 1;",
+                    &format!("-- migrate:down\nDROP TABLE t_{table};"),
+                );
+            (name, text)
+        })
+        .collect();
+    let load = Load {
+        name: "schemas",
+        files,
+        url_of: |i| format!("{url}?options=-c%20search_path%3Ds{i}"),
+        resource_of: |_| schema("head", json!({})),
+        version_table_of: |_| "revisor_version".to_owned(),
+        trips: 7,
+    };
+    reach_ready_then_idle_cheaply(load, &url, n).await;
 }
