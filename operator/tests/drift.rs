@@ -59,6 +59,20 @@ async fn check(db: &mut Database) -> DriftCheck {
     with_backend!(db, |b| executor::check_drift(b, &opts, false).await).unwrap()
 }
 
+/// Runs `g` up to `target` with `opts`.
+async fn upgrade(db: &mut Database, g: &RevisionGraph, target: &str, opts: &Options) {
+    with_backend!(db, |b| executor::run(
+        b,
+        g,
+        target,
+        Mode::Upgrade,
+        opts,
+        &mut |_| {}
+    )
+    .await)
+    .unwrap();
+}
+
 /// One change by hand, its revert, and a word the drift must name.
 struct Change {
     what: &'static str,
@@ -150,16 +164,7 @@ async fn changes_by_hand_are_drift(dialect: Dialect) {
     let mut db = Database::connect(&url).await.unwrap();
     let g = set();
     let opts = Options::default();
-    with_backend!(&mut db, |b| executor::run(
-        b,
-        &g,
-        "r0",
-        Mode::Upgrade,
-        &opts,
-        &mut |_| {}
-    )
-    .await)
-    .unwrap();
+    upgrade(&mut db, &g, "r0", &opts).await;
     let first = check(&mut db).await;
     assert!(
         first.snapshot_fingerprint.is_some(),
@@ -199,16 +204,7 @@ async fn changes_by_hand_are_drift(dialect: Dialect) {
         );
     }
     // A migration Revisor runs is never drift: it takes a new snapshot.
-    with_backend!(&mut db, |b| executor::run(
-        b,
-        &g,
-        "r1",
-        Mode::Upgrade,
-        &opts,
-        &mut |_| {}
-    )
-    .await)
-    .unwrap();
+    upgrade(&mut db, &g, "r1", &opts).await;
     let after = check(&mut db).await;
     assert!(!after.drifted(), "{dialect:?}: {:?}", after.changes);
     assert_ne!(after.snapshot_fingerprint, first.snapshot_fingerprint);
@@ -220,16 +216,7 @@ async fn changes_by_hand_are_drift(dialect: Dialect) {
     let g2 =
         RevisionGraph::from_files(&[("x.yaml", "revision: x\nupgrade:\n  - execute: SELECT 1\n")])
             .unwrap();
-    with_backend!(&mut db, |b| executor::run(
-        b,
-        &g2,
-        "x",
-        Mode::Upgrade,
-        &other,
-        &mut |_| {}
-    )
-    .await)
-    .unwrap();
+    upgrade(&mut db, &g2, "x", &other).await;
     let shared = check(&mut db).await;
     assert!(!shared.drifted(), "{dialect:?}: {:?}", shared.changes);
 }
@@ -301,31 +288,13 @@ async fn a_snapshot_older_than_the_version_rows_is_retaken_not_reported() {
     let mut db = Database::connect(&url).await.unwrap();
     let g = set();
     let opts = Options::default();
-    with_backend!(&mut db, |b| executor::run(
-        b,
-        &g,
-        "r0",
-        Mode::Upgrade,
-        &opts,
-        &mut |_| {}
-    )
-    .await)
-    .unwrap();
+    upgrade(&mut db, &g, "r0", &opts).await;
     // r1 runs as if the process died before its snapshot.
     let no_snapshot = Options {
         snapshot: false,
         ..Options::default()
     };
-    with_backend!(&mut db, |b| executor::run(
-        b,
-        &g,
-        "r1",
-        Mode::Upgrade,
-        &no_snapshot,
-        &mut |_| {}
-    )
-    .await)
-    .unwrap();
+    upgrade(&mut db, &g, "r1", &no_snapshot).await;
     assert!(check(&mut db).await.drifted(), "without adoption: reported");
     let adopted = with_backend!(&mut db, |b| executor::check_drift(b, &opts, true).await).unwrap();
     assert!(!adopted.drifted(), "{:?}", adopted.changes);
@@ -359,16 +328,7 @@ async fn schemas_by_search_path_keep_drift_apart_on_postgres() {
     let g = set();
     let opts = Options::default();
     for db in [&mut a, &mut b] {
-        with_backend!(db, |x| executor::run(
-            x,
-            &g,
-            "r0",
-            Mode::Upgrade,
-            &opts,
-            &mut |_| {}
-        )
-        .await)
-        .unwrap();
+        upgrade(db, &g, "r0", &opts).await;
     }
     for db in [&mut a, &mut b] {
         let c = check(db).await;
@@ -400,16 +360,7 @@ async fn schemas_by_search_path_keep_drift_apart_on_postgres() {
     let other = check(&mut b).await;
     assert!(!other.drifted(), "{:?}", other.changes);
     // tenant_b's next run is not drift for tenant_a's owner beyond its own change.
-    with_backend!(&mut b, |x| executor::run(
-        x,
-        &g,
-        "r1",
-        Mode::Upgrade,
-        &opts,
-        &mut |_| {}
-    )
-    .await)
-    .unwrap();
+    upgrade(&mut b, &g, "r1", &opts).await;
     assert!(!check(&mut b).await.drifted());
     assert_eq!(check(&mut a).await.changes, found.changes);
 }
