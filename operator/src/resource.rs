@@ -362,11 +362,26 @@ pub struct DatabaseSchemaStatus {
 
 /// `status.plan`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct PlanStatus {
     /// The plan hash to approve.
     pub hash: String,
-    /// The steps.
+    /// The steps: the first 100 (`PLAN_STEPS_SHOWN`), the rest counted in
+    /// `omittedSteps`.
     pub steps: Vec<PlanStepStatus>,
+    /// How many steps follow those listed (`revisor plan` prints them all).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub omitted_steps: usize,
+}
+
+/// At most this many steps are listed in `status.plan`: a resource is one
+/// object in etcd (1.5 MiB at most) and every status write is sent to
+/// every watcher, while an Alembic history brought over can be thousands of
+/// revisions long. The hash still covers the whole plan.
+pub const PLAN_STEPS_SHOWN: usize = 100;
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// One step in `status.plan`.
@@ -483,13 +498,15 @@ impl PlanStatus {
         status
     }
 
-    /// The plan as status shows it.
+    /// The plan as status shows it: its first [`PLAN_STEPS_SHOWN`] steps.
     pub fn of(p: &Plan) -> PlanStatus {
         PlanStatus {
             hash: p.hash.clone(),
+            omitted_steps: p.steps.len().saturating_sub(PLAN_STEPS_SHOWN),
             steps: p
                 .steps
                 .iter()
+                .take(PLAN_STEPS_SHOWN)
                 .map(|s| PlanStepStatus {
                     revision: s.revision.clone(),
                     direction: s.direction.as_str().to_owned(),

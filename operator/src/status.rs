@@ -18,6 +18,23 @@ use crate::plan::Plan;
 use crate::resource::{DatabaseSchemaStatus, LastApplied, Phase, PlanStatus, Progress};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 
+/// Steps of a plan whose progress is written, and whose `StepApplied`
+/// event is sent, one by one.
+pub const STEP_BY_STEP: usize = 20;
+
+/// After [`STEP_BY_STEP`] steps, the least time between two progress
+/// writes (and `StepApplied` events). A plan of 10,000 fast steps would
+/// otherwise send 10,000 status writes, each a watch event for every
+/// watcher, and 10,000 events; client-go's event correlator makes the same
+/// call for repeated events.
+pub const PROGRESS_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Whether the step at `index` (0-based) that just finished is reported
+/// (status written, event sent), `since` the last report.
+pub fn progress_due(index: usize, since: std::time::Duration) -> bool {
+    index < STEP_BY_STEP || since >= PROGRESS_INTERVAL
+}
+
 /// What a run came to, as the status needs it.
 #[derive(Debug, Clone)]
 pub enum Outcome {
@@ -386,6 +403,41 @@ mod tests {
             targets: vec![to.into()],
             last_applied: None,
         }
+    }
+
+    #[test]
+    fn the_first_steps_are_reported_one_by_one_then_at_most_once_per_interval() {
+        use std::time::Duration;
+        let quick = Duration::from_millis(5);
+        assert!((0..STEP_BY_STEP).all(|i| progress_due(i, quick)));
+        assert!(!progress_due(STEP_BY_STEP, quick));
+        assert!(!progress_due(5_000, PROGRESS_INTERVAL - quick));
+        assert!(progress_due(5_000, PROGRESS_INTERVAL));
+    }
+
+    #[test]
+    fn a_long_plan_lists_its_first_steps_and_counts_the_rest() {
+        let mut p = plan(&graph(), &[], "c", Mode::Declarative).unwrap();
+        let step = p.steps[0].clone();
+        p.steps = (0..250)
+            .map(|i| crate::plan::Step {
+                revision: format!("r{i}"),
+                ..step.clone()
+            })
+            .collect();
+        let shown = PlanStatus::of(&p);
+        assert_eq!(shown.steps.len(), crate::resource::PLAN_STEPS_SHOWN);
+        assert_eq!(shown.omitted_steps, 250 - crate::resource::PLAN_STEPS_SHOWN);
+        assert_eq!(shown.steps[0].revision, "r0");
+        assert_eq!(shown.hash, p.hash);
+        let json = serde_json::to_value(&shown).unwrap();
+        assert_eq!(json["omittedSteps"], 150);
+        // A short plan says nothing of omitted steps.
+        let short = serde_json::to_value(PlanStatus::of(
+            &plan(&graph(), &[], "c", Mode::Declarative).unwrap(),
+        ))
+        .unwrap();
+        assert!(short.get("omittedSteps").is_none(), "{short}");
     }
 
     #[test]

@@ -12,7 +12,8 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration;
 use support::mock_api::{
-    cluster, postgres_url, rows, run, run_with, schema, table_exists, with_last_status, Recorded,
+    cluster, postgres_url, rows, run, run_with, schema, table_exists, with_last_status, Cluster,
+    Recorded,
 };
 
 fn statuses(requests: &[Recorded]) -> Vec<&Value> {
@@ -739,4 +740,55 @@ async fn a_revert_by_hand_unblocks_a_drift_blocked_plan() {
     let (result, _) = run(schema("c", block), cluster(&url)).await;
     assert_recheck(&result.unwrap());
     assert_eq!(rows(&url).await, vec!["c"]);
+}
+
+/// A plan of 300 quick steps (an Alembic history brought over): the status
+/// lists the first 100 steps and counts the rest, and after the first 20
+/// steps progress and `StepApplied` events go out at most once a second,
+/// so the API server sees tens of writes, not hundreds.
+#[tokio::test]
+async fn a_long_plan_is_reported_in_bounded_writes() {
+    let url = postgres_url("longplan").await;
+    let n = 300;
+    let files = (0..n)
+        .map(|i| {
+            let parent = if i == 0 {
+                String::new()
+            } else {
+                format!("-- down_revision: r{}\n", i - 1)
+            };
+            (
+                format!("{i:04}.sql"),
+                format!("-- revision: r{i}\n{parent}-- migrate:up\nSELECT 1;\n"),
+            )
+        })
+        .collect();
+    let t0 = std::time::Instant::now();
+    let (result, requests) = run(
+        schema("head", json!({})),
+        Cluster {
+            files,
+            url: url.clone(),
+        },
+    )
+    .await;
+    let took = t0.elapsed().as_secs() as usize;
+    assert_recheck(&result.unwrap());
+    assert_eq!(rows(&url).await, vec![format!("r{}", n - 1)]);
+    let last = *statuses(&requests).last().unwrap();
+    assert_eq!(last["phase"], "Ready");
+    assert_eq!(last["progress"]["completed"], n);
+    assert_eq!(last["plan"]["steps"].as_array().unwrap().len(), 100);
+    assert_eq!(last["plan"]["omittedSteps"], n - 100);
+    // 20 step by step, then one a second at most (and one more for the
+    // second that was running when the run ended).
+    let bound = revisor::status::STEP_BY_STEP + took + 1;
+    let reasons = event_reasons(&requests);
+    let applied = reasons.iter().filter(|r| *r == "StepApplied").count();
+    assert!(
+        (revisor::status::STEP_BY_STEP..=bound).contains(&applied),
+        "{applied} StepApplied events in {took} s"
+    );
+    let writes = statuses(&requests).len();
+    assert!(writes <= bound + 2, "{writes} status writes in {took} s");
 }

@@ -87,6 +87,14 @@ pub async fn approve(
         )
         .map_err(runtime)?;
     }
+    if plan.omitted_steps > 0 {
+        writeln!(
+            out,
+            "  ... and {} more step(s) (`revisor plan` with the migration set prints them all)",
+            plan.omitted_steps
+        )
+        .map_err(runtime)?;
+    }
     if !yes {
         write!(out, "Approve this plan? [y/N] ").map_err(runtime)?;
         out.flush().map_err(runtime)?;

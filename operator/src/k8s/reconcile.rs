@@ -188,6 +188,9 @@ pub async fn reconcile(
     });
     let progress = async {
         let mut planned: Option<Plan> = None;
+        // Long plans are reported at most once per status::PROGRESS_INTERVAL.
+        let mut reported = std::time::Instant::now();
+        let mut unreported = 0usize;
         while let Some(e) = rx.recv().await {
             match e {
                 Event::Planned(p) => {
@@ -227,12 +230,26 @@ pub async fn reconcile(
                 } => {
                     let dir = step.direction.as_str();
                     ctx.metrics.step(dir, duration);
+                    if !status::progress_due(index, reported.elapsed()) {
+                        unreported += 1;
+                        continue;
+                    }
+                    let earlier = match unreported {
+                        0 => String::new(),
+                        n => format!("; {n} step(s) before it since the last event"),
+                    };
+                    reported = std::time::Instant::now();
+                    unreported = 0;
                     writer
                         .event(
                             EventType::Normal,
                             "StepApplied",
                             &format!("{dir} {}", step.revision),
-                            format!("{dir} {} ({} ms)", step.revision, duration.as_millis()),
+                            format!(
+                                "{dir} {} ({} ms{earlier})",
+                                step.revision,
+                                duration.as_millis()
+                            ),
                         )
                         .await;
                     let last = LastApplied::finished(&step.revision, step.direction, duration);
