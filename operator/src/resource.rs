@@ -380,6 +380,18 @@ pub struct PlanStatus {
 /// revisions long. The hash still covers the whole plan.
 pub const PLAN_STEPS_SHOWN: usize = 100;
 
+/// A finding's statement in status is cut to this many characters (a
+/// one-line bulk INSERT can be megabytes; `revisor lint` shows it whole).
+pub const FINDING_STATEMENT_CHARS: usize = 200;
+
+/// `s` cut to `max` characters, with `...` when cut.
+fn shorten(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}...", &s[..i]),
+        None => s.to_owned(),
+    }
+}
+
 fn is_zero(n: &usize) -> bool {
     *n == 0
 }
@@ -490,7 +502,7 @@ impl PlanStatus {
                     code: f.code.to_owned(),
                     severity: format!("{:?}", f.severity).to_lowercase(),
                     line: f.line,
-                    statement: f.statement.clone(),
+                    statement: shorten(&f.statement, FINDING_STATEMENT_CHARS),
                     message: f.message.clone(),
                 })
                 .collect();
@@ -521,6 +533,13 @@ impl PlanStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_statements_are_cut_for_status() {
+        assert_eq!(shorten("abc", 3), "abc");
+        assert_eq!(shorten("abcd", 3), "abc...");
+        assert_eq!(shorten("ééé", 2), "éé...");
+    }
 
     const SPEC_EXAMPLE: &str = r#"
 apiVersion: revisor.dev/v1alpha1
