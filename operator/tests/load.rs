@@ -221,6 +221,23 @@ async fn a_thousand_resources_in_their_own_schemas_reach_ready_and_idle_cheaply(
     let create: String = (0..n).map(|i| format!("CREATE SCHEMA s{i};")).collect();
     with_backend!(&mut admin, |b| b.execute(&create).await).unwrap();
     drop(admin);
+    // The connection that made the schemas is gone before the count starts.
+    let base = std::env::var("REVISOR_TEST_POSTGRES_URL").unwrap();
+    let mut watcher = Database::connect(&base).await.unwrap();
+    let name = url.rsplit('/').next().unwrap().to_owned();
+    let gone = format!(
+        "SELECT CAST(count(*) AS TEXT) FROM pg_stat_activity WHERE datname = '{name}' AND backend_type = 'client backend'"
+    );
+    let t0 = Instant::now();
+    while with_backend!(&mut watcher, |b| b.query(&gone).await).unwrap()[0][0].as_deref()
+        != Some("0")
+    {
+        assert!(
+            t0.elapsed() < Duration::from_secs(10),
+            "the setup connection did not go"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let files = trivial_set()
         .into_iter()
         .map(|(name, text)| {
