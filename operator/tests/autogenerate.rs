@@ -46,6 +46,11 @@ fn ok(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// The introspected schema of `db`, bookkeeping left out.
+async fn live_schema(db: &mut Database) -> revisor::schema::Schema {
+    with_backend!(db, |b| b.introspect(&IntrospectOptions::default()).await).unwrap()
+}
+
 const USERS: &str =
     "CREATE TABLE users (\n  id INTEGER PRIMARY KEY,\n  name VARCHAR(50) NOT NULL\n);\n";
 const USERS_EMAIL: &str = "CREATE TABLE users (\n  id INTEGER PRIMARY KEY,\n  name VARCHAR(50) NOT NULL,\n  email VARCHAR(255)\n);\nCREATE UNIQUE INDEX ix_users_email ON users (email);\n";
@@ -152,10 +157,7 @@ async fn walkthrough(dialect: Dialect) {
     // downgrade -1: the live schema is the first declared one again.
     ok(&revisor(&dir, dialect, &url, &["downgrade", "--", "-1"]));
     let mut db = Database::connect(&url).await.unwrap();
-    let live = with_backend!(&mut db, |b| b
-        .introspect(&IntrospectOptions::default())
-        .await)
-    .unwrap();
+    let live = live_schema(&mut db).await;
     let first_declared = declared::parse(&[("schema.sql".into(), USERS.into())], dialect).unwrap();
     let m = autogen::migration(&live, &first_declared, dialect);
     assert!(m.ops.is_empty(), "{:?}", m.ops);
@@ -247,10 +249,7 @@ async fn the_sqlite_rebuild_keeps_rows_indexes_and_foreign_keys() {
         vec![vec![Some("1:p1:0".into())], vec![Some("2:p2:0".into())]],
         "rows survive the rebuild"
     );
-    let live = with_backend!(&mut db, |b| b
-        .introspect(&IntrospectOptions::default())
-        .await)
-    .unwrap();
+    let live = live_schema(&mut db).await;
     assert!(
         autogen::migration(&live, &after, d).ops.is_empty(),
         "the rebuilt table is the declared one, index included"
@@ -265,10 +264,7 @@ async fn the_sqlite_rebuild_keeps_rows_indexes_and_foreign_keys() {
     );
     // And back down: the rebuild in reverse keeps the rows too.
     ok(&revisor(&dir, d, &url, &["downgrade", "b"]));
-    let live = with_backend!(&mut db, |b| b
-        .introspect(&IntrospectOptions::default())
-        .await)
-    .unwrap();
+    let live = live_schema(&mut db).await;
     assert!(autogen::migration(&live, &before, d).ops.is_empty());
     let n = with_backend!(&mut db, |b| b
         .query("SELECT CAST(count(*) AS TEXT) FROM child")
@@ -291,10 +287,7 @@ async fn equivalent_spellings(dialect: Dialect, written: &str, respelled: &str) 
     for s in autogen::migration(&Default::default(), &a, dialect).up {
         with_backend!(&mut db, |x| x.execute(&s).await).unwrap();
     }
-    let live = with_backend!(&mut db, |x| x
-        .introspect(&IntrospectOptions::default())
-        .await)
-    .unwrap();
+    let live = live_schema(&mut db).await;
     let left = autogen::migration(&live, &b, dialect).ops;
     assert!(left.is_empty(), "{dialect:?}: {left:#?}");
 }
@@ -375,10 +368,7 @@ async fn autogenerate_writes_operations(dialect: Dialect) {
     }
     ok(&revisor(&dir, dialect, &url, &["downgrade", "--", "-1"]));
     let mut db = Database::connect(&url).await.unwrap();
-    let live = with_backend!(&mut db, |b| b
-        .introspect(&IntrospectOptions::default())
-        .await)
-    .unwrap();
+    let live = live_schema(&mut db).await;
     let first = declared::parse(&[("schema.sql".into(), SHOP.into())], dialect).unwrap();
     let m = autogen::migration(&live, &first, dialect);
     assert!(m.ops.is_empty(), "{dialect:?}: {:?}", m.ops);
@@ -416,10 +406,7 @@ async fn checks_of_the_same_name_on_two_tables_stay_apart_on_mariadb() {
     ] {
         with_backend!(&mut db, |b| b.execute(sql).await).unwrap();
     }
-    let live = with_backend!(&mut db, |b| b
-        .introspect(&IntrospectOptions::default())
-        .await)
-    .unwrap();
+    let live = live_schema(&mut db).await;
     assert_eq!(
         live.tables.keys().collect::<Vec<_>>(),
         ["a", "b", "mixedcase"]

@@ -137,12 +137,7 @@ impl Builder {
                         },
                         col("c", "text", true),
                     ],
-                    primary_key: None,
-                    unique: Vec::new(),
-                    foreign_keys: Vec::new(),
-                    checks: Vec::new(),
-                    indexes: Vec::new(),
-                    comment: None,
+                    ..TableSpec::default()
                 })
             }
             1 => {
@@ -161,12 +156,7 @@ impl Builder {
                     definition: Some(TableSpec {
                         name: None,
                         columns,
-                        primary_key: None,
-                        unique: Vec::new(),
-                        foreign_keys: Vec::new(),
-                        checks: Vec::new(),
-                        indexes: Vec::new(),
-                        comment: None,
+                        ..TableSpec::default()
                     }),
                 })
             }

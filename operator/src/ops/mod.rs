@@ -214,7 +214,7 @@ pub struct IndexSpec {
 }
 
 /// A table: `create_table`, or the `definition` of `drop_table`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TableSpec {
     /// Name (required for `create_table`; `drop_table` names it itself).
