@@ -87,18 +87,17 @@ async fn measure(name: &str, dialect: Dialect, url: &str, sql: &str) {
     assert_eq!(live.tables.len(), TABLES);
     let (fingerprint, _) = best(|| live.fingerprint(dialect));
     let opts = revisor::executor::Options::default();
-    with_backend!(&mut db, |b| {
-        let tables = revisor::db::tables::Tables::new(&opts.version_table, b.dialect()).unwrap();
-        revisor::executor::take_snapshot(b, &tables, &opts, "accept")
-            .await
-            .unwrap()
-    });
+    databases::session(&mut db, &opts)
+        .accept_drift()
+        .await
+        .unwrap();
     let mut drift_check = Duration::MAX;
     for _ in 0..ROUNDS {
         let t0 = Instant::now();
-        let d = with_backend!(&mut db, |b| revisor::executor::check_drift(b, &opts, false)
-            .await)
-        .unwrap();
+        let d = databases::session(&mut db, &opts)
+            .check_drift(false)
+            .await
+            .unwrap();
         drift_check = drift_check.min(t0.elapsed());
         assert!(!d.drifted(), "{:?}", d.changes.first());
     }
@@ -163,8 +162,9 @@ async fn shared(name: &str, dialect: Dialect, url: &str) {
                 .await
                 .unwrap();
         }
-        let tables = revisor::db::tables::Tables::new(&opts.version_table, dialect).unwrap();
-        revisor::executor::take_snapshot(b, &tables, &opts, "accept")
+        revisor::executor::Session::new(b, opts.clone())
+            .unwrap()
+            .accept_drift()
             .await
             .unwrap();
     });
@@ -172,9 +172,10 @@ async fn shared(name: &str, dialect: Dialect, url: &str) {
     let (mut check, mut tables) = (Duration::MAX, 0);
     for _ in 0..ROUNDS {
         let t0 = Instant::now();
-        let d = with_backend!(&mut db, |b| revisor::executor::check_drift(b, &opts, false)
-            .await)
-        .unwrap();
+        let d = databases::session(&mut db, &opts)
+            .check_drift(false)
+            .await
+            .unwrap();
         check = check.min(t0.elapsed());
         assert!(!d.drifted(), "{:?}", d.changes.first());
         let live = with_backend!(&mut db, |b| b.introspect(&Options::default()).await).unwrap();

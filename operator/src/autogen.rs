@@ -16,13 +16,12 @@ use crate::db::introspect::{self, Introspect};
 use crate::db::{Backend, Database, DbError};
 use crate::dialect::Dialect;
 use crate::diff::{self, Op};
-use crate::executor::{self, ExecError, Options};
+use crate::executor::{ExecError, Options, Session};
 use crate::graph::RevisionGraph;
 use crate::outcome::{Class, Classify};
 use crate::plan::Mode;
 use crate::render;
 use crate::schema::{declared, Schema};
-use crate::with_backend;
 use std::path::Path;
 
 /// Why a schema could not be had.
@@ -45,10 +44,12 @@ pub enum AutogenError {
 impl Classify for AutogenError {
     fn class(&self) -> Class {
         match self {
-            AutogenError::Declared(_) | AutogenError::Input(_) => Class::blocked("InvalidInput"),
+            AutogenError::Declared(_) | AutogenError::Input(_) => {
+                crate::outcome::Reason::InvalidInput.class()
+            }
             AutogenError::Replay(e) => match e.class().disposition {
                 crate::outcome::Disposition::Pending => e.class(),
-                _ => Class::blocked("ReplayFailed"),
+                _ => crate::outcome::Reason::ReplayFailed.class(),
             },
             AutogenError::Db(e) => e.class(),
         }
@@ -107,8 +108,7 @@ pub fn default_schema_path(dir: &Path) -> std::path::PathBuf {
 /// # Errors
 /// [`AutogenError::Db`].
 pub async fn live(url: &str, opts: &introspect::Options) -> Result<Schema, AutogenError> {
-    let mut db = Database::connect(url).await?;
-    Ok(with_backend!(&mut db, |b| b.introspect(opts).await)?)
+    Ok(Database::connect(url).await?.introspect(opts).await?)
 }
 
 /// The schema the migration set produces at `target` (`heads` for every
@@ -128,40 +128,32 @@ pub async fn at_revision(
     if graph.is_empty() || target == "base" {
         return Ok(Schema::default());
     }
-    match dialect {
-        Dialect::Sqlite => replay(graph, target, "sqlite::memory:", opts).await,
-        _ => {
-            let dev = dev_url.ok_or_else(|| {
-                AutogenError::Input(format!(
-                    "the schema of the migration set on {} needs a scratch database: pass --dev-database URL (a server where Revisor may create and drop a database), or --database to compare with a live one",
-                    dialect.name()
-                ))
-            })?;
-            if Dialect::from_url(dev).ok() != Some(dialect) {
-                return Err(AutogenError::Input(format!(
-                    "--dev-database is not a {} URL",
-                    dialect.name()
-                )));
-            }
-            let name = format!(
-                "revisor_scratch_{:012x}",
-                fastrand::u64(..) & 0xffff_ffff_ffff
-            );
-            let mut admin = Database::connect(dev).await?;
-            with_backend!(&mut admin, |b| b
-                .execute(&format!("CREATE DATABASE {name}"))
-                .await)?;
-            let result = replay(graph, target, &with_database(dev, &name), opts).await;
-            let drop_sql = match dialect {
-                Dialect::Postgres => format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-                _ => format!("DROP DATABASE IF EXISTS {name}"),
-            };
-            let dropped = with_backend!(&mut admin, |b| b.execute(&drop_sql).await);
-            let schema = result?;
-            dropped?;
-            Ok(schema)
-        }
+    if let Some(scratch) = dialect.sql().scratch_url() {
+        return replay(graph, target, scratch, opts).await;
     }
+    let dev = dev_url.ok_or_else(|| {
+        AutogenError::Input(format!(
+            "the schema of the migration set on {} needs a scratch database: pass --dev-database URL (a server where Revisor may create and drop a database), or --database to compare with a live one",
+            dialect.name()
+        ))
+    })?;
+    if Dialect::from_url(dev).ok() != Some(dialect) {
+        return Err(AutogenError::Input(format!(
+            "--dev-database is not a {} URL",
+            dialect.name()
+        )));
+    }
+    let name = format!(
+        "revisor_scratch_{:012x}",
+        fastrand::u64(..) & 0xffff_ffff_ffff
+    );
+    let mut admin = Database::connect(dev).await?;
+    admin.execute(&format!("CREATE DATABASE {name}")).await?;
+    let result = replay(graph, target, &with_database(dev, &name), opts).await;
+    let dropped = admin.execute(&dialect.sql().drop_database(&name)).await;
+    let schema = result?;
+    dropped?;
+    Ok(schema)
 }
 
 /// `url` with its database (the path) replaced by `name`, query kept.
@@ -183,17 +175,16 @@ async fn replay(
     url: &str,
     opts: &introspect::Options,
 ) -> Result<Schema, AutogenError> {
-    let mut db = Database::connect(url).await?;
     let run_opts = Options {
         version_table: opts.version_table.clone(),
         ..Options::default()
     };
-    with_backend!(&mut db, |b| {
-        executor::run(b, graph, target, Mode::Upgrade, &run_opts, &mut |_| {})
-            .await
-            .map_err(AutogenError::Replay)?;
-        Ok(b.introspect(opts).await?)
-    })
+    let mut session = Session::connect(url, run_opts).await?;
+    session
+        .run(graph, target, Mode::Upgrade, &mut |_| {})
+        .await
+        .map_err(AutogenError::Replay)?;
+    Ok(session.backend().introspect(opts).await?)
 }
 
 /// A revision's worth of change: the operations and both sections.

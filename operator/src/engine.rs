@@ -7,23 +7,22 @@
 //!   -> validate (pure: graph, target)
 //!   -> recheck shortcut: at the target with unchanged inputs? one read of
 //!      the version table, nothing else (no lock, no DDL, no history)
-//!   -> executor::run (declarative plan, refusal rules, lock, steps)
+//!   -> Session::run (declarative plan, refusal rules, lock, steps)
 //!   -> Report -> status::compute (pure)
 //! ```
 
 use crate::db::pool::Pools;
-use crate::db::tables::Tables;
-use crate::db::{Backend, Database, DbError};
-use crate::executor::{self, Event, ExecError, Options};
+use crate::db::DbError;
+use crate::executor::{Event, ExecError, Options, Session, TransactionMode};
 use crate::graph::{RevisionGraph, SetErrors, TargetError};
 use crate::outcome::{Class, Classify};
 use crate::plan::{Mode, Plan};
 use crate::redact::redact;
 use crate::resource::{
     Approval, DatabaseSchemaSpec, DatabaseSchemaStatus, DriftPolicy, LastApplied, Phase,
+    TransactionModeSpec,
 };
 use crate::status::{self, Observed, Outcome};
-use crate::with_backend;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
@@ -75,10 +74,10 @@ pub enum EngineError {
 impl Classify for EngineError {
     fn class(&self) -> Class {
         match self {
-            EngineError::InvalidSet(_) => Class::blocked("InvalidMigrationSet"),
-            EngineError::Target(_) => Class::blocked("InvalidTarget"),
+            EngineError::InvalidSet(_) => crate::outcome::Reason::InvalidMigrationSet.class(),
+            EngineError::Target(_) => crate::outcome::Reason::InvalidTarget.class(),
             EngineError::Exec(e) => e.class(),
-            EngineError::SchemaDrift(_) => Class::blocked("SchemaDrift"),
+            EngineError::SchemaDrift(_) => crate::outcome::Reason::SchemaDrift.class(),
         }
     }
 }
@@ -210,7 +209,46 @@ pub fn digest(spec: &DatabaseSchemaSpec, files: &[(String, String)], url: &str) 
         h.update((text.len() as u64).to_be_bytes());
         h.update(text.as_bytes());
     }
-    crate::revision::hex(&h.finalize())
+    crate::sqltext::hex(&h.finalize())
+}
+
+/// The run options a spec sets, written once for the reconciler, `apply`
+/// and `apply --sql`. Under `approval: Manual` nothing is approved until
+/// [`Options::approved`] says which plan.
+impl From<&DatabaseSchemaSpec> for Options {
+    fn from(spec: &DatabaseSchemaSpec) -> Options {
+        Options {
+            version_table: spec.version_table.clone(),
+            transaction_mode: match spec.transaction_mode {
+                TransactionModeSpec::PerMigration => TransactionMode::PerMigration,
+                TransactionModeSpec::All => TransactionMode::All,
+            },
+            lock_timeout: Duration::from_secs(spec.lock_timeout_seconds),
+            allow_downgrade: spec.allow_downgrade,
+            approved_plan: match spec.approval {
+                Approval::Automatic => None,
+                Approval::Manual => Some(String::new()),
+            },
+            destructive: spec.policy.destructive.into(),
+            locking: spec.policy.locking_risk.into(),
+            drift_exclude: spec.drift.exclude.clone(),
+            ..Options::default()
+        }
+    }
+}
+
+impl Options {
+    /// These options with `hash` as the approved plan: the
+    /// `revisor.dev/approved-plan` annotation (or `apply --approve`). Under
+    /// manual approval it is the plan that may run; under either mode it
+    /// releases a plan the policy held for its findings.
+    pub fn approved(mut self, hash: Option<String>) -> Options {
+        if self.approved_plan.is_some() {
+            self.approved_plan = Some(hash.clone().unwrap_or_default());
+        }
+        self.annotated_hash = hash;
+        self
+    }
 }
 
 /// Runs one DatabaseSchema: see the module docs. Progress goes to
@@ -251,15 +289,21 @@ pub async fn run<F: FnMut(Event)>(pools: &Arc<Pools>, input: Input<'_>, mut on_e
         .clone()
         .filter(|r| input.old.last_retry.as_ref() != Some(r));
 
-    let mut db = match Database::open(pools, input.url).await {
-        Ok(db) => db,
+    let opts = Options {
+        applied_by: input.applied_by.clone(),
+        stop: input.stop.clone(),
+        clear_dirty: retry.is_some(),
+        ..Options::from(input.spec).approved(input.approved_plan.clone())
+    };
+    let mut session = match Session::open(pools, input.url, opts).await {
+        Ok(s) => s,
         Err(e) => {
             report.result = Err(e.into());
             return report;
         }
     };
     // Live drift, before the recheck shortcut and before any plan.
-    report.drift = drift(&mut db, &input).await;
+    report.drift = drift(&mut session, input.accept_drift.as_deref()).await;
     if let Some(d) = report.drift.as_ref().filter(|d| d.drifted()) {
         if input.spec.drift.policy == DriftPolicy::Block {
             report.result = Err(EngineError::SchemaDrift(d.message()));
@@ -273,35 +317,12 @@ pub async fn run<F: FnMut(Event)>(pools: &Arc<Pools>, input: Input<'_>, mut on_e
         && retry.is_none();
     if unchanged {
         let expected = graph.ids(graph.heads_of(&graph.closure(targets.iter().copied())));
-        let rows = with_backend!(&mut db, |b| {
-            match Tables::new(&input.spec.version_table, b.dialect()) {
-                Ok(t) => t.rows(b).await.ok(),
-                Err(_) => None,
-            }
-        });
-        if rows.is_some_and(|r| same_set(&r, &expected)) {
+        if session.rows().await.is_ok_and(|r| same_set(&r, &expected)) {
             report.result = Ok(Done::UpToDate);
             return report;
         }
     }
 
-    let opts = Options {
-        version_table: input.spec.version_table.clone(),
-        transaction_mode: input.spec.transaction_mode.into(),
-        lock_timeout: Duration::from_secs(input.spec.lock_timeout_seconds),
-        allow_downgrade: input.spec.allow_downgrade,
-        approved_plan: match input.spec.approval {
-            Approval::Automatic => None,
-            Approval::Manual => Some(input.approved_plan.clone().unwrap_or_default()),
-        },
-        applied_by: input.applied_by.clone(),
-        stop: input.stop.clone(),
-        clear_dirty: retry.is_some(),
-        destructive: input.spec.policy.destructive.into(),
-        locking: input.spec.policy.locking_risk.into(),
-        annotated_hash: input.approved_plan.clone(),
-        ..Options::default()
-    };
     let (mut planned, mut completed, mut last) = (None, 0, None);
     let mut track = |e: Event| {
         match &e {
@@ -318,15 +339,14 @@ pub async fn run<F: FnMut(Event)>(pools: &Arc<Pools>, input: Input<'_>, mut on_e
         }
         on_event(e);
     };
-    let result = with_backend!(&mut db, |b| executor::run(
-        b,
-        &graph,
-        &input.spec.target_revision,
-        Mode::Declarative,
-        &opts,
-        &mut track
-    )
-    .await);
+    let result = session
+        .run(
+            &graph,
+            &input.spec.target_revision,
+            Mode::Declarative,
+            &mut track,
+        )
+        .await;
     report.planned = planned;
     report.completed = completed;
     report.last_applied = last;
@@ -353,18 +373,20 @@ pub async fn run<F: FnMut(Event)>(pools: &Arc<Pools>, input: Input<'_>, mut on_e
 
 /// The drift check of one run: the live schema against the last snapshot
 /// (adopting one for a managed database that has none), and
-/// `revisor.dev/accept-drift` honoured when it names the live fingerprint.
-/// A check that fails is logged and left out: drift never stops a run that
-/// could otherwise go on.
-async fn drift(db: &mut Database, input: &Input<'_>) -> Option<crate::drift::DriftCheck> {
-    let opts = Options {
-        version_table: input.spec.version_table.clone(),
-        drift_exclude: input.spec.drift.exclude.clone(),
-        lock_timeout: Duration::from_secs(input.spec.lock_timeout_seconds),
-        ..Options::default()
-    };
-    let accept = input.accept_drift.as_deref();
-    let checked = with_backend!(db, |b| check_and_accept(b, &opts, accept).await);
+/// `revisor.dev/accept-drift` honoured, under the lock, when it names the
+/// live fingerprint. A check that fails is logged and left out: drift
+/// never stops a run that could otherwise go on.
+async fn drift(session: &mut Session, accept: Option<&str>) -> Option<crate::drift::DriftCheck> {
+    let checked = async {
+        let mut d = session.check_drift(true).await?;
+        if d.drifted() && accept == Some(d.live_fingerprint.as_str()) {
+            session.accept_drift().await?;
+            d.snapshot_fingerprint = Some(d.live_fingerprint.clone());
+            d.changes.clear();
+        }
+        Ok::<_, DbError>(d)
+    }
+    .await;
     match checked {
         Ok(d) => Some(d),
         Err(e) => {
@@ -372,24 +394,6 @@ async fn drift(db: &mut Database, input: &Input<'_>) -> Option<crate::drift::Dri
             None
         }
     }
-}
-
-async fn check_and_accept<B: Backend>(
-    b: &mut B,
-    opts: &Options,
-    accept: Option<&str>,
-) -> Result<crate::drift::DriftCheck, DbError> {
-    let mut d = executor::check_drift(b, opts, true).await?;
-    if d.drifted() && accept == Some(d.live_fingerprint.as_str()) {
-        let tables = Tables::new(&opts.version_table, b.dialect())?;
-        b.lock(&tables.version, opts.lock_timeout).await?;
-        let taken = executor::take_snapshot(b, &tables, opts, "accept").await;
-        b.unlock().await?;
-        taken?;
-        d.snapshot_fingerprint = Some(d.live_fingerprint.clone());
-        d.changes.clear();
-    }
-    Ok(d)
 }
 
 fn same_set(a: &[String], b: &[String]) -> bool {

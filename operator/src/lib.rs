@@ -30,6 +30,7 @@
 pub mod autogen;
 pub mod cli;
 pub mod db;
+pub mod defaults;
 pub mod dialect;
 pub mod diff;
 pub mod drift;
@@ -51,4 +52,5 @@ pub mod resource;
 pub mod revision;
 pub mod schema;
 pub mod source;
+pub mod sqltext;
 pub mod status;

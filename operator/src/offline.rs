@@ -10,9 +10,9 @@
 //! [`crate::db::tables::LAST_INSERTED`]). The lock is not part of a script
 //! (whoever runs it holds the database); a comment says so.
 
-use crate::db::tables::{Tables, LAST_INSERTED};
+use crate::db::tables::LAST_INSERTED;
 use crate::db::{Backend, DbError, Dialect};
-use crate::executor::{self, Event, ExecError, Options};
+use crate::executor::{Event, ExecError, Options, Session};
 use crate::graph::RevisionGraph;
 use crate::plan::Plan;
 use serde::Serialize;
@@ -84,7 +84,7 @@ impl Backend for Recorder {
         self.push(sql);
         // What the executor checks: one row per statement of a batch
         // (counted by the splitter, which knows quotes).
-        let n = crate::revision::split_statements_with(sql, self.dialect == Dialect::MySql)
+        let n = crate::sqltext::split_statements_with(sql, self.dialect.sql().backslash_escapes())
             .map(|v| v.len())
             .unwrap_or(1);
         Ok(n as u64)
@@ -159,30 +159,18 @@ pub async fn run_script(
     plan: &Plan,
     opts: &Options,
 ) -> Result<Vec<Part>, ExecError> {
-    let mut rec = Recorder::new(dialect);
-    let tables = Tables::new(&opts.version_table, dialect)?;
+    let mut session = Session::new(Recorder::new(dialect), opts.clone())?;
     if plan.steps.is_empty() {
         return Ok(Vec::new());
     }
-    tables.ensure(&mut rec).await?;
-    let parts = rec.parts.clone();
+    let parts = session.backend().parts.clone();
     let mut on_event = |e: Event| {
         if let Event::StepStarted { step, .. } = e {
             Recorder::start(&parts, &step.revision, step.direction.as_str());
         }
     };
-    let mut session_changed = false;
-    executor::run_steps(
-        &mut rec,
-        &tables,
-        graph,
-        plan,
-        opts,
-        &mut on_event,
-        &mut session_changed,
-    )
-    .await?;
-    Ok(rec.parts())
+    session.run_given(graph, plan, &mut on_event).await?;
+    Ok(session.backend().parts())
 }
 
 /// The script of stamping `target` over the rows `heads`.
@@ -200,12 +188,14 @@ pub async fn stamp_script(
     let targets = graph
         .resolve_targets(target)
         .map_err(crate::plan::PlanError::from)?;
-    let mut rec = Recorder::new(dialect);
-    let tables = Tables::new(&opts.version_table, dialect)?;
-    tables.ensure(&mut rec).await?;
-    Recorder::start(&rec.parts, target, "stamp");
-    executor::stamp_rows(&mut rec, &tables, graph, &targets, heads, purge, opts).await?;
-    Ok(rec.parts())
+    let mut session = Session::new(Recorder::new(dialect), opts.clone())?;
+    let parts = session.backend().parts.clone();
+    session
+        .stamp_given(graph, &targets, heads, purge, || {
+            Recorder::start(&parts, target, "stamp")
+        })
+        .await?;
+    Ok(session.backend().parts())
 }
 
 /// The script as text: a header, then each part under a comment, every

@@ -43,40 +43,169 @@ impl Disposition {
     }
 }
 
-/// An error's meaning: its disposition and a stable PascalCase reason.
+/// Why a run did not reach its target: one stable PascalCase word per
+/// cause, the same in the resource's conditions, its events, the metric
+/// labels and the CLI (SPEC.md: "Phases mean one thing each"). Each reason
+/// has exactly one [`Disposition`], so the phase and exit code follow from
+/// it; no reason is ever compared as a string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Reason {
+    /// The database URL does not parse or names an unknown scheme.
+    InvalidDatabaseUrl,
+    /// The version table name is not a plain identifier.
+    InvalidVersionTable,
+    /// The version, history or snapshot table holds what Revisor cannot read.
+    VersionTableCorrupt,
+    /// The target does not resolve against the migration set.
+    InvalidTarget,
+    /// The migration set does not load (a file, a header, the graph).
+    InvalidMigrationSet,
+    /// Other bad input: a declared schema, a flag, a referenced object's content.
+    InvalidInput,
+    /// A referenced ConfigMap or Secret (or key) does not exist.
+    InputNotFound,
+    /// An option this database cannot honour.
+    Unsupported,
+    /// A version-table row that neither the set nor the history knows.
+    UnknownRevision,
+    /// An empty migration set with a target other than `base`.
+    EmptyMigrationSet,
+    /// A step could not be rolled back and waits for a person (`revisor resolve`).
+    Dirty,
+    /// An applied revision's file no longer matches its recorded checksum.
+    Drift,
+    /// The live schema left the snapshot and `spec.drift.policy` is `Block`.
+    SchemaDrift,
+    /// The plan would apply a revision whose file is gone.
+    RevisionFileGone,
+    /// A declarative plan that unapplies revisions without `allowDowngrade`.
+    DowngradeNotAllowed,
+    /// The plan would downgrade through a revision with no down section.
+    IrreversibleStep,
+    /// `transactionMode: All` where it cannot hold.
+    TransactionModeRefused,
+    /// Lint findings that `spec.policy` blocks.
+    PolicyBlocked,
+    /// Replaying the migration set into a scratch database failed.
+    ReplayFailed,
+    /// Manual approval: the plan waits for its hash in the annotation.
+    AwaitingApproval,
+    /// Lint findings that `spec.policy` holds for approval.
+    FindingsNeedApproval,
+    /// The database is unreachable, refused the connection, or went away.
+    DatabaseUnavailable,
+    /// Every connection slot of `--max-db-connections` stayed taken.
+    ConnectionsExhausted,
+    /// Another process holds the migration lock.
+    LockHeld,
+    /// A shutdown stopped the run between steps; the next run resumes.
+    Interrupted,
+    /// The Kubernetes API server failed or refused a request.
+    ApiError,
+    /// A step ran and the database rejected it.
+    StepFailed,
+    /// A statement outside any step failed.
+    DatabaseError,
+}
+
+impl Reason {
+    /// The disposition every failure of this reason has.
+    pub const fn disposition(self) -> Disposition {
+        match self {
+            Reason::InvalidDatabaseUrl
+            | Reason::InvalidVersionTable
+            | Reason::VersionTableCorrupt
+            | Reason::InvalidTarget
+            | Reason::InvalidMigrationSet
+            | Reason::InvalidInput
+            | Reason::InputNotFound
+            | Reason::Unsupported
+            | Reason::UnknownRevision
+            | Reason::EmptyMigrationSet
+            | Reason::Dirty
+            | Reason::Drift
+            | Reason::SchemaDrift
+            | Reason::RevisionFileGone
+            | Reason::DowngradeNotAllowed
+            | Reason::IrreversibleStep
+            | Reason::TransactionModeRefused
+            | Reason::PolicyBlocked
+            | Reason::ReplayFailed => Disposition::Blocked,
+            Reason::AwaitingApproval | Reason::FindingsNeedApproval => {
+                Disposition::AwaitingApproval
+            }
+            Reason::DatabaseUnavailable
+            | Reason::ConnectionsExhausted
+            | Reason::LockHeld
+            | Reason::Interrupted
+            | Reason::ApiError => Disposition::Pending,
+            Reason::StepFailed | Reason::DatabaseError => Disposition::Failed,
+        }
+    }
+
+    /// The PascalCase word for conditions, events and metric labels.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Reason::InvalidDatabaseUrl => "InvalidDatabaseUrl",
+            Reason::InvalidVersionTable => "InvalidVersionTable",
+            Reason::VersionTableCorrupt => "VersionTableCorrupt",
+            Reason::InvalidTarget => "InvalidTarget",
+            Reason::InvalidMigrationSet => "InvalidMigrationSet",
+            Reason::InvalidInput => "InvalidInput",
+            Reason::InputNotFound => "InputNotFound",
+            Reason::Unsupported => "Unsupported",
+            Reason::UnknownRevision => "UnknownRevision",
+            Reason::EmptyMigrationSet => "EmptyMigrationSet",
+            Reason::Dirty => "Dirty",
+            Reason::Drift => "Drift",
+            Reason::SchemaDrift => "SchemaDrift",
+            Reason::RevisionFileGone => "RevisionFileGone",
+            Reason::DowngradeNotAllowed => "DowngradeNotAllowed",
+            Reason::IrreversibleStep => "IrreversibleStep",
+            Reason::TransactionModeRefused => "TransactionModeRefused",
+            Reason::PolicyBlocked => "PolicyBlocked",
+            Reason::ReplayFailed => "ReplayFailed",
+            Reason::AwaitingApproval => "AwaitingApproval",
+            Reason::FindingsNeedApproval => "FindingsNeedApproval",
+            Reason::DatabaseUnavailable => "DatabaseUnavailable",
+            Reason::ConnectionsExhausted => "ConnectionsExhausted",
+            Reason::LockHeld => "LockHeld",
+            Reason::Interrupted => "Interrupted",
+            Reason::ApiError => "ApiError",
+            Reason::StepFailed => "StepFailed",
+            Reason::DatabaseError => "DatabaseError",
+        }
+    }
+
+    /// The [`Class`] of a failure of this reason.
+    pub const fn class(self) -> Class {
+        Class {
+            disposition: self.disposition(),
+            reason: self,
+        }
+    }
+}
+
+impl std::fmt::Display for Reason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Tests and logs compare a reason with its word.
+impl PartialEq<&str> for Reason {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+/// An error's meaning: its disposition and its [`Reason`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Class {
     /// Phase and exit code.
     pub disposition: Disposition,
-    /// PascalCase reason for conditions, events and metrics (for example
-    /// `DowngradeNotAllowed`, `DatabaseUnavailable`, `StepFailed`).
-    pub reason: &'static str,
-}
-
-impl Class {
-    /// Blocked with `reason`.
-    pub const fn blocked(reason: &'static str) -> Class {
-        Class {
-            disposition: Disposition::Blocked,
-            reason,
-        }
-    }
-
-    /// Pending (transient) with `reason`.
-    pub const fn pending(reason: &'static str) -> Class {
-        Class {
-            disposition: Disposition::Pending,
-            reason,
-        }
-    }
-
-    /// Failed with `reason`.
-    pub const fn failed(reason: &'static str) -> Class {
-        Class {
-            disposition: Disposition::Failed,
-            reason,
-        }
-    }
+    /// Why, as a type; [`Reason::as_str`] gives the word.
+    pub reason: Reason,
 }
 
 /// An error that knows its meaning.
@@ -88,6 +217,21 @@ pub trait Classify {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_reason_has_its_word_and_one_disposition() {
+        assert_eq!(Reason::StepFailed.as_str(), "StepFailed");
+        assert_eq!(Reason::LockHeld.class().disposition, Disposition::Pending);
+        assert_eq!(
+            Reason::DowngradeNotAllowed.class().disposition.exit_code(),
+            2
+        );
+        assert_eq!(
+            Reason::FindingsNeedApproval.disposition(),
+            Disposition::AwaitingApproval
+        );
+        assert!(Reason::SchemaDrift == "SchemaDrift");
+    }
 
     #[test]
     fn exit_codes_follow_the_spec() {

@@ -186,11 +186,11 @@ impl From<PolicyAction> for crate::plan::policy::Gate {
 }
 
 fn default_version_table() -> String {
-    crate::executor::DEFAULT_VERSION_TABLE.to_owned()
+    crate::defaults::DEFAULT_VERSION_TABLE.to_owned()
 }
 
 fn default_lock_timeout() -> u64 {
-    crate::executor::DEFAULT_LOCK_TIMEOUT.as_secs()
+    crate::defaults::DEFAULT_LOCK_TIMEOUT.as_secs()
 }
 
 /// Where the database URL is.
@@ -283,15 +283,6 @@ pub enum TransactionModeSpec {
     PerMigration,
     /// The whole plan in one transaction.
     All,
-}
-
-impl From<TransactionModeSpec> for crate::executor::TransactionMode {
-    fn from(m: TransactionModeSpec) -> Self {
-        match m {
-            TransactionModeSpec::PerMigration => crate::executor::TransactionMode::PerMigration,
-            TransactionModeSpec::All => crate::executor::TransactionMode::All,
-        }
-    }
 }
 
 /// `status.phase`. Each phase means one thing (SPEC.md).

@@ -180,7 +180,7 @@ pub fn compute(
         s.last_retry = observed.retry.clone();
     }
     let reason = match outcome {
-        Outcome::Stopped { class, .. } => class.reason,
+        Outcome::Stopped { class, .. } => class.reason.as_str(),
         _ => "",
     };
     s.conditions = conditions(
@@ -480,7 +480,7 @@ mod tests {
         };
         let s = compute(
             &old,
-            &Outcome::stopped(Class::pending("LockHeld"), "lock".into()),
+            &Outcome::stopped(crate::outcome::Reason::LockHeld.class(), "lock".into()),
             &observed(),
             t(1),
         );
@@ -496,7 +496,7 @@ mod tests {
         let s = compute(
             &DatabaseSchemaStatus::default(),
             &Outcome::Stopped {
-                class: Class::failed("StepFailed"),
+                class: crate::outcome::Reason::StepFailed.class(),
                 message: "step up c failed".into(),
                 targets: Some(vec!["c".into()]),
                 current: Some(p.rows_after(2)),

@@ -14,6 +14,7 @@ use revisor::plan::Mode;
 use revisor::with_backend;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
+use support::databases::session;
 
 static NEXT: AtomicUsize = AtomicUsize::new(0);
 
@@ -54,25 +55,18 @@ async fn run(
     mode: Mode,
     opts: &Options,
 ) -> Result<Vec<String>, ExecError> {
-    let p = with_backend!(db, |b| executor::run(b, g, target, mode, opts, &mut |_| {})
-        .await)?;
+    let p = session(db, opts).run(g, target, mode, &mut |_| {}).await?;
     Ok(p.final_heads)
 }
 
 async fn rows(db: &mut Database) -> Vec<String> {
-    with_backend!(db, |b| {
-        let t = revisor::db::tables::Tables::new("revisor_version", b.dialect()).unwrap();
-        let mut r = t.heads(b).await.unwrap();
-        r.sort();
-        r
-    })
+    let mut r = session(db, &Options::default()).heads().await.unwrap();
+    r.sort();
+    r
 }
 
 async fn history(db: &mut Database) -> Vec<revisor::db::tables::HistoryRow> {
-    with_backend!(db, |b| {
-        let t = revisor::db::tables::Tables::new("revisor_version", b.dialect()).unwrap();
-        t.history(b).await.unwrap()
-    })
+    session(db, &Options::default()).history().await.unwrap()
 }
 
 async fn table_exists(db: &mut Database, table: &str) -> bool {
@@ -153,8 +147,7 @@ each_dialect!(
         assert_eq!(h[1].down_sql.as_deref(), Some("DROP TABLE t_b;\n"));
         assert_eq!(h[0].checksum, g.rev(0).checksum);
         // A stamp writes rows and runs no SQL.
-        let rows_after =
-            with_backend!(&mut db, |b| executor::stamp(b, &g, "c", false, &opts).await).unwrap();
+        let rows_after = session(&mut db, &opts).stamp(&g, "c", false).await.unwrap();
         assert_eq!(rows_after, vec!["c"]);
         assert_eq!(rows(&mut db).await, vec!["c"]);
         assert!(!table_exists(&mut db, "t_c").await);
@@ -209,7 +202,7 @@ each_dialect!(
                 matches!(again, ExecError::Refused(Refusal::Dirty(ref d)) if d.revision == "c"),
                 "{again}"
             );
-            let n = with_backend!(&mut db, |b| executor::resolve(b, &opts).await).unwrap();
+            let n = session(&mut db, &opts).resolve().await.unwrap();
             assert_eq!(n, 1);
             with_backend!(&mut db, |b| b.execute("DROP TABLE t_c").await).unwrap();
         } else {
@@ -692,16 +685,10 @@ each_dialect!(
                 stop.store(true, Ordering::SeqCst);
             }
         };
-        let err = with_backend!(&mut db, |b| executor::run(
-            b,
-            &g,
-            "c",
-            Mode::Upgrade,
-            &opts,
-            &mut on_event
-        )
-        .await)
-        .unwrap_err();
+        let err = session(&mut db, &opts)
+            .run(&g, "c", Mode::Upgrade, &mut on_event)
+            .await
+            .unwrap_err();
         assert!(
             matches!(err, ExecError::Interrupted { completed: 1 }),
             "{err}"
@@ -759,16 +746,11 @@ each_dialect!(a_refused_run_leaves_the_database_as_it_was, |dialect| {
         let e = result.unwrap_err();
         assert_eq!(e.class().reason, reason, "{e}");
     }
-    let stamp = with_backend!(&mut db, |b| executor::stamp(
-        b,
-        &g,
-        "nope",
-        false,
-        &Options::default()
-    )
-    .await);
+    let stamp = session(&mut db, &Options::default())
+        .stamp(&g, "nope", false)
+        .await;
     assert!(stamp.is_err());
-    let resolved = with_backend!(&mut db, |b| executor::resolve(b, &Options::default()).await);
+    let resolved = session(&mut db, &Options::default()).resolve().await;
     assert_eq!(resolved.unwrap(), 0);
     // Through the binary too: each command refuses and writes nothing.
     let dir = std::env::temp_dir().join(format!(

@@ -9,11 +9,11 @@ mod support;
 
 use revisor::db::{Backend, Database, Dialect};
 use revisor::drift::DriftCheck;
-use revisor::executor::{self, Options};
+use revisor::executor::Options;
 use revisor::graph::RevisionGraph;
 use revisor::plan::Mode;
 use revisor::with_backend;
-use support::databases::fresh;
+use support::databases::{fresh, session};
 
 const BASE: &str = "revision: r0
 upgrade:
@@ -56,21 +56,15 @@ async fn exec(db: &mut Database, sql: &str) {
 
 async fn check(db: &mut Database) -> DriftCheck {
     let opts = Options::default();
-    with_backend!(db, |b| executor::check_drift(b, &opts, false).await).unwrap()
+    session(db, &opts).check_drift(false).await.unwrap()
 }
 
 /// Runs `g` up to `target` with `opts`.
 async fn upgrade(db: &mut Database, g: &RevisionGraph, target: &str, opts: &Options) {
-    with_backend!(db, |b| executor::run(
-        b,
-        g,
-        target,
-        Mode::Upgrade,
-        opts,
-        &mut |_| {}
-    )
-    .await)
-    .unwrap();
+    session(db, opts)
+        .run(g, target, Mode::Upgrade, &mut |_| {})
+        .await
+        .unwrap();
 }
 
 /// One change by hand, its revert, and a word the drift must name.
@@ -173,13 +167,16 @@ async fn changes_by_hand_are_drift(dialect: Dialect) {
     assert!(!first.drifted(), "{dialect:?}: {:?}", first.changes);
     // One snapshot per run (in the last step's transaction on PostgreSQL
     // and SQLite, after the steps on MariaDB), tied to its last history row.
-    let (snaps, last) = with_backend!(&mut db, |b| {
-        let t = revisor::db::tables::Tables::new("revisor_version", b.dialect()).unwrap();
-        (
-            t.snapshots(b).await.unwrap(),
-            t.last_history_id(b).await.unwrap(),
-        )
-    });
+    let snaps = session(&mut db, &Options::default())
+        .snapshots()
+        .await
+        .unwrap();
+    let last = session(&mut db, &Options::default())
+        .history()
+        .await
+        .unwrap()
+        .last()
+        .map(|h| h.id);
     assert_eq!(snaps.len(), 1, "{dialect:?}");
     assert_eq!(snaps[0].history_id, last, "{dialect:?}");
     assert_eq!(snaps[0].heads, vec!["r0"], "{dialect:?}");
@@ -258,11 +255,12 @@ async fn a_stamped_alembic_database_is_adopted_with_a_snapshot() {
             drift_exclude: vec!["tmp_*".into()],
             ..Options::default()
         };
-        with_backend!(&mut db, |b| executor::stamp(b, &g, "a1", false, &opts)
-            .await)
-        .unwrap();
+        session(&mut db, &opts)
+            .stamp(&g, "a1", false)
+            .await
+            .unwrap();
         exec(&mut db, "CREATE TABLE tmp_import (id INTEGER);\n").await;
-        let c = with_backend!(&mut db, |b| executor::check_drift(b, &opts, false).await).unwrap();
+        let c = session(&mut db, &opts).check_drift(false).await.unwrap();
         assert!(
             c.snapshot_fingerprint.is_some(),
             "{dialect:?}: stamp took no snapshot"
@@ -273,7 +271,7 @@ async fn a_stamped_alembic_database_is_adopted_with_a_snapshot() {
             "ALTER TABLE accounts ADD COLUMN email VARCHAR(80);\n",
         )
         .await;
-        let c = with_backend!(&mut db, |b| executor::check_drift(b, &opts, false).await).unwrap();
+        let c = session(&mut db, &opts).check_drift(false).await.unwrap();
         assert_eq!(c.changes, vec!["add column accounts.email"], "{dialect:?}");
     }
 }
@@ -296,11 +294,11 @@ async fn a_snapshot_older_than_the_version_rows_is_retaken_not_reported() {
     };
     upgrade(&mut db, &g, "r1", &no_snapshot).await;
     assert!(check(&mut db).await.drifted(), "without adoption: reported");
-    let adopted = with_backend!(&mut db, |b| executor::check_drift(b, &opts, true).await).unwrap();
+    let adopted = session(&mut db, &opts).check_drift(true).await.unwrap();
     assert!(!adopted.drifted(), "{:?}", adopted.changes);
     assert!(!check(&mut db).await.drifted());
     exec(&mut db, "CREATE TABLE audit (id INTEGER);\n").await;
-    let by_hand = with_backend!(&mut db, |b| executor::check_drift(b, &opts, true).await).unwrap();
+    let by_hand = session(&mut db, &opts).check_drift(true).await.unwrap();
     assert_eq!(by_hand.changes, vec!["add table audit"]);
 }
 
@@ -369,33 +367,27 @@ async fn schemas_by_search_path_keep_drift_apart_on_postgres() {
 /// schema, older ones keep the rest of their row (what `history` shows).
 #[tokio::test]
 async fn old_snapshots_keep_their_row_but_not_their_schema() {
-    use revisor::db::tables::{Tables, SNAPSHOTS_WITH_SCHEMA};
+    use revisor::db::tables::SNAPSHOTS_WITH_SCHEMA;
     for dialect in [Dialect::Sqlite, Dialect::Postgres, Dialect::MySql] {
         let url = fresh(dialect).await;
         let mut db = Database::connect(&url).await.unwrap();
         let opts = Options::default();
         let taken = SNAPSHOTS_WITH_SCHEMA as usize + 3;
-        let (all, with_schema) = with_backend!(&mut db, |b| {
-            let t = Tables::new(&opts.version_table, b.dialect()).unwrap();
-            t.ensure(b).await.unwrap();
-            for _ in 0..taken {
-                executor::take_snapshot(b, &t, &opts, "accept")
-                    .await
-                    .unwrap();
-            }
-            let text = if dialect == Dialect::MySql {
-                "CHAR"
-            } else {
-                "TEXT"
-            };
-            let with_schema = b
-                .query(&format!(
-                    "SELECT CAST(id AS {text}) FROM revisor_version_snapshot WHERE schema_json <> ''"
-                ))
-                .await
-                .unwrap();
-            (t.snapshots(b).await.unwrap(), with_schema)
-        });
+        for _ in 0..taken {
+            session(&mut db, &opts).accept_drift().await.unwrap();
+        }
+        let text = if dialect == Dialect::MySql {
+            "CHAR"
+        } else {
+            "TEXT"
+        };
+        let with_schema = db
+            .query(&format!(
+                "SELECT CAST(id AS {text}) FROM revisor_version_snapshot WHERE schema_json <> ''"
+            ))
+            .await
+            .unwrap();
+        let all = session(&mut db, &opts).snapshots().await.unwrap();
         assert_eq!(all.len(), taken, "{dialect:?}");
         assert!(all.iter().all(|s| !s.fingerprint.is_empty()), "{dialect:?}");
         let newest: Vec<i64> = all[taken - SNAPSHOTS_WITH_SCHEMA as usize..]

@@ -8,7 +8,7 @@ mod support;
 
 use revisor::db::introspect::{Introspect, Options as IntrospectOptions};
 use revisor::db::{Backend, Database, Dialect};
-use revisor::executor::{self, ExecError, Options};
+use revisor::executor::{ExecError, Options};
 use revisor::graph::RevisionGraph;
 use revisor::plan::Mode;
 use revisor::schema::{Schema, Type};
@@ -177,15 +177,9 @@ async fn run(
     mode: Mode,
 ) -> Result<Vec<String>, ExecError> {
     let opts = Options::default();
-    let p = with_backend!(db, |b| executor::run(
-        b,
-        g,
-        target,
-        mode,
-        &opts,
-        &mut |_| {}
-    )
-    .await)?;
+    let p = support::databases::session(db, &opts)
+        .run(g, target, mode, &mut |_| {})
+        .await?;
     Ok(p.final_heads)
 }
 

@@ -13,7 +13,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use revisor::db::introspect::{Introspect, Options as IntrospectOptions};
 use revisor::db::{Database, Dialect};
-use revisor::executor::{self, Options};
+use revisor::executor::Options;
 use revisor::graph::RevisionGraph;
 use revisor::ops::*;
 use revisor::plan::Mode;
@@ -359,17 +359,11 @@ async fn step(
     mode: Mode,
 ) -> Result<(), String> {
     let opts = Options::default();
-    with_backend!(db, |x| executor::run(
-        x,
-        g,
-        target,
-        mode,
-        &opts,
-        &mut |_| {}
-    )
-    .await)
-    .map(|_| ())
-    .map_err(|e| e.to_string())
+    support::databases::session(db, &opts)
+        .run(g, target, mode, &mut |_| {})
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 async fn round_trip(choices: Vec<(u8, u8, u8)>) -> Result<(), String> {

@@ -183,26 +183,8 @@ async fn offline_apply(
         drift_exclude: Vec::new(),
     };
     let start = super::offline::start(&g, &db, off, None).await?;
-    let opts = crate::executor::Options {
-        version_table: m.spec.version_table.clone(),
-        transaction_mode: m.spec.transaction_mode.into(),
-        allow_downgrade: m.spec.allow_downgrade,
-        approved_plan: match m.spec.approval {
-            resource::Approval::Automatic => None,
-            resource::Approval::Manual => Some(
-                approve
-                    .clone()
-                    .or_else(|| annotations.get(resource::APPROVED_PLAN_ANNOTATION).cloned())
-                    .unwrap_or_default(),
-            ),
-        },
-        destructive: m.spec.policy.destructive.into(),
-        locking: m.spec.policy.locking_risk.into(),
-        annotated_hash: approve
-            .clone()
-            .or_else(|| annotations.get(resource::APPROVED_PLAN_ANNOTATION).cloned()),
-        ..crate::executor::Options::default()
-    };
+    let approved = approve.or_else(|| annotations.get(resource::APPROVED_PLAN_ANNOTATION).cloned());
+    let opts = crate::executor::Options::from(&m.spec).approved(approved);
     super::offline::run(
         &g,
         &start,

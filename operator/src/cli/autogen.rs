@@ -34,8 +34,8 @@ pub struct AutogenArgs {
     pub dev_database: Option<String>,
     /// The dialect: postgresql, mysql or sqlite (default: from the URL
     /// given, else sqlite).
-    #[arg(long, value_name = "DIALECT", env = "REVISOR_DIALECT")]
-    pub dialect: Option<String>,
+    #[arg(long, value_name = "DIALECT", env = "REVISOR_DIALECT", value_enum)]
+    pub dialect: Option<super::dialect::DialectName>,
     /// Leave out tables matching this glob (repeatable), as Alembic's
     /// include_object.
     #[arg(long, value_name = "GLOB")]
@@ -56,16 +56,20 @@ impl From<AutogenError> for CliError {
 
 impl AutogenArgs {
     fn dialect(&self, urls: &[&str]) -> Result<Dialect, CliError> {
-        if let Some(d) = &self.dialect {
-            return Dialect::from_name(d).map_err(|e| CliError::Input(format!("--dialect: {e}")));
-        }
-        let from_url = urls
+        // Only URLs count: a side of `schema diff` may be a file.
+        let given: Vec<Option<&str>> = urls
             .iter()
             .copied()
             .chain(self.database.as_deref())
             .chain(self.dev_database.as_deref())
-            .find_map(|u| Dialect::from_url(u).ok());
-        Ok(from_url.unwrap_or(Dialect::Sqlite))
+            .filter(|u| Dialect::from_url(u).is_ok())
+            .map(Some)
+            .collect();
+        super::dialect::resolve(
+            self.dialect,
+            &given,
+            super::dialect::Fallback::Use(super::dialect::serverless()),
+        )
     }
 
     fn introspect(&self) -> introspect::Options {

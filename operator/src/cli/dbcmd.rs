@@ -2,13 +2,11 @@
 //! history, resolve, and the rows `plan --database` plans from.
 
 use super::{runtime, CliError, DbArgs, Output, RunArgs};
-use crate::db::tables::{HistoryRow, SnapshotRow, Tables};
-use crate::db::{Backend, Database, DbError};
-use crate::executor::{self, Event, ExecError, Options};
+use crate::db::DbError;
+use crate::executor::{self, Event, ExecError, Options, Session};
 use crate::graph::RevisionGraph;
 use crate::outcome::Classify;
 use crate::plan::{Mode, StepDirection};
-use crate::with_backend;
 use std::io::Write;
 use std::time::Duration;
 
@@ -24,7 +22,7 @@ impl From<ExecError> for CliError {
     }
 }
 
-/// The executor's options for these flags.
+/// The executor's options for these flags, written once for every command.
 pub(super) fn options(db: &DbArgs, run: Option<&RunArgs>) -> Options {
     Options {
         version_table: db.version_table.clone(),
@@ -39,6 +37,11 @@ pub(super) fn options(db: &DbArgs, run: Option<&RunArgs>) -> Options {
     }
 }
 
+/// A session on `--database` with the options of these flags.
+async fn session(db: &DbArgs, run: Option<&RunArgs>) -> Result<Session, CliError> {
+    Ok(Session::connect(db.url()?, options(db, run)).await?)
+}
+
 /// `upgrade` / `downgrade`: runs the directional plan, printing each step.
 pub async fn migrate(
     graph: &RevisionGraph,
@@ -48,8 +51,7 @@ pub async fn migrate(
     mode: Mode,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
-    let opts = options(db, Some(run));
-    let mut database = Database::connect(db.url()?).await?;
+    let mut session = session(db, Some(run)).await?;
     let mut printed: std::io::Result<()> = Ok(());
     let mut on_event = |e: Event| {
         let r = match e {
@@ -83,15 +85,7 @@ pub async fn migrate(
             printed = r;
         }
     };
-    let p = with_backend!(&mut database, |b| executor::run(
-        b,
-        graph,
-        target,
-        mode,
-        &opts,
-        &mut on_event
-    )
-    .await)?;
+    let p = session.run(graph, target, mode, &mut on_event).await?;
     printed.map_err(runtime)?;
     if p.steps.is_empty() {
         writeln!(
@@ -120,34 +114,19 @@ pub async fn stamp(
     purge: bool,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
-    let opts = options(db, None);
-    let mut database = Database::connect(db.url()?).await?;
-    let rows = with_backend!(&mut database, |b| executor::stamp(
-        b, graph, target, purge, &opts
-    )
-    .await)?;
+    let rows = session(db, None).await?.stamp(graph, target, purge).await?;
     writeln!(out, "Stamped: the version table is [{}]", rows.join(", ")).map_err(runtime)
 }
 
 /// The version-table rows, read without the lock.
 pub async fn heads(db: &DbArgs) -> Result<Vec<String>, CliError> {
-    let mut database = Database::connect(db.url()?).await?;
-    with_backend!(&mut database, |b| read_heads(b, &db.version_table).await)
-}
-
-async fn read_heads<B: Backend>(b: &mut B, table: &str) -> Result<Vec<String>, CliError> {
-    let tables = Tables::new(table, b.dialect())?;
-    Ok(tables.heads(b).await?)
+    Ok(session(db, None).await?.heads().await?)
 }
 
 /// The rows, history and orphaned revisions, read without the lock (for
 /// `plan --database`).
 pub async fn state(graph: &RevisionGraph, db: &DbArgs) -> Result<executor::State, CliError> {
-    let mut database = Database::connect(db.url()?).await?;
-    with_backend!(&mut database, |b| {
-        let tables = Tables::new(&db.version_table, b.dialect())?;
-        Ok(executor::read_state(b, &tables, graph).await?)
-    })
+    Ok(session(db, None).await?.state(graph).await?)
 }
 
 /// `current`: the rows, marked `(head)` where the migration set says so.
@@ -179,12 +158,8 @@ pub async fn current(
 
 /// `history`: every step recorded, oldest first.
 pub async fn history(db: &DbArgs, output: Output, out: &mut dyn Write) -> Result<(), CliError> {
-    let mut database = Database::connect(db.url()?).await?;
-    let (rows, snapshots): (Vec<HistoryRow>, Vec<SnapshotRow>) =
-        with_backend!(&mut database, |b| {
-            let tables = Tables::new(&db.version_table, b.dialect())?;
-            (tables.history(b).await?, tables.snapshots(b).await?)
-        });
+    let mut session = session(db, None).await?;
+    let (rows, snapshots) = (session.history().await?, session.snapshots().await?);
     // The snapshot each run left, by the run's last history row.
     let after = |id: i64| {
         snapshots
@@ -255,23 +230,13 @@ pub async fn drift(
     output: Output,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
-    let opts = options(db, None);
-    let mut database = Database::connect(db.url()?).await?;
+    let mut session = session(db, None).await?;
     if accept {
-        let row = with_backend!(&mut database, |b| {
-            let tables = Tables::new(&opts.version_table, b.dialect())?;
-            b.lock(&tables.version, opts.lock_timeout).await?;
-            let taken = executor::take_snapshot(b, &tables, &opts, "accept").await;
-            let unlocked = b.unlock().await;
-            let row = taken?;
-            unlocked?;
-            row
-        });
+        let row = session.accept_drift().await?;
         let fp = row.map(|r| r.fingerprint).unwrap_or_default();
         return writeln!(out, "Snapshot taken: {fp}").map_err(runtime);
     }
-    let check = with_backend!(&mut database, |b| executor::check_drift(b, &opts, false)
-        .await)?;
+    let check = session.check_drift(false).await?;
     let Some(snapshot) = &check.snapshot_fingerprint else {
         return Err(CliError::Input(
             "no schema snapshot yet (Revisor takes one after each run and stamp): `revisor drift --accept` takes the live schema as the first".into(),
@@ -326,9 +291,7 @@ fn short(fingerprint: &str) -> &str {
 
 /// `resolve`: clears the dirty mark.
 pub async fn resolve(db: &DbArgs, out: &mut dyn Write) -> Result<(), CliError> {
-    let opts = options(db, None);
-    let mut database = Database::connect(db.url()?).await?;
-    let n = with_backend!(&mut database, |b| executor::resolve(b, &opts).await)?;
+    let n = session(db, None).await?.resolve().await?;
     writeln!(out, "{n} dirty step(s) marked resolved").map_err(runtime)
 }
 
@@ -401,11 +364,8 @@ async fn applied_set(
     graph: Option<&RevisionGraph>,
     db: &DbArgs,
 ) -> Result<(Vec<String>, std::collections::BTreeSet<String>), CliError> {
-    let mut database = Database::connect(db.url()?).await?;
-    let (rows, history) = with_backend!(&mut database, |b| {
-        let tables = Tables::new(&db.version_table, b.dialect())?;
-        (tables.heads(b).await?, tables.history(b).await?)
-    });
+    let mut session = session(db, None).await?;
+    let (rows, history) = (session.heads().await?, session.history().await?);
     let mut applied = std::collections::BTreeSet::new();
     let mut todo: Vec<String> = rows.clone();
     while let Some(r) = todo.pop() {

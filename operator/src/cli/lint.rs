@@ -36,51 +36,15 @@ pub struct Scope<'a> {
     pub large_table_rows: u64,
 }
 
-/// Row estimates of `tables` (lower case) from the catalog: PostgreSQL's
-/// `pg_class.reltuples` (tables never analyzed have none), MySQL's
-/// `information_schema.TABLES.TABLE_ROWS`, SQLite's `count(*)` (its files
-/// are small enough to count).
+/// Row estimates of `tables` from `--database`'s catalog (see
+/// [`crate::db::introspect::Introspect::row_estimates`]).
 async fn row_estimates(
     db: &DbArgs,
     tables: &BTreeSet<String>,
-) -> Result<std::collections::BTreeMap<String, u64>, CliError> {
-    use crate::db::{Backend, Database};
-    let mut database = Database::connect(db.url()?).await?;
-    let rows: Vec<Vec<Option<String>>> = crate::with_backend!(&mut database, |b| {
-        match b.dialect() {
-            Dialect::Postgres => b
-                .query(
-                    "SELECT c.relname::text, CAST(c.reltuples::bigint AS TEXT) FROM pg_class c \
-                     WHERE c.relkind IN ('r', 'p') AND c.reltuples >= 0 \
-                     AND c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())",
-                )
-                .await?,
-            Dialect::MySql => b
-                .query(
-                    "SELECT TABLE_NAME, CAST(TABLE_ROWS AS CHAR) FROM information_schema.TABLES \
-                     WHERE TABLE_SCHEMA = DATABASE() AND TABLE_ROWS IS NOT NULL",
-                )
-                .await?,
-            Dialect::Sqlite => {
-                let mut out = Vec::new();
-                for t in tables {
-                    let q = format!("SELECT CAST(count(*) AS TEXT) FROM {}", crate::render::quote(t, Dialect::Sqlite));
-                    if let Ok(r) = b.query(&q).await {
-                        out.push(vec![Some(t.clone()), r.first().and_then(|x| x.first()).cloned().flatten()]);
-                    }
-                }
-                out
-            }
-        }
-    });
-    Ok(rows
-        .into_iter()
-        .filter_map(|r| {
-            let name = r.first().cloned().flatten()?.to_lowercase();
-            let n = r.get(1).cloned().flatten()?.parse().ok()?;
-            Some((name, n))
-        })
-        .collect())
+) -> Result<crate::db::introspect::RowEstimates, CliError> {
+    use crate::db::introspect::Introspect;
+    let mut database = crate::db::Database::connect(db.url()?).await?;
+    Ok(database.row_estimates(tables).await?)
 }
 
 /// Lints the set in `dir` for `dialect`, prints, and fails (exit 1) when

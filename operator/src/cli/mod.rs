@@ -9,6 +9,7 @@ mod autogen;
 mod browse;
 pub mod cluster;
 mod dbcmd;
+pub mod dialect;
 mod draw;
 mod init;
 mod lint;
@@ -127,8 +128,8 @@ pub struct OfflineArgs {
     pub current: Option<String>,
     /// With --sql and no database: the dialect to write for (postgresql,
     /// mysql, sqlite).
-    #[arg(long, value_name = "DIALECT", env = "REVISOR_DIALECT")]
-    pub dialect: Option<String>,
+    #[arg(long, value_name = "DIALECT", env = "REVISOR_DIALECT", value_enum)]
+    pub dialect: Option<dialect::DialectName>,
 }
 
 /// Options of commands that run migrations.
@@ -250,8 +251,8 @@ pub enum Command {
         #[arg(long)]
         sql: bool,
         /// With --sql and --current: the dialect to write for.
-        #[arg(long, value_name = "DIALECT", env = "REVISOR_DIALECT")]
-        dialect: Option<String>,
+        #[arg(long, value_name = "DIALECT", env = "REVISOR_DIALECT", value_enum)]
+        dialect: Option<dialect::DialectName>,
         /// Output format.
         #[arg(short, long, value_enum, default_value_t = Output::Text)]
         output: Output,
@@ -367,8 +368,8 @@ pub enum Command {
         #[arg(long, value_name = "REV[,REV]", requires = "sql")]
         current: Option<String>,
         /// With --sql and --current: the dialect to write for.
-        #[arg(long, value_name = "DIALECT", env = "REVISOR_DIALECT")]
-        dialect: Option<String>,
+        #[arg(long, value_name = "DIALECT", env = "REVISOR_DIALECT", value_enum)]
+        dialect: Option<dialect::DialectName>,
     },
     /// Block until the database has REVISION applied, for an application's
     /// init container: needs only the database, no cluster and no files.
@@ -655,8 +656,8 @@ pub enum Command {
         target: String,
         /// The dialect whose rules apply (default: the database URL's, else
         /// postgresql, which has the most locking rules).
-        #[arg(long, value_name = "DIALECT", env = "REVISOR_DIALECT")]
-        dialect: Option<String>,
+        #[arg(long, value_name = "DIALECT", env = "REVISOR_DIALECT", value_enum)]
+        dialect: Option<dialect::DialectName>,
         /// Output: text, json, or github (workflow-command annotations).
         #[arg(short, long, value_enum, default_value_t = lint::LintOutput::Text)]
         output: lint::LintOutput,
@@ -711,30 +712,52 @@ pub enum SchemaCommand {
 /// A command's failure, sorted by exit code.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
-    /// Bad input: exit code 2.
+    /// A failure the engine classified; it keeps its [`Class`] (reason and
+    /// disposition), so the exit code and any machine-readable report come
+    /// from the same place as the operator's phase and condition reason.
+    #[error("{message}")]
+    Classified {
+        /// Why, as the engine said.
+        class: crate::outcome::Class,
+        /// The message, redacted.
+        message: String,
+    },
+    /// Bad input the command itself found (flags, files): exit code 2.
     #[error("{0}")]
     Input(String),
-    /// Runtime failure: exit code 1.
+    /// A runtime failure of the command itself (output, a timeout): exit
+    /// code 1.
     #[error("{0}")]
     Runtime(String),
 }
 
 impl CliError {
-    /// The error for a failure of `class`, with the exit code every
-    /// adapter shares ([`crate::outcome::Disposition::exit_code`]): Blocked
-    /// is bad input (2); Pending and Failed are runtime failures (1).
+    /// The error for a failure of `class` (the message is redacted).
     pub fn classified(class: crate::outcome::Class, message: String) -> CliError {
-        let message = crate::redact::redact(&message);
-        if class.disposition.exit_code() == 2 {
-            CliError::Input(message)
-        } else {
-            CliError::Runtime(message)
+        CliError::Classified {
+            class,
+            message: crate::redact::redact(&message),
         }
     }
 
-    /// The process exit code: 2 for bad input, 1 for runtime failures.
-    pub fn exit_code(&self) -> u8 {
+    /// The reason, for a failure the engine classified.
+    pub fn reason(&self) -> Option<crate::outcome::Reason> {
         match self {
+            CliError::Classified { class, .. } => Some(class.reason),
+            _ => None,
+        }
+    }
+
+    /// The process exit code (SPEC.md, "The CLI"): 2 for bad input
+    /// (Blocked), 1 for runtime failures (Pending, Failed, and a plan
+    /// left waiting for approval by a command that cannot wait).
+    pub fn exit_code(&self) -> u8 {
+        use crate::outcome::Disposition;
+        match self {
+            CliError::Classified { class, .. } => match class.disposition {
+                Disposition::Blocked => 2,
+                Disposition::AwaitingApproval | Disposition::Pending | Disposition::Failed => 1,
+            },
             CliError::Input(_) => 2,
             CliError::Runtime(_) => 1,
         }
@@ -743,16 +766,16 @@ impl CliError {
 
 impl From<SourceError> for CliError {
     fn from(e: SourceError) -> Self {
-        match e {
-            SourceError::Invalid(_) | SourceError::NotUtf8(_) => CliError::Input(e.to_string()),
-            SourceError::Io { .. } => CliError::Input(e.to_string()),
-        }
+        CliError::classified(
+            crate::outcome::Reason::InvalidMigrationSet.class(),
+            e.to_string(),
+        )
     }
 }
 
 impl From<plan::PlanError> for CliError {
     fn from(e: plan::PlanError) -> Self {
-        CliError::Input(e.to_string())
+        CliError::classified(crate::outcome::Reason::InvalidTarget.class(), e.to_string())
     }
 }
 
@@ -856,7 +879,7 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
             // The rules a run would apply to this plan, so that a printed
             // plan is exactly what would run (or be refused).
             let facts = state.as_ref().map(|s| s.facts.clone()).unwrap_or_default();
-            let dialect = database_dialect.unwrap_or(crate::db::Dialect::Postgres);
+            let dialect = database_dialect.unwrap_or_default();
             let policy = crate::executor::Options::default().policy(mode, &target, dialect);
             match crate::plan::policy::check(graph, &p, &facts, &policy) {
                 Ok(()) => Ok(()),
@@ -1087,13 +1110,11 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
             output,
             large_table_rows,
         } => {
-            let dialect = match (&dialect, &database) {
-                (Some(d), _) => crate::dialect::Dialect::from_name(d)
-                    .map_err(|e| CliError::Input(format!("--dialect: {e}")))?,
-                (None, Some(u)) => crate::dialect::Dialect::from_url(u)
-                    .map_err(|e| CliError::Input(e.to_string()))?,
-                (None, None) => crate::dialect::Dialect::Postgres,
-            };
+            let dialect = dialect::resolve(
+                dialect,
+                &[database.as_deref()],
+                dialect::Fallback::Use(crate::dialect::Dialect::default()),
+            )?;
             let db = database.map(|d| DbArgs {
                 database: Some(d),
                 version_table,

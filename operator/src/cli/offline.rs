@@ -37,15 +37,13 @@ pub fn range(target: &str) -> (Option<Vec<String>>, &str) {
 }
 
 fn dialect(off: &OfflineArgs, db: Option<&str>) -> Result<Dialect, CliError> {
-    if let Some(d) = &off.dialect {
-        return Dialect::from_name(d).map_err(|e| CliError::Input(format!("--dialect: {e}")));
-    }
-    db.map(|u| Dialect::from_url(u).map_err(|e| CliError::Input(e.to_string())))
-        .unwrap_or_else(|| {
-            Err(CliError::Input(
-                "--sql needs --dialect (postgresql, mysql or sqlite) or a --database URL".into(),
-            ))
-        })
+    super::dialect::resolve(
+        off.dialect,
+        &[db],
+        super::dialect::Fallback::Refuse(
+            "--sql needs --dialect (postgresql, mysql or sqlite) or a --database URL",
+        ),
+    )
 }
 
 /// Where the run starts (see the module docs); `from` is a `FROM:TO` range's start.

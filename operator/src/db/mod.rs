@@ -107,15 +107,17 @@ impl DbError {
 impl Classify for DbError {
     fn class(&self) -> Class {
         match self {
-            DbError::Scheme(_) | DbError::Url { .. } => Class::blocked("InvalidDatabaseUrl"),
-            DbError::TableName(_) => Class::blocked("InvalidVersionTable"),
-            DbError::Corrupt { .. } => Class::blocked("VersionTableCorrupt"),
-            DbError::Connect { .. } | DbError::Unavailable(_) => {
-                Class::pending("DatabaseUnavailable")
+            DbError::Scheme(_) | DbError::Url { .. } => {
+                crate::outcome::Reason::InvalidDatabaseUrl.class()
             }
-            DbError::PoolTimeout { .. } => Class::pending("ConnectionsExhausted"),
-            DbError::LockTimeout { .. } => Class::pending("LockHeld"),
-            DbError::Sql(_) => Class::failed("DatabaseError"),
+            DbError::TableName(_) => crate::outcome::Reason::InvalidVersionTable.class(),
+            DbError::Corrupt { .. } => crate::outcome::Reason::VersionTableCorrupt.class(),
+            DbError::Connect { .. } | DbError::Unavailable(_) => {
+                crate::outcome::Reason::DatabaseUnavailable.class()
+            }
+            DbError::PoolTimeout { .. } => crate::outcome::Reason::ConnectionsExhausted.class(),
+            DbError::LockTimeout { .. } => crate::outcome::Reason::LockHeld.class(),
+            DbError::Sql(_) => crate::outcome::Reason::DatabaseError.class(),
         }
     }
 }
@@ -275,6 +277,117 @@ impl Database {
     }
 }
 
+/// The one place a [`Database`] dispatches to its dialect's backend: code
+/// above `db` is written once against [`Backend`] and never matches on the
+/// dialect. The dispatch costs a branch per call, against a round trip.
+impl Backend for Database {
+    fn dialect(&self) -> Dialect {
+        crate::with_backend!(self, |b| b.dialect())
+    }
+
+    async fn execute(&mut self, sql: &str) -> Result<u64, DbError> {
+        crate::with_backend!(self, |b| b.execute(sql).await)
+    }
+
+    async fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
+        crate::with_backend!(self, |b| b.query(sql).await)
+    }
+
+    async fn lock(&mut self, name: &str, timeout: Duration) -> Result<(), DbError> {
+        crate::with_backend!(self, |b| b.lock(name, timeout).await)
+    }
+
+    async fn unlock(&mut self) -> Result<(), DbError> {
+        crate::with_backend!(self, |b| b.unlock().await)
+    }
+
+    async fn reset_session(&mut self) {
+        crate::with_backend!(self, |b| b.reset_session().await)
+    }
+
+    async fn live_schema(
+        &mut self,
+        opts: &introspect::Options,
+    ) -> Result<Option<crate::schema::Schema>, DbError> {
+        crate::with_backend!(self, |b| b.live_schema(opts).await)
+    }
+}
+
+/// A borrowed backend is a backend: a [`crate::executor::Session`] can
+/// work on a database its caller keeps (tests, a command that reads
+/// before it runs).
+impl<B: Backend> Backend for &mut B {
+    fn dialect(&self) -> Dialect {
+        (**self).dialect()
+    }
+
+    fn execute(&mut self, sql: &str) -> impl Future<Output = Result<u64, DbError>> + Send {
+        (**self).execute(sql)
+    }
+
+    fn query(
+        &mut self,
+        sql: &str,
+    ) -> impl Future<Output = Result<Vec<Vec<Option<String>>>, DbError>> + Send {
+        (**self).query(sql)
+    }
+
+    fn lock(
+        &mut self,
+        name: &str,
+        timeout: Duration,
+    ) -> impl Future<Output = Result<(), DbError>> + Send {
+        (**self).lock(name, timeout)
+    }
+
+    fn unlock(&mut self) -> impl Future<Output = Result<(), DbError>> + Send {
+        (**self).unlock()
+    }
+
+    fn reset_session(&mut self) -> impl Future<Output = ()> + Send {
+        (**self).reset_session()
+    }
+
+    fn render_model(
+        &mut self,
+        version_table: &str,
+    ) -> impl Future<Output = Result<crate::ops::render::Model, DbError>> + Send {
+        (**self).render_model(version_table)
+    }
+
+    fn live_schema(
+        &mut self,
+        opts: &introspect::Options,
+    ) -> impl Future<Output = Result<Option<crate::schema::Schema>, DbError>> + Send {
+        (**self).live_schema(opts)
+    }
+
+    fn keep_model(&mut self, model: crate::ops::render::Model) {
+        (**self).keep_model(model);
+    }
+
+    fn offline(&self) -> bool {
+        (**self).offline()
+    }
+}
+
+impl introspect::Introspect for Database {
+    async fn introspect(
+        &mut self,
+        opts: &introspect::Options,
+    ) -> Result<crate::schema::Schema, DbError> {
+        crate::with_backend!(self, |b| introspect::Introspect::introspect(b, opts).await)
+    }
+
+    async fn row_estimates(
+        &mut self,
+        tables: &std::collections::BTreeSet<String>,
+    ) -> Result<introspect::RowEstimates, DbError> {
+        crate::with_backend!(self, |b| introspect::Introspect::row_estimates(b, tables)
+            .await)
+    }
+}
+
 /// Runs `$body` with `$b` bound to the [`Backend`] inside a [`Database`].
 #[macro_export]
 macro_rules! with_backend {
@@ -320,7 +433,7 @@ pub(crate) use boxed_io;
 /// keep a password in a map key.
 pub(crate) fn url_key(url: &str) -> String {
     use sha2::{Digest, Sha256};
-    crate::revision::hex(&Sha256::digest(url.as_bytes()))
+    crate::sqltext::hex(&Sha256::digest(url.as_bytes()))
 }
 
 /// Every column of `rows` as text (`None` for NULL): the shared body of

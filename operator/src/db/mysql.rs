@@ -118,7 +118,7 @@ fn lock_name(name: &str, schema: &str) -> String {
     use sha2::{Digest, Sha256};
     format!(
         "revisor:{}",
-        crate::revision::hex(&Sha256::digest(full.as_bytes()))[..48].to_owned()
+        crate::sqltext::hex(&Sha256::digest(full.as_bytes()))[..48].to_owned()
     )
 }
 

@@ -148,7 +148,7 @@ impl Tables {
         for c in s.chars() {
             match c {
                 '\'' => out.push_str("''"),
-                '\\' if self.dialect == Dialect::MySql => out.push_str("\\\\"),
+                '\\' if self.dialect.sql().backslash_escapes() => out.push_str("\\\\"),
                 '\0' => {}
                 c => out.push(c),
             }
@@ -162,22 +162,12 @@ impl Tables {
     }
 
     fn text(&self, expr: &str) -> String {
-        match self.dialect {
-            Dialect::MySql => format!("CAST({expr} AS CHAR)"),
-            _ => format!("CAST({expr} AS TEXT)"),
-        }
+        self.dialect.sql().cast_text(expr)
     }
 
     /// Whether `table` exists (in the current schema or search path).
     async fn exists<B: Backend>(&self, db: &mut B, table: &str) -> Result<bool, DbError> {
-        let sql = match self.dialect {
-            Dialect::Postgres => format!("SELECT CAST(to_regclass({}) AS TEXT)", self.lit(table)),
-            Dialect::MySql => format!(
-                "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = {}",
-                self.lit(table)
-            ),
-            Dialect::Sqlite => format!("SELECT name FROM sqlite_master WHERE type = 'table' AND name = {}", self.lit(table)),
-        };
+        let sql = self.dialect.sql().table_exists_query(&self.lit(table));
         let rows = db.query(&sql).await?;
         Ok(rows
             .first()
@@ -219,11 +209,7 @@ impl Tables {
 
     /// The id column and the long-text type of the bookkeeping tables.
     fn id_and_text(&self) -> (&'static str, &'static str) {
-        match self.dialect {
-            Dialect::Postgres => ("id BIGSERIAL PRIMARY KEY", "TEXT"),
-            Dialect::MySql => ("id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY", "LONGTEXT"),
-            Dialect::Sqlite => ("id INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT"),
-        }
+        self.dialect.sql().id_and_text()
     }
 
     /// Stores a snapshot (the table is created when missing), and empties
@@ -452,7 +438,7 @@ impl Tables {
         added: &[String],
         row: &HistoryRow,
     ) -> Result<(), DbError> {
-        if self.dialect == Dialect::MySql {
+        if !self.dialect.sql().batches_statements() {
             self.change_rows(db, removed, added).await?;
             return self.insert_history(db, row).await.map(|_| ());
         }
@@ -515,12 +501,12 @@ impl Tables {
         row: &HistoryRow,
     ) -> Result<i64, DbError> {
         let insert = self.insert_history_sql(row);
-        let id = match self.dialect {
-            Dialect::MySql => {
+        let id = match self.dialect.sql().last_insert_id() {
+            Some(last) => {
                 db.execute(&insert).await?;
-                db.query("SELECT CAST(LAST_INSERT_ID() AS CHAR)").await?
+                db.query(last).await?
             }
-            _ => {
+            None => {
                 db.query(&format!("{insert} RETURNING CAST(id AS TEXT)"))
                     .await?
             }

@@ -157,7 +157,9 @@ impl RevisionGraph {
     ) -> Result<RevisionGraph, SetErrors> {
         // Manifests beside the revisions are not revisions.
         let mut order: Vec<usize> = (0..files.len())
-            .filter(|&i| !crate::ops::is_manifest(files[i].0.as_ref(), files[i].1.as_ref()))
+            .filter(|&i| {
+                !crate::revision::yaml::is_manifest(files[i].0.as_ref(), files[i].1.as_ref())
+            })
             .collect();
         order.sort_by(|&a, &b| {
             files[a]

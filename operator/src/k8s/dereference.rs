@@ -34,11 +34,10 @@ pub enum DereferenceError {
 
 impl crate::outcome::Classify for DereferenceError {
     fn class(&self) -> crate::outcome::Class {
-        use crate::outcome::Class;
         match self {
-            DereferenceError::Missing(_) => Class::blocked("InputNotFound"),
-            DereferenceError::Invalid(_) => Class::blocked("InvalidInput"),
-            DereferenceError::Api(_) => Class::pending("ApiError"),
+            DereferenceError::Missing(_) => crate::outcome::Reason::InputNotFound.class(),
+            DereferenceError::Invalid(_) => crate::outcome::Reason::InvalidInput.class(),
+            DereferenceError::Api(_) => crate::outcome::Reason::ApiError.class(),
         }
     }
 }

@@ -21,7 +21,7 @@ use super::dereference::{dereference, DereferenceError};
 use crate::db::pool::Pools;
 use crate::engine::{self, Done, EngineError, Input, Report};
 use crate::executor::{Event, ExecError};
-use crate::outcome::{Class, Classify, Disposition};
+use crate::outcome::{Class, Classify, Disposition, Reason};
 use crate::plan::policy::Refusal;
 use crate::plan::Plan;
 use crate::redact::redact;
@@ -348,7 +348,7 @@ async fn finish(
     ctx.metrics
         .reconciled(class.disposition.metric_label(), t0.elapsed());
     if class.disposition != Disposition::AwaitingApproval {
-        ctx.metrics.failed(class.reason);
+        ctx.metrics.failed(class.reason.as_str());
     }
     if changed {
         let downgrade = report.is_some_and(|r| {
@@ -364,19 +364,19 @@ async fn finish(
             Disposition::AwaitingApproval => (EventType::Normal, "AwaitingApproval"),
             Disposition::Blocked => (EventType::Warning, "Blocked"),
             Disposition::Pending => (EventType::Warning, "Pending"),
-            Disposition::Failed if class.reason == "StepFailed" => {
+            Disposition::Failed if class.reason == Reason::StepFailed => {
                 (EventType::Warning, "StepFailed")
             }
             Disposition::Failed => (EventType::Warning, "Failed"),
         };
         writer
-            .event(kind, reason, class.reason, status.message.clone())
+            .event(kind, reason, class.reason.as_str(), status.message.clone())
             .await;
     }
     match class.disposition {
         // Reverting a change by hand is no watch event: a resource blocked
         // by live drift keeps its periodic recheck, so the revert unblocks it.
-        Disposition::Blocked if class.reason == "SchemaDrift" => {
+        Disposition::Blocked if class.reason == Reason::SchemaDrift => {
             ctx.reset_attempts(key);
             Ok(Action::requeue(jittered(ctx.recheck)))
         }

@@ -213,17 +213,20 @@ pub fn lint(
         }
         revision_allow.extend(codes);
     }
-    let mysql = dialect == Dialect::MySql;
+    // Where DDL commits implicitly (MySQL), a step mixing DDL and data
+    // changes cannot be rolled back as a whole (RV402).
+    let implicit_commit = !dialect.transactional_ddl();
     // An operation revision is linted as the SQL it renders to here.
     let rendered;
     let rev = if rev.ops.is_some() {
-        rendered = crate::ops::preview(rev, dialect);
+        rendered = crate::revision::yaml::preview(rev, dialect);
         &rendered
     } else {
         rev
     };
     let mut seen = Seen::default();
-    let up = split_statements_with(&rev.up_sql, mysql).unwrap_or_default();
+    let up =
+        split_statements_with(&rev.up_sql, dialect.sql().backslash_escapes()).unwrap_or_default();
     for st in &up {
         // The statement's own suppressions, in the comments before it.
         let mut allow: Vec<String> = revision_allow.clone();
@@ -256,7 +259,7 @@ pub fn lint(
     {
         out.push(finding("RV203", up_line, "(the whole revision)"));
     }
-    if mysql && seen.ddl && seen.dml && !revision_allow.iter().any(|a| a == "RV402") {
+    if implicit_commit && seen.ddl && seen.dml && !revision_allow.iter().any(|a| a == "RV402") {
         out.push(finding("RV402", up_line, "(the whole revision)"));
     }
     // Irreversibility.
@@ -321,7 +324,9 @@ fn classify(
     earlier: &BTreeSet<String>,
     seen: &mut Seen,
 ) -> Vec<&'static str> {
-    let pg = dialect == Dialect::Postgres;
+    // PostgreSQL's lock levels per statement (squawk's and
+    // strong_migrations' ground).
+    let pg = dialect.sql().lints_lock_levels();
     let code_text: String = sql
         .lines()
         .filter(|l| !l.trim_start().starts_with("--"))
@@ -361,15 +366,7 @@ fn classify(
         }
         _ => {}
     }
-    let parsed = {
-        use sqlparser::dialect::{MySqlDialect, PostgreSqlDialect, SQLiteDialect};
-        use sqlparser::parser::Parser;
-        match dialect {
-            Dialect::Postgres => Parser::parse_sql(&PostgreSqlDialect {}, sql),
-            Dialect::MySql => Parser::parse_sql(&MySqlDialect {}, sql),
-            Dialect::Sqlite => Parser::parse_sql(&SQLiteDialect {}, sql),
-        }
-    };
+    let parsed = dialect.sql().parse(sql);
     seen.table = None;
     let Ok(statements) = parsed else {
         return codes;

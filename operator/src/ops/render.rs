@@ -13,14 +13,13 @@
 //! whole column; `drop_constraint` on MySQL, which needs the kind) fail
 //! with a clear error when the model does not have it.
 
-use super::{
-    AlterColumn, ColumnSpec, ColumnState, Execute, ForeignKeySpec, IndexSpec, Operation, Rows,
-    TableSpec, TypeSpec, Value, DIALECT_KEYS, PORTABLE_TYPES,
-};
+pub use super::check::{check, check_type};
+use super::lower::{column, default_of, fk, index, table, ty, value_sql};
+use super::{AlterColumn, ColumnState, Execute, ForeignKeySpec, Operation, Rows, Value};
 use crate::dialect::Dialect;
 use crate::diff::Op;
-use crate::render::{literal, quote};
-use crate::schema::{Action, Check, Column, ForeignKey, Index, Schema, Table, Type, Unique};
+use crate::render::quote;
+use crate::schema::{Check, Column, Index, Schema, Table, Type, Unique};
 
 /// The schema operations are rendered against.
 #[derive(Debug, Clone, Default)]
@@ -38,382 +37,7 @@ pub type OpError = (usize, String);
 
 /// The SQLAlchemy name of a dialect, the key of per-dialect maps.
 pub fn dialect_key(d: Dialect) -> &'static str {
-    match d {
-        Dialect::Postgres => "postgresql",
-        Dialect::MySql => "mysql",
-        Dialect::Sqlite => "sqlite",
-    }
-}
-
-/// Checks what can be checked without a dialect: types are portable (or
-/// per-dialect maps with known keys), names are not empty, actions are
-/// known, values are scalars, a `drop_constraint` definition names one
-/// kind.
-///
-/// # Errors
-/// A message for the first problem.
-pub fn check(op: &Operation) -> Result<(), String> {
-    let name = |n: &str, what: &str| {
-        if n.trim().is_empty() {
-            Err(format!("`{what}` must not be empty"))
-        } else {
-            Ok(())
-        }
-    };
-    let cols = |c: &[String], what: &str| {
-        if c.is_empty() || c.iter().any(|c| c.trim().is_empty()) {
-            Err(format!("`{what}` needs at least one column name"))
-        } else {
-            Ok(())
-        }
-    };
-    match op {
-        Operation::CreateTable(t) => {
-            name(t.name.as_deref().unwrap_or(""), "name")?;
-            check_table(t)
-        }
-        Operation::DropTable(d) => {
-            name(&d.name, "name")?;
-            d.definition.as_ref().map_or(Ok(()), check_table)
-        }
-        Operation::RenameTable(r) => {
-            name(&r.from, "from")?;
-            name(&r.to, "to")
-        }
-        Operation::AddColumn(a) => {
-            name(&a.table, "table")?;
-            check_column(&a.column)
-        }
-        Operation::DropColumn(d) => {
-            name(&d.table, "table")?;
-            name(&d.column, "column")?;
-            d.definition.as_ref().map_or(Ok(()), check_state)
-        }
-        Operation::AlterColumn(a) => {
-            name(&a.table, "table")?;
-            name(&a.column, "column")?;
-            if let Some(t) = &a.ty {
-                check_type(t)?;
-            }
-            if a.default.is_some() as u8 + a.default_sql.is_some() as u8 + a.drop_default as u8 > 1
-            {
-                return Err("give one of `default`, `default_sql`, `drop_default`".into());
-            }
-            if let Some(v) = &a.default {
-                check_value(v)?;
-            }
-            if a.ty.is_none()
-                && a.nullable.is_none()
-                && !a.changes_default()
-                && a.rename_to.is_none()
-            {
-                return Err(
-                    "nothing to change: give type, nullable, default, default_sql, drop_default or rename_to"
-                        .into(),
-                );
-            }
-            a.from.as_ref().map_or(Ok(()), check_state)
-        }
-        Operation::CreateIndex(c) => {
-            name(&c.name, "name")?;
-            name(&c.table, "table")?;
-            cols(&c.columns, "columns")
-        }
-        Operation::DropIndex(d) => {
-            name(&d.name, "name")?;
-            name(&d.table, "table")?;
-            d.definition
-                .as_ref()
-                .map_or(Ok(()), |i| cols(&i.columns, "definition.columns"))
-        }
-        Operation::AddForeignKey(f) => {
-            name(&f.name, "name")?;
-            name(&f.table, "table")?;
-            cols(&f.columns, "columns")?;
-            check_fk_parts(&f.references, &f.on_delete, &f.on_update, f.columns.len())
-        }
-        Operation::AddUnique(u) => {
-            name(&u.name, "name")?;
-            name(&u.table, "table")?;
-            cols(&u.columns, "columns")
-        }
-        Operation::AddCheck(c) => {
-            name(&c.name, "name")?;
-            name(&c.table, "table")?;
-            name(&c.expression, "expression")
-        }
-        Operation::DropConstraint(d) => {
-            name(&d.name, "name")?;
-            name(&d.table, "table")?;
-            if let Some(def) = &d.definition {
-                let kinds = def.foreign_key.is_some() as u8
-                    + def.unique.is_some() as u8
-                    + def.check.is_some() as u8;
-                if kinds != 1 {
-                    return Err(
-                        "`definition` takes exactly one of foreign_key, unique, check".into(),
-                    );
-                }
-                if let Some(f) = &def.foreign_key {
-                    check_fk(f)?;
-                }
-            }
-            Ok(())
-        }
-        Operation::BulkInsert(r) | Operation::BulkDelete(r) => {
-            name(&r.table, "table")?;
-            for row in &r.rows {
-                if row.is_empty() {
-                    return Err("a row without columns".into());
-                }
-                row.values().try_for_each(check_value)?;
-            }
-            Ok(())
-        }
-        Operation::Execute(Execute::Sql(s)) => name(s, "execute"),
-        Operation::Execute(Execute::PerDialect(m)) => {
-            for k in m.keys() {
-                known_dialect(k)?;
-            }
-            Ok(())
-        }
-    }
-}
-
-fn known_dialect(k: &str) -> Result<(), String> {
-    if DIALECT_KEYS.contains(&k) {
-        Ok(())
-    } else {
-        Err(format!(
-            "unknown dialect `{k}` (use {})",
-            DIALECT_KEYS.join(", ")
-        ))
-    }
-}
-
-fn check_table(t: &TableSpec) -> Result<(), String> {
-    if t.columns.is_empty() {
-        return Err("a table needs at least one column".into());
-    }
-    t.columns.iter().try_for_each(check_column)?;
-    t.foreign_keys.iter().try_for_each(check_fk)?;
-    for i in &t.indexes {
-        if i.name.as_deref().unwrap_or("").is_empty() {
-            return Err("an index needs a `name`".into());
-        }
-    }
-    Ok(())
-}
-
-fn check_fk(f: &ForeignKeySpec) -> Result<(), String> {
-    check_fk_parts(&f.references, &f.on_delete, &f.on_update, f.columns.len())
-}
-
-fn check_fk_parts(
-    r: &super::References,
-    on_delete: &Option<String>,
-    on_update: &Option<String>,
-    n: usize,
-) -> Result<(), String> {
-    if r.columns.len() != n {
-        return Err(format!(
-            "{n} column(s) reference {} column(s) of {}",
-            r.columns.len(),
-            r.table
-        ));
-    }
-    for a in [on_delete, on_update].into_iter().flatten() {
-        action(a)?;
-    }
-    Ok(())
-}
-
-fn action(a: &str) -> Result<Action, String> {
-    match a {
-        "cascade" => Ok(Action::Cascade),
-        "set_null" => Ok(Action::SetNull),
-        "set_default" => Ok(Action::SetDefault),
-        "restrict" => Ok(Action::Restrict),
-        "no_action" => Ok(Action::NoAction),
-        other => Err(format!(
-            "unknown action `{other}` (use cascade, set_null, set_default, restrict, no_action)"
-        )),
-    }
-}
-
-fn check_column(c: &ColumnSpec) -> Result<(), String> {
-    if c.name.trim().is_empty() {
-        return Err("a column needs a `name`".into());
-    }
-    check_type(&c.ty).map_err(|e| format!("column {}: {e}", c.name))?;
-    if c.default.is_some() && c.default_sql.is_some() {
-        return Err(format!(
-            "column {}: give `default` or `default_sql`, not both",
-            c.name
-        ));
-    }
-    c.default.as_ref().map_or(Ok(()), check_value)
-}
-
-fn check_state(s: &ColumnState) -> Result<(), String> {
-    if let Some(t) = &s.ty {
-        check_type(t)?;
-    }
-    s.default.as_ref().map_or(Ok(()), check_value)
-}
-
-fn check_value(v: &Value) -> Result<(), String> {
-    match v {
-        Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => Ok(()),
-        _ => Err("values must be null, a boolean, a number or a string".into()),
-    }
-}
-
-/// Checks a type: a portable word with its arguments, or a per-dialect map.
-///
-/// # Errors
-/// An unknown word (with the vocabulary), or an unknown dialect key.
-pub fn check_type(t: &TypeSpec) -> Result<(), String> {
-    match t {
-        TypeSpec::Portable(s) => {
-            let word = s
-                .split('(')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase();
-            if !PORTABLE_TYPES.contains(&word.as_str()) {
-                return Err(format!(
-                    "unknown type `{s}` (portable types: {}; or a map such as {{postgresql: jsonb, mysql: json, sqlite: text}})",
-                    PORTABLE_TYPES.join(", ")
-                ));
-            }
-            if matches!(Type::parse(s), Type::Other(_)) {
-                return Err(format!("cannot read type `{s}`"));
-            }
-            Ok(())
-        }
-        TypeSpec::PerDialect(m) => m.keys().try_for_each(|k| known_dialect(k)),
-    }
-}
-
-/// The type for `d`.
-fn ty(t: &TypeSpec, d: Dialect) -> Result<Type, String> {
-    match t {
-        TypeSpec::Portable(s) => Ok(Type::parse(s)),
-        TypeSpec::PerDialect(m) => m
-            .get(dialect_key(d))
-            .map(|s| Type::parse(s))
-            .ok_or_else(|| format!("the type map has no `{}` entry", dialect_key(d))),
-    }
-}
-
-/// A literal value as SQL.
-fn value_sql(v: &Value, d: Dialect) -> String {
-    match v {
-        Value::Null => "NULL".into(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => literal(s, d),
-        _ => "NULL".into(),
-    }
-}
-
-fn default_of(v: &Option<Value>, sql: &Option<String>, d: Dialect) -> Option<String> {
-    match (v, sql) {
-        (Some(Value::Null), _) => None,
-        (Some(v), _) => Some(value_sql(v, d)),
-        (None, Some(s)) => Some(s.trim().to_owned()),
-        (None, None) => None,
-    }
-}
-
-fn column(c: &ColumnSpec, d: Dialect) -> Result<Column, String> {
-    let mut col = Column::new(
-        &c.name,
-        ty(&c.ty, d).map_err(|e| format!("column {}: {e}", c.name))?,
-    );
-    col.nullable = c.nullable.unwrap_or(!c.primary_key) && !c.primary_key;
-    col.default = default_of(&c.default, &c.default_sql, d);
-    col.identity = c.autoincrement;
-    col.comment = c.comment.clone();
-    Ok(col)
-}
-
-fn fk(f: &ForeignKeySpec) -> Result<ForeignKey, String> {
-    Ok(ForeignKey {
-        name: f.name.clone(),
-        columns: f.columns.clone(),
-        ref_table: f.references.table.clone(),
-        ref_columns: f.references.columns.clone(),
-        on_delete: f
-            .on_delete
-            .as_deref()
-            .map_or(Ok(Action::NoAction), action)?,
-        on_update: f
-            .on_update
-            .as_deref()
-            .map_or(Ok(Action::NoAction), action)?,
-    })
-}
-
-fn index(name: &str, i: &IndexSpec) -> Index {
-    Index {
-        name: name.to_owned(),
-        columns: i.columns.clone(),
-        unique: i.unique,
-        predicate: i.predicate.clone(),
-    }
-}
-
-fn table(name: &str, t: &TableSpec, d: Dialect) -> Result<Table, String> {
-    let columns = t
-        .columns
-        .iter()
-        .map(|c| column(c, d))
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut primary_key: Vec<String> = t
-        .columns
-        .iter()
-        .filter(|c| c.primary_key)
-        .map(|c| c.name.clone())
-        .collect();
-    if let Some(pk) = &t.primary_key {
-        primary_key = pk.clone();
-    }
-    let mut table = Table {
-        name: name.to_owned(),
-        columns,
-        primary_key,
-        uniques: t
-            .unique
-            .iter()
-            .map(|u| Unique {
-                name: u.name.clone(),
-                columns: u.columns.clone(),
-            })
-            .collect(),
-        indexes: t
-            .indexes
-            .iter()
-            .map(|i| index(i.name.as_deref().unwrap_or(""), i))
-            .collect(),
-        foreign_keys: t.foreign_keys.iter().map(fk).collect::<Result<_, _>>()?,
-        checks: t
-            .checks
-            .iter()
-            .map(|c| Check {
-                name: c.name.clone(),
-                expression: c.expression.clone(),
-            })
-            .collect(),
-        comment: t.comment.clone(),
-    };
-    let pk = table.primary_key.clone();
-    for c in table.columns.iter_mut().filter(|c| pk.contains(&c.name)) {
-        c.nullable = false;
-    }
-    Ok(table)
+    d.name()
 }
 
 /// Whether rendering `ops` for `d` may need the definition of a table that
@@ -426,7 +50,7 @@ pub fn needs_state(ops: &[Operation], d: Dialect) -> bool {
         | Operation::BulkInsert(_)
         | Operation::Execute(_) => false,
         Operation::AddColumn(a) => {
-            d == Dialect::Sqlite
+            d.sql().rebuilds_tables()
                 && (a.column.autoincrement
                     || a.column.primary_key
                     || (a.column.nullable == Some(false)
@@ -473,7 +97,7 @@ fn known<'m>(model: &'m Model, t: &str, why: &str) -> Result<&'m Table, String> 
 fn change(op: Op, d: Dialect, model: &mut Model) -> Vec<String> {
     let name = op.table().to_owned();
     let known = model.schema.tables.contains_key(&name);
-    if !(d == Dialect::Sqlite && known && crate::render::sqlite_needs_rebuild(&op)) {
+    if !(d.sql().rebuilds_tables() && known && crate::render::needs_rebuild(&op)) {
         // No rebuild: the statements need only the model as it is (no
         // copies of whole tables), and the model takes the change in place.
         let stmts = crate::render::render_single(&op, d, &model.schema);
@@ -517,7 +141,7 @@ fn change(op: Op, d: Dialect, model: &mut Model) -> Vec<String> {
 
 /// Whether SQLite rebuilds the table for `op` (it then needs the table).
 fn sqlite_rebuilds(op: &Op, d: Dialect) -> bool {
-    d == Dialect::Sqlite && crate::render::sqlite_needs_rebuild(op)
+    d.sql().rebuilds_tables() && crate::render::needs_rebuild(op)
 }
 
 fn render_one(op: &Operation, d: Dialect, model: &mut Model) -> Result<Vec<String>, String> {
@@ -575,7 +199,7 @@ fn render_one(op: &Operation, d: Dialect, model: &mut Model) -> Result<Vec<Strin
                 (None, Some(def)) => state_column(&x.column, def, d)?,
                 (None, None) => Column::new(&x.column, Type::Other("unknown".into())),
             };
-            if d == Dialect::Sqlite && !model.schema.tables.contains_key(&x.table) {
+            if d.sql().rebuilds_tables() && !model.schema.tables.contains_key(&x.table) {
                 // No definition to rebuild from: SQLite 3.35+ drops a plain column in place.
                 return Ok(vec![format!(
                     "{} DROP COLUMN {}",
@@ -607,7 +231,7 @@ fn render_one(op: &Operation, d: Dialect, model: &mut Model) -> Result<Vec<Strin
                 d,
                 model,
             );
-            if c.concurrently && d == Dialect::Postgres {
+            if c.concurrently && d.sql().concurrent_index() {
                 for s in &mut stmts {
                     *s = s
                         .replacen("CREATE INDEX ", "CREATE INDEX CONCURRENTLY ", 1)
@@ -644,7 +268,7 @@ fn render_one(op: &Operation, d: Dialect, model: &mut Model) -> Result<Vec<Strin
                 d,
                 model,
             );
-            if x.concurrently && d == Dialect::Postgres {
+            if x.concurrently && d.sql().concurrent_index() {
                 for s in &mut stmts {
                     *s = s.replacen("DROP INDEX ", "DROP INDEX CONCURRENTLY ", 1);
                 }
@@ -769,7 +393,7 @@ fn alter_column(a: &AlterColumn, d: Dialect, model: &mut Model) -> Result<Vec<St
         let from = match &current {
             Some(c) => c.clone(),
             None => {
-                if d == Dialect::Sqlite {
+                if d.sql().rebuilds_tables() {
                     known(model, &a.table, "alter_column on SQLite (a table rebuild)")?;
                 }
                 // Offline without the table: the old state from `from:`,
@@ -779,7 +403,7 @@ fn alter_column(a: &AlterColumn, d: Dialect, model: &mut Model) -> Result<Vec<St
                 if st.nullable.is_none() {
                     c.nullable = a.nullable.is_none_or(|n| !n);
                 }
-                if d == Dialect::MySql
+                if d.sql().alter_restates_column()
                     && (st.ty.is_none() && a.ty.is_none()
                         || st.nullable.is_none() && a.nullable.is_none()
                         || !a.changes_default() && a.from.is_none())
@@ -927,7 +551,7 @@ fn drop_constraint(
         Some(op) => op,
         None => match from_def()? {
             Some(op) => op,
-            None if d == Dialect::Postgres => {
+            None if d.sql().drops_any_constraint_by_name() => {
                 return Ok(vec![format!(
                     "ALTER TABLE {} DROP CONSTRAINT {}",
                     quote(&x.table, d),

@@ -1,7 +1,7 @@
 use super::render::{render, Model};
 use super::*;
 use crate::dialect::Dialect;
-use crate::revision::ParseErrorKind;
+use crate::revision::{ParseErrorKind, Revision};
 
 const SPEC_EXAMPLE: &str = "revision: 1975ea83b712
 down_revision: 27c6a30d7c24

@@ -30,7 +30,7 @@
 pub mod policy;
 
 use crate::graph::{RevIdx, RevSet, RevisionGraph, TargetError};
-use crate::revision::hex;
+use crate::sqltext::hex;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 

@@ -26,7 +26,7 @@ use super::{Mode, Plan, StepDirection};
 use crate::dialect::Dialect;
 use crate::graph::RevisionGraph;
 use crate::lint::{self, Finding};
-use crate::outcome::{Class, Classify, Disposition};
+use crate::outcome::{Class, Classify};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What a plan with findings of one kind needs (`spec.policy`).
@@ -189,22 +189,18 @@ impl Refusal {
 impl Classify for Refusal {
     fn class(&self) -> Class {
         match self {
-            Refusal::EmptySet(_) => Class::blocked("EmptyMigrationSet"),
-            Refusal::Dirty(_) => Class::blocked("Dirty"),
-            Refusal::Drift(_) => Class::blocked("Drift"),
-            Refusal::OrphanUp(_) => Class::blocked("RevisionFileGone"),
-            Refusal::DowngradeNotAllowed(_) => Class::blocked("DowngradeNotAllowed"),
-            Refusal::AwaitingApproval(_) => Class {
-                disposition: Disposition::AwaitingApproval,
-                reason: "AwaitingApproval",
-            },
-            Refusal::Irreversible(_) => Class::blocked("IrreversibleStep"),
-            Refusal::AllRefused(_) => Class::blocked("TransactionModeRefused"),
-            Refusal::Gated { block: true, .. } => Class::blocked("PolicyBlocked"),
-            Refusal::Gated { block: false, .. } => Class {
-                disposition: Disposition::AwaitingApproval,
-                reason: "FindingsNeedApproval",
-            },
+            Refusal::EmptySet(_) => crate::outcome::Reason::EmptyMigrationSet.class(),
+            Refusal::Dirty(_) => crate::outcome::Reason::Dirty.class(),
+            Refusal::Drift(_) => crate::outcome::Reason::Drift.class(),
+            Refusal::OrphanUp(_) => crate::outcome::Reason::RevisionFileGone.class(),
+            Refusal::DowngradeNotAllowed(_) => crate::outcome::Reason::DowngradeNotAllowed.class(),
+            Refusal::AwaitingApproval(_) => crate::outcome::Reason::AwaitingApproval.class(),
+            Refusal::Irreversible(_) => crate::outcome::Reason::IrreversibleStep.class(),
+            Refusal::AllRefused(_) => crate::outcome::Reason::TransactionModeRefused.class(),
+            Refusal::Gated { block: true, .. } => crate::outcome::Reason::PolicyBlocked.class(),
+            Refusal::Gated { block: false, .. } => {
+                crate::outcome::Reason::FindingsNeedApproval.class()
+            }
         }
     }
 }
@@ -314,7 +310,7 @@ fn gate(graph: &RevisionGraph, p: &Plan, policy: &Policy) -> Result<(), Refusal>
     if policy.destructive == Gate::Allow && policy.locking == Gate::Allow {
         return Ok(());
     }
-    let dialect = policy.dialect.unwrap_or(Dialect::Postgres);
+    let dialect = policy.dialect.unwrap_or_default();
     let mut earlier = BTreeSet::new();
     let mut held = Vec::new();
     let mut block = false;
@@ -350,6 +346,7 @@ fn gate(graph: &RevisionGraph, p: &Plan, policy: &Policy) -> Result<(), Refusal>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::outcome::Disposition;
     use crate::plan::plan;
 
     fn abc() -> RevisionGraph {
@@ -485,6 +482,7 @@ mod tests {
 #[cfg(test)]
 mod gate_tests {
     use super::*;
+    use crate::outcome::Disposition;
     use crate::plan::plan;
 
     fn set() -> RevisionGraph {

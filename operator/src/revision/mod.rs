@@ -26,11 +26,11 @@
 //!   revision irreversible. One that holds only comments is a deliberate
 //!   no-op (a merge revision's "nothing to undo") and stays reversible.
 
-mod split;
+pub mod yaml;
 
-pub use split::{split_statements, split_statements_with, SplitError, Statement};
-
-use sha2::{Digest, Sha256};
+pub use crate::sqltext::{
+    checksum, split_statements, split_statements_with, SplitError, Statement,
+};
 
 /// Longest revision id, in characters: the width of Alembic's
 /// `alembic_version.version_num VARCHAR(32)` column, so every id fits.
@@ -110,8 +110,8 @@ impl Revision {
     /// first marker, a duplicate or unknown marker, a missing
     /// `-- migrate:up`, and unterminated quotes or comments in a section.
     pub fn parse(file: &str, contents: &str) -> Result<Revision, Vec<ParseError>> {
-        if crate::ops::is_ops_file(file) {
-            return crate::ops::parse(file, contents);
+        if yaml::is_ops_file(file) {
+            return yaml::parse(file, contents);
         }
         Parser::new(file).parse(contents)
     }
@@ -221,7 +221,7 @@ pub fn peek_id(contents: &str) -> Option<String> {
 /// Whether a file name is a migration file: `*.sql`, or an operation
 /// revision (`*.yaml`, `*.yml`).
 pub fn is_migration_file(name: &str) -> bool {
-    name.ends_with(".sql") || crate::ops::is_ops_file(name)
+    name.ends_with(".sql") || yaml::is_ops_file(name)
 }
 
 /// Checks a revision id or branch label: 1 to [`MAX_ID_LEN`] of `[A-Za-z0-9_]`.
@@ -229,28 +229,6 @@ pub fn is_valid_id(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= MAX_ID_LEN
         && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-}
-
-/// SHA-256 of `sql` with CRLF normalised to LF, as lowercase hex.
-pub fn checksum(sql: &str) -> String {
-    let mut hasher = Sha256::new();
-    if sql.contains("\r\n") {
-        hasher.update(sql.replace("\r\n", "\n").as_bytes());
-    } else {
-        hasher.update(sql.as_bytes());
-    }
-    hex(&hasher.finalize())
-}
-
-/// Lowercase hex of bytes.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for &b in bytes {
-        s.push(DIGITS[usize::from(b >> 4)] as char);
-        s.push(DIGITS[usize::from(b & 0xf)] as char);
-    }
-    s
 }
 
 /// Splits a comma-separated header value into trimmed, non-empty items.

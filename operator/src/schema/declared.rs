@@ -9,7 +9,7 @@
 //! PostgreSQL's `COMMENT ON TABLE|COLUMN`. Anything else is an error naming
 //! the file and line, never silently dropped.
 
-use super::{fold, Action, Check, Column, ForeignKey, Index, Schema, Table, Type, Unique};
+use super::{Action, Check, Column, ForeignKey, Index, Schema, Table, Type, Unique};
 use crate::dialect::Dialect;
 use sqlparser::ast::{
     AlterTableOperation, ColumnOption, CommentObject, CreateIndex, CreateTable, Expr,
@@ -40,7 +40,7 @@ pub fn parse(files: &[(String, String)], dialect: Dialect) -> Result<Schema, Vec
     let mut errors = Vec::new();
     for (file, text) in files {
         let statements =
-            match crate::revision::split_statements_with(text, dialect == Dialect::MySql) {
+            match crate::sqltext::split_statements_with(text, dialect.sql().backslash_escapes()) {
                 Ok(s) => s,
                 Err(e) => {
                     errors.push(DeclaredError {
@@ -77,14 +77,7 @@ pub fn parse(files: &[(String, String)], dialect: Dialect) -> Result<Schema, Vec
 }
 
 fn parse_one(sql: &str, dialect: Dialect) -> Result<Statement, String> {
-    use sqlparser::dialect::{MySqlDialect, PostgreSqlDialect, SQLiteDialect};
-    use sqlparser::parser::Parser;
-    let parsed = match dialect {
-        Dialect::Postgres => Parser::parse_sql(&PostgreSqlDialect {}, sql),
-        Dialect::MySql => Parser::parse_sql(&MySqlDialect {}, sql),
-        Dialect::Sqlite => Parser::parse_sql(&SQLiteDialect {}, sql),
-    }
-    .map_err(|e| e.to_string())?;
+    let parsed = dialect.sql().parse(sql).map_err(|e| e.to_string())?;
     let mut it = parsed.into_iter();
     match (it.next(), it.next()) {
         (Some(s), None) => Ok(s),
@@ -93,7 +86,7 @@ fn parse_one(sql: &str, dialect: Dialect) -> Result<Statement, String> {
 }
 
 fn ident(i: &Ident, dialect: Dialect) -> String {
-    fold(&i.value, i.quote_style.is_some(), dialect)
+    dialect.sql().fold_ident(&i.value, i.quote_style.is_some())
 }
 
 /// The last part of a possibly qualified name (`public.users` -> `users`).

@@ -26,7 +26,6 @@ mod types;
 
 pub use types::{normalize_default, normalize_expr, Type};
 
-use crate::dialect::Dialect;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -223,37 +222,7 @@ impl Check {
     }
 }
 
-/// Folds an identifier as the dialects do for unquoted names (see the
-/// module docs); a quoted one (`"Users"`) keeps its case on PostgreSQL.
-pub fn fold(ident: &str, quoted: bool, dialect: Dialect) -> String {
-    if quoted && dialect == Dialect::Postgres {
-        ident.to_owned()
-    } else {
-        ident.to_lowercase()
-    }
-}
-
 impl Schema {
-    /// The schema in normal form for `dialect` (see the module docs):
-    /// tables sorted by name; within a table, constraints sorted and
-    /// server-chosen names dropped; types and defaults normalised.
-    pub fn normalized(&self, dialect: Dialect) -> Schema {
-        Schema {
-            tables: self
-                .tables
-                .values()
-                .map(|t| (t.name.clone(), t.normalized(dialect)))
-                .collect(),
-        }
-    }
-
-    /// SHA-256 (hex) of the normalised schema: equal for equivalent schemas.
-    pub fn fingerprint(&self, dialect: Dialect) -> String {
-        use sha2::{Digest, Sha256};
-        let json = serde_json::to_vec(&self.normalized(dialect)).unwrap_or_default();
-        crate::revision::hex(&Sha256::digest(&json))
-    }
-
     /// The tables whose names match none of `exclude` (globs, `*` and `?`).
     pub fn without(mut self, exclude: &[String]) -> Schema {
         self.tables
@@ -263,178 +232,9 @@ impl Schema {
 }
 
 impl Table {
-    fn normalized(&self, dialect: Dialect) -> Table {
-        let t = &self.name;
-        let sole_integer_key = self.primary_key.len() == 1;
-        let columns = self
-            .columns
-            .iter()
-            .map(|c| {
-                let ty = c.ty.normalized(dialect);
-                let in_key = self.primary_key.contains(&c.name);
-                // SQLite: an INTEGER PRIMARY KEY is the rowid, assigned
-                // automatically, whatever else was written.
-                let identity = c.identity
-                    || (dialect == Dialect::Sqlite
-                        && sole_integer_key
-                        && in_key
-                        && ty == Type::Integer);
-                Column {
-                    name: c.name.clone(),
-                    default: if identity {
-                        None
-                    } else {
-                        c.default
-                            .as_deref()
-                            .and_then(|d| normalize_default(d, &ty, dialect))
-                    },
-                    // A key column is NOT NULL whatever was written
-                    // (SQLite's catalog reports otherwise for rowid keys).
-                    nullable: c.nullable && !in_key,
-                    identity,
-                    ty,
-                    collation: c.collation.clone(),
-                    comment: if dialect == Dialect::Sqlite {
-                        None
-                    } else {
-                        c.comment.clone()
-                    },
-                }
-            })
-            .collect();
-        // On MySQL a unique index is a unique constraint (its catalog lists
-        // both alike), as Alembic's MySQL comparison also treats them.
-        let (unique_indexes, plain_indexes): (Vec<&Index>, Vec<&Index>) =
-            self.indexes.iter().partition(|i| {
-                dialect == Dialect::MySql
-                    && i.unique
-                    && i.predicate.is_none()
-                    && i.columns.iter().all(|c| !c.starts_with('('))
-            });
-        let mut uniques: Vec<Unique> = self
-            .uniques
-            .iter()
-            .cloned()
-            .chain(unique_indexes.iter().map(|i| Unique {
-                name: Some(i.name.clone()),
-                columns: i.columns.clone(),
-            }))
-            .map(|u| Unique {
-                name: u
-                    .name
-                    .clone()
-                    .filter(|n| !server_named(n, t, &u.columns, "key", dialect)),
-                columns: u.columns.clone(),
-            })
-            // A unique constraint on exactly the primary key adds nothing.
-            .filter(|u| u.columns != self.primary_key)
-            .collect();
-        uniques.sort_by(|a, b| a.columns.cmp(&b.columns));
-        uniques.dedup_by(|a, b| a.columns == b.columns);
-        let mut indexes: Vec<Index> = plain_indexes
-            .into_iter()
-            .map(|i| Index {
-                name: i.name.clone(),
-                columns: i.columns.clone(),
-                unique: i.unique,
-                predicate: i.predicate.as_deref().map(|p| p.trim().to_owned()),
-            })
-            .collect();
-        indexes.sort_by(|a, b| a.name.cmp(&b.name));
-        let mut foreign_keys: Vec<ForeignKey> = self
-            .foreign_keys
-            .iter()
-            .map(|f| {
-                // InnoDB's RESTRICT is NO ACTION (both check at once), and it
-                // reports an unspecified action as RESTRICT.
-                let innodb = |a: Action| {
-                    if dialect == Dialect::MySql && a == Action::Restrict {
-                        Action::NoAction
-                    } else {
-                        a
-                    }
-                };
-                ForeignKey {
-                    name: f
-                        .name
-                        .clone()
-                        .filter(|n| !server_named(n, t, &f.columns, "fkey", dialect)),
-                    on_delete: innodb(f.on_delete),
-                    on_update: innodb(f.on_update),
-                    ..f.clone()
-                }
-            })
-            .collect();
-        foreign_keys.sort_by(|a, b| {
-            (&a.columns, &a.ref_table, &a.ref_columns).cmp(&(
-                &b.columns,
-                &b.ref_table,
-                &b.ref_columns,
-            ))
-        });
-        let mut checks: Vec<Check> = self
-            .checks
-            .iter()
-            .map(|c| Check {
-                name: c
-                    .name
-                    .clone()
-                    .filter(|n| !server_named_check(n, t, dialect)),
-                expression: c.expression.trim().to_owned(),
-            })
-            .collect();
-        checks.sort_by_key(Check::key);
-        Table {
-            name: t.clone(),
-            columns,
-            primary_key: self.primary_key.clone(),
-            uniques,
-            indexes,
-            foreign_keys,
-            checks,
-            comment: if dialect == Dialect::Sqlite {
-                None
-            } else {
-                self.comment.clone()
-            },
-        }
-    }
-
     /// The column named `name`.
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
-    }
-}
-
-/// Whether `name` is the one the server would have chosen for an unnamed
-/// constraint: PostgreSQL's `<table>_<columns>_<suffix>` (and `_pkey`),
-/// MySQL's `<table>_ibfk_<n>` for foreign keys and the first column's name
-/// for unique keys, SQLite's `sqlite_autoindex_<table>_<n>`.
-fn server_named(
-    name: &str,
-    table: &str,
-    columns: &[String],
-    suffix: &str,
-    dialect: Dialect,
-) -> bool {
-    match dialect {
-        Dialect::Postgres => name == format!("{table}_{}_{suffix}", columns.join("_")),
-        Dialect::MySql => {
-            name.strip_prefix(&format!("{table}_ibfk_"))
-                .is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()))
-                || (suffix == "key" && columns.first().is_some_and(|c| c == name))
-        }
-        Dialect::Sqlite => name.starts_with("sqlite_autoindex_"),
-    }
-}
-
-fn server_named_check(name: &str, table: &str, dialect: Dialect) -> bool {
-    match dialect {
-        Dialect::Postgres => name.starts_with(&format!("{table}_")) && name.ends_with("_check"),
-        Dialect::MySql => {
-            name.starts_with("CONSTRAINT_") || name.starts_with(&format!("{table}_chk_"))
-        }
-        Dialect::Sqlite => false,
     }
 }
 
@@ -455,6 +255,7 @@ pub fn glob_match(glob: &str, name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dialect::Dialect;
 
     fn users(dialect_default: &str, ty: Type) -> Schema {
         let mut t = Table {

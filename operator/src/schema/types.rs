@@ -1,6 +1,5 @@
 //! Column types, defaults and expressions in normal form. Pure.
 
-use crate::dialect::Dialect;
 use serde::{Deserialize, Serialize};
 
 /// A column type in one vocabulary (SPEC.md's portable types); anything
@@ -97,52 +96,6 @@ impl Type {
             raw.trim().to_lowercase().as_str(),
             "serial" | "serial2" | "serial4" | "serial8" | "bigserial" | "smallserial"
         )
-    }
-
-    /// The type as `dialect` can keep it apart: MySQL has no time-zone
-    /// timestamp (`datetime`) and no uuid (`char(36)`), and needs a length
-    /// on `varchar` (255 when none is given).
-    pub fn normalized(&self, dialect: Dialect) -> Type {
-        match (dialect, self) {
-            (Dialect::MySql, Type::TimestampTz) => Type::Timestamp,
-            (Dialect::MySql, Type::Uuid) => Type::Char(Some(36)),
-            (Dialect::MySql, Type::Varchar(None)) => Type::Varchar(Some(255)),
-            _ => self.clone(),
-        }
-    }
-
-    /// The type in `dialect`'s DDL.
-    pub fn sql(&self, dialect: Dialect) -> String {
-        let n = |v: &Option<u32>| v.map(|n| format!("({n})")).unwrap_or_default();
-        match (self.normalized(dialect), dialect) {
-            (Type::SmallInt, _) => "SMALLINT".into(),
-            (Type::Integer, Dialect::MySql) => "INT".into(),
-            (Type::Integer, _) => "INTEGER".into(),
-            (Type::BigInt, _) => "BIGINT".into(),
-            (Type::Boolean, _) => "BOOLEAN".into(),
-            (Type::Text, _) => "TEXT".into(),
-            (Type::Varchar(l), _) => format!("VARCHAR{}", n(&l)),
-            (Type::Char(l), _) => format!("CHAR{}", n(&l)),
-            (Type::Numeric(p, s), _) => match (p, s) {
-                (Some(p), Some(s)) => format!("NUMERIC({p}, {s})"),
-                (Some(p), None) => format!("NUMERIC({p})"),
-                _ => "NUMERIC".into(),
-            },
-            (Type::Real, Dialect::MySql) => "FLOAT".into(),
-            (Type::Real, _) => "REAL".into(),
-            (Type::Double, Dialect::Postgres) => "DOUBLE PRECISION".into(),
-            (Type::Double, _) => "DOUBLE".into(),
-            (Type::Date, _) => "DATE".into(),
-            (Type::Time, _) => "TIME".into(),
-            (Type::Timestamp, Dialect::MySql) => "DATETIME".into(),
-            (Type::Timestamp, _) => "TIMESTAMP".into(),
-            (Type::TimestampTz, _) => "TIMESTAMPTZ".into(),
-            (Type::Json, _) => "JSON".into(),
-            (Type::Uuid, _) => "UUID".into(),
-            (Type::Bytes, Dialect::Postgres) => "BYTEA".into(),
-            (Type::Bytes, _) => "BLOB".into(),
-            (Type::Other(s), _) => s.to_uppercase(),
-        }
     }
 
     /// Whether values of the type are numbers (their defaults lose quotes).
@@ -267,8 +220,7 @@ fn strip_casts(s: &str) -> String {
 /// A server default in normal form for a column of `ty` (see the module
 /// docs of [`crate::schema`]); `None` for no default (or `NULL`, or a
 /// sequence, which is an identity).
-pub fn normalize_default(raw: &str, ty: &Type, dialect: Dialect) -> Option<String> {
-    let _ = dialect;
+pub fn normalize_default(raw: &str, ty: &Type) -> Option<String> {
     let s = strip_casts(strip_outer_parens(raw));
     let s = strip_outer_parens(&s).trim().to_owned();
     let lower = s.to_lowercase();
@@ -383,42 +335,41 @@ mod tests {
 
     #[test]
     fn defaults_normalise_casts_parens_and_spellings() {
-        let pg = Dialect::Postgres;
         assert_eq!(
-            normalize_default("'new'::character varying", &Type::Varchar(Some(20)), pg).as_deref(),
+            normalize_default("'new'::character varying", &Type::Varchar(Some(20))).as_deref(),
             Some("'new'")
         );
         assert_eq!(
-            normalize_default("'x'::CHARACTER VARYING", &Type::Varchar(Some(20)), pg).as_deref(),
+            normalize_default("'x'::CHARACTER VARYING", &Type::Varchar(Some(20))).as_deref(),
             Some("'x'")
         );
         assert_eq!(
-            normalize_default("(0)", &Type::Integer, Dialect::Sqlite).as_deref(),
+            normalize_default("(0)", &Type::Integer).as_deref(),
             Some("0")
         );
         assert_eq!(
-            normalize_default("'0'", &Type::Integer, Dialect::MySql).as_deref(),
+            normalize_default("'0'", &Type::Integer).as_deref(),
             Some("0")
         );
         assert_eq!(
-            normalize_default("1", &Type::Boolean, Dialect::MySql).as_deref(),
+            normalize_default("1", &Type::Boolean).as_deref(),
             Some("true")
         );
         assert_eq!(
-            normalize_default("TRUE", &Type::Boolean, pg).as_deref(),
+            normalize_default("TRUE", &Type::Boolean).as_deref(),
             Some("true")
         );
-        assert_eq!(normalize_default("NULL", &Type::Text, pg), None);
+        assert_eq!(normalize_default("NULL", &Type::Text), None);
         assert_eq!(
-            normalize_default("nextval('users_id_seq'::regclass)", &Type::Integer, pg),
+            normalize_default("nextval('users_id_seq'::regclass)", &Type::Integer),
             None
         );
         assert_eq!(
-            normalize_default("current_timestamp()", &Type::Timestamp, Dialect::MySql).as_deref(),
+            normalize_default("current_timestamp()", &Type::Timestamp).as_deref(),
             Some("CURRENT_TIMESTAMP")
         );
         assert_eq!(
-            normalize_default("1.50", &Type::Numeric(Some(5), Some(2)), pg).as_deref(),
+            normalize_default("1.50", &Type::Numeric(Some(5), Some(2))).as_deref(),
             Some("1.5")
         );
     }

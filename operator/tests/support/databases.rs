@@ -47,3 +47,12 @@ pub async fn fresh(dialect: Dialect) -> String {
     let (prefix, _) = base.rsplit_once('/').expect("URL with a database path");
     format!("{prefix}/{name}")
 }
+
+/// A session on `db` with `opts`: the engine's one way in, on a database
+/// the test keeps.
+pub fn session<'a>(
+    db: &'a mut Database,
+    opts: &revisor::executor::Options,
+) -> revisor::executor::Session<&'a mut Database> {
+    revisor::executor::Session::new(db, opts.clone()).expect("a valid version table")
+}

@@ -38,7 +38,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             schema: None,
-            version_table: crate::executor::DEFAULT_VERSION_TABLE.to_owned(),
+            version_table: crate::defaults::DEFAULT_VERSION_TABLE.to_owned(),
             exclude: Vec::new(),
         }
     }
@@ -68,6 +68,33 @@ pub trait Introspect: Backend {
         &mut self,
         opts: &Options,
     ) -> impl std::future::Future<Output = Result<Schema, DbError>> + Send;
+
+    /// Row estimates of `tables` (lower case) from the catalog, by lower-
+    /// case table name: PostgreSQL's `pg_class.reltuples` (tables never
+    /// analyzed have none), MySQL's `information_schema.TABLES.TABLE_ROWS`,
+    /// SQLite's `count(*)` (its files are small enough to count). For
+    /// lint's live risk.
+    ///
+    /// # Errors
+    /// [`DbError`] when the catalog query fails.
+    fn row_estimates(
+        &mut self,
+        tables: &std::collections::BTreeSet<String>,
+    ) -> impl std::future::Future<Output = Result<RowEstimates, DbError>> + Send;
+}
+
+/// Row estimates by lower-case table name.
+pub type RowEstimates = std::collections::BTreeMap<String, u64>;
+
+/// `(name, count)` catalog rows as [`RowEstimates`].
+fn estimates(rows: Vec<Vec<Option<String>>>) -> RowEstimates {
+    rows.into_iter()
+        .filter_map(|r| {
+            let name = r.first().cloned().flatten()?.to_lowercase();
+            let n = r.get(1).cloned().flatten()?.parse().ok()?;
+            Some((name, n))
+        })
+        .collect()
 }
 
 /// `schema` without bookkeeping tables of any version table name: every

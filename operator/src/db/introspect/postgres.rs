@@ -28,6 +28,20 @@ const BOOKKEEPING: &str = "(NOT EXISTS (SELECT 1 FROM pg_attribute b WHERE b.att
      OR (c.relname LIKE '%\\_snapshot' AND EXISTS (SELECT 1 FROM pg_attribute b WHERE b.attrelid = c.oid AND b.attname = 'schema_json')))";
 
 impl Introspect for PgBackend {
+    async fn row_estimates(
+        &mut self,
+        _tables: &std::collections::BTreeSet<String>,
+    ) -> Result<super::RowEstimates, DbError> {
+        let rows = self
+            .query(
+                "SELECT c.relname::text, CAST(c.reltuples::bigint AS TEXT) FROM pg_class c \
+                 WHERE c.relkind IN ('r', 'p') AND c.reltuples >= 0 \
+                 AND c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())",
+            )
+            .await?;
+        Ok(super::estimates(rows))
+    }
+
     async fn introspect(&mut self, opts: &Options) -> Result<Schema, DbError> {
         // Without a schema named: where the connection's unqualified names
         // go (the first schema of its search_path that exists), as the

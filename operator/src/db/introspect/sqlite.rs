@@ -8,6 +8,26 @@ use crate::dialect::Dialect;
 use crate::schema::{declared, Schema};
 
 impl Introspect for LiteBackend {
+    async fn row_estimates(
+        &mut self,
+        tables: &std::collections::BTreeSet<String>,
+    ) -> Result<super::RowEstimates, DbError> {
+        let mut out = Vec::new();
+        for t in tables {
+            let q = format!(
+                "SELECT CAST(count(*) AS TEXT) FROM {}",
+                crate::render::quote(t, self.dialect())
+            );
+            if let Ok(r) = self.query(&q).await {
+                out.push(vec![
+                    Some(t.clone()),
+                    r.first().and_then(|x| x.first()).cloned().flatten(),
+                ]);
+            }
+        }
+        Ok(super::estimates(out))
+    }
+
     async fn introspect(&mut self, opts: &Options) -> Result<Schema, DbError> {
         // Tables before indexes, each in creation order.
         let rows = self

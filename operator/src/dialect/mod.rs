@@ -1,9 +1,32 @@
-//! Which SQL dialect a database speaks. Pure.
+//! Which SQL dialect a database speaks, and everything that differs
+//! between dialects: one [`SqlDialect`] impl per dialect, in one file each
+//! ([`postgres`], [`mysql`], [`sqlite`]). Pure.
+//!
+//! The rest of Revisor never branches on the dialect: it asks
+//! [`Dialect::sql`] for the impl and calls it (quoting, literals, type
+//! names, DDL pieces, normal forms, what runs in a transaction, session
+//! settings, the SQL parser). The dialect's I/O (connections, the lock,
+//! introspection) sits beside it in `db/`. Adding a dialect is adding a
+//! file here and one there. A test (`tests/architecture.rs`) fails when a
+//! dialect is named outside `dialect/`, `db/` and test code.
+
+mod ddl;
+pub mod mysql;
+mod normal;
+pub mod postgres;
+pub mod sqlite;
+
+pub use ddl::{ForeignKeySwitch, SqlDialect};
 
 /// A SQL dialect: PostgreSQL, MySQL/MariaDB or SQLite.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+///
+/// The default, where nothing names a dialect (no `--dialect`, no URL) and
+/// a command needs one for its rules (`lint`, `plan`), is PostgreSQL: its
+/// lint and policy rules are the most complete.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub enum Dialect {
     /// `postgres://` or `postgresql://`.
+    #[default]
     Postgres,
     /// `mysql://` or `mariadb://` (MySQL and MariaDB).
     MySql,
@@ -61,6 +84,19 @@ impl Dialect {
 
     /// Whether DDL runs inside transactions (MySQL commits implicitly).
     pub fn transactional_ddl(self) -> bool {
-        self != Dialect::MySql
+        self.sql().transactional_ddl()
     }
+
+    /// Everything that differs in this dialect: its [`SqlDialect`] impl.
+    pub fn sql(self) -> &'static dyn SqlDialect {
+        match self {
+            Dialect::Postgres => &postgres::Postgres,
+            Dialect::MySql => &mysql::MySql,
+            Dialect::Sqlite => &sqlite::Sqlite,
+        }
+    }
+
+    /// Every dialect, in a fixed order (for tests and benchmarks that run
+    /// on each).
+    pub const ALL: [Dialect; 3] = [Dialect::Postgres, Dialect::MySql, Dialect::Sqlite];
 }

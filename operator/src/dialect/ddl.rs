@@ -1,0 +1,572 @@
+//! [`SqlDialect`]: what differs between dialects, as one trait. Provided
+//! methods hold what the dialects share (standard SQL, as PostgreSQL and
+//! SQLite write it); each impl overrides only where its dialect differs.
+
+use super::Dialect;
+use crate::schema::{Check, Column, ForeignKey, Table, Type};
+use std::time::Duration;
+
+/// Words that need quoting as identifiers in at least one dialect (the
+/// common ones; anything not plain lower-case ASCII is quoted too).
+const RESERVED: &[&str] = &[
+    "all",
+    "alter",
+    "and",
+    "as",
+    "asc",
+    "between",
+    "by",
+    "case",
+    "check",
+    "column",
+    "constraint",
+    "create",
+    "default",
+    "delete",
+    "desc",
+    "distinct",
+    "drop",
+    "else",
+    "end",
+    "exists",
+    "for",
+    "foreign",
+    "from",
+    "grant",
+    "group",
+    "having",
+    "in",
+    "index",
+    "insert",
+    "into",
+    "is",
+    "join",
+    "key",
+    "like",
+    "limit",
+    "not",
+    "null",
+    "on",
+    "or",
+    "order",
+    "primary",
+    "references",
+    "select",
+    "set",
+    "table",
+    "then",
+    "to",
+    "union",
+    "unique",
+    "update",
+    "user",
+    "using",
+    "values",
+    "when",
+    "where",
+    "with",
+];
+
+/// PostgreSQL's identifier limit in bytes (NAMEDATALEN - 1), the shortest
+/// of the three (MySQL's is 64): generated names fit every dialect.
+const MAX_GENERATED_NAME: usize = 63;
+
+/// How a dialect turns foreign-key enforcement off for a step and checks
+/// afterwards what it would have refused (SQLite, whose table rebuild drops
+/// and recreates referenced tables).
+#[derive(Debug, Clone, Copy)]
+pub struct ForeignKeySwitch {
+    /// A query whose one text column is `1` while enforcement is on.
+    pub query: &'static str,
+    /// Turns enforcement on.
+    pub on: &'static str,
+    /// Turns enforcement off.
+    pub off: &'static str,
+    /// A query listing each violated reference as one line of text.
+    pub violations: &'static str,
+}
+
+/// Everything that differs between SQL dialects. Pure: text in, text out.
+///
+/// Get the impl with [`Dialect::sql`]. Statement-level rendering of schema
+/// changes is [`crate::render`]'s; it calls these methods for every piece
+/// that differs.
+pub trait SqlDialect: Sync + std::fmt::Debug {
+    /// Which dialect this is.
+    fn dialect(&self) -> Dialect;
+
+    // ----- lexical -------------------------------------------------------
+
+    /// `name` quoted as an identifier, always (`"x"`; MySQL `` `x` ``).
+    fn quote_always(&self, name: &str) -> String {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+
+    /// `name` as an identifier: bare when plain lower-case ASCII and not
+    /// reserved, else quoted ([`SqlDialect::quote_always`]).
+    fn quote(&self, name: &str) -> String {
+        let plain = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            && !RESERVED.contains(&name);
+        if plain {
+            name.to_owned()
+        } else {
+            self.quote_always(name)
+        }
+    }
+
+    /// Names as a comma-separated list of identifiers.
+    fn list(&self, names: &[String]) -> String {
+        names
+            .iter()
+            .map(|n| self.quote(n))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// A string literal (`'it''s'`).
+    fn string_literal(&self, s: &str) -> String {
+        format!("'{}'", s.replace('\'', "''"))
+    }
+
+    /// Whether a backslash escapes inside string literals and `#` starts a
+    /// comment (MySQL), for splitting a script into statements.
+    fn backslash_escapes(&self) -> bool {
+        false
+    }
+
+    /// An identifier as the database keeps it: unquoted names fold to
+    /// lower case; a quoted one keeps its case where the dialect does.
+    fn fold_ident(&self, ident: &str, quoted: bool) -> String {
+        if quoted && self.keeps_quoted_case() {
+            ident.to_owned()
+        } else {
+            ident.to_lowercase()
+        }
+    }
+
+    /// Whether a quoted identifier keeps its case (PostgreSQL).
+    fn keeps_quoted_case(&self) -> bool {
+        false
+    }
+
+    /// Parses `sql` with `sqlparser` in this dialect.
+    ///
+    /// # Errors
+    /// The parser's error.
+    fn parse(
+        &self,
+        sql: &str,
+    ) -> Result<Vec<sqlparser::ast::Statement>, sqlparser::parser::ParserError>;
+
+    // ----- types ---------------------------------------------------------
+
+    /// The type as the dialect can keep it apart (MySQL has no uuid, for
+    /// one): two types with the same storage type are the same column.
+    fn storage_type(&self, ty: &Type) -> Type {
+        ty.clone()
+    }
+
+    /// The type's name in DDL, for a type already in storage form.
+    fn type_name(&self, ty: &Type) -> String {
+        standard_type_name(ty)
+    }
+
+    // ----- names ---------------------------------------------------------
+
+    /// The name a constraint of `kind` (`key`, `fkey`, `check`) gets when
+    /// the schema leaves it unnamed: the one PostgreSQL would choose
+    /// (`t_a_b_key`, `t_a_fkey`, `t_x_check`), at most 63 characters.
+    fn constraint_name(&self, kind: &str, table: &str, columns: &[String]) -> String {
+        let cols = columns.join("_");
+        let name = if kind == "check" {
+            format!("{table}_{cols}_check")
+        } else {
+            format!("{table}_{cols}_{kind}")
+        };
+        name.chars().take(MAX_GENERATED_NAME).collect()
+    }
+
+    /// The name of a check constraint: its own, or one derived from the
+    /// expression's hash (so that a down section can drop it by name).
+    fn check_name(&self, c: &Check, table: &str) -> String {
+        c.name.clone().unwrap_or_else(|| {
+            use sha2::{Digest, Sha256};
+            let h = crate::sqltext::hex(&Sha256::digest(c.key().as_bytes()));
+            self.constraint_name("check", table, &[h[..8].to_owned()])
+        })
+    }
+
+    /// Whether `name` is the one the server chooses for an unnamed
+    /// constraint of `kind` (`key`, `fkey`, `pkey`) on `columns`.
+    fn server_named(&self, name: &str, table: &str, columns: &[String], kind: &str) -> bool;
+
+    /// Whether `name` is the one the server chooses for an unnamed check.
+    fn server_named_check(&self, name: &str, table: &str) -> bool;
+
+    // ----- what the catalog keeps ------------------------------------------
+
+    /// Whether the dialect keeps table and column comments.
+    fn keeps_comments(&self) -> bool {
+        true
+    }
+
+    /// Whether a sole INTEGER primary key is the table's rowid, assigned
+    /// automatically (SQLite).
+    fn rowid_alias(&self) -> bool {
+        false
+    }
+
+    /// Whether a unique index is the same thing as a unique constraint
+    /// (MySQL lists both alike, as Alembic's MySQL comparison treats them).
+    fn unique_index_is_constraint(&self) -> bool {
+        false
+    }
+
+    /// Whether a foreign key's RESTRICT is its NO ACTION (InnoDB checks
+    /// both at once and reports an unspecified action as RESTRICT).
+    fn restrict_is_no_action(&self) -> bool {
+        false
+    }
+
+    // ----- DDL pieces ------------------------------------------------------
+
+    /// Whether a column may carry a COLLATE clause.
+    fn column_collation(&self) -> bool {
+        true
+    }
+
+    /// The clause that makes a column an identity (auto-increment) column.
+    fn identity_clause(&self) -> &'static str {
+        ""
+    }
+
+    /// Whether a column's comment is part of its definition (MySQL).
+    fn inline_column_comment(&self) -> bool {
+        false
+    }
+
+    /// A default as DDL takes it: an expression other than a literal goes
+    /// in parentheses (SQLite and MySQL want them).
+    fn default_clause(&self, default: &str) -> String {
+        let literal_like = default.starts_with('\'')
+            || default.parse::<f64>().is_ok()
+            || matches!(
+                default,
+                "true" | "false" | "CURRENT_TIMESTAMP" | "CURRENT_DATE"
+            );
+        if literal_like {
+            default.to_owned()
+        } else {
+            format!("({default})")
+        }
+    }
+
+    /// A column's definition in `CREATE TABLE` / `ADD COLUMN`.
+    fn column_def(&self, c: &Column, inline_key: bool) -> String {
+        let mut s = format!("{} {}", self.quote(&c.name), c.ty.sql(self.dialect()));
+        if let (Some(coll), true) = (&c.collation, self.column_collation()) {
+            s.push_str(&format!(" COLLATE {coll}"));
+        }
+        if inline_key {
+            s.push_str(" PRIMARY KEY");
+        }
+        if c.identity {
+            s.push_str(self.identity_clause());
+        }
+        if !c.nullable && !inline_key {
+            s.push_str(" NOT NULL");
+        }
+        if let Some(d) = &c.default {
+            s.push_str(&format!(" DEFAULT {}", self.default_clause(d)));
+        }
+        if let (Some(comment), true) = (&c.comment, self.inline_column_comment()) {
+            s.push_str(&format!(" COMMENT {}", self.string_literal(comment)));
+        }
+        s
+    }
+
+    /// A foreign key as a table constraint.
+    fn fk_clause(&self, fk: &ForeignKey, table: &str) -> String {
+        let name = fk
+            .name
+            .clone()
+            .unwrap_or_else(|| self.constraint_name("fkey", table, &fk.columns));
+        let mut s = format!(
+            "CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({})",
+            self.quote(&name),
+            self.list(&fk.columns),
+            self.quote(&fk.ref_table),
+            self.list(&fk.ref_columns)
+        );
+        if fk.on_delete != Default::default() {
+            s.push_str(&format!(" ON DELETE {}", fk.on_delete.sql()));
+        }
+        if fk.on_update != Default::default() {
+            s.push_str(&format!(" ON UPDATE {}", fk.on_update.sql()));
+        }
+        s
+    }
+
+    /// A unique constraint as a table constraint.
+    fn unique_clause(&self, unique: &crate::schema::Unique, table: &str) -> String {
+        let name = unique
+            .name
+            .clone()
+            .unwrap_or_else(|| self.constraint_name("key", table, &unique.columns));
+        format!(
+            "CONSTRAINT {} UNIQUE ({})",
+            self.quote(&name),
+            self.list(&unique.columns)
+        )
+    }
+
+    /// A check as a table constraint.
+    fn check_clause(&self, c: &Check, table: &str) -> String {
+        format!(
+            "CONSTRAINT {} CHECK ({})",
+            self.quote(&self.check_name(c, table)),
+            c.expression
+        )
+    }
+
+    /// `create` (a `CREATE INDEX`) with its partial-index predicate.
+    fn index_predicate(&self, create: String, predicate: &str) -> String {
+        format!("{create} WHERE {predicate}")
+    }
+
+    /// Whether `CREATE INDEX CONCURRENTLY` exists (and runs outside a
+    /// transaction).
+    fn concurrent_index(&self) -> bool {
+        false
+    }
+
+    /// `DROP INDEX` of `index` on `table`.
+    fn drop_index(&self, index: &str, _table: &str) -> String {
+        format!("DROP INDEX {}", self.quote(index))
+    }
+
+    /// The statements after `CREATE TABLE` that set its comments, where the
+    /// dialect keeps them out of the table definition.
+    fn comment_statements(&self, _table: &Table) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// A column's comment after `ADD COLUMN`, where it is a statement of
+    /// its own.
+    fn add_column_comment(&self, _table: &str, _column: &Column) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// Sets (or with `None` removes) a table's comment.
+    fn set_table_comment(&self, _table: &str, _to: Option<&str>) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// Drops `table`'s primary key.
+    fn drop_primary_key(&self, table: &str) -> String {
+        format!(
+            "ALTER TABLE {} DROP CONSTRAINT {}",
+            self.quote(table),
+            self.quote(&format!("{table}_pkey"))
+        )
+    }
+
+    /// Drops the unique constraint `name` of `table`.
+    fn drop_unique(&self, table: &str, name: &str) -> String {
+        format!(
+            "ALTER TABLE {} DROP CONSTRAINT {}",
+            self.quote(table),
+            self.quote(name)
+        )
+    }
+
+    /// Drops the foreign key `name` (`fk`) of `table`, which is `before`
+    /// in the database.
+    fn drop_foreign_key(
+        &self,
+        table: &str,
+        name: &str,
+        _fk: &ForeignKey,
+        _before: Option<&Table>,
+    ) -> Vec<String> {
+        vec![format!(
+            "ALTER TABLE {} DROP CONSTRAINT {}",
+            self.quote(table),
+            self.quote(name)
+        )]
+    }
+
+    /// Changes column `from` of `table` into `to` (type, default,
+    /// nullability, identity, comment), one statement per change.
+    fn alter_column(&self, table: &str, from: &Column, to: &Column) -> Vec<String> {
+        let alter = format!("ALTER TABLE {}", self.quote(table));
+        let col = self.quote(&to.name);
+        let mut v = Vec::new();
+        if from.identity && !to.identity {
+            v.push(format!("{alter} ALTER COLUMN {col} DROP IDENTITY"));
+        }
+        if from.ty != to.ty || from.collation != to.collation {
+            let coll = to
+                .collation
+                .as_ref()
+                .map(|c| format!(" COLLATE {c}"))
+                .unwrap_or_default();
+            v.push(format!(
+                "{alter} ALTER COLUMN {col} TYPE {ty}{coll} USING {col}::{ty}",
+                ty = to.ty.sql(self.dialect())
+            ));
+        }
+        if from.default != to.default {
+            v.push(match &to.default {
+                Some(x) => format!("{alter} ALTER COLUMN {col} SET DEFAULT {x}"),
+                None => format!("{alter} ALTER COLUMN {col} DROP DEFAULT"),
+            });
+        }
+        if from.nullable != to.nullable {
+            v.push(format!(
+                "{alter} ALTER COLUMN {col} {} NOT NULL",
+                if to.nullable { "DROP" } else { "SET" }
+            ));
+        }
+        if !from.identity && to.identity {
+            v.push(format!(
+                "{alter} ALTER COLUMN {col} ADD GENERATED BY DEFAULT AS IDENTITY"
+            ));
+        }
+        if from.comment != to.comment {
+            v.push(format!(
+                "COMMENT ON COLUMN {}.{col} IS {}",
+                self.quote(table),
+                to.comment
+                    .as_deref()
+                    .map_or("NULL".to_owned(), |c| self.string_literal(c))
+            ));
+        }
+        v
+    }
+
+    /// Whether changing a column restates its whole definition (MySQL's
+    /// `MODIFY COLUMN`), so the old state must be known in full.
+    fn alter_restates_column(&self) -> bool {
+        false
+    }
+
+    /// Whether `DROP CONSTRAINT name` drops a constraint of any kind
+    /// (PostgreSQL), so its kind need not be known.
+    fn drops_any_constraint_by_name(&self) -> bool {
+        false
+    }
+
+    /// Whether `ALTER TABLE` changes beyond adding a column and renaming are
+    /// made by rebuilding the table (SQLite; Alembic's batch mode).
+    fn rebuilds_tables(&self) -> bool {
+        false
+    }
+
+    /// Whether lint's lock-level rules apply: statements take the table
+    /// locks PostgreSQL documents per command (`ACCESS EXCLUSIVE` for most
+    /// `ALTER TABLE` forms, `SHARE` for a plain `CREATE INDEX`), rewrite or
+    /// scan as it does, and have its `CONCURRENTLY` and `NOT VALID` ways
+    /// out: the ground squawk and strong_migrations cover.
+    fn lints_lock_levels(&self) -> bool {
+        false
+    }
+
+    // ----- transactions, sessions, bookkeeping ------------------------------
+
+    /// Whether DDL runs inside transactions (MySQL commits implicitly).
+    fn transactional_ddl(&self) -> bool {
+        true
+    }
+
+    /// The statement that limits each statement of the session to `t`;
+    /// `mariadb` tells MariaDB from MySQL where the dialect covers both.
+    ///
+    /// # Errors
+    /// Why the dialect cannot limit statements.
+    fn statement_timeout(&self, t: Duration, mariadb: bool) -> Result<String, &'static str>;
+
+    /// Whether [`SqlDialect::statement_timeout`] needs to know whether the
+    /// server is MariaDB (one `SELECT VERSION()`).
+    fn asks_server_flavour(&self) -> bool {
+        false
+    }
+
+    /// How foreign-key enforcement is switched off for a step and checked
+    /// after it; `None` where steps run with enforcement as it is.
+    fn foreign_key_switch(&self) -> Option<ForeignKeySwitch> {
+        None
+    }
+
+    /// The id column and the long-text type of the bookkeeping tables.
+    fn id_and_text(&self) -> (&'static str, &'static str);
+
+    /// `expr` cast to text, for reading any column as a string.
+    fn cast_text(&self, expr: &str) -> String {
+        format!("CAST({expr} AS TEXT)")
+    }
+
+    /// A query whose first row exists when the table named by the literal
+    /// `table` exists in the current schema (or search path).
+    fn table_exists_query(&self, table: &str) -> String;
+
+    /// Whether several statements may go in one round trip (a batch).
+    fn batches_statements(&self) -> bool {
+        true
+    }
+
+    /// The query for the id of the row just inserted, where `INSERT ...
+    /// RETURNING` is not to be had (MySQL); `None` uses `RETURNING`.
+    fn last_insert_id(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// Drops the scratch database `name` that autogenerate replayed into
+    /// (the server's sessions on it ended where the dialect can).
+    fn drop_database(&self, name: &str) -> String {
+        format!("DROP DATABASE IF EXISTS {name}")
+    }
+
+    /// The URL of a scratch database that needs no server (SQLite's in
+    /// memory), or `None` where autogenerate needs `--dev-database`.
+    fn scratch_url(&self) -> Option<&'static str> {
+        None
+    }
+}
+
+/// Standard SQL's name of each type, as PostgreSQL and SQLite mostly write
+/// it: the provided [`SqlDialect::type_name`], and the rest of an
+/// override's.
+pub(super) fn standard_type_name(ty: &Type) -> String {
+    let n = |v: &Option<u32>| v.map(|n| format!("({n})")).unwrap_or_default();
+    match ty {
+        Type::SmallInt => "SMALLINT".into(),
+        Type::Integer => "INTEGER".into(),
+        Type::BigInt => "BIGINT".into(),
+        Type::Boolean => "BOOLEAN".into(),
+        Type::Text => "TEXT".into(),
+        Type::Varchar(l) => format!("VARCHAR{}", n(l)),
+        Type::Char(l) => format!("CHAR{}", n(l)),
+        Type::Numeric(p, s) => match (p, s) {
+            (Some(p), Some(s)) => format!("NUMERIC({p}, {s})"),
+            (Some(p), None) => format!("NUMERIC({p})"),
+            _ => "NUMERIC".into(),
+        },
+        Type::Real => "REAL".into(),
+        Type::Double => "DOUBLE".into(),
+        Type::Date => "DATE".into(),
+        Type::Time => "TIME".into(),
+        Type::Timestamp => "TIMESTAMP".into(),
+        Type::TimestampTz => "TIMESTAMPTZ".into(),
+        Type::Json => "JSON".into(),
+        Type::Uuid => "UUID".into(),
+        Type::Bytes => "BLOB".into(),
+        Type::Other(s) => s.to_uppercase(),
+    }
+}

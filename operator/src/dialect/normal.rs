@@ -1,0 +1,170 @@
+//! Normal forms: a schema, a table and a type as a dialect stores them,
+//! so that equivalent spellings compare equal and fingerprint alike. The
+//! rules that differ come from the dialect's [`SqlDialect`]; the model
+//! itself ([`crate::schema`]) knows no dialect.
+
+use super::Dialect;
+use crate::schema::{
+    normalize_default, Action, Check, Column, ForeignKey, Index, Schema, Table, Type, Unique,
+};
+
+impl Schema {
+    /// The schema in normal form for `dialect` (see the module docs):
+    /// tables sorted by name; within a table, constraints sorted and
+    /// server-chosen names dropped; types and defaults normalised.
+    pub fn normalized(&self, dialect: Dialect) -> Schema {
+        Schema {
+            tables: self
+                .tables
+                .values()
+                .map(|t| (t.name.clone(), t.normalized(dialect)))
+                .collect(),
+        }
+    }
+
+    /// SHA-256 (hex) of the normalised schema: equal for equivalent schemas.
+    pub fn fingerprint(&self, dialect: Dialect) -> String {
+        use sha2::{Digest, Sha256};
+        let json = serde_json::to_vec(&self.normalized(dialect)).unwrap_or_default();
+        crate::sqltext::hex(&Sha256::digest(&json))
+    }
+}
+
+impl Table {
+    pub(crate) fn normalized(&self, dialect: Dialect) -> Table {
+        let sql = dialect.sql();
+        let t = &self.name;
+        let sole_integer_key = self.primary_key.len() == 1;
+        let columns = self
+            .columns
+            .iter()
+            .map(|c| {
+                let ty = c.ty.normalized(dialect);
+                let in_key = self.primary_key.contains(&c.name);
+                // SQLite: an INTEGER PRIMARY KEY is the rowid, assigned
+                // automatically, whatever else was written.
+                let identity = c.identity
+                    || (sql.rowid_alias() && sole_integer_key && in_key && ty == Type::Integer);
+                Column {
+                    name: c.name.clone(),
+                    default: if identity {
+                        None
+                    } else {
+                        c.default.as_deref().and_then(|d| normalize_default(d, &ty))
+                    },
+                    // A key column is NOT NULL whatever was written
+                    // (SQLite's catalog reports otherwise for rowid keys).
+                    nullable: c.nullable && !in_key,
+                    identity,
+                    ty,
+                    collation: c.collation.clone(),
+                    comment: c.comment.clone().filter(|_| sql.keeps_comments()),
+                }
+            })
+            .collect();
+        // On MySQL a unique index is a unique constraint (its catalog lists
+        // both alike), as Alembic's MySQL comparison also treats them.
+        let (unique_indexes, plain_indexes): (Vec<&Index>, Vec<&Index>) =
+            self.indexes.iter().partition(|i| {
+                sql.unique_index_is_constraint()
+                    && i.unique
+                    && i.predicate.is_none()
+                    && i.columns.iter().all(|c| !c.starts_with('('))
+            });
+        let mut uniques: Vec<Unique> = self
+            .uniques
+            .iter()
+            .cloned()
+            .chain(unique_indexes.iter().map(|i| Unique {
+                name: Some(i.name.clone()),
+                columns: i.columns.clone(),
+            }))
+            .map(|u| Unique {
+                name: u
+                    .name
+                    .clone()
+                    .filter(|n| !sql.server_named(n, t, &u.columns, "key")),
+                columns: u.columns.clone(),
+            })
+            // A unique constraint on exactly the primary key adds nothing.
+            .filter(|u| u.columns != self.primary_key)
+            .collect();
+        uniques.sort_by(|a, b| a.columns.cmp(&b.columns));
+        uniques.dedup_by(|a, b| a.columns == b.columns);
+        let mut indexes: Vec<Index> = plain_indexes
+            .into_iter()
+            .map(|i| Index {
+                name: i.name.clone(),
+                columns: i.columns.clone(),
+                unique: i.unique,
+                predicate: i.predicate.as_deref().map(|p| p.trim().to_owned()),
+            })
+            .collect();
+        indexes.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut foreign_keys: Vec<ForeignKey> = self
+            .foreign_keys
+            .iter()
+            .map(|f| {
+                // InnoDB's RESTRICT is NO ACTION (both check at once), and it
+                // reports an unspecified action as RESTRICT.
+                let innodb = |a: Action| {
+                    if sql.restrict_is_no_action() && a == Action::Restrict {
+                        Action::NoAction
+                    } else {
+                        a
+                    }
+                };
+                ForeignKey {
+                    name: f
+                        .name
+                        .clone()
+                        .filter(|n| !sql.server_named(n, t, &f.columns, "fkey")),
+                    on_delete: innodb(f.on_delete),
+                    on_update: innodb(f.on_update),
+                    ..f.clone()
+                }
+            })
+            .collect();
+        foreign_keys.sort_by(|a, b| {
+            (&a.columns, &a.ref_table, &a.ref_columns).cmp(&(
+                &b.columns,
+                &b.ref_table,
+                &b.ref_columns,
+            ))
+        });
+        let mut checks: Vec<Check> = self
+            .checks
+            .iter()
+            .map(|c| Check {
+                name: c.name.clone().filter(|n| !sql.server_named_check(n, t)),
+                expression: c.expression.trim().to_owned(),
+            })
+            .collect();
+        checks.sort_by_key(Check::key);
+        Table {
+            name: t.clone(),
+            columns,
+            primary_key: self.primary_key.clone(),
+            uniques,
+            indexes,
+            foreign_keys,
+            checks,
+            comment: self.comment.clone().filter(|_| sql.keeps_comments()),
+        }
+    }
+}
+
+impl Type {
+    /// The type as `dialect` can keep it apart ([`SqlDialect::storage_type`]).
+    ///
+    /// [`SqlDialect::storage_type`]: super::SqlDialect::storage_type
+    pub fn normalized(&self, dialect: Dialect) -> Type {
+        dialect.sql().storage_type(self)
+    }
+
+    /// The type in `dialect`'s DDL.
+    pub fn sql(&self, dialect: Dialect) -> String {
+        let sql = dialect.sql();
+        sql.type_name(&sql.storage_type(self))
+    }
+}

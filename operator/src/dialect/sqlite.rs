@@ -1,0 +1,77 @@
+//! SQLite: what differs from the shared SQL of [`SqlDialect`]'s provided
+//! methods.
+
+use super::ddl::ForeignKeySwitch;
+use super::{Dialect, SqlDialect};
+use std::time::Duration;
+
+/// SQLite's [`SqlDialect`].
+#[derive(Debug, Clone, Copy)]
+pub struct Sqlite;
+
+impl SqlDialect for Sqlite {
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+
+    fn parse(
+        &self,
+        sql: &str,
+    ) -> Result<Vec<sqlparser::ast::Statement>, sqlparser::parser::ParserError> {
+        sqlparser::parser::Parser::parse_sql(&sqlparser::dialect::SQLiteDialect {}, sql)
+    }
+
+    /// `sqlite_autoindex_<table>_<n>`.
+    fn server_named(&self, name: &str, _table: &str, _columns: &[String], _kind: &str) -> bool {
+        name.starts_with("sqlite_autoindex_")
+    }
+
+    /// SQLite keeps a check's name only where one was written.
+    fn server_named_check(&self, _name: &str, _table: &str) -> bool {
+        false
+    }
+
+    fn keeps_comments(&self) -> bool {
+        false
+    }
+
+    fn rowid_alias(&self) -> bool {
+        true
+    }
+
+    fn column_collation(&self) -> bool {
+        false
+    }
+
+    fn rebuilds_tables(&self) -> bool {
+        true
+    }
+
+    fn statement_timeout(&self, _t: Duration, _mariadb: bool) -> Result<String, &'static str> {
+        Err("a statement timeout: SQLite has none")
+    }
+
+    /// A table rebuild drops and recreates tables others reference, so a
+    /// step runs with enforcement off and checks every reference before it
+    /// commits.
+    fn foreign_key_switch(&self) -> Option<ForeignKeySwitch> {
+        Some(ForeignKeySwitch {
+            query: "SELECT CAST(foreign_keys AS TEXT) FROM pragma_foreign_keys()",
+            on: "PRAGMA foreign_keys = ON",
+            off: "PRAGMA foreign_keys = OFF",
+            violations: "SELECT \"table\" || ' row ' || CAST(rowid AS TEXT) || ' references a missing row of ' || parent FROM pragma_foreign_key_check()",
+        })
+    }
+
+    fn table_exists_query(&self, table: &str) -> String {
+        format!("SELECT name FROM sqlite_master WHERE type = 'table' AND name = {table}")
+    }
+
+    fn id_and_text(&self) -> (&'static str, &'static str) {
+        ("id INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT")
+    }
+
+    fn scratch_url(&self) -> Option<&'static str> {
+        Some("sqlite::memory:")
+    }
+}

@@ -1,0 +1,174 @@
+//! Schema snapshots (taken after every run and stamp) and the live drift
+//! check against the last one.
+
+use super::run::LOCK_FIRST_TRY;
+use super::Options;
+use crate::db::tables::{now, SnapshotRow, Tables};
+use crate::db::{Backend, DbError};
+use std::time::Duration;
+
+/// The introspection options of snapshots and drift checks.
+fn drift_options(opts: &Options) -> crate::db::introspect::Options {
+    crate::db::introspect::Options {
+        schema: None,
+        version_table: opts.version_table.clone(),
+        exclude: opts.drift_exclude.clone(),
+    }
+}
+
+/// Introspects the database and stores the schema as the new snapshot
+/// (`reason`: `run`, `stamp`, `adopt` or `accept`), tied to the latest
+/// history row. Returns it; `None` offline.
+///
+/// # Errors
+/// [`DbError`] when introspection or the insert fails.
+pub(super) async fn take_snapshot<B: Backend>(
+    db: &mut B,
+    tables: &Tables,
+    opts: &Options,
+    reason: &str,
+) -> Result<Option<SnapshotRow>, DbError> {
+    let Some(live) = db.live_schema(&drift_options(opts)).await? else {
+        return Ok(None);
+    };
+    let dialect = db.dialect();
+    let normal = live.normalized(dialect);
+    let history_id = match reason {
+        "run" | "stamp" => tables.last_history_id(db).await?,
+        _ => None,
+    };
+    let row = SnapshotRow {
+        id: 0,
+        taken_at: now(),
+        history_id,
+        reason: reason.to_owned(),
+        heads: tables.heads(db).await?,
+        fingerprint: normal.fingerprint(dialect),
+        exclude: opts.drift_exclude.clone(),
+        schema_json: serde_json::to_string(&normal).unwrap_or_default(),
+    };
+    tables.insert_snapshot(db, &row).await?;
+    Ok(Some(row))
+}
+
+/// [`take_snapshot`] under the migration lock, waiting at most `wait` for
+/// it; the lock is released on every path (the snapshot's error first).
+///
+/// # Errors
+/// [`DbError::LockTimeout`] when the lock stays held, else as
+/// [`take_snapshot`].
+pub(super) async fn locked_snapshot<B: Backend>(
+    db: &mut B,
+    tables: &Tables,
+    opts: &Options,
+    reason: &str,
+    wait: Duration,
+) -> Result<Option<SnapshotRow>, DbError> {
+    db.lock(&tables.version, wait).await?;
+    let taken = take_snapshot(db, tables, opts, reason).await;
+    let unlocked = db.unlock().await;
+    let row = taken?;
+    unlocked?;
+    Ok(row)
+}
+
+/// Adopts the live schema as a snapshot, under the lock, when the lock is
+/// free at once; while another run holds it, that run takes its own
+/// snapshot and nothing is adopted. Returns whether a snapshot was taken.
+async fn adopt_snapshot<B: Backend>(
+    db: &mut B,
+    tables: &Tables,
+    opts: &Options,
+) -> Result<bool, DbError> {
+    match locked_snapshot(db, tables, opts, "adopt", LOCK_FIRST_TRY).await {
+        Ok(_) => Ok(true),
+        Err(DbError::LockTimeout { .. }) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Compares the live schema with the last snapshot: fingerprints first,
+/// the full diff only when they differ. With no snapshot yet (a database
+/// migrated before snapshots, or by an offline script) the live schema is
+/// adopted as the first one when `adopt` (under the lock, see
+/// [`adopt_snapshot`]), and there is no drift.
+///
+/// # Errors
+/// [`DbError`] when introspection or a bookkeeping query fails, or a
+/// stored snapshot cannot be read back.
+pub(super) async fn check_drift<B: Backend>(
+    db: &mut B,
+    tables: &Tables,
+    opts: &Options,
+    adopt: bool,
+) -> Result<crate::drift::DriftCheck, DbError> {
+    let dialect = db.dialect();
+    let Some(live) = db.live_schema(&drift_options(opts)).await? else {
+        return Ok(crate::drift::DriftCheck::default());
+    };
+    let live = live.normalized(dialect);
+    let live_fingerprint = live.fingerprint(dialect);
+    let Some(snap) = tables.latest_snapshot(db, false).await? else {
+        // Only a managed database (version rows) is adopted: a fresh one
+        // gets its first snapshot from its first run.
+        let adopt = adopt
+            && !tables.heads(db).await?.is_empty()
+            && adopt_snapshot(db, tables, opts).await?;
+        return Ok(crate::drift::DriftCheck {
+            snapshot_fingerprint: adopt.then(|| live_fingerprint.clone()),
+            live_fingerprint,
+            changes: Vec::new(),
+        });
+    };
+    if snap.fingerprint != live_fingerprint && adopt {
+        // The version rows moved since the snapshot: a run ended between
+        // its last step and its snapshot (a crash, a kill), or a Revisor
+        // without snapshots ran. The schema is Revisor's doing, not drift.
+        let mut rows = tables.rows(db).await.unwrap_or_default();
+        let mut then = snap.heads.clone();
+        rows.sort();
+        then.sort();
+        if rows != then {
+            // Not drift either way: adopted now, or (the lock held) a run is
+            // under way that takes its own snapshot.
+            let adopted = adopt_snapshot(db, tables, opts).await?;
+            return Ok(crate::drift::DriftCheck {
+                snapshot_fingerprint: Some(if adopted {
+                    live_fingerprint.clone()
+                } else {
+                    snap.fingerprint
+                }),
+                live_fingerprint,
+                changes: Vec::new(),
+            });
+        }
+    }
+    if snap.fingerprint == live_fingerprint {
+        return Ok(crate::drift::DriftCheck {
+            live_fingerprint,
+            snapshot_fingerprint: Some(snap.fingerprint),
+            changes: Vec::new(),
+        });
+    }
+    let full = tables.latest_snapshot(db, true).await?.unwrap_or_default();
+    let stored: crate::schema::Schema =
+        serde_json::from_str(&full.schema_json).map_err(|e| DbError::Corrupt {
+            table: tables.snapshot.clone(),
+            reason: format!("snapshot {} does not read back: {e}", full.id),
+        })?;
+    let mut changes = crate::drift::compare(&stored, &live, dialect);
+    if changes.is_empty() {
+        // Same schema, another fingerprint (an older normal form): say so
+        // rather than report nothing.
+        changes.push(format!(
+            "fingerprint {} differs from the snapshot's {} with no difference in the schema model",
+            &live_fingerprint[..12],
+            &snap.fingerprint[..snap.fingerprint.len().min(12)]
+        ));
+    }
+    Ok(crate::drift::DriftCheck {
+        live_fingerprint,
+        snapshot_fingerprint: Some(snap.fingerprint),
+        changes,
+    })
+}
