@@ -22,7 +22,8 @@ mod databases;
 use revisor::autogen;
 use revisor::db::introspect::{Introspect, Options};
 use revisor::db::{Backend, Database, Dialect};
-use revisor::schema::{declared, Schema};
+use revisor::declared;
+use revisor::schema::Schema;
 use revisor::with_backend;
 use std::time::{Duration, Instant};
 

@@ -14,6 +14,7 @@
 
 use crate::db::introspect::{self, Introspect};
 use crate::db::{Backend, Database, DbError};
+use crate::declared;
 use crate::dialect::Dialect;
 use crate::diff::{self, Op};
 use crate::executor::{ExecError, Options, Session};
@@ -21,7 +22,7 @@ use crate::graph::RevisionGraph;
 use crate::outcome::{Class, Classify};
 use crate::plan::Mode;
 use crate::render;
-use crate::schema::{declared, Schema};
+use crate::schema::Schema;
 use std::path::Path;
 
 /// Why a schema could not be had.

@@ -30,6 +30,7 @@
 pub mod autogen;
 pub mod cli;
 pub mod db;
+pub mod declared;
 pub mod defaults;
 pub mod dialect;
 pub mod diff;

@@ -7,7 +7,7 @@ mod support;
 use revisor::autogen;
 use revisor::db::introspect::{Introspect, Options as IntrospectOptions};
 use revisor::db::{Backend, Database, Dialect};
-use revisor::schema::declared;
+use revisor::declared;
 use revisor::with_backend;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

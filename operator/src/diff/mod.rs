@@ -547,7 +547,7 @@ pub fn rename_hints(ops: &[Op]) -> Vec<(String, String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::declared;
+    use crate::declared;
 
     fn schema(sql: &str) -> Schema {
         declared::parse(&[("s.sql".into(), sql.into())], Dialect::Postgres).unwrap()

@@ -379,8 +379,8 @@ fn real_name(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::declared;
     use crate::diff::diff;
-    use crate::schema::declared;
 
     fn schema(sql: &str, d: Dialect) -> Schema {
         declared::parse(&[("s.sql".into(), sql.into())], d).unwrap()

@@ -4,7 +4,7 @@
 //! Pure.
 //!
 //! Both sides of a comparison arrive here: the declared schema
-//! ([`declared`], parsed with `sqlparser`) and a live database
+//! ([`crate::declared`], parsed with `sqlparser`) and a live database
 //! (`db::introspect`). [`Schema::normalized`] brings either to one form:
 //!
 //! - identifiers: unquoted ones folded to lower case (PostgreSQL's rule);
@@ -21,7 +21,6 @@
 //!   `t_pkey`, `t_a_key`, `t_a_fkey`, `t_a_check`; MySQL's `t_ibfk_1`)
 //!   count as unnamed, since autogenerate compares constraints by content.
 
-pub mod declared;
 mod types;
 
 pub use types::{normalize_default, normalize_expr, Type};

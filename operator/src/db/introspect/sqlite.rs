@@ -4,8 +4,9 @@
 use super::{col, unreadable, Introspect, Options};
 use crate::db::sqlite::LiteBackend;
 use crate::db::{Backend, DbError};
+use crate::declared;
 use crate::dialect::Dialect;
-use crate::schema::{declared, Schema};
+use crate::schema::Schema;
 
 impl Introspect for LiteBackend {
     async fn row_estimates(

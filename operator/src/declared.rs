@@ -9,8 +9,8 @@
 //! PostgreSQL's `COMMENT ON TABLE|COLUMN`. Anything else is an error naming
 //! the file and line, never silently dropped.
 
-use super::{Action, Check, Column, ForeignKey, Index, Schema, Table, Type, Unique};
 use crate::dialect::Dialect;
+use crate::schema::{Action, Check, Column, ForeignKey, Index, Schema, Table, Type, Unique};
 use sqlparser::ast::{
     AlterTableOperation, ColumnOption, CommentObject, CreateIndex, CreateTable, Expr,
     ForeignKeyConstraint, GeneratedAs, Ident, IndexColumn, ObjectName, ReferentialAction,
