@@ -73,7 +73,7 @@ pub enum Reason {
     /// A step could not be rolled back and waits for a person (`revisor resolve`).
     Dirty,
     /// An applied revision's file no longer matches its recorded checksum.
-    Drift,
+    ChecksumMismatch,
     /// The live schema left the snapshot and `spec.drift.policy` is `Block`.
     SchemaDrift,
     /// The plan would apply a revision whose file is gone.
@@ -123,7 +123,7 @@ impl Reason {
             | Reason::UnknownRevision
             | Reason::EmptyMigrationSet
             | Reason::Dirty
-            | Reason::Drift
+            | Reason::ChecksumMismatch
             | Reason::SchemaDrift
             | Reason::RevisionFileGone
             | Reason::DowngradeNotAllowed
@@ -157,7 +157,7 @@ impl Reason {
             Reason::UnknownRevision => "UnknownRevision",
             Reason::EmptyMigrationSet => "EmptyMigrationSet",
             Reason::Dirty => "Dirty",
-            Reason::Drift => "Drift",
+            Reason::ChecksumMismatch => "ChecksumMismatch",
             Reason::SchemaDrift => "SchemaDrift",
             Reason::RevisionFileGone => "RevisionFileGone",
             Reason::DowngradeNotAllowed => "DowngradeNotAllowed",
@@ -208,6 +208,28 @@ pub struct Class {
     pub reason: Reason,
 }
 
+impl Class {
+    /// The reason of the Kubernetes event a reconcile that ended so
+    /// records (its note carries [`Class::reason`]): `DowngradeBlocked`
+    /// for a refused downgrade, `StepFailed` for a failed step, else the
+    /// disposition (`Blocked`, `Pending`, `Failed`, `AwaitingApproval`).
+    pub fn event_reason(&self) -> &'static str {
+        match (self.reason, self.disposition) {
+            (Reason::DowngradeNotAllowed, _) => "DowngradeBlocked",
+            (Reason::StepFailed, _) => "StepFailed",
+            (_, Disposition::AwaitingApproval) => "AwaitingApproval",
+            (_, Disposition::Blocked) => "Blocked",
+            (_, Disposition::Pending) => "Pending",
+            (_, Disposition::Failed) => "Failed",
+        }
+    }
+
+    /// Whether its event is a Warning (anything but waiting for approval).
+    pub fn warns(&self) -> bool {
+        self.disposition != Disposition::AwaitingApproval
+    }
+}
+
 /// An error that knows its meaning.
 pub trait Classify {
     /// Its [`Class`].
@@ -231,6 +253,18 @@ mod tests {
             Disposition::AwaitingApproval
         );
         assert!(Reason::SchemaDrift == "SchemaDrift");
+    }
+
+    #[test]
+    fn event_reasons_name_the_downgrade_and_the_failed_step() {
+        assert_eq!(
+            Reason::DowngradeNotAllowed.class().event_reason(),
+            "DowngradeBlocked"
+        );
+        assert_eq!(Reason::StepFailed.class().event_reason(), "StepFailed");
+        assert_eq!(Reason::DatabaseError.class().event_reason(), "Failed");
+        assert_eq!(Reason::LockHeld.class().event_reason(), "Pending");
+        assert!(!Reason::AwaitingApproval.class().warns());
     }
 
     #[test]

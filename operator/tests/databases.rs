@@ -291,13 +291,13 @@ each_dialect!(a_changed_applied_revision_is_drift, |dialect| {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, ExecError::Refused(Refusal::Drift(ref d)) if d.len() == 1 && d[0].revision == "a"),
+        matches!(err, ExecError::Refused(Refusal::ChecksumMismatch(ref d)) if d.len() == 1 && d[0].revision == "a"),
         "{err}"
     );
     assert!(err.is_input());
     assert_eq!(rows(&mut db).await, vec!["b"]);
     let allow = Options {
-        allow_drift: true,
+        allow_checksum_mismatch: true,
         ..Options::default()
     };
     assert_eq!(

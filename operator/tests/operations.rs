@@ -295,7 +295,7 @@ async fn one_checksum_on_every_dialect_and_an_edited_operation_is_drift() {
             .await
             .unwrap_err();
         assert!(
-            matches!(err, ExecError::Refused(revisor::plan::policy::Refusal::Drift(ref d)) if d[0].revision == "op"),
+            matches!(err, ExecError::Refused(revisor::plan::policy::Refusal::ChecksumMismatch(ref d)) if d[0].revision == "op"),
             "{dialect:?}: {err}"
         );
         // The file is gone (a Git revert): the history's down SQL undoes it.

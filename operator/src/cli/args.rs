@@ -107,9 +107,10 @@ pub struct RunArgs {
     /// transaction (PostgreSQL and SQLite only).
     #[arg(long, value_enum, default_value_t = TxMode::PerMigration)]
     pub transaction_mode: TxMode,
-    /// Run although applied revisions changed since they were applied.
-    #[arg(long)]
-    pub allow_drift: bool,
+    /// Run although applied revisions' files changed since they were
+    /// applied (checksum mismatch). `--allow-drift` is the old name.
+    #[arg(long, visible_alias = "allow-drift")]
+    pub allow_checksum_mismatch: bool,
     /// Cancel any single migration statement running longer than this
     /// (PostgreSQL statement_timeout, MariaDB max_statement_time).
     #[arg(long, value_name = "SECONDS")]

@@ -28,7 +28,7 @@ pub(super) fn options(db: &DbArgs, run: Option<&RunArgs>) -> Options {
         version_table: db.version_table.clone(),
         lock_timeout: Duration::from_secs(db.lock_timeout),
         transaction_mode: run.map(|r| r.transaction_mode.into()).unwrap_or_default(),
-        allow_drift: run.is_some_and(|r| r.allow_drift),
+        allow_checksum_mismatch: run.is_some_and(|r| r.allow_checksum_mismatch),
         statement_timeout: run
             .and_then(|r| r.statement_timeout)
             .map(Duration::from_secs),

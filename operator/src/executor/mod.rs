@@ -40,7 +40,7 @@ use crate::plan::{Mode, Plan, PlanError, Step};
 use std::time::Duration;
 
 pub use crate::defaults::{DEFAULT_LOCK_TIMEOUT, DEFAULT_VERSION_TABLE};
-pub use crate::plan::policy::Drift;
+pub use crate::plan::policy::ChecksumMismatch;
 pub use session::Session;
 
 /// How steps are grouped into transactions (the resource's `transactionMode`).
@@ -66,7 +66,7 @@ pub struct Options {
     /// Who runs it, for the history.
     pub applied_by: String,
     /// Run even when applied revisions have drifted.
-    pub allow_drift: bool,
+    pub allow_checksum_mismatch: bool,
     /// Whether a declarative plan may unapply revisions (the resource's
     /// `allowDowngrade`). Directional downgrades ignore it: asking for one
     /// is the permission.
@@ -106,7 +106,7 @@ impl Default for Options {
             transaction_mode: TransactionMode::PerMigration,
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
             applied_by: applied_by(),
-            allow_drift: false,
+            allow_checksum_mismatch: false,
             allow_downgrade: true,
             approved_plan: None,
             statement_timeout: None,
@@ -146,7 +146,7 @@ impl Options {
             target: target.to_owned(),
             // Directional downgrades ignore it: asking for one is the permission.
             allow_downgrade: self.allow_downgrade || mode != Mode::Declarative,
-            allow_drift: self.allow_drift,
+            allow_checksum_mismatch: self.allow_checksum_mismatch,
             ignore_dirty: self.clear_dirty,
             approved_plan: self.approved_plan.clone(),
             all_in_one_transaction: self.transaction_mode == TransactionMode::All,

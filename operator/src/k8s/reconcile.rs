@@ -20,9 +20,8 @@
 use super::dereference::{dereference, DereferenceError};
 use crate::db::pool::Pools;
 use crate::engine::{self, Done, EngineError, Input, Report};
-use crate::executor::{Event, ExecError};
+use crate::executor::Event;
 use crate::outcome::{Class, Classify, Disposition, Reason};
-use crate::plan::policy::Refusal;
 use crate::plan::Plan;
 use crate::redact::redact;
 use crate::resource::{self, DatabaseSchema, DatabaseSchemaStatus, LastApplied};
@@ -351,24 +350,12 @@ async fn finish(
         ctx.metrics.failed(class.reason.as_str());
     }
     if changed {
-        let downgrade = report.is_some_and(|r| {
-            matches!(
-                &r.result,
-                Err(EngineError::Exec(ExecError::Refused(
-                    Refusal::DowngradeNotAllowed(_)
-                )))
-            )
-        });
-        let (kind, reason) = match class.disposition {
-            _ if downgrade => (EventType::Warning, "DowngradeBlocked"),
-            Disposition::AwaitingApproval => (EventType::Normal, "AwaitingApproval"),
-            Disposition::Blocked => (EventType::Warning, "Blocked"),
-            Disposition::Pending => (EventType::Warning, "Pending"),
-            Disposition::Failed if class.reason == Reason::StepFailed => {
-                (EventType::Warning, "StepFailed")
-            }
-            Disposition::Failed => (EventType::Warning, "Failed"),
+        let kind = if class.warns() {
+            EventType::Warning
+        } else {
+            EventType::Normal
         };
+        let reason = class.event_reason();
         writer
             .event(kind, reason, class.reason.as_str(), status.message.clone())
             .await;

@@ -43,7 +43,7 @@ pub enum Gate {
 
 /// A revision whose up section changed after it was applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Drift {
+pub struct ChecksumMismatch {
     /// The revision.
     pub revision: String,
     /// Checksum recorded when it was applied.
@@ -88,7 +88,7 @@ pub struct Policy {
     /// Whether a declarative plan may unapply revisions.
     pub allow_downgrade: bool,
     /// Run although applied revisions drifted.
-    pub allow_drift: bool,
+    pub allow_checksum_mismatch: bool,
     /// Ignore a dirty mark: the person says it is repaired (the
     /// `revisor.dev/retry` annotation).
     pub ignore_dirty: bool,
@@ -120,8 +120,8 @@ pub enum Refusal {
     #[error("the database is dirty: step {} {} failed or was interrupted and may be half-applied{}; fix the database by hand, then run `revisor resolve` (or set the revisor.dev/retry annotation)", .0.direction, .0.revision, .0.error.as_deref().map(|e| format!(" ({e})")).unwrap_or_default())]
     Dirty(DirtyStep),
     /// Applied revisions whose files changed.
-    #[error("drift: applied revision(s) changed since they were applied: {}; restore the files, or pass --allow-drift", .0.iter().map(|d| d.revision.as_str()).collect::<Vec<_>>().join(", "))]
-    Drift(Vec<Drift>),
+    #[error("checksum mismatch: applied revision(s) changed since they were applied: {}; restore the files, or pass --allow-checksum-mismatch", .0.iter().map(|d| d.revision.as_str()).collect::<Vec<_>>().join(", "))]
+    ChecksumMismatch(Vec<ChecksumMismatch>),
     /// A plan that would apply a revision whose file is gone.
     #[error("revision {0} is applied from the history only (its file is gone), so it cannot be applied again; restore its file")]
     OrphanUp(String),
@@ -191,7 +191,7 @@ impl Classify for Refusal {
         match self {
             Refusal::EmptySet(_) => crate::outcome::Reason::EmptyMigrationSet.class(),
             Refusal::Dirty(_) => crate::outcome::Reason::Dirty.class(),
-            Refusal::Drift(_) => crate::outcome::Reason::Drift.class(),
+            Refusal::ChecksumMismatch(_) => crate::outcome::Reason::ChecksumMismatch.class(),
             Refusal::OrphanUp(_) => crate::outcome::Reason::RevisionFileGone.class(),
             Refusal::DowngradeNotAllowed(_) => crate::outcome::Reason::DowngradeNotAllowed.class(),
             Refusal::AwaitingApproval(_) => crate::outcome::Reason::AwaitingApproval.class(),
@@ -217,14 +217,18 @@ fn down_ids(p: &Plan) -> String {
 
 /// Applied revisions whose checksum differs from the one recorded by their
 /// last successful up step.
-pub fn drift(graph: &RevisionGraph, p: &Plan, facts: &Facts) -> Vec<Drift> {
+pub fn checksum_mismatches(
+    graph: &RevisionGraph,
+    p: &Plan,
+    facts: &Facts,
+) -> Vec<ChecksumMismatch> {
     let applied = graph.closure(p.from_heads.iter().filter_map(|h| graph.index_of(h)));
     applied
         .ones()
         .filter_map(|i| {
             let rev = graph.rev(i);
             let recorded = facts.applied_checksums.get(&rev.id)?;
-            (recorded != &rev.checksum).then(|| Drift {
+            (recorded != &rev.checksum).then(|| ChecksumMismatch {
                 revision: rev.id.clone(),
                 applied: recorded.clone(),
                 now: rev.checksum.clone(),
@@ -260,10 +264,10 @@ pub fn check(
         return Err(Refusal::EmptySet(policy.target.clone()));
     }
     check_dirty(facts, policy)?;
-    if !policy.allow_drift {
-        let d = drift(graph, p, facts);
+    if !policy.allow_checksum_mismatch {
+        let d = checksum_mismatches(graph, p, facts);
         if !d.is_empty() {
-            return Err(Refusal::Drift(d));
+            return Err(Refusal::ChecksumMismatch(d));
         }
     }
     if let Some(s) = p
@@ -427,10 +431,10 @@ mod tests {
             ..Facts::default()
         };
         assert!(
-            matches!(check(&g, &p, &facts, &declarative("b")), Err(Refusal::Drift(d)) if d[0].revision == "a")
+            matches!(check(&g, &p, &facts, &declarative("b")), Err(Refusal::ChecksumMismatch(d)) if d[0].revision == "a")
         );
         let lenient = Policy {
-            allow_drift: true,
+            allow_checksum_mismatch: true,
             ..declarative("b")
         };
         assert_eq!(check(&g, &p, &facts, &lenient), Ok(()));
