@@ -2,6 +2,7 @@
 //! binary on SQLite, PostgreSQL and MariaDB, and the SQLite table rebuild
 //! with rows in the tables.
 
+#[macro_use]
 mod support;
 
 use revisor::autogen;
@@ -10,23 +11,18 @@ use revisor::db::{Backend, Database, Dialect};
 use revisor::declared;
 use revisor::with_backend;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
+use support::cli::{bin, ok, scratch};
 use support::databases::{fresh, server};
 
 /// A project directory: schema.sql and migrations/.
 fn project(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "revisor-autogen-{name}-{}-{}",
-        std::process::id(),
-        fastrand::u32(..)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    scratch(&format!("autogen-{name}"))
 }
 
 /// Runs the binary in `dir` against `url`, with the dev database of `dialect`.
 fn revisor(dir: &Path, dialect: Dialect, url: &str, args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_revisor"));
+    let mut cmd = bin();
     cmd.current_dir(dir)
         .args(args)
         .env("REVISOR_DATABASE_URL", url);
@@ -34,16 +30,6 @@ fn revisor(dir: &Path, dialect: Dialect, url: &str, args: &[&str]) -> Output {
         cmd.env("REVISOR_DEV_DATABASE_URL", dev);
     }
     cmd.output().unwrap()
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// The introspected schema of `db`, bookkeeping left out.
@@ -61,7 +47,7 @@ async fn walkthrough(dialect: Dialect) {
     let d = ["--dialect", dialect.name()];
     // 1-3: declare users(id, name), autogenerate, upgrade.
     std::fs::write(dir.join("schema.sql"), USERS).unwrap();
-    let first = ok(&revisor(
+    let first = ok(revisor(
         &dir,
         dialect,
         &url,
@@ -79,25 +65,15 @@ async fn walkthrough(dialect: Dialect) {
         .concat(),
     ));
     assert!(first.contains("Detected add table users"), "{first}");
-    ok(&revisor(&dir, dialect, &url, &["upgrade", "head"]));
-    let clean = ok(&revisor(
-        &dir,
-        dialect,
-        &url,
-        &[&["check"][..], &d].concat(),
-    ));
+    ok(revisor(&dir, dialect, &url, &["upgrade", "head"]));
+    let clean = ok(revisor(&dir, dialect, &url, &[&["check"][..], &d].concat()));
     assert!(
         clean.contains("No new upgrade operations detected"),
         "{clean}"
     );
-    ok(&revisor(
-        &dir,
-        dialect,
-        &url,
-        &["check", "--database", &url],
-    ));
+    ok(revisor(&dir, dialect, &url, &["check", "--database", &url]));
     // Nothing differs: nothing is written.
-    let nothing = ok(&revisor(
+    let nothing = ok(revisor(
         &dir,
         dialect,
         &url,
@@ -114,7 +90,7 @@ async fn walkthrough(dialect: Dialect) {
     assert_eq!(ahead.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&ahead.stderr).contains("add column users.email"));
     // 5-6: autogenerate and upgrade.
-    let second = ok(&revisor(
+    let second = ok(revisor(
         &dir,
         dialect,
         &url,
@@ -141,21 +117,11 @@ async fn walkthrough(dialect: Dialect) {
         file.contains("-- DESTRUCTIVE: drops column users.email"),
         "{file}"
     );
-    ok(&revisor(&dir, dialect, &url, &["upgrade", "head"]));
-    ok(&revisor(
-        &dir,
-        dialect,
-        &url,
-        &[&["check"][..], &d].concat(),
-    ));
-    ok(&revisor(
-        &dir,
-        dialect,
-        &url,
-        &["check", "--database", &url],
-    ));
+    ok(revisor(&dir, dialect, &url, &["upgrade", "head"]));
+    ok(revisor(&dir, dialect, &url, &[&["check"][..], &d].concat()));
+    ok(revisor(&dir, dialect, &url, &["check", "--database", &url]));
     // downgrade -1: the live schema is the first declared one again.
-    ok(&revisor(&dir, dialect, &url, &["downgrade", "--", "-1"]));
+    ok(revisor(&dir, dialect, &url, &["downgrade", "--", "-1"]));
     let mut db = Database::connect(&url).await.unwrap();
     let live = live_schema(&mut db).await;
     let first_declared = declared::parse(&[("schema.sql".into(), USERS.into())], dialect).unwrap();
@@ -166,20 +132,7 @@ async fn walkthrough(dialect: Dialect) {
     assert_eq!(behind.status.code(), Some(1));
 }
 
-#[tokio::test]
-async fn the_alembic_walkthrough_on_sqlite() {
-    walkthrough(Dialect::Sqlite).await;
-}
-
-#[tokio::test]
-async fn the_alembic_walkthrough_on_postgres() {
-    walkthrough(Dialect::Postgres).await;
-}
-
-#[tokio::test]
-async fn the_alembic_walkthrough_on_mariadb() {
-    walkthrough(Dialect::MySql).await;
-}
+each_dialect!(the_alembic_walkthrough, walkthrough);
 
 #[test]
 fn an_unsupported_declared_statement_is_bad_input_naming_file_and_line() {
@@ -241,7 +194,7 @@ async fn the_sqlite_rebuild_keeps_rows_indexes_and_foreign_keys() {
         ),
     )
     .unwrap();
-    ok(&revisor(&dir, d, &url, &["upgrade", "head"]));
+    ok(revisor(&dir, d, &url, &["upgrade", "head"]));
     let mut db = Database::connect(&url).await.unwrap();
     let rows = with_backend!(&mut db, |b| b.query("SELECT CAST(id AS TEXT) || ':' || name || ':' || CAST(score AS TEXT) FROM parent ORDER BY id").await).unwrap();
     assert_eq!(
@@ -263,7 +216,7 @@ async fn the_sqlite_rebuild_keeps_rows_indexes_and_foreign_keys() {
         "foreign keys are enforced again after the step"
     );
     // And back down: the rebuild in reverse keeps the rows too.
-    ok(&revisor(&dir, d, &url, &["downgrade", "b"]));
+    ok(revisor(&dir, d, &url, &["downgrade", "b"]));
     let live = live_schema(&mut db).await;
     assert!(autogen::migration(&live, &before, d).ops.is_empty());
     let n = with_backend!(&mut db, |b| b
@@ -336,7 +289,7 @@ async fn autogenerate_writes_operations(dialect: Dialect) {
     let d = ["--dialect", dialect.name()];
     for (rev, schema) in [("r1", SHOP), ("r2", SHOP_V2)] {
         std::fs::write(dir.join("schema.sql"), schema).unwrap();
-        ok(&revisor(
+        ok(revisor(
             &dir,
             dialect,
             &url,
@@ -357,16 +310,11 @@ async fn autogenerate_writes_operations(dialect: Dialect) {
         ));
         let file = dir.join(format!("migrations/{rev}_{rev}.yaml"));
         assert!(file.exists(), "{}", file.display());
-        ok(&revisor(&dir, dialect, &url, &["upgrade", "head"]));
+        ok(revisor(&dir, dialect, &url, &["upgrade", "head"]));
         // The live database is the declared schema: nothing to generate.
-        ok(&revisor(
-            &dir,
-            dialect,
-            &url,
-            &["check", "--database", &url],
-        ));
+        ok(revisor(&dir, dialect, &url, &["check", "--database", &url]));
     }
-    ok(&revisor(&dir, dialect, &url, &["downgrade", "--", "-1"]));
+    ok(revisor(&dir, dialect, &url, &["downgrade", "--", "-1"]));
     let mut db = Database::connect(&url).await.unwrap();
     let live = live_schema(&mut db).await;
     let first = declared::parse(&[("schema.sql".into(), SHOP.into())], dialect).unwrap();
@@ -374,20 +322,10 @@ async fn autogenerate_writes_operations(dialect: Dialect) {
     assert!(m.ops.is_empty(), "{dialect:?}: {:?}", m.ops);
 }
 
-#[tokio::test]
-async fn autogenerate_writes_operations_on_sqlite() {
-    autogenerate_writes_operations(Dialect::Sqlite).await;
-}
-
-#[tokio::test]
-async fn autogenerate_writes_operations_on_postgres() {
-    autogenerate_writes_operations(Dialect::Postgres).await;
-}
-
-#[tokio::test]
-async fn autogenerate_writes_operations_on_mariadb() {
-    autogenerate_writes_operations(Dialect::MySql).await;
-}
+each_dialect!(
+    autogenerate_writes_operations,
+    autogenerate_writes_operations
+);
 
 /// MariaDB names checks per table: two tables each with a column check on
 /// `n`, a table check `CONSTRAINT_1` and a JSON column `doc` (MariaDB's

@@ -6,16 +6,15 @@
 //! helm comes from `REVISOR_HELM`, the PATH, or `target/tools/helm`, where
 //! `.ci/run` installs it; without it these tests fail and say so.
 
+mod support;
+
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Service, ServiceAccount};
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
-
-fn repo(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path)
-}
+use support::cli::repo;
 
 fn helm() -> PathBuf {
     if let Ok(h) = std::env::var("REVISOR_HELM") {

@@ -1,11 +1,13 @@
 //! The `revisor` binary: output, JSON shape and exit codes (0 success,
 //! 2 bad input), run as a user would.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn revisor(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_revisor"))
+    support::cli::bin()
         .args(args)
         .output()
         .expect("revisor runs")

@@ -4,13 +4,10 @@
 
 mod support;
 
-use revisor::resource::{crd_yaml, DatabaseSchema};
-use std::path::{Path, PathBuf};
-use support::crd_check::api_server_errors;
+use support::cli::repo;
 
-fn repo(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path)
-}
+use revisor::resource::{crd_yaml, DatabaseSchema};
+use support::crd_check::api_server_errors;
 
 #[test]
 fn checked_in_crd_matches_the_rust_types() {

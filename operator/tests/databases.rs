@@ -18,6 +18,7 @@ use support::databases::session;
 
 static NEXT: AtomicUsize = AtomicUsize::new(0);
 
+#[macro_use]
 mod support;
 use support::databases::fresh;
 
@@ -74,28 +75,6 @@ async fn table_exists(db: &mut Database, table: &str) -> bool {
         .query(&format!("SELECT CAST(COUNT(*) AS CHAR(10)) FROM {table}"))
         .await
         .is_ok())
-}
-
-/// Runs the async test body once per dialect.
-macro_rules! each_dialect {
-    ($name:ident, |$d:ident| $body:block) => {
-        mod $name {
-            use super::*;
-            async fn body($d: Dialect) $body
-            #[tokio::test]
-            async fn postgres() {
-                body(Dialect::Postgres).await
-            }
-            #[tokio::test]
-            async fn mysql() {
-                body(Dialect::MySql).await
-            }
-            #[tokio::test]
-            async fn sqlite() {
-                body(Dialect::Sqlite).await
-            }
-        }
-    };
 }
 
 each_dialect!(

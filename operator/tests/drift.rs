@@ -5,6 +5,7 @@
 //! adopts an Alembic database with a snapshot; another DatabaseSchema's
 //! bookkeeping tables in the same database are never drift.
 
+#[macro_use]
 mod support;
 
 use revisor::db::{Backend, Database, Dialect};
@@ -218,20 +219,7 @@ async fn changes_by_hand_are_drift(dialect: Dialect) {
     assert!(!shared.drifted(), "{dialect:?}: {:?}", shared.changes);
 }
 
-#[tokio::test]
-async fn changes_by_hand_are_drift_on_sqlite() {
-    changes_by_hand_are_drift(Dialect::Sqlite).await;
-}
-
-#[tokio::test]
-async fn changes_by_hand_are_drift_on_postgres() {
-    changes_by_hand_are_drift(Dialect::Postgres).await;
-}
-
-#[tokio::test]
-async fn changes_by_hand_are_drift_on_mariadb() {
-    changes_by_hand_are_drift(Dialect::MySql).await;
-}
+each_dialect!(changes_by_hand_are_drift, changes_by_hand_are_drift);
 
 /// Stamping an Alembic database adopts its schema as the first snapshot;
 /// `alembic_version` is not part of it; an excluded table is not drift.

@@ -5,17 +5,14 @@
 
 mod support;
 
+use support::cli::repo;
+
 use k8s_openapi::api::core::v1::ConfigMap;
 use revisor::graph::RevisionGraph;
 use revisor::k8s::dereference::files_from_configmaps;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
 use std::process::Command;
 use support::crd_check::api_server_errors;
-
-fn repo(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path)
-}
 
 fn docs(yaml: &str) -> Vec<Value> {
     use serde::Deserialize;

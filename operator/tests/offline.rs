@@ -10,6 +10,7 @@ use revisor::db::introspect::Options as IntrospectOptions;
 use revisor::db::Dialect;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use support::cli::{bin, ok};
 use support::databases::{fresh, server};
 
 /// The quickstart's seven revisions: six SQL files and an operation
@@ -32,24 +33,12 @@ fn set() -> PathBuf {
 }
 
 fn revisor(dir: &Path, args: &[&str], url: Option<&str>) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_revisor"));
-    cmd.current_dir(dir)
-        .args(args)
-        .env_remove("REVISOR_DATABASE_URL");
+    let mut cmd = bin();
+    cmd.current_dir(dir).args(args);
     if let Some(u) = url {
         cmd.env("REVISOR_DATABASE_URL", u);
     }
     cmd.output().unwrap()
-}
-
-fn ok(o: Output) -> String {
-    assert!(
-        o.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
 /// Runs `script` with the dialect's own client on the database at `url`.

@@ -4,6 +4,7 @@
 //! table SQLite rebuilds survive. The same file has one checksum on every
 //! dialect, and editing an applied operation is drift.
 
+#[macro_use]
 mod support;
 
 use revisor::db::introspect::{Introspect, Options as IntrospectOptions};
@@ -238,20 +239,7 @@ async fn every_operation_up_and_down(dialect: Dialect) {
     }
 }
 
-#[tokio::test]
-async fn every_operation_up_and_down_on_sqlite() {
-    every_operation_up_and_down(Dialect::Sqlite).await;
-}
-
-#[tokio::test]
-async fn every_operation_up_and_down_on_postgres() {
-    every_operation_up_and_down(Dialect::Postgres).await;
-}
-
-#[tokio::test]
-async fn every_operation_up_and_down_on_mariadb() {
-    every_operation_up_and_down(Dialect::MySql).await;
-}
+each_dialect!(every_operation_up_and_down, every_operation_up_and_down);
 
 const ADD_NOTE: &str = "revision: op\ndown_revision: r0\nupgrade:\n  - add_column: {table: orders, column: {name: gift_note, type: varchar(50)}}\n";
 

@@ -7,6 +7,7 @@ mod support;
 use revisor::db::Dialect;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use support::cli::{bin, ok, text};
 use support::crd_check::api_server_errors;
 use support::databases::{fresh, server};
 
@@ -20,29 +21,12 @@ fn tmp(name: &str) -> PathBuf {
 
 /// The binary in `dir`, with no REVISOR_* variables from the test's own environment.
 fn revisor(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_revisor"));
+    let mut cmd = bin();
     cmd.current_dir(dir).args(args);
-    for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("REVISOR_") || k == "DATABASE_URL")
-    {
-        cmd.env_remove(k);
-    }
     for (k, v) in env {
         cmd.env(k, v);
     }
     cmd.output().unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn ok(o: Output) -> String {
-    assert!(o.status.success(), "{}", text(&o));
-    String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
 fn refused(o: Output, says: &str) {

@@ -47,10 +47,24 @@ pub(super) async fn run<B: Backend, F: FnMut(Event)>(
     // 3-5: under the lock.
     lock(db, tables, opts, on_event).await?;
     let result = run_locked(db, tables, graph, target, mode, opts, &policy, on_event).await;
+    released(db, result).await
+}
+
+/// Releases the migration lock after the work that held it, on every path,
+/// and returns the work's result: its error first, a failed release second.
+/// (A backend dropped while holding the lock closes the lock's connection
+/// instead of pooling it, so a cancelled run releases it too.)
+///
+/// # Errors
+/// The work's error, else the release's.
+pub(super) async fn released<B: Backend, T, E: From<DbError>>(
+    db: &mut B,
+    result: Result<T, E>,
+) -> Result<T, E> {
     let unlocked = db.unlock().await;
-    let plan = result?;
+    let value = result?;
     unlocked?;
-    Ok(plan)
+    Ok(value)
 }
 
 /// A first, short try for the lock: long enough for a free lock, short

@@ -66,10 +66,7 @@ pub(super) async fn locked_snapshot<B: Backend>(
 ) -> Result<Option<SnapshotRow>, DbError> {
     db.lock(&tables.version, wait).await?;
     let taken = take_snapshot(db, tables, opts, reason).await;
-    let unlocked = db.unlock().await;
-    let row = taken?;
-    unlocked?;
-    Ok(row)
+    super::run::released(db, taken).await
 }
 
 /// Adopts the live schema as a snapshot, under the lock, when the lock is

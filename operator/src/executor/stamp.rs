@@ -40,10 +40,7 @@ pub(super) async fn stamp<B: Backend>(
         Ok::<_, ExecError>(rows)
     }
     .await;
-    let unlocked = db.unlock().await;
-    let rows = result?;
-    unlocked?;
-    Ok(rows)
+    super::run::released(db, result).await
 }
 
 /// The rows a stamp of `targets` writes over `heads` (rows on other
@@ -109,9 +106,6 @@ pub(super) async fn resolve<B: Backend>(
     opts: &Options,
 ) -> Result<u64, ExecError> {
     db.lock(&tables.version, opts.lock_timeout).await?;
-    let result = tables.resolve(db).await;
-    let unlocked = db.unlock().await;
-    let n = result?;
-    unlocked?;
-    Ok(n)
+    let result = tables.resolve(db).await.map_err(ExecError::from);
+    super::run::released(db, result).await
 }
