@@ -2,7 +2,7 @@
 //! them. I/O (the pure parts are [`crate::schema`], [`crate::diff`] and
 //! [`crate::render`]).
 //!
-//! A schema comes from one of three places ([`Side`]):
+//! A schema comes from one of three places:
 //! - the declared schema: `schema.sql` or a `schema/` directory of `.sql`
 //!   files (read in file-name order);
 //! - a live database, by introspection;

@@ -6,7 +6,7 @@ use crate::source::SourceError;
 /// A command's failure, sorted by exit code.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
-    /// A failure the engine classified; it keeps its [`Class`] (reason and
+    /// A failure the engine classified; it keeps its [`crate::outcome::Class`] (reason and
     /// disposition), so the exit code and any machine-readable report come
     /// from the same place as the operator's phase and condition reason.
     #[error("{message}")]

@@ -2,9 +2,9 @@
 //! operator. I/O.
 //!
 //! [`Session`] is the one way in; behind it, one generic algorithm for
-//! every dialect, in four rooms: [`run`] (plan, refuse, lock, re-plan),
-//! [`step`] (one step's SQL and bookkeeping), [`stamp`] (stamp and
-//! resolve) and [`snapshot`] (schema snapshots and the drift check).
+//! every dialect, in four rooms: `run` (plan, refuse, lock, re-plan),
+//! `step` (one step's SQL and bookkeeping), `stamp` (stamp and
+//! resolve) and `snapshot` (schema snapshots and the drift check).
 //!
 //! A run:
 //!

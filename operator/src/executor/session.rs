@@ -6,8 +6,8 @@
 //! [`crate::engine`]), `upgrade`, `downgrade`, `stamp`, `current`,
 //! `history`, `plan --database`, `drift`, `wait`, offline SQL (a session on
 //! a [`crate::offline::Recorder`]) and autogenerate's replay. The
-//! algorithms behind it ([`super::run`], [`super::step`], [`super::stamp`],
-//! [`super::snapshot`]) are private to the executor, as sqlx's `Migrate`
+//! algorithms behind it (`executor/run.rs`, `step.rs`, `stamp.rs`,
+//! `snapshot.rs`) are private to the executor, as sqlx's `Migrate`
 //! algorithm sits behind its `Migrator`.
 //!
 //! Every lock a session takes is released on every path before the method
@@ -185,8 +185,8 @@ impl<B: Backend> Session<B> {
         super::stamp::resolve(&mut self.db, &self.tables, &self.opts).await
     }
 
-    /// The live schema against the last snapshot (see
-    /// [`super::snapshot::check_drift`]). With `adopt`, a managed database
+    /// The live schema against the last snapshot: fingerprints first, the
+    /// full diff only when they differ. With `adopt`, a managed database
     /// without a snapshot, or with one older than its version rows, gets
     /// one, under the lock; while another run holds the lock nothing is
     /// adopted (that run takes its own snapshot).

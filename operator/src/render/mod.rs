@@ -52,7 +52,7 @@ fn rowid_key<'t>(t: &'t Table, sql: &dyn SqlDialect) -> Option<&'t str> {
 
 /// `CREATE TABLE` for `t` named `as_name`, with its keys, unique
 /// constraints, foreign keys and checks (indexes and comments are separate
-/// statements: [`table_extras`]).
+/// statements: `table_extras`).
 pub fn create_table(t: &Table, as_name: &str, dialect: Dialect) -> String {
     let sql = dialect.sql();
     let rowid = rowid_key(t, sql);
