@@ -132,7 +132,8 @@ pub async fn revision(
         writeln!(out, "Detected {}", op.describe()).map_err(runtime)?;
     }
     if opts.ops.is_some() {
-        let ops = crate::ops::from_diff::operations(&m.ops, dialect).map_err(CliError::Input)?;
+        let ops = crate::ops::from_diff::operations(&m.ops, dialect)
+            .map_err(|e| CliError::Input(e.to_string()))?;
         let path = new::write(
             dir,
             &new::NewRevision {

@@ -350,16 +350,18 @@ async fn step_sql<B: Backend>(
         Model::default()
     };
     let section = if up { "upgrade" } else { "downgrade" };
-    let located =
-        |(i, m): (usize, String), lines: &[usize], section: &str, ops: &[crate::ops::Operation]| {
-            let line = lines.get(i).copied().filter(|l| *l > 0);
-            DbError::Sql(format!(
-                "{}{}: {section}[{i}] {}: {m}",
-                r.file,
-                line.map(|l| format!(":{l}")).unwrap_or_default(),
-                ops.get(i).map_or("", |o| o.name())
-            ))
-        };
+    let located = |(i, m): crate::ops::render::OpError,
+                   lines: &[usize],
+                   section: &str,
+                   ops: &[crate::ops::Operation]| {
+        let line = lines.get(i).copied().filter(|l| *l > 0);
+        DbError::Sql(format!(
+            "{}{}: {section}[{i}] {}: {m}",
+            r.file,
+            line.map(|l| format!(":{l}")).unwrap_or_default(),
+            ops.get(i).map_or("", |o| o.name())
+        ))
+    };
     let rendered = render(ops, d, &mut model);
     let stmts = match rendered {
         Ok(s) => s,

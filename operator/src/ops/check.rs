@@ -2,6 +2,7 @@
 //! portable (or per-dialect maps of known dialects), names are not empty,
 //! actions and values are of the kinds the format allows. Pure.
 
+use super::OpsError;
 use super::{
     ColumnSpec, ColumnState, Execute, ForeignKeySpec, Operation, TableSpec, TypeSpec, Value,
     DIALECT_KEYS, PORTABLE_TYPES,
@@ -15,17 +16,19 @@ use crate::schema::{Action, Type};
 ///
 /// # Errors
 /// A message for the first problem.
-pub fn check(op: &Operation) -> Result<(), String> {
+pub fn check(op: &Operation) -> Result<(), OpsError> {
     let name = |n: &str, what: &str| {
         if n.trim().is_empty() {
-            Err(format!("`{what}` must not be empty"))
+            Err(OpsError::Invalid(format!("`{what}` must not be empty")))
         } else {
             Ok(())
         }
     };
     let cols = |c: &[String], what: &str| {
         if c.is_empty() || c.iter().any(|c| c.trim().is_empty()) {
-            Err(format!("`{what}` needs at least one column name"))
+            Err(OpsError::Invalid(format!(
+                "`{what}` needs at least one column name"
+            )))
         } else {
             Ok(())
         }
@@ -60,7 +63,9 @@ pub fn check(op: &Operation) -> Result<(), String> {
             }
             if a.default.is_some() as u8 + a.default_sql.is_some() as u8 + a.drop_default as u8 > 1
             {
-                return Err("give one of `default`, `default_sql`, `drop_default`".into());
+                return Err(OpsError::Invalid(
+                    "give one of `default`, `default_sql`, `drop_default`".into(),
+                ));
             }
             if let Some(v) = &a.default {
                 check_value(v)?;
@@ -70,10 +75,10 @@ pub fn check(op: &Operation) -> Result<(), String> {
                 && !a.changes_default()
                 && a.rename_to.is_none()
             {
-                return Err(
+                return Err(OpsError::Invalid(
                     "nothing to change: give type, nullable, default, default_sql, drop_default or rename_to"
                         .into(),
-                );
+                ));
             }
             a.from.as_ref().map_or(Ok(()), check_state)
         }
@@ -113,9 +118,9 @@ pub fn check(op: &Operation) -> Result<(), String> {
                     + def.unique.is_some() as u8
                     + def.check.is_some() as u8;
                 if kinds != 1 {
-                    return Err(
+                    return Err(OpsError::Invalid(
                         "`definition` takes exactly one of foreign_key, unique, check".into(),
-                    );
+                    ));
                 }
                 if let Some(f) = &def.foreign_key {
                     check_fk(f)?;
@@ -127,7 +132,7 @@ pub fn check(op: &Operation) -> Result<(), String> {
             name(&r.table, "table")?;
             for row in &r.rows {
                 if row.is_empty() {
-                    return Err("a row without columns".into());
+                    return Err(OpsError::Invalid("a row without columns".into()));
                 }
                 row.values().try_for_each(check_value)?;
             }
@@ -143,32 +148,34 @@ pub fn check(op: &Operation) -> Result<(), String> {
     }
 }
 
-pub(super) fn known_dialect(k: &str) -> Result<(), String> {
+pub(super) fn known_dialect(k: &str) -> Result<(), OpsError> {
     if DIALECT_KEYS.contains(&k) {
         Ok(())
     } else {
-        Err(format!(
+        Err(OpsError::Invalid(format!(
             "unknown dialect `{k}` (use {})",
             DIALECT_KEYS.join(", ")
-        ))
+        )))
     }
 }
 
-pub(super) fn check_table(t: &TableSpec) -> Result<(), String> {
+pub(super) fn check_table(t: &TableSpec) -> Result<(), OpsError> {
     if t.columns.is_empty() {
-        return Err("a table needs at least one column".into());
+        return Err(OpsError::Invalid(
+            "a table needs at least one column".into(),
+        ));
     }
     t.columns.iter().try_for_each(check_column)?;
     t.foreign_keys.iter().try_for_each(check_fk)?;
     for i in &t.indexes {
         if i.name.as_deref().unwrap_or("").is_empty() {
-            return Err("an index needs a `name`".into());
+            return Err(OpsError::Invalid("an index needs a `name`".into()));
         }
     }
     Ok(())
 }
 
-pub(super) fn check_fk(f: &ForeignKeySpec) -> Result<(), String> {
+pub(super) fn check_fk(f: &ForeignKeySpec) -> Result<(), OpsError> {
     check_fk_parts(&f.references, &f.on_delete, &f.on_update, f.columns.len())
 }
 
@@ -177,13 +184,13 @@ pub(super) fn check_fk_parts(
     on_delete: &Option<String>,
     on_update: &Option<String>,
     n: usize,
-) -> Result<(), String> {
+) -> Result<(), OpsError> {
     if r.columns.len() != n {
-        return Err(format!(
+        return Err(OpsError::Invalid(format!(
             "{n} column(s) reference {} column(s) of {}",
             r.columns.len(),
             r.table
-        ));
+        )));
     }
     for a in [on_delete, on_update].into_iter().flatten() {
         action(a)?;
@@ -191,44 +198,46 @@ pub(super) fn check_fk_parts(
     Ok(())
 }
 
-pub(super) fn action(a: &str) -> Result<Action, String> {
+pub(super) fn action(a: &str) -> Result<Action, OpsError> {
     match a {
         "cascade" => Ok(Action::Cascade),
         "set_null" => Ok(Action::SetNull),
         "set_default" => Ok(Action::SetDefault),
         "restrict" => Ok(Action::Restrict),
         "no_action" => Ok(Action::NoAction),
-        other => Err(format!(
+        other => Err(OpsError::Invalid(format!(
             "unknown action `{other}` (use cascade, set_null, set_default, restrict, no_action)"
-        )),
+        ))),
     }
 }
 
-pub(super) fn check_column(c: &ColumnSpec) -> Result<(), String> {
+pub(super) fn check_column(c: &ColumnSpec) -> Result<(), OpsError> {
     if c.name.trim().is_empty() {
-        return Err("a column needs a `name`".into());
+        return Err(OpsError::Invalid("a column needs a `name`".into()));
     }
-    check_type(&c.ty).map_err(|e| format!("column {}: {e}", c.name))?;
+    check_type(&c.ty).map_err(|e| e.within(&format!("column {}", c.name)))?;
     if c.default.is_some() && c.default_sql.is_some() {
-        return Err(format!(
+        return Err(OpsError::Invalid(format!(
             "column {}: give `default` or `default_sql`, not both",
             c.name
-        ));
+        )));
     }
     c.default.as_ref().map_or(Ok(()), check_value)
 }
 
-pub(super) fn check_state(s: &ColumnState) -> Result<(), String> {
+pub(super) fn check_state(s: &ColumnState) -> Result<(), OpsError> {
     if let Some(t) = &s.ty {
         check_type(t)?;
     }
     s.default.as_ref().map_or(Ok(()), check_value)
 }
 
-pub(super) fn check_value(v: &Value) -> Result<(), String> {
+pub(super) fn check_value(v: &Value) -> Result<(), OpsError> {
     match v {
         Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => Ok(()),
-        _ => Err("values must be null, a boolean, a number or a string".into()),
+        _ => Err(OpsError::Invalid(
+            "values must be null, a boolean, a number or a string".into(),
+        )),
     }
 }
 
@@ -236,7 +245,7 @@ pub(super) fn check_value(v: &Value) -> Result<(), String> {
 ///
 /// # Errors
 /// An unknown word (with the vocabulary), or an unknown dialect key.
-pub fn check_type(t: &TypeSpec) -> Result<(), String> {
+pub fn check_type(t: &TypeSpec) -> Result<(), OpsError> {
     match t {
         TypeSpec::Portable(s) => {
             let word = s
@@ -246,13 +255,13 @@ pub fn check_type(t: &TypeSpec) -> Result<(), String> {
                 .trim()
                 .to_ascii_lowercase();
             if !PORTABLE_TYPES.contains(&word.as_str()) {
-                return Err(format!(
+                return Err(OpsError::Invalid(format!(
                     "unknown type `{s}` (portable types: {}; or a map such as {{postgresql: jsonb, mysql: json, sqlite: text}})",
                     PORTABLE_TYPES.join(", ")
-                ));
+                )));
             }
             if matches!(Type::parse(s), Type::Other(_)) {
-                return Err(format!("cannot read type `{s}`"));
+                return Err(OpsError::Invalid(format!("cannot read type `{s}`")));
             }
             Ok(())
         }

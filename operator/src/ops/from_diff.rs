@@ -9,6 +9,7 @@
 //! a primary-key change and a comment change; for those the error says to
 //! use `--format sql`.
 
+use super::OpsError;
 use super::{
     AddCheck, AddColumn, AddForeignKey, AddUnique, AlterColumn, CheckSpec, ColumnSpec, ColumnState,
     ConstraintSpec, CreateIndex, DropColumn, DropConstraint, DropIndex, DropTable, ForeignKeySpec,
@@ -23,16 +24,16 @@ use crate::schema::{Action, Column, ForeignKey, Table, Type};
 ///
 /// # Errors
 /// The description of the first change no operation expresses.
-pub fn operations(ops: &[Op], dialect: Dialect) -> Result<Vec<Operation>, String> {
+pub fn operations(ops: &[Op], dialect: Dialect) -> Result<Vec<Operation>, OpsError> {
     ops.iter().map(|op| operation(op, dialect)).collect()
 }
 
-fn operation(op: &Op, d: Dialect) -> Result<Operation, String> {
+fn operation(op: &Op, d: Dialect) -> Result<Operation, OpsError> {
     let unsupported = || {
-        Err(format!(
+        Err(OpsError::Invalid(format!(
             "{}: no operation expresses this change; use --format sql",
             op.describe()
-        ))
+        )))
     };
     Ok(match op {
         Op::CreateTable(t) => Operation::CreateTable(TableSpec {

@@ -3,19 +3,22 @@
 
 use super::check::action;
 use super::render::dialect_key;
+use super::OpsError;
 use super::{ColumnSpec, ForeignKeySpec, IndexSpec, TableSpec, TypeSpec, Value};
 use crate::dialect::Dialect;
 use crate::render::literal;
 use crate::schema::{Action, Check, Column, ForeignKey, Index, Table, Type, Unique};
 
 /// The type for `d`.
-pub(super) fn ty(t: &TypeSpec, d: Dialect) -> Result<Type, String> {
+pub(super) fn ty(t: &TypeSpec, d: Dialect) -> Result<Type, OpsError> {
     match t {
         TypeSpec::Portable(s) => Ok(Type::parse(s)),
         TypeSpec::PerDialect(m) => m
             .get(dialect_key(d))
             .map(|s| Type::parse(s))
-            .ok_or_else(|| format!("the type map has no `{}` entry", dialect_key(d))),
+            .ok_or_else(|| {
+                OpsError::NotForDialect(format!("the type map has no `{}` entry", dialect_key(d)))
+            }),
     }
 }
 
@@ -39,10 +42,10 @@ pub(super) fn default_of(v: &Option<Value>, sql: &Option<String>, d: Dialect) ->
     }
 }
 
-pub(super) fn column(c: &ColumnSpec, d: Dialect) -> Result<Column, String> {
+pub(super) fn column(c: &ColumnSpec, d: Dialect) -> Result<Column, OpsError> {
     let mut col = Column::new(
         &c.name,
-        ty(&c.ty, d).map_err(|e| format!("column {}: {e}", c.name))?,
+        ty(&c.ty, d).map_err(|e| e.within(&format!("column {}", c.name)))?,
     );
     col.nullable = c.nullable.unwrap_or(!c.primary_key) && !c.primary_key;
     col.default = default_of(&c.default, &c.default_sql, d);
@@ -51,7 +54,7 @@ pub(super) fn column(c: &ColumnSpec, d: Dialect) -> Result<Column, String> {
     Ok(col)
 }
 
-pub(super) fn fk(f: &ForeignKeySpec) -> Result<ForeignKey, String> {
+pub(super) fn fk(f: &ForeignKeySpec) -> Result<ForeignKey, OpsError> {
     Ok(ForeignKey {
         name: f.name.clone(),
         columns: f.columns.clone(),
@@ -77,7 +80,7 @@ pub(super) fn index(name: &str, i: &IndexSpec) -> Index {
     }
 }
 
-pub(super) fn table(name: &str, t: &TableSpec, d: Dialect) -> Result<Table, String> {
+pub(super) fn table(name: &str, t: &TableSpec, d: Dialect) -> Result<Table, OpsError> {
     let columns = t
         .columns
         .iter()

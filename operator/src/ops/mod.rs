@@ -25,12 +25,14 @@
 //!   (written or derived).
 
 mod check;
+mod error;
 pub mod from_diff;
 mod lower;
 mod operation;
 pub mod render;
 mod types;
 
+pub use error::OpsError;
 pub use operation::{derive_downgrade, ops_checksum, Body};
 pub use types::*;
 

@@ -1,6 +1,7 @@
 //! What an operation knows of itself: its name, the tables it touches,
 //! its reverse; and an operation revision's body.
 
+use super::OpsError;
 use super::*;
 use crate::sqltext::checksum;
 
@@ -62,8 +63,13 @@ impl Operation {
 
     /// The operation that undoes this one, or why there is none (a drop
     /// that does not say what it drops, raw SQL).
-    pub fn reverse(&self) -> Result<Operation, String> {
-        let missing = |what: &str| Err(format!("irreversible: {} without {what}", self.name()));
+    pub fn reverse(&self) -> Result<Operation, OpsError> {
+        let missing = |what: &str| {
+            Err(OpsError::Irreversible(format!(
+                "irreversible: {} without {what}",
+                self.name()
+            )))
+        };
         Ok(match self {
             Operation::CreateTable(t) => Operation::DropTable(DropTable {
                 name: t.name.clone().unwrap_or_default(),
@@ -282,7 +288,7 @@ impl Body {
 ///
 /// # Errors
 /// The reason of [`Operation::reverse`], with the operation's index.
-pub fn derive_downgrade(upgrade: &[Operation]) -> Result<Vec<Operation>, (usize, String)> {
+pub fn derive_downgrade(upgrade: &[Operation]) -> Result<Vec<Operation>, (usize, OpsError)> {
     upgrade
         .iter()
         .enumerate()

@@ -15,6 +15,7 @@
 
 pub use super::check::{check, check_type};
 use super::lower::{column, default_of, fk, index, table, ty, value_sql};
+use super::OpsError;
 use super::{AlterColumn, ColumnState, Execute, ForeignKeySpec, Operation, Rows, Value};
 use crate::dialect::Dialect;
 use crate::diff::Op;
@@ -33,7 +34,7 @@ pub struct Model {
 }
 
 /// What an operation failed on: its index in the list and why.
-pub type OpError = (usize, String);
+pub type OpError = (usize, OpsError);
 
 /// The SQLAlchemy name of a dialect, the key of per-dialect maps.
 pub fn dialect_key(d: Dialect) -> &'static str {
@@ -80,14 +81,14 @@ pub fn render(ops: &[Operation], d: Dialect, model: &mut Model) -> Result<Vec<St
 }
 
 /// The table as the model knows it, or an error when the rendering needs it.
-fn known<'m>(model: &'m Model, t: &str, why: &str) -> Result<&'m Table, String> {
+fn known<'m>(model: &'m Model, t: &str, why: &str) -> Result<&'m Table, OpsError> {
     model.schema.tables.get(t).ok_or_else(|| {
         if model.complete {
-            format!("table {t} does not exist")
+            OpsError::Missing(format!("table {t} does not exist"))
         } else {
-            format!(
+            OpsError::NeedsDefinition(format!(
                 "{why} needs the current definition of table {t}, which is not known offline (it was not created by an operation revision in this run); run against the database, or give the old state (`from:`/`definition:`)"
-            )
+            ))
         }
     })
 }
@@ -144,7 +145,7 @@ fn sqlite_rebuilds(op: &Op, d: Dialect) -> bool {
     d.sql().rebuilds_tables() && crate::render::needs_rebuild(op)
 }
 
-fn render_one(op: &Operation, d: Dialect, model: &mut Model) -> Result<Vec<String>, String> {
+fn render_one(op: &Operation, d: Dialect, model: &mut Model) -> Result<Vec<String>, OpsError> {
     let alter = |t: &str| format!("ALTER TABLE {}", quote(t, d));
     Ok(match op {
         Operation::CreateTable(t) => {
@@ -330,11 +331,11 @@ fn render_one(op: &Operation, d: Dialect, model: &mut Model) -> Result<Vec<Strin
             let sql = match e {
                 Execute::Sql(s) => s.clone(),
                 Execute::PerDialect(m) => m.get(dialect_key(d)).cloned().ok_or_else(|| {
-                    format!(
+                    OpsError::NotForDialect(format!(
                         "no SQL for `{}` (the map has {})",
                         dialect_key(d),
                         m.keys().cloned().collect::<Vec<_>>().join(", ")
-                    )
+                    ))
                 })?,
             };
             vec![sql.trim().trim_end_matches(';').trim_end().to_owned()]
@@ -347,7 +348,7 @@ fn constraint_change(
     d: Dialect,
     model: &mut Model,
     why: &str,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<String>, OpsError> {
     let name = op.table().to_owned();
     if sqlite_rebuilds(&op, d) {
         known(model, &name, why)?;
@@ -355,7 +356,7 @@ fn constraint_change(
     Ok(change(op, d, model))
 }
 
-fn state_column(name: &str, s: &ColumnState, d: Dialect) -> Result<Column, String> {
+fn state_column(name: &str, s: &ColumnState, d: Dialect) -> Result<Column, OpsError> {
     let mut c = Column::new(
         name,
         match &s.ty {
@@ -369,7 +370,7 @@ fn state_column(name: &str, s: &ColumnState, d: Dialect) -> Result<Column, Strin
     Ok(c)
 }
 
-fn alter_column(a: &AlterColumn, d: Dialect, model: &mut Model) -> Result<Vec<String>, String> {
+fn alter_column(a: &AlterColumn, d: Dialect, model: &mut Model) -> Result<Vec<String>, OpsError> {
     let current = model
         .schema
         .tables
@@ -377,7 +378,10 @@ fn alter_column(a: &AlterColumn, d: Dialect, model: &mut Model) -> Result<Vec<St
         .and_then(|t| t.column(&a.column))
         .cloned();
     if current.is_none() && model.complete {
-        return Err(format!("column {}.{} does not exist", a.table, a.column));
+        return Err(OpsError::Missing(format!(
+            "column {}.{} does not exist",
+            a.table, a.column
+        )));
     }
     let changes = a.ty.is_some() || a.nullable.is_some() || a.changes_default();
     let mut out = Vec::new();
@@ -408,10 +412,10 @@ fn alter_column(a: &AlterColumn, d: Dialect, model: &mut Model) -> Result<Vec<St
                         || st.nullable.is_none() && a.nullable.is_none()
                         || !a.changes_default() && a.from.is_none())
                 {
-                    return Err(format!(
+                    return Err(OpsError::Invalid(format!(
                         "alter_column on MySQL restates the whole column (MODIFY COLUMN): offline, give `from: {{type, nullable, default}}` for {}.{}",
                         a.table, a.column
-                    ));
+                    )));
                 }
                 if new_default.is_some()
                     && st.default.is_none()
@@ -484,7 +488,7 @@ fn drop_constraint(
     x: &super::DropConstraint,
     d: Dialect,
     model: &mut Model,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<String>, OpsError> {
     let current = model.schema.tables.get(&x.table);
     let named = |n: &Option<String>| n.as_deref() == Some(x.name.as_str());
     let found = current.and_then(|t| {
@@ -514,7 +518,7 @@ fn drop_constraint(
                     })
             })
     });
-    let from_def = || -> Result<Option<Op>, String> {
+    let from_def = || -> Result<Option<Op>, OpsError> {
         let Some(def) = &x.definition else {
             return Ok(None);
         };
@@ -559,11 +563,17 @@ fn drop_constraint(
                 )])
             }
             None if model.complete && current.is_some() => {
-                return Err(format!("table {} has no constraint {}", x.table, x.name))
+                return Err(OpsError::Missing(format!(
+                    "table {} has no constraint {}",
+                    x.table, x.name
+                )))
             }
             None => {
                 known(model, &x.table, "drop_constraint on MySQL and SQLite")?;
-                return Err(format!("table {} has no constraint {}", x.table, x.name));
+                return Err(OpsError::Missing(format!(
+                    "table {} has no constraint {}",
+                    x.table, x.name
+                )));
             }
         },
     };

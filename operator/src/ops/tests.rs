@@ -199,7 +199,11 @@ fn sqlite_rebuilds_need_the_table_offline_and_use_the_model() {
     let body = rev.ops.unwrap();
     let (i, msg) = render(&body.upgrade, Dialect::Sqlite, &mut Model::default()).unwrap_err();
     assert_eq!(i, 0);
-    assert!(msg.contains("current definition of table t"), "{msg}");
+    assert!(
+        msg.to_string().contains("current definition of table t"),
+        "{msg}"
+    );
+    assert!(matches!(msg, OpsError::NeedsDefinition(_)), "{msg:?}");
     let create = Revision::parse(
         "c.yaml",
         "revision: c\nupgrade:\n  - create_table: {name: t, columns: [{name: id, type: integer, primary_key: true}, {name: c, type: text}]}\n",
@@ -245,7 +249,7 @@ fn per_dialect_types_and_execute() {
     )
     .unwrap_err();
     assert_eq!(err.0, 1);
-    assert!(err.1.contains("no SQL for `mysql`"), "{err:?}");
+    assert!(err.1.to_string().contains("no SQL for `mysql`"), "{err:?}");
 }
 
 #[test]

@@ -162,7 +162,7 @@ pub fn parse(file: &str, contents: &str) -> Result<Revision, Vec<ParseError>> {
                         section,
                         index: i,
                         op: op.name().to_owned(),
-                        message,
+                        message: message.to_string(),
                     },
                 ));
             }
@@ -228,7 +228,7 @@ pub fn preview(rev: &Revision, dialect: crate::dialect::Dialect) -> Revision {
                 Err((_, why)) => vec![format!(
                     "-- {}: rendered when the step runs ({})",
                     op.name(),
-                    why.lines().next().unwrap_or("")
+                    why.to_string().lines().next().unwrap_or("")
                 )],
             };
             for s in stmts {
