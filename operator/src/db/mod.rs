@@ -429,6 +429,50 @@ macro_rules! boxed_io {
 }
 pub(crate) use boxed_io;
 
+/// The [`Backend`] methods every connection-backed dialect writes the same
+/// way, on top of [`boxed_io!`]'s `exec` and `query` and the backend's
+/// `conn` (a pooled connection that classifies errors): run, query, and
+/// the live schema by its own introspection.
+macro_rules! backend_io {
+    () => {
+        async fn execute(&mut self, sql: &str) -> Result<u64, DbError> {
+            let r = exec(self.conn.conn(), sql).await;
+            self.conn.check(r)
+        }
+
+        async fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
+            let r = query(self.conn.conn(), sql).await;
+            self.conn.check(r)
+        }
+
+        async fn live_schema(
+            &mut self,
+            opts: &super::introspect::Options,
+        ) -> Result<Option<crate::schema::Schema>, DbError> {
+            super::introspect::Introspect::introspect(self, opts)
+                .await
+                .map(Some)
+        }
+    };
+}
+pub(crate) use backend_io;
+
+/// A backend dropped while it holds the lock (a run cancelled mid-way)
+/// closes the lock's connection instead of pooling it: closing the
+/// session releases the lock.
+macro_rules! drop_releases_lock {
+    ($backend:ty) => {
+        impl Drop for $backend {
+            fn drop(&mut self) {
+                if let Some((conn, _)) = self.lock.as_mut() {
+                    conn.discard();
+                }
+            }
+        }
+    };
+}
+pub(crate) use drop_releases_lock;
+
 /// The key of a URL's idle list: its SHA-256, so that the pools never
 /// keep a password in a map key.
 pub(crate) fn url_key(url: &str) -> String {

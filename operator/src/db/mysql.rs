@@ -127,15 +127,7 @@ impl Backend for MyBackend {
         Dialect::MySql
     }
 
-    async fn execute(&mut self, sql: &str) -> Result<u64, DbError> {
-        let r = exec(self.conn.conn(), sql).await;
-        self.conn.check(r)
-    }
-
-    async fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
-        let r = query(self.conn.conn(), sql).await;
-        self.conn.check(r)
-    }
+    super::backend_io!();
 
     async fn lock(&mut self, name: &str, timeout: Duration) -> Result<(), DbError> {
         let mut conn = self
@@ -171,24 +163,9 @@ impl Backend for MyBackend {
         // COM_RESET_CONNECTION, which sqlx does not expose): close it.
         self.conn.discard();
     }
-
-    async fn live_schema(
-        &mut self,
-        opts: &super::introspect::Options,
-    ) -> Result<Option<crate::schema::Schema>, DbError> {
-        super::introspect::Introspect::introspect(self, opts)
-            .await
-            .map(Some)
-    }
 }
 
-impl Drop for MyBackend {
-    fn drop(&mut self) {
-        if let Some((conn, _)) = self.lock.as_mut() {
-            conn.discard();
-        }
-    }
-}
+super::drop_releases_lock!(MyBackend);
 
 #[cfg(test)]
 mod tests {

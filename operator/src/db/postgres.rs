@@ -142,15 +142,7 @@ impl Backend for PgBackend {
         Dialect::Postgres
     }
 
-    async fn execute(&mut self, sql: &str) -> Result<u64, DbError> {
-        let r = exec(self.conn.conn(), sql).await;
-        self.conn.check(r)
-    }
-
-    async fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
-        let r = query(self.conn.conn(), sql).await;
-        self.conn.check(r)
-    }
+    super::backend_io!();
 
     async fn lock(&mut self, name: &str, timeout: Duration) -> Result<(), DbError> {
         let mut conn = self
@@ -206,26 +198,9 @@ impl Backend for PgBackend {
             self.conn.discard();
         }
     }
-
-    async fn live_schema(
-        &mut self,
-        opts: &super::introspect::Options,
-    ) -> Result<Option<crate::schema::Schema>, DbError> {
-        super::introspect::Introspect::introspect(self, opts)
-            .await
-            .map(Some)
-    }
 }
 
-impl Drop for PgBackend {
-    fn drop(&mut self) {
-        // A lock still held (a run that was dropped mid-way) must not go back
-        // to the pool: closing the session releases it.
-        if let Some((conn, _)) = self.lock.as_mut() {
-            conn.discard();
-        }
-    }
-}
+super::drop_releases_lock!(PgBackend);
 
 #[cfg(test)]
 mod tests {

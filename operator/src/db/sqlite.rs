@@ -59,15 +59,7 @@ impl Backend for LiteBackend {
         Dialect::Sqlite
     }
 
-    async fn execute(&mut self, sql: &str) -> Result<u64, DbError> {
-        let r = exec(self.conn.conn(), sql).await;
-        self.conn.check(r)
-    }
-
-    async fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
-        let r = query(self.conn.conn(), sql).await;
-        self.conn.check(r)
-    }
+    super::backend_io!();
 
     async fn lock(&mut self, name: &str, timeout: Duration) -> Result<(), DbError> {
         let Some(path) = &self.path else {
@@ -124,14 +116,5 @@ impl Backend for LiteBackend {
         // PRAGMAs and temporary tables stay with a connection; a new one to
         // a file costs microseconds.
         self.conn.discard();
-    }
-
-    async fn live_schema(
-        &mut self,
-        opts: &super::introspect::Options,
-    ) -> Result<Option<crate::schema::Schema>, DbError> {
-        super::introspect::Introspect::introspect(self, opts)
-            .await
-            .map(Some)
     }
 }
