@@ -23,6 +23,11 @@ pub struct DriftCheck {
     pub snapshot_fingerprint: Option<String>,
     /// The differences, snapshot to live (empty: no drift).
     pub changes: Vec<String>,
+    /// The database is managed but its snapshot is missing or older than
+    /// its version rows, and the check wrote nothing: the live schema is
+    /// to be adopted once the run passed its gates.
+    #[serde(skip)]
+    pub adoptable: bool,
 }
 
 impl DriftCheck {

@@ -276,6 +276,15 @@ pub async fn run<F: FnMut(Event)>(pools: &Arc<Pools>, input: Input<'_>, mut on_e
             return report;
         }
     };
+    // An empty target is refused, not read as `base` (the CRD's minLength
+    // says the same; `apply` reads manifests the API server never saw).
+    if input.spec.target_revision.trim().is_empty() {
+        report.result = Err(EngineError::Target(TargetError::Invalid {
+            expression: input.spec.target_revision.clone(),
+            reason: "empty: name a revision, a branch label, `head`, `heads` or `base`",
+        }));
+        return report;
+    }
     let targets = match graph.resolve_targets(&input.spec.target_revision) {
         Ok(t) => t,
         Err(e) => {
@@ -319,6 +328,7 @@ pub async fn run<F: FnMut(Event)>(pools: &Arc<Pools>, input: Input<'_>, mut on_e
         let expected = graph.ids(graph.heads_of(&graph.closure(targets.iter().copied())));
         if session.rows().await.is_ok_and(|r| same_set(&r, &expected)) {
             report.result = Ok(Done::UpToDate);
+            adopt(&mut session, &mut report).await;
             return report;
         }
     }
@@ -368,17 +378,38 @@ pub async fn run<F: FnMut(Event)>(pools: &Arc<Pools>, input: Input<'_>, mut on_e
         report.drift = Some(crate::drift::DriftCheck::default());
     }
     report.result = result.map(Done::Ran).map_err(EngineError::from);
+    if report.result.is_ok() && report.completed == 0 {
+        adopt(&mut session, &mut report).await;
+    }
     report
 }
 
+/// Adopts the live schema as the first (or a fresh) snapshot when the
+/// drift check found it missing or stale, now that the run reached its
+/// target without a step: a refused run never gets here, so it writes
+/// nothing (a run with steps takes its own snapshot). Best effort.
+async fn adopt(session: &mut Session, report: &mut Report) {
+    let Some(d) = report.drift.as_mut().filter(|d| d.adoptable) else {
+        return;
+    };
+    match session.adopt_snapshot().await {
+        Ok(true) => {
+            d.snapshot_fingerprint = Some(d.live_fingerprint.clone());
+            d.adoptable = false;
+        }
+        Ok(false) => {}
+        Err(e) => tracing::warn!(error = %redact(&e.to_string()), "no schema snapshot adopted"),
+    }
+}
+
 /// The drift check of one run: the live schema against the last snapshot
-/// (adopting one for a managed database that has none), and
-/// `revisor.dev/accept-drift` honoured, under the lock, when it names the
-/// live fingerprint. A check that fails is logged and left out: drift
+/// (a managed database without one, or with a stale one, is adopted after
+/// the run: [`adopt`]), and `revisor.dev/accept-drift` honoured, under the
+/// lock, when it names the live fingerprint. A check that fails is logged and left out: drift
 /// never stops a run that could otherwise go on.
 async fn drift(session: &mut Session, accept: Option<&str>) -> Option<crate::drift::DriftCheck> {
     let checked = async {
-        let mut d = session.check_drift(true).await?;
+        let mut d = session.check_drift_before_run().await?;
         if d.drifted() && accept == Some(d.live_fingerprint.as_str()) {
             session.accept_drift().await?;
             d.snapshot_fingerprint = Some(d.live_fingerprint.clone());

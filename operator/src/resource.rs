@@ -70,6 +70,7 @@ pub struct DatabaseSchemaSpec {
     /// `<id>@head`, or several joined by commas. Relative targets (`+1`,
     /// `-1`) are for the CLI only.
     #[x_kube(validation = Rule::new("self.size() > 0 && !self.matches('[+-][0-9]+$')").message("targetRevision must be a non-relative target expression (no +N or -N)"))]
+    #[schemars(length(min = 1))]
     pub target_revision: String,
     /// Where the database URL is.
     pub database: DatabaseRef,

@@ -194,7 +194,40 @@ impl<B: Backend> Session<B> {
     /// # Errors
     /// [`DbError`] when introspection or a bookkeeping query fails.
     pub async fn check_drift(&mut self, adopt: bool) -> Result<DriftCheck, DbError> {
-        super::snapshot::check_drift(&mut self.db, &self.tables, &self.opts, adopt).await
+        let adoption = if adopt {
+            super::snapshot::Adoption::Now
+        } else {
+            super::snapshot::Adoption::Never
+        };
+        super::snapshot::check_drift(&mut self.db, &self.tables, &self.opts, adoption).await
+    }
+
+    /// The drift check before a run: as [`Session::check_drift`] with
+    /// adoption, but writing nothing; a missing or stale snapshot comes
+    /// back [`DriftCheck::adoptable`], for [`Session::adopt_snapshot`] once
+    /// the run passed its gates (a refused run leaves the database as it
+    /// was).
+    ///
+    /// # Errors
+    /// [`DbError`] when introspection or a bookkeeping query fails.
+    pub async fn check_drift_before_run(&mut self) -> Result<DriftCheck, DbError> {
+        super::snapshot::check_drift(
+            &mut self.db,
+            &self.tables,
+            &self.opts,
+            super::snapshot::Adoption::Later,
+        )
+        .await
+    }
+
+    /// Adopts the live schema as the snapshot, under the lock when it is
+    /// free at once (a run holding it takes its own); returns whether it
+    /// did.
+    ///
+    /// # Errors
+    /// [`DbError`].
+    pub async fn adopt_snapshot(&mut self) -> Result<bool, DbError> {
+        super::snapshot::adopt_snapshot(&mut self.db, &self.tables, &self.opts).await
     }
 
     /// Takes the live schema as the new snapshot, under the lock (`revisor

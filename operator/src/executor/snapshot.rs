@@ -72,7 +72,7 @@ pub(super) async fn locked_snapshot<B: Backend>(
 /// Adopts the live schema as a snapshot, under the lock, when the lock is
 /// free at once; while another run holds it, that run takes its own
 /// snapshot and nothing is adopted. Returns whether a snapshot was taken.
-async fn adopt_snapshot<B: Backend>(
+pub(super) async fn adopt_snapshot<B: Backend>(
     db: &mut B,
     tables: &Tables,
     opts: &Options,
@@ -84,11 +84,26 @@ async fn adopt_snapshot<B: Backend>(
     }
 }
 
+/// What a drift check does about a missing or stale snapshot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Adoption {
+    /// Nothing: a missing snapshot is no drift, a stale one is reported.
+    Never,
+    /// Recognise it (no drift) and say so ([`DriftCheck::adoptable`]),
+    /// writing nothing: the caller adopts once its run passed its gates,
+    /// so that a refused run leaves the database as it was.
+    ///
+    /// [`DriftCheck::adoptable`]: crate::drift::DriftCheck::adoptable
+    Later,
+    /// Recognise it and adopt the live schema now, under the lock.
+    Now,
+}
+
 /// Compares the live schema with the last snapshot: fingerprints first,
-/// the full diff only when they differ. With no snapshot yet (a database
-/// migrated before snapshots, or by an offline script) the live schema is
-/// adopted as the first one when `adopt` (under the lock, see
-/// [`adopt_snapshot`]), and there is no drift.
+/// the full diff only when they differ. A managed database with no
+/// snapshot yet (migrated before snapshots, or by an offline script), or
+/// with one older than its version rows (a run that died before its
+/// snapshot), is no drift where `adoption` recognises it.
 ///
 /// # Errors
 /// [`DbError`] when introspection or a bookkeeping query fails, or a
@@ -97,8 +112,9 @@ pub(super) async fn check_drift<B: Backend>(
     db: &mut B,
     tables: &Tables,
     opts: &Options,
-    adopt: bool,
+    adoption: Adoption,
 ) -> Result<crate::drift::DriftCheck, DbError> {
+    let adopt = adoption != Adoption::Never;
     let dialect = db.dialect();
     let Some(live) = db.live_schema(&drift_options(opts)).await? else {
         return Ok(crate::drift::DriftCheck::default());
@@ -108,13 +124,14 @@ pub(super) async fn check_drift<B: Backend>(
     let Some(snap) = tables.latest_snapshot(db, false).await? else {
         // Only a managed database (version rows) is adopted: a fresh one
         // gets its first snapshot from its first run.
-        let adopt = adopt
-            && !tables.heads(db).await?.is_empty()
-            && adopt_snapshot(db, tables, opts).await?;
+        let adoptable = adopt && !tables.heads(db).await?.is_empty();
+        let adopted =
+            adoptable && adoption == Adoption::Now && adopt_snapshot(db, tables, opts).await?;
         return Ok(crate::drift::DriftCheck {
-            snapshot_fingerprint: adopt.then(|| live_fingerprint.clone()),
+            snapshot_fingerprint: adopted.then(|| live_fingerprint.clone()),
             live_fingerprint,
             changes: Vec::new(),
+            adoptable: adoptable && !adopted,
         });
     };
     if snap.fingerprint != live_fingerprint && adopt {
@@ -128,7 +145,7 @@ pub(super) async fn check_drift<B: Backend>(
         if rows != then {
             // Not drift either way: adopted now, or (the lock held) a run is
             // under way that takes its own snapshot.
-            let adopted = adopt_snapshot(db, tables, opts).await?;
+            let adopted = adoption == Adoption::Now && adopt_snapshot(db, tables, opts).await?;
             return Ok(crate::drift::DriftCheck {
                 snapshot_fingerprint: Some(if adopted {
                     live_fingerprint.clone()
@@ -137,6 +154,7 @@ pub(super) async fn check_drift<B: Backend>(
                 }),
                 live_fingerprint,
                 changes: Vec::new(),
+                adoptable: adoption == Adoption::Later,
             });
         }
     }
@@ -145,6 +163,7 @@ pub(super) async fn check_drift<B: Backend>(
             live_fingerprint,
             snapshot_fingerprint: Some(snap.fingerprint),
             changes: Vec::new(),
+            adoptable: false,
         });
     }
     let full = tables.latest_snapshot(db, true).await?.unwrap_or_default();
@@ -167,5 +186,6 @@ pub(super) async fn check_drift<B: Backend>(
         live_fingerprint,
         snapshot_fingerprint: Some(snap.fingerprint),
         changes,
+        adoptable: false,
     })
 }

@@ -157,6 +157,10 @@ pub enum ParseErrorKind {
     /// A branch label that is a reserved word of target expressions.
     #[error("branch label `{0}` is reserved (head, heads, base)")]
     ReservedLabel(String),
+    /// A revision id that is a reserved word of target expressions: `base`
+    /// would make `upgrade base` mean nothing (SPEC.md, migration files).
+    #[error("revision id `{0}` is reserved (base, head, heads are target words)")]
+    ReservedId(String),
     /// `transactional:` is not `true` or `false`.
     #[error("`transactional` must be `true` or `false`, not `{0}`")]
     InvalidTransactional(String),
@@ -437,7 +441,9 @@ impl<'f> Parser<'f> {
             match key {
                 "revision" => {
                     rev.lines.revision = line;
-                    if is_valid_id(value) {
+                    if RESERVED.contains(&value) {
+                        self.err(line, ParseErrorKind::ReservedId(value.to_owned()));
+                    } else if is_valid_id(value) {
                         rev.id = value.to_owned();
                     } else {
                         self.err(
@@ -651,6 +657,26 @@ mod tests {
                 (1, ParseErrorKind::MissingRevision),
                 (1, ParseErrorKind::MissingUp)
             ]
+        );
+    }
+
+    #[test]
+    fn target_words_are_not_revision_ids() {
+        for word in ["base", "head", "heads"] {
+            let got = kinds(
+                "0001_x.sql",
+                &format!("-- message: x\n-- revision: {word}\n-- migrate:up\n"),
+            );
+            assert_eq!(got, vec![(2, ParseErrorKind::ReservedId(word.into()))]);
+        }
+        let yaml = Revision::parse("0001_x.yaml", "revision: base\nupgrade: []\n").unwrap_err();
+        assert_eq!(yaml[0].line, 1);
+        assert!(
+            yaml[0]
+                .to_string()
+                .contains("revision id `base` is reserved"),
+            "{}",
+            yaml[0]
         );
     }
 
