@@ -198,9 +198,19 @@ pub async fn stamp_script(
     Ok(session.backend().parts())
 }
 
-/// The script as text: a header, then each part under a comment, every
-/// statement ending in `;`.
-pub fn text(parts: &[Part], dialect: Dialect, from: &[String], to: &[String]) -> String {
+/// Says in a script's header that it starts from base because nothing
+/// said where to start (Alembic's offline default).
+pub const FROM_BASE_NOTE: &str = "-- No --current, FROM:TO range or --database: the script starts from base (an empty database), as Alembic's offline mode does.\n";
+
+/// The script as text: a header (with `notes`, each a comment line), then
+/// each part under a comment, every statement ending in `;`.
+pub fn text(
+    parts: &[Part],
+    dialect: Dialect,
+    from: &[String],
+    to: &[String],
+    notes: &[&str],
+) -> String {
     let show = |v: &[String]| {
         if v.is_empty() {
             "base".to_owned()
@@ -219,6 +229,9 @@ pub fn text(parts: &[Part], dialect: Dialect, from: &[String], to: &[String]) ->
         show(from),
         show(to)
     );
+    for n in notes {
+        out += n;
+    }
     for p in parts {
         out.push('\n');
         match (&p.revision, &p.direction) {

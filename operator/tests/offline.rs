@@ -127,7 +127,15 @@ async fn the_script_does_what_upgrade_does(dialect: Dialect) {
         7,
         "seven steps: {script}"
     );
+    // The script runs well after it was rendered: its history rows must
+    // carry the time it ran and the database's user, not the rendering's.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let second = |t: std::time::SystemTime| {
+        humantime::format_rfc3339_seconds(t).to_string()[..19].to_owned()
+    };
+    let ran_from = second(std::time::SystemTime::now());
     run_client(dialect, &by_script, &script);
+    let ran_to = second(std::time::SystemTime::now() + std::time::Duration::from_secs(1));
     ok(revisor(&dir, &["upgrade", "head"], Some(&by_run)));
     let a = autogen::live(&by_script, &IntrospectOptions::default())
         .await
@@ -150,6 +158,32 @@ async fn the_script_does_what_upgrade_does(dialect: Dialect) {
             .all(|r| r["success"] == true && r["dirty"] == false),
         "{history}"
     );
+    let user = match dialect {
+        Dialect::Postgres => "postgres (revisor",
+        Dialect::MySql => "root@",
+        Dialect::Sqlite => "sqlite3 (revisor",
+    };
+    for r in &rows {
+        let at = |k: &str| {
+            r[k].as_str()
+                .unwrap_or_default()
+                .get(..19)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        for k in ["started_at", "finished_at"] {
+            assert!(
+                ran_from <= at(k) && at(k) <= ran_to,
+                "{dialect:?}: {k} {} is not when the script ran ({ran_from} to {ran_to})",
+                at(k)
+            );
+        }
+        let by = r["applied_by"].as_str().unwrap();
+        assert!(
+            by.starts_with(user) && by.ends_with("offline script)"),
+            "{dialect:?}: {by}"
+        );
+    }
     // And a later upgrade has nothing to do: the script's bookkeeping is real.
     assert!(ok(revisor(&dir, &["upgrade", "head"], Some(&by_script))).contains("Nothing to do"));
 }
@@ -309,4 +343,38 @@ async fn the_starting_rows_can_come_from_the_database_and_refusals_hold() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("allowDowngrade"));
     let _ = server;
+}
+
+/// With no `--current`, range or database, `upgrade head --sql` starts
+/// from base, as Alembic's offline mode does, and the header says so; the
+/// script is otherwise the one `--current base` gives.
+#[test]
+fn an_upgrade_script_with_no_start_starts_from_base() {
+    let dir = set();
+    let assumed = ok(revisor(
+        &dir,
+        &["upgrade", "head", "--sql", "--dialect", "postgresql"],
+        None,
+    ));
+    let from_base = ok(revisor(
+        &dir,
+        &[
+            "upgrade",
+            "head",
+            "--sql",
+            "--current",
+            "base",
+            "--dialect",
+            "postgresql",
+        ],
+        None,
+    ));
+    assert!(
+        assumed.contains("the script starts from base (an empty database)"),
+        "{assumed}"
+    );
+    assert_eq!(
+        assumed.replace(revisor::offline::FROM_BASE_NOTE, ""),
+        from_base
+    );
 }

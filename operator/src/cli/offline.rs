@@ -26,6 +26,9 @@ pub struct Start {
     pub state: Option<State>,
     /// The dialect to write for.
     pub dialect: Dialect,
+    /// Nothing said where to start, so the script starts from base, as
+    /// Alembic's offline mode does; its header says so.
+    pub from_base: bool,
 }
 
 /// Splits Alembic's `FROM:TO` range off a target.
@@ -62,20 +65,26 @@ pub async fn start(
             facts: Facts::default(),
             state: None,
             dialect: dialect(off, db.database.as_deref())?,
+            from_base: false,
         });
     }
-    let url = db.url().map_err(|_| {
-        CliError::Input(
-            "--sql needs where to start: --current REV[,REV], a FROM:TO target, or --database"
-                .into(),
-        )
-    })?;
+    let Ok(url) = db.url() else {
+        // Alembic's offline mode starts from base when no range is given.
+        return Ok(Start {
+            heads: Vec::new(),
+            facts: Facts::default(),
+            state: None,
+            dialect: dialect(off, None)?,
+            from_base: true,
+        });
+    };
     let state = super::dbcmd::state(g, db).await?;
     Ok(Start {
         heads: state.heads.clone(),
         facts: state.facts.clone(),
         dialect: dialect(off, Some(url))?,
         state: Some(state),
+        from_base: false,
     })
 }
 
@@ -98,14 +107,7 @@ pub async fn run(
     let p = planner::plan(graph, &start.heads, target, mode)?;
     refuse(graph, &p, &start.facts, opts, mode, target, start.dialect)?;
     let parts = offline::run_script(start.dialect, graph, &p, opts).await?;
-    let printed = print(
-        &parts,
-        start.dialect,
-        &p.from_heads,
-        &p.final_heads,
-        output,
-        out,
-    );
+    let printed = print(&parts, start, &p.from_heads, &p.final_heads, output, out);
     crate::par::drop_later((parts, p));
     printed
 }
@@ -133,15 +135,21 @@ pub fn refuse(
 /// [`CliError::Runtime`] when output fails.
 pub fn print(
     parts: &[Part],
-    dialect: Dialect,
+    start: &Start,
     from: &[String],
     to: &[String],
     output: Output,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
+    let dialect = start.dialect;
+    let notes: &[&str] = if start.from_base {
+        &[offline::FROM_BASE_NOTE]
+    } else {
+        &[]
+    };
     match output {
         Output::Text => out
-            .write_all(offline::text(parts, dialect, from, to).as_bytes())
+            .write_all(offline::text(parts, dialect, from, to, notes).as_bytes())
             .map_err(runtime),
         Output::Json => {
             let v = serde_json::json!({
@@ -168,5 +176,5 @@ pub async fn stamp(
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
     let parts = offline::stamp_script(start.dialect, g, target, &start.heads, purge, opts).await?;
-    print(&parts, start.dialect, &start.heads, &[], output, out)
+    print(&parts, start, &start.heads, &[], output, out)
 }

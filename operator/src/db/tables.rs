@@ -105,6 +105,8 @@ pub struct Tables {
     /// The snapshot table's name (`<version>_snapshot`).
     pub snapshot: String,
     dialect: Dialect,
+    /// Rows are written by a script that runs later ([`Tables::in_script`]).
+    script: bool,
 }
 
 /// The id an offline script gets for a history row it inserts: the row is
@@ -138,7 +140,31 @@ impl Tables {
             history: format!("{name}_history"),
             snapshot: format!("{name}_snapshot"),
             dialect,
+            script: false,
         })
+    }
+
+    /// The same tables written by an offline script: a history row records
+    /// when and by whom the script ran, in SQL the database evaluates then
+    /// (its clock, its session user), not when it was rendered. Durations
+    /// come from the database's clock where it can tell (PostgreSQL's
+    /// transaction start; a row finished by an `UPDATE`), else NULL.
+    pub fn in_script(mut self) -> Tables {
+        self.script = true;
+        self
+    }
+
+    /// `applied_by` of a script's rows: the session user and Revisor's
+    /// version.
+    fn script_user(&self) -> String {
+        let sql = self.dialect.sql();
+        sql.concat(
+            sql.session_user(),
+            &self.lit(&format!(
+                " (revisor {}, offline script)",
+                env!("CARGO_PKG_VERSION")
+            )),
+        )
     }
 
     /// An SQL literal for `s`.
@@ -465,6 +491,29 @@ impl Tables {
 
     /// The `INSERT` of a history row.
     fn insert_history_sql(&self, row: &HistoryRow) -> String {
+        let sql = self.dialect.sql();
+        let (started, finished, duration, applied_by) = if self.script {
+            let started = sql.transaction_start_text();
+            (
+                started.unwrap_or(sql.clock_text()).to_owned(),
+                row.finished_at
+                    .as_ref()
+                    .map_or_else(|| "NULL".to_owned(), |_| sql.clock_text().to_owned()),
+                match (row.duration_ms, started) {
+                    (Some(_), Some(s)) => sql.millis_since(s),
+                    _ => "NULL".to_owned(),
+                },
+                self.script_user(),
+            )
+        } else {
+            (
+                self.lit(&row.started_at),
+                self.opt(row.finished_at.as_deref()),
+                row.duration_ms
+                    .map_or_else(|| "NULL".to_owned(), |d| d.to_string()),
+                self.lit(&row.applied_by),
+            )
+        };
         let values = format!(
             "{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}",
             self.lit(&row.revision),
@@ -474,15 +523,14 @@ impl Tables {
             self.lit(&row.depends_on.join(",")),
             self.opt(row.down_sql.as_deref()),
             self.lit(&row.message),
-            self.lit(&row.started_at),
-            self.opt(row.finished_at.as_deref()),
-            row.duration_ms
-                .map_or_else(|| "NULL".to_owned(), |d| d.to_string()),
+            started,
+            finished,
+            duration,
             row.success
                 .map_or_else(|| "NULL".to_owned(), |s| i32::from(s).to_string()),
             i32::from(row.dirty),
             self.opt(row.error.as_deref()),
-            self.lit(&row.applied_by),
+            applied_by,
         );
         format!(
             "INSERT INTO {} (revision, direction, checksum, down_revisions, depends_on, down_sql, message, started_at, \
@@ -545,10 +593,15 @@ impl Tables {
         } else {
             id.to_string()
         };
+        let (finished, duration) = if self.script {
+            let sql = self.dialect.sql();
+            (sql.clock_text().to_owned(), sql.millis_since("started_at"))
+        } else {
+            (self.lit(&now()), duration_ms.to_string())
+        };
         db.execute(&format!(
-            "UPDATE {} SET finished_at = {}, duration_ms = {duration_ms}, success = {}, dirty = {}, error = {} WHERE id = {target}",
+            "UPDATE {} SET finished_at = {finished}, duration_ms = {duration}, success = {}, dirty = {}, error = {} WHERE id = {target}",
             self.history,
-            self.lit(&now()),
             i32::from(success),
             i32::from(dirty),
             self.opt(error)

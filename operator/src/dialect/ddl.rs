@@ -527,6 +527,29 @@ pub trait SqlDialect: Sync + std::fmt::Debug {
         None
     }
 
+    /// The database's clock as RFC 3339 UTC text with milliseconds, as SQL:
+    /// the time an offline script writes into the history when it runs.
+    fn clock_text(&self) -> &'static str;
+
+    /// When the current transaction began, as [`SqlDialect::clock_text`]
+    /// writes it, where the dialect keeps that (PostgreSQL's `now()`): a
+    /// script's step starts with its `BEGIN`.
+    fn transaction_start_text(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// Milliseconds from the RFC 3339 text timestamp `expr` to now, as SQL.
+    fn millis_since(&self, expr: &str) -> String;
+
+    /// Who runs a script, as SQL text (the session's user where the
+    /// dialect has one).
+    fn session_user(&self) -> &'static str;
+
+    /// `a || b` as SQL.
+    fn concat(&self, a: &str, b: &str) -> String {
+        format!("{a} || {b}")
+    }
+
     /// Drops the scratch database `name` that autogenerate replayed into
     /// (the server's sessions on it ended where the dialect can).
     fn drop_database(&self, name: &str) -> String {

@@ -210,6 +210,22 @@ impl SqlDialect for MySql {
         Some("SELECT CAST(LAST_INSERT_ID() AS CHAR)")
     }
 
+    fn clock_text(&self) -> &'static str {
+        "DATE_FORMAT(UTC_TIMESTAMP(3), '%Y-%m-%dT%H:%i:%s.%fZ')"
+    }
+
+    fn millis_since(&self, expr: &str) -> String {
+        format!("TIMESTAMPDIFF(MICROSECOND, STR_TO_DATE({expr}, '%Y-%m-%dT%H:%i:%s.%fZ'), UTC_TIMESTAMP(6)) DIV 1000")
+    }
+
+    fn session_user(&self) -> &'static str {
+        "CURRENT_USER()"
+    }
+
+    fn concat(&self, a: &str, b: &str) -> String {
+        format!("CONCAT({a}, {b})")
+    }
+
     fn id_and_text(&self) -> (&'static str, &'static str) {
         ("id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY", "LONGTEXT")
     }

@@ -110,6 +110,22 @@ impl SqlDialect for Postgres {
         format!("SELECT CAST(to_regclass({table}) AS TEXT)")
     }
 
+    fn clock_text(&self) -> &'static str {
+        "to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+    }
+
+    fn transaction_start_text(&self) -> Option<&'static str> {
+        Some("to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')")
+    }
+
+    fn millis_since(&self, expr: &str) -> String {
+        format!("CAST(EXTRACT(EPOCH FROM (clock_timestamp() - CAST({expr} AS timestamptz))) * 1000 AS BIGINT)")
+    }
+
+    fn session_user(&self) -> &'static str {
+        "current_user"
+    }
+
     fn id_and_text(&self) -> (&'static str, &'static str) {
         ("id BIGSERIAL PRIMARY KEY", "TEXT")
     }

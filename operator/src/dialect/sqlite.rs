@@ -67,6 +67,19 @@ impl SqlDialect for Sqlite {
         format!("SELECT name FROM sqlite_master WHERE type = 'table' AND name = {table}")
     }
 
+    fn clock_text(&self) -> &'static str {
+        "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+    }
+
+    fn millis_since(&self, expr: &str) -> String {
+        format!("CAST(ROUND((julianday('now') - julianday({expr})) * 86400000) AS INTEGER)")
+    }
+
+    /// SQLite has no users: the script says it was run by hand.
+    fn session_user(&self) -> &'static str {
+        "'sqlite3'"
+    }
+
     fn id_and_text(&self) -> (&'static str, &'static str) {
         ("id INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT")
     }

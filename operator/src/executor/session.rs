@@ -63,7 +63,10 @@ impl<B: Backend> Session<B> {
     /// # Errors
     /// [`DbError::TableName`] for a bad `opts.version_table`.
     pub fn new(db: B, opts: Options) -> Result<Self, DbError> {
-        let tables = Tables::new(&opts.version_table, db.dialect())?;
+        let mut tables = Tables::new(&opts.version_table, db.dialect())?;
+        if db.offline() {
+            tables = tables.in_script();
+        }
         Ok(Session { db, opts, tables })
     }
 
