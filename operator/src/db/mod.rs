@@ -230,6 +230,17 @@ pub trait Backend: Send {
         opts: &introspect::Options,
     ) -> impl Future<Output = Result<Option<crate::schema::Schema>, DbError>> + Send;
 
+    /// Replaces a migration connection that broke (the server restarted,
+    /// an administrator terminated it) with a new one from the pool, so
+    /// that the run can record what happened; where the connection cannot
+    /// break that way (SQLite, a recorder) it does nothing.
+    ///
+    /// # Errors
+    /// [`DbError`] when no connection can be had.
+    fn reconnect(&mut self) -> impl Future<Output = Result<(), DbError>> + Send {
+        std::future::ready(Ok(()))
+    }
+
     /// Keeps the model as a step's operations left it, for the next step
     /// (offline); a live database is introspected again instead.
     fn keep_model(&mut self, _model: crate::ops::render::Model) {}
@@ -305,6 +316,10 @@ impl Backend for Database {
         crate::with_backend!(self, |b| b.reset_session().await)
     }
 
+    async fn reconnect(&mut self) -> Result<(), DbError> {
+        crate::with_backend!(self, |b| b.reconnect().await)
+    }
+
     async fn live_schema(
         &mut self,
         opts: &introspect::Options,
@@ -346,6 +361,10 @@ impl<B: Backend> Backend for &mut B {
 
     fn reset_session(&mut self) -> impl Future<Output = ()> + Send {
         (**self).reset_session()
+    }
+
+    fn reconnect(&mut self) -> impl Future<Output = Result<(), DbError>> + Send {
+        (**self).reconnect()
     }
 
     fn render_model(

@@ -129,6 +129,14 @@ impl Backend for MyBackend {
 
     super::backend_io!();
 
+    async fn reconnect(&mut self) -> Result<(), DbError> {
+        self.conn = self
+            .pools
+            .acquire::<MySqlConnection>(&self.server, &self.url_key, &self.options, &self.describe)
+            .await?;
+        Ok(())
+    }
+
     async fn lock(&mut self, name: &str, timeout: Duration) -> Result<(), DbError> {
         let mut conn = self
             .pools

@@ -144,6 +144,14 @@ impl Backend for PgBackend {
 
     super::backend_io!();
 
+    async fn reconnect(&mut self) -> Result<(), DbError> {
+        self.conn = self
+            .pools
+            .acquire::<PgConnection>(&self.server, &self.url_key, &self.options, &self.describe)
+            .await?;
+        Ok(())
+    }
+
     async fn lock(&mut self, name: &str, timeout: Duration) -> Result<(), DbError> {
         let mut conn = self
             .pools

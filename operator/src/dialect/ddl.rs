@@ -485,6 +485,15 @@ pub trait SqlDialect: Sync + std::fmt::Debug {
         true
     }
 
+    /// Whether a statement that runs outside a transaction is atomic: when
+    /// its connection dies before it finishes, nothing of it stays. True
+    /// for MySQL 8 and MariaDB 10.6+ (atomic DDL) and SQLite; not for
+    /// PostgreSQL, whose statements outside a transaction are the
+    /// `CONCURRENTLY` ones, which leave an invalid index behind.
+    fn atomic_statements(&self) -> bool {
+        true
+    }
+
     /// The statement that limits each statement of the session to `t`;
     /// `mariadb` tells MariaDB from MySQL where the dialect covers both.
     ///

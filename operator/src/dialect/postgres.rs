@@ -64,6 +64,10 @@ impl SqlDialect for Postgres {
         true
     }
 
+    fn atomic_statements(&self) -> bool {
+        false
+    }
+
     fn comment_statements(&self, t: &Table) -> Vec<String> {
         let mut out = Vec::new();
         if let Some(c) = &t.comment {

@@ -220,6 +220,20 @@ pub enum ExecError {
     /// A version-table row that neither the migration set nor the history knows.
     #[error("revision {0} is in the version table but neither in the migration set nor in the history table; restore its file or stamp the database")]
     Unknown(String),
+    /// A step's connection died (the server restarted or was shut down,
+    /// the network broke, an administrator terminated it) and nothing of
+    /// the step stayed applied: transient, so the run is retried.
+    #[error("step {direction} {revision} lost its connection: {error}; nothing of it stayed applied, and it is retried")]
+    ConnectionLost {
+        /// The revision.
+        revision: String,
+        /// `up` or `down`.
+        direction: &'static str,
+        /// The database's message, redacted.
+        error: String,
+        /// Steps that completed before it.
+        completed: usize,
+    },
     /// A step failed.
     #[error("step {direction} {revision} failed: {error}{}", if *.dirty { "; it could not be rolled back, so the database is marked dirty (see `revisor resolve`)" } else { "; it was rolled back" })]
     Step {
@@ -246,6 +260,7 @@ impl Classify for ExecError {
             ExecError::Unsupported(_) => crate::outcome::Reason::Unsupported.class(),
             ExecError::Unknown(_) => crate::outcome::Reason::UnknownRevision.class(),
             ExecError::Step { .. } => crate::outcome::Reason::StepFailed.class(),
+            ExecError::ConnectionLost { .. } => crate::outcome::Reason::DatabaseUnavailable.class(),
         }
     }
 }

@@ -232,8 +232,28 @@ async fn run_step<B: Backend>(
     let mut pending = history_row(graph, step, &started, opts, None, true, None, None);
     pending.down_sql = sql.down_sql;
     let id = tables.insert_history(db, &pending).await?;
-    if let Err(e) = run_sql(db, step, &sql.sql).await {
+    if let Err((e, ran)) = run_sql(db, step, &sql.sql).await {
         let error = redact(&e.to_string());
+        // The connection died before the step's first statement finished,
+        // and that statement is atomic: nothing of the step stayed, so it
+        // is no dirty step but a transient failure, retried. The pending
+        // row is finished on a new connection; where that fails, it stays
+        // dirty (a person looks).
+        if e.is_transient() && ran == 0 && db.dialect().sql().atomic_statements() {
+            let cleared = db.reconnect().await.is_ok()
+                && tables
+                    .finish_history(db, id, false, false, millis(t0.elapsed()), Some(&error))
+                    .await
+                    .is_ok();
+            if cleared {
+                return Err(ExecError::ConnectionLost {
+                    revision: step.revision.clone(),
+                    direction: step.direction.as_str(),
+                    error,
+                    completed,
+                });
+            }
+        }
         let _ = tables
             .finish_history(db, id, false, true, millis(t0.elapsed()), Some(&error))
             .await;
@@ -279,7 +299,7 @@ async fn step_in_transaction<B: Backend>(
     t0: Instant,
 ) -> Result<(), DbError> {
     let sql = step_sql(db, graph, step, opts).await?;
-    run_sql(db, step, &sql.sql).await?;
+    run_sql(db, step, &sql.sql).await.map_err(|(e, _)| e)?;
     let mut row = history_row(
         graph,
         step,
@@ -409,39 +429,54 @@ fn join_statements(stmts: &[String]) -> String {
     s
 }
 
-/// Runs the step's SQL statement by statement.
-async fn run_sql<B: Backend>(db: &mut B, step: &Step, sql: &str) -> Result<(), DbError> {
+/// Runs the step's SQL statement by statement; on failure, the error and
+/// how many statements had finished.
+async fn run_sql<B: Backend>(db: &mut B, step: &Step, sql: &str) -> Result<(), (DbError, usize)> {
     let statements = split_statements_with(sql, db.dialect().sql().backslash_escapes())
-        .map_err(|e| DbError::Sql(e.to_string()))?;
-    for s in statements {
+        .map_err(|e| (DbError::Sql(e.to_string()), 0))?;
+    let total = statements.len();
+    for (ran, s) in statements.into_iter().enumerate() {
         db.execute(s.sql).await.map_err(|e| {
-            DbError::Sql(format!(
-                "{e} (statement at line {} of the {} section)",
+            let at = format!(
+                " (statement at line {} of the {} section)",
                 s.line,
                 step.direction.as_str()
-            ))
+            );
+            // A lost connection stays transient; the statement's place goes
+            // into the message either way.
+            let e = match e {
+                DbError::Unavailable(m) => DbError::Unavailable(format!("{m}{at}")),
+                other => DbError::Sql(format!("{other}{at}")),
+            };
+            (e, ran)
         })?;
     }
     if let Some(switch) = db.dialect().sql().foreign_key_switch() {
         // Enforcement is off during the step: check what it would have.
-        let broken = db.query(switch.violations).await?;
+        let broken = db.query(switch.violations).await.map_err(|e| (e, total))?;
         if let Some(first) = broken.first().and_then(|r| r.first()).cloned().flatten() {
-            return Err(DbError::Sql(format!(
-                "foreign key violated after the {} section: {first}{}",
-                step.direction.as_str(),
-                if broken.len() > 1 {
-                    format!(" (and {} more)", broken.len() - 1)
-                } else {
-                    String::new()
-                }
-            )));
+            return Err((
+                DbError::Sql(format!(
+                    "foreign key violated after the {} section: {first}{}",
+                    step.direction.as_str(),
+                    if broken.len() > 1 {
+                        format!(" (and {} more)", broken.len() - 1)
+                    } else {
+                        String::new()
+                    }
+                )),
+                total,
+            ));
         }
     }
     Ok(())
 }
 
 /// Writes the failed history row of a rolled-back step (best effort) and
-/// returns the error to report.
+/// returns the error to report. A step whose connection died was rolled
+/// back by the server: that is transient ([`ExecError::ConnectionLost`],
+/// retried), and its row is written on a new connection where one can be
+/// had, so the attempt shows in the history.
 #[allow(clippy::too_many_arguments)]
 async fn record_failure<B: Backend>(
     db: &mut B,
@@ -456,6 +491,15 @@ async fn record_failure<B: Backend>(
     completed: usize,
 ) -> ExecError {
     let error = redact(&e.to_string());
+    let lost = e.is_transient() && !dirty;
+    if lost && db.reconnect().await.is_err() {
+        return ExecError::ConnectionLost {
+            revision: step.revision.clone(),
+            direction: step.direction.as_str(),
+            error,
+            completed,
+        };
+    }
     let row = history_row(
         graph,
         step,
@@ -467,6 +511,14 @@ async fn record_failure<B: Backend>(
         Some(&error),
     );
     let _ = tables.insert_history(db, &row).await;
+    if lost {
+        return ExecError::ConnectionLost {
+            revision: step.revision.clone(),
+            direction: step.direction.as_str(),
+            error,
+            completed,
+        };
+    }
     ExecError::Step {
         revision: step.revision.clone(),
         direction: step.direction.as_str(),
