@@ -119,6 +119,8 @@ pub struct Report {
     pub retried: Option<String>,
     /// What the live drift check found (`None`: not checked, or it failed).
     pub drift: Option<crate::drift::DriftCheck>,
+    /// `spec.drift.policy: Off`: drift is not watched at all.
+    pub drift_off: bool,
 }
 
 impl Report {
@@ -179,6 +181,7 @@ impl Report {
             source_digest: Some(self.digest.clone()),
             retry: self.retried.clone(),
             drift: self.drift.clone(),
+            drift_off: self.drift_off,
         };
         status::compute(old, &self.outcome(), &observed, now)
     }
@@ -232,6 +235,7 @@ impl From<&DatabaseSchemaSpec> for Options {
             destructive: spec.policy.destructive.into(),
             locking: spec.policy.locking_risk.into(),
             drift_exclude: spec.drift.exclude.clone(),
+            snapshot: spec.drift.policy != DriftPolicy::Off,
             ..Options::default()
         }
     }
@@ -264,6 +268,7 @@ pub async fn run<F: FnMut(Event)>(pools: &Arc<Pools>, input: Input<'_>, mut on_e
         digest,
         retried: None,
         drift: None,
+        drift_off: input.spec.drift.policy == DriftPolicy::Off,
     };
     if input.spec.suspend {
         return report;
@@ -311,8 +316,11 @@ pub async fn run<F: FnMut(Event)>(pools: &Arc<Pools>, input: Input<'_>, mut on_e
             return report;
         }
     };
-    // Live drift, before the recheck shortcut and before any plan.
-    report.drift = drift(&mut session, input.accept_drift.as_deref()).await;
+    // Live drift, before the recheck shortcut and before any plan (none
+    // at all under `spec.drift.policy: Off`).
+    if input.spec.drift.policy != DriftPolicy::Off {
+        report.drift = drift(&mut session, input.accept_drift.as_deref()).await;
+    }
     if let Some(d) = report.drift.as_ref().filter(|d| d.drifted()) {
         if input.spec.drift.policy == DriftPolicy::Block {
             report.result = Err(EngineError::SchemaDrift(d.message()));

@@ -131,6 +131,10 @@ pub enum DriftPolicy {
     Report,
     /// Block the next plan until the drift is gone or accepted.
     Block,
+    /// No drift detection: no schema snapshot is taken and no recheck
+    /// reads the schema (for databases whose schema others change by
+    /// design, or where the catalog reads cost too much).
+    Off,
 }
 
 /// `spec.policy`: what a plan whose up steps have lint findings needs.

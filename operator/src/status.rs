@@ -101,6 +101,8 @@ pub struct Observed {
     /// The live drift check of the run (`None`: not checked; the
     /// `SchemaDrift` condition stays as it was).
     pub drift: Option<crate::drift::DriftCheck>,
+    /// `spec.drift.policy: Off`: no `SchemaDrift` condition at all.
+    pub drift_off: bool,
 }
 
 /// The new status after `outcome`, from `old`. Conditions keep their
@@ -192,6 +194,7 @@ pub fn compute(
         now.clone(),
     );
     let drift = match &observed.drift {
+        _ if observed.drift_off => None,
         Some(d) => Some(drift_condition(
             d,
             observed.generation,
@@ -392,6 +395,7 @@ mod tests {
             source_digest: Some("d1".into()),
             retry: None,
             drift: None,
+            drift_off: false,
         }
     }
 

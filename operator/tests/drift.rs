@@ -392,3 +392,40 @@ async fn old_snapshots_keep_their_row_but_not_their_schema() {
         assert!(!check(&mut db).await.drifted(), "{dialect:?}");
     }
 }
+
+/// `spec.drift.policy: Off`: the operator takes no snapshot, reads no
+/// schema on a recheck, and shows no SchemaDrift condition, even after a
+/// change by hand.
+#[tokio::test]
+async fn drift_policy_off_takes_no_snapshot_and_reports_nothing() {
+    use serde_json::json;
+    use support::mock_api::{cluster, run, schema};
+    let url = fresh(Dialect::Sqlite).await;
+    let off = || schema("head", json!({"drift": {"policy": "Off"}}));
+    let (_, first) = run(off(), cluster(&url)).await;
+    let mut db = Database::connect(&url).await.unwrap();
+    exec(&mut db, "CREATE TABLE by_hand (id INTEGER);\n").await;
+    let (_, second) = run(off(), cluster(&url)).await;
+    for requests in [first, second] {
+        let status = requests
+            .iter()
+            .rev()
+            .find(|r| r.method == "PATCH" && r.path.ends_with("/status"))
+            .map(|r| r.body["status"].clone())
+            .unwrap();
+        assert_eq!(status["phase"], "Ready", "{status}");
+        assert!(
+            !status["conditions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["type"] == "SchemaDrift"),
+            "{status}"
+        );
+    }
+    let snapshots = db
+        .query("SELECT name FROM sqlite_master WHERE name = 'revisor_version_snapshot'")
+        .await
+        .unwrap();
+    assert!(snapshots.is_empty(), "a snapshot table was created");
+}

@@ -181,6 +181,7 @@ async fn offline_apply(
         version_table: m.spec.version_table.clone(),
         lock_timeout: m.spec.lock_timeout_seconds,
         drift_exclude: Vec::new(),
+        no_snapshot: false,
     };
     let start = super::offline::start(&g, &db, off, None).await?;
     let approved = approve.or_else(|| annotations.get(resource::APPROVED_PLAN_ANNOTATION).cloned());

@@ -40,6 +40,10 @@ pub struct DbArgs {
     /// checks (repeatable; `*` and `?`).
     #[arg(long = "exclude", value_name = "GLOB")]
     pub drift_exclude: Vec<String>,
+    /// Take no schema snapshot after a run or stamp (live drift detection
+    /// off, as `spec.drift.policy: Off`).
+    #[arg(long)]
+    pub no_snapshot: bool,
 }
 
 impl DbArgs {
@@ -78,6 +82,7 @@ impl ReadDbArgs {
             version_table: self.version_table.clone(),
             lock_timeout: 0,
             drift_exclude: Vec::new(),
+            no_snapshot: false,
         })
     }
 }

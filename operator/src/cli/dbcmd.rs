@@ -33,6 +33,7 @@ pub(super) fn options(db: &DbArgs, run: Option<&RunArgs>) -> Options {
             .and_then(|r| r.statement_timeout)
             .map(Duration::from_secs),
         drift_exclude: db.drift_exclude.clone(),
+        snapshot: !db.no_snapshot,
         ..Options::default()
     }
 }

@@ -37,6 +37,7 @@ pub(super) async fn plan(
             version_table: read.version_table.clone(),
             lock_timeout: 0,
             drift_exclude: Vec::new(),
+            no_snapshot: false,
         };
         let off = OfflineArgs {
             sql,

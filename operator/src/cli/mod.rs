@@ -329,6 +329,7 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
                 version_table,
                 lock_timeout: 0,
                 drift_exclude: Vec::new(),
+                no_snapshot: false,
             });
             let scope = lint::Scope {
                 since: since.as_deref(),

@@ -334,7 +334,8 @@ impl Tables {
         Ok(rows.iter().map(|r| snapshot_row(r)).collect())
     }
 
-    /// Creates both tables when missing (and the snapshot table).
+    /// Creates the version and history tables when missing (the snapshot
+    /// table comes with the first snapshot: none without drift detection).
     ///
     /// # Errors
     /// [`DbError::Sql`] when the database refuses.
@@ -353,7 +354,7 @@ impl Tables {
             h = self.history
         ))
         .await?;
-        self.ensure_snapshot(db).await
+        Ok(())
     }
 
     /// The version-table rows (empty when the table does not exist yet).

@@ -398,6 +398,7 @@ fn observed(generation: Option<i64>, digest: Option<String>) -> Observed {
         source_digest: digest,
         retry: None,
         drift: None,
+        drift_off: false,
     }
 }
 
