@@ -565,3 +565,53 @@ fn run_without_a_cluster_fails_clearly() {
         stderr(&o)
     );
 }
+
+/// `wait` tells its log where it waits (the URL without its password),
+/// and each change of the database's heads, while it waits.
+#[test]
+fn wait_says_where_it_waits_and_when_the_heads_change() {
+    use std::io::{BufRead, BufReader};
+    let (set, url) = chain_db("wait-progress", "a");
+    let mut waiter = Command::new(env!("CARGO_BIN_EXE_revisor"))
+        .args([
+            "wait",
+            "--revision",
+            "c",
+            "--timeout",
+            "60",
+            "--database",
+            &url,
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(waiter.stderr.take().unwrap()).lines();
+    let mut next = || lines.next().unwrap().unwrap();
+    let start = next();
+    assert!(
+        start.starts_with("waiting for c on sqlite://")
+            && start.contains("version table revisor_version"),
+        "{start}"
+    );
+    let first = next();
+    assert!(first.ends_with("database at [a]"), "{first}");
+    let upgrade = |to: &str| {
+        let o = revisor(&[
+            "upgrade",
+            to,
+            "--dir",
+            set.to_str().unwrap(),
+            "--database",
+            &url,
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    };
+    upgrade("b");
+    let changed = next();
+    assert!(changed.ends_with("database at [b]"), "{changed}");
+    upgrade("c");
+    let waited = waiter.wait_with_output().unwrap();
+    assert_eq!(waited.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&waited.stdout).contains("c applied (database at [c])"));
+}

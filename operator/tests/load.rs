@@ -184,6 +184,18 @@ where
         vec!["c"]
     );
     let peak = peak.load(Ordering::SeqCst);
+    let rss = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .map(|l| l.trim_start_matches("VmRSS:").trim().to_owned())
+        })
+        .unwrap_or_default();
+    println!(
+        "{}: resident memory of the test process (its {n} objects and mocked API servers included): {rss}",
+        load.name
+    );
     println!(
         "{}: peak client connections: {peak} (bound {DEFAULT_MAX_PER_SERVER}); other backends on the database at most {}; connections closed by the pool: {}",
         load.name,

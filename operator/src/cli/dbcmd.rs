@@ -327,9 +327,24 @@ pub async fn wait(
             .collect(),
     };
     let started = std::time::Instant::now();
+    // Progress goes to stderr (an init container's log): where it waits,
+    // each change of the database's heads, and a line every
+    // WAIT_REPORT_EVERY while nothing changes.
+    eprintln!(
+        "waiting for {} on {} (version table {}{})",
+        wanted.join(", "),
+        crate::redact::redact(db.url()?),
+        db.version_table,
+        if timeout > 0 {
+            format!(", at most {timeout}s")
+        } else {
+            ", no time limit".to_owned()
+        }
+    );
     let mut last_error = String::new();
+    let mut last_said = std::time::Instant::now();
     loop {
-        match applied_set(graph, db).await {
+        let seen = match applied_set(graph, db).await {
             Ok((rows, applied)) => {
                 if wanted.iter().all(|w| applied.contains(w)) {
                     return writeln!(
@@ -340,16 +355,15 @@ pub async fn wait(
                     )
                     .map_err(runtime);
                 }
-                last_error = format!("database at [{}]", rows.join(", "));
+                format!("database at [{}]", rows.join(", "))
             }
-            Err(e) => {
-                let msg = e.to_string();
-                if msg != last_error {
-                    eprintln!("waiting: {msg}");
-                }
-                last_error = msg;
-            }
+            Err(e) => e.to_string(),
+        };
+        if seen != last_error || last_said.elapsed() >= WAIT_REPORT_EVERY {
+            eprintln!("waiting ({}s): {seen}", started.elapsed().as_secs());
+            last_said = std::time::Instant::now();
         }
+        last_error = seen;
         if timeout > 0 && started.elapsed() >= Duration::from_secs(timeout) {
             return Err(CliError::Runtime(format!(
                 "timed out after {timeout}s waiting for {}: {last_error}",
@@ -359,6 +373,10 @@ pub async fn wait(
         tokio::time::sleep(WAIT_POLL).await;
     }
 }
+
+/// How often `wait` says it is still waiting when nothing changes: often
+/// enough that a log shows it alive, rarely enough to stay readable.
+const WAIT_REPORT_EVERY: Duration = Duration::from_secs(30);
 
 /// The version-table rows and every revision they imply.
 async fn applied_set(

@@ -322,13 +322,19 @@ async fn finish(
         .map(plan_summary)
         .unwrap_or_default();
     if changed || steps > 0 {
+        // The log line describes this run: the status message of a run
+        // that ran nothing can still tell of the last one that did.
+        let message = match report.map(|r| &r.result) {
+            Some(Ok(_)) if steps == 0 => "no step ran: the database is at the target",
+            _ => status.message.as_str(),
+        };
         tracing::info!(
             resource = %key,
             phase = ?status.phase,
             plan = %summary,
             steps,
             duration_ms = u64::try_from(t0.elapsed().as_millis()).unwrap_or(u64::MAX),
-            message = %status.message,
+            message = %message,
             "reconciled"
         );
     } else {
