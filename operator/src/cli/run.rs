@@ -156,7 +156,7 @@ pub async fn run(opts: RunOptions) -> Result<(), CliError> {
         .build()
         .await
         .map_err(|e| CliError::Runtime(format!("leader election: {e}")))?;
-    let (mut leader, _task) = manager.watch().await;
+    let (mut leader, task) = manager.watch().await;
     // A standby is ready: it serves health and waits for the Lease.
     http.ready.store(true, Ordering::SeqCst);
     tracing::info!(lease = %opts.lease_name, %identity, "waiting for leadership");
@@ -174,12 +174,32 @@ pub async fn run(opts: RunOptions) -> Result<(), CliError> {
             }
         }
     };
-    tokio::select! {
+    let result = tokio::select! {
         () = controller::run(client, settings, ctx.clone()) => Ok(()),
         () = lost => {
             // Stop applying at once; Kubernetes restarts this replica as a standby.
             ctx.shutdown.store(true, Ordering::SeqCst);
             Err(CliError::Runtime("lost the leader Lease; exiting so that only the new leader applies steps".into()))
         }
+    };
+    // Hand the Lease over now rather than let it expire: closing the watch
+    // channel makes the manager release it; the process waits for that, at
+    // most LEASE_RELEASE_TIMEOUT.
+    drop(leader);
+    match tokio::time::timeout(LEASE_RELEASE_TIMEOUT, task).await {
+        Ok(Ok(Ok(_))) => tracing::info!(lease = %opts.lease_name, "released the leader Lease"),
+        Ok(Ok(Err(e))) => {
+            tracing::warn!(error = %e, "could not release the leader Lease; it expires instead")
+        }
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "the Lease manager stopped; the Lease expires instead")
+        }
+        Err(_) => tracing::warn!("releasing the leader Lease timed out; it expires instead"),
     }
+    result
 }
+
+/// Longest wait for the Lease release on shutdown: one API round trip with
+/// room for a slow API server, well inside Kubernetes' default 30 s
+/// termination grace period.
+const LEASE_RELEASE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
