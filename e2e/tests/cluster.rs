@@ -40,6 +40,11 @@ struct World {
     ns: String,
     url: String,
     operators: Vec<Child>,
+    /// The server's admin URL and the database made for the scenario,
+    /// dropped with the world (on success and on failure: a panicking test
+    /// drops it too).
+    admin_url: String,
+    db: String,
 }
 
 impl World {
@@ -72,6 +77,8 @@ impl World {
             ns,
             url,
             operators: Vec::new(),
+            admin_url: base,
+            db,
         }
     }
 
@@ -202,6 +209,25 @@ impl Drop for World {
         let _ = Command::new("kubectl")
             .args(["delete", "namespace", &self.ns, "--wait=false"])
             .output();
+        // The operators are gone: drop the scenario's database, on a thread
+        // of its own (a runtime cannot block inside the test's runtime).
+        let (admin_url, db) = (self.admin_url.clone(), self.db.clone());
+        let dropped = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                let mut admin = Database::connect(&admin_url).await?;
+                admin
+                    .execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
+                    .await
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(_))) {
+            eprintln!("e2e: could not drop database {}: {dropped:?}", self.db);
+        }
     }
 }
 

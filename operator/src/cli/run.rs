@@ -150,21 +150,35 @@ pub async fn run(opts: RunOptions) -> Result<(), CliError> {
         controller::run(client, settings, ctx).await;
         return Ok(());
     }
-    let manager = kube_lease_manager::LeaseManagerBuilder::new(client.clone(), &opts.lease_name)
-        .with_namespace(&opts.lease_namespace)
-        .with_identity(&identity)
-        .build()
-        .await
-        .map_err(|e| CliError::Runtime(format!("leader election: {e}")))?;
-    let (mut leader, task) = manager.watch().await;
+    let build = || async {
+        kube_lease_manager::LeaseManagerBuilder::new(client.clone(), &opts.lease_name)
+            .with_namespace(&opts.lease_namespace)
+            .with_identity(&identity)
+            .build()
+            .await
+            .map_err(|e| CliError::Runtime(format!("leader election: {e}")))
+    };
+    let (mut leader, mut task) = build().await?.watch().await;
     // A standby is ready: it serves health and waits for the Lease.
     http.ready.store(true, Ordering::SeqCst);
     tracing::info!(lease = %opts.lease_name, %identity, "waiting for leadership");
+    let leases: kube::Api<k8s_openapi::api::coordination::v1::Lease> =
+        kube::Api::namespaced(client.clone(), &opts.lease_namespace);
     while !*leader.borrow_and_update() {
-        leader
-            .changed()
-            .await
-            .map_err(|_| CliError::Runtime("leader election stopped".into()))?;
+        tokio::select! {
+            changed = leader.changed() => {
+                changed.map_err(|_| CliError::Runtime("leader election stopped".into()))?;
+            }
+            () = released(&leases, &opts.lease_name) => {
+                // The Lease manager of a standby sleeps until the holder's
+                // Lease would expire; a leader that shut down released it
+                // already, so a new manager takes it now.
+                tracing::info!(lease = %opts.lease_name, "the leader released the Lease; taking it");
+                drop(leader);
+                task.abort();
+                (leader, task) = build().await?.watch().await;
+            }
+        }
     }
     tracing::info!(%identity, "leading");
     let lost = async {
@@ -198,6 +212,24 @@ pub async fn run(opts: RunOptions) -> Result<(), CliError> {
     }
     result
 }
+
+/// Returns once the Lease named `name` has no holder (its leader released
+/// it), asking every [`LEASE_POLL`]; API errors count as "not yet".
+async fn released(leases: &kube::Api<k8s_openapi::api::coordination::v1::Lease>, name: &str) {
+    loop {
+        tokio::time::sleep(LEASE_POLL).await;
+        if let Ok(lease) = leases.get(name).await {
+            let holder = lease.spec.and_then(|s| s.holder_identity);
+            if holder.is_none_or(|h| h.is_empty()) {
+                return;
+            }
+        }
+    }
+}
+
+/// How often a standby asks whether the leader released the Lease: a
+/// handover within about a second, at one GET a second per standby.
+const LEASE_POLL: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Longest wait for the Lease release on shutdown: one API round trip with
 /// room for a slow API server, well inside Kubernetes' default 30 s
