@@ -229,3 +229,133 @@ fn the_chart_ships_the_generated_crd() {
     let generated = std::fs::read_to_string(repo("crds/databaseschemas.revisor.dev.yaml")).unwrap();
     assert!(chart == generated, "charts/revisor/crds is out of date: cp crds/databaseschemas.revisor.dev.yaml charts/revisor/crds/");
 }
+
+fn pod_spec(docs: &[Value]) -> k8s_openapi::api::core::v1::PodSpec {
+    let d: Deployment = one(docs, "Deployment");
+    d.spec.unwrap().template.spec.unwrap()
+}
+
+/// With hostNetwork, a surging new pod could never bind the port its
+/// predecessor holds on the same node, and the rollout would hang while
+/// `helm upgrade` reports success: the chart makes the old pod go first.
+#[test]
+fn host_network_with_one_replica_renders_a_rollout_that_cannot_deadlock() {
+    use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+    let docs = render(&["hostNetwork=true"]);
+    let spec = pod_spec(&docs);
+    assert_eq!(spec.host_network, Some(true));
+    assert_eq!(spec.dns_policy.as_deref(), Some("ClusterFirstWithHostNet"));
+    let d: Deployment = one(&docs, "Deployment");
+    let strategy = d.spec.unwrap().strategy.unwrap();
+    let rolling = strategy.rolling_update.unwrap();
+    assert_eq!(rolling.max_surge, Some(IntOrString::Int(0)));
+    assert_eq!(rolling.max_unavailable, Some(IntOrString::Int(1)));
+    // A strategy given explicitly wins; without hostNetwork none is set.
+    let docs = render(&["hostNetwork=true", "strategy.type=Recreate"]);
+    let d: Deployment = one(&docs, "Deployment");
+    assert_eq!(
+        d.spec.unwrap().strategy.unwrap().type_.as_deref(),
+        Some("Recreate")
+    );
+    let d: Deployment = one(&render(&[]), "Deployment");
+    assert!(d.spec.unwrap().strategy.is_none());
+    let spec = pod_spec(&render(&["dnsPolicy=None"]));
+    assert_eq!(
+        (spec.host_network, spec.dns_policy.as_deref()),
+        (None, Some("None"))
+    );
+}
+
+#[test]
+fn extra_env_args_labels_priority_and_spread_reach_the_pod() {
+    let docs = render(&[
+        "extraEnv[0].name=HTTPS_PROXY",
+        "extraEnv[0].value=http://proxy:3128",
+        "extraArgs[0]=--recheck-interval=1m",
+        "podLabels.team=data",
+        "priorityClassName=system-cluster-critical",
+        "topologySpreadConstraints[0].maxSkew=1",
+        "topologySpreadConstraints[0].topologyKey=kubernetes.io/hostname",
+        "topologySpreadConstraints[0].whenUnsatisfiable=ScheduleAnyway",
+    ]);
+    let spec = pod_spec(&docs);
+    let c = &spec.containers[0];
+    assert!(c
+        .env
+        .as_ref()
+        .unwrap()
+        .iter()
+        .any(|e| e.name == "HTTPS_PROXY" && e.value.as_deref() == Some("http://proxy:3128")));
+    assert_eq!(
+        args(&docs).last().map(String::as_str),
+        Some("--recheck-interval=1m")
+    );
+    assert_eq!(
+        spec.priority_class_name.as_deref(),
+        Some("system-cluster-critical")
+    );
+    assert_eq!(
+        spec.topology_spread_constraints.unwrap()[0].topology_key,
+        "kubernetes.io/hostname"
+    );
+    let d: Deployment = one(&docs, "Deployment");
+    let spec = d.spec.unwrap();
+    let labels = spec.template.metadata.unwrap().labels.unwrap();
+    assert_eq!(labels.get("team").map(String::as_str), Some("data"));
+    // The selector stays the chart's: a pod label never breaks an upgrade.
+    assert!(!spec.selector.match_labels.unwrap().contains_key("team"));
+}
+
+#[test]
+fn a_disruption_budget_comes_with_several_replicas_only() {
+    use k8s_openapi::api::policy::v1::PodDisruptionBudget;
+    assert!(!kinds(&render(&[])).contains(&"PodDisruptionBudget".to_owned()));
+    let docs = render(&["replicaCount=2"]);
+    let pdb: PodDisruptionBudget = one(&docs, "PodDisruptionBudget");
+    let spec = pdb.spec.unwrap();
+    assert_eq!(
+        spec.min_available,
+        Some(k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::Int(1))
+    );
+    let d: Deployment = one(&docs, "Deployment");
+    assert_eq!(spec.selector, Some(d.spec.unwrap().selector));
+    assert!(!kinds(&render(&[
+        "replicaCount=2",
+        "podDisruptionBudget.enabled=false"
+    ]))
+    .contains(&"PodDisruptionBudget".to_owned()));
+}
+
+#[test]
+fn the_network_policy_is_optional_and_opens_only_what_the_operator_uses() {
+    use k8s_openapi::api::networking::v1::NetworkPolicy;
+    use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+    assert!(!kinds(&render(&[])).contains(&"NetworkPolicy".to_owned()));
+    let docs = render(&["networkPolicy.enabled=true"]);
+    let np: NetworkPolicy = one(&docs, "NetworkPolicy");
+    let spec = np.spec.unwrap();
+    let ports = |rules: Vec<Vec<k8s_openapi::api::networking::v1::NetworkPolicyPort>>| -> Vec<i32> {
+        let mut v: Vec<i32> = rules
+            .into_iter()
+            .flatten()
+            .filter_map(|p| match p.port {
+                Some(IntOrString::Int(n)) => Some(n),
+                _ => None,
+            })
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let ingress = spec.ingress.unwrap();
+    assert_eq!(
+        ports(ingress.into_iter().map(|r| r.ports.unwrap()).collect()),
+        vec![8080]
+    );
+    let egress = spec.egress.unwrap();
+    assert_eq!(
+        ports(egress.into_iter().map(|r| r.ports.unwrap()).collect()),
+        vec![53, 443, 3306, 5432, 6443]
+    );
+    assert_eq!(spec.policy_types.unwrap(), vec!["Ingress", "Egress"]);
+}
