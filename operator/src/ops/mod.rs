@@ -30,6 +30,7 @@ pub mod from_diff;
 mod lower;
 mod operation;
 pub mod render;
+mod rows;
 mod types;
 
 pub use error::OpsError;
