@@ -10,10 +10,10 @@ mod support;
 
 use revisor::db::{Backend, Database, Dialect};
 use revisor::executor::Options;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::time::Duration;
 use support::databases::{fresh, session};
-use support::mock_api::{run, schema, Cluster, Recorded};
+use support::mock_api::{condition, last_status, run, schema, Cluster};
 
 /// a, then b (which sleeps first: the window to kill it in), then c.
 fn files(dialect: Dialect) -> Vec<(String, String)> {
@@ -52,16 +52,6 @@ async fn kill_the_sleeping_step(url: String, dialect: Dialect) {
     panic!("{dialect:?}: the step's session never showed");
 }
 
-/// The last status the reconciler patched.
-fn last_status(requests: &[Recorded]) -> Value {
-    requests
-        .iter()
-        .rev()
-        .find(|r| r.method == "PATCH" && r.path.ends_with("/status"))
-        .map(|r| r.body["status"].clone())
-        .expect("a status patch")
-}
-
 async fn a_lost_connection_is_pending_then_ready(dialect: Dialect) {
     let url = fresh(dialect).await;
     let cluster = || Cluster {
@@ -73,12 +63,7 @@ async fn a_lost_connection_is_pending_then_ready(dialect: Dialect) {
     killer.await.unwrap();
     let status = last_status(&requests);
     assert_eq!(status["phase"], "Pending", "{dialect:?}: {status}");
-    let ready = status["conditions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["type"] == "Ready")
-        .unwrap();
+    let ready = condition(&status, "Ready").unwrap();
     assert_eq!(
         ready["reason"], "DatabaseUnavailable",
         "{dialect:?}: {status}"

@@ -399,7 +399,7 @@ async fn old_snapshots_keep_their_row_but_not_their_schema() {
 #[tokio::test]
 async fn drift_policy_off_takes_no_snapshot_and_reports_nothing() {
     use serde_json::json;
-    use support::mock_api::{cluster, run, schema};
+    use support::mock_api::{cluster, condition, last_status, run, schema};
     let url = fresh(Dialect::Sqlite).await;
     let off = || schema("head", json!({"drift": {"policy": "Off"}}));
     let (_, first) = run(off(), cluster(&url)).await;
@@ -407,21 +407,9 @@ async fn drift_policy_off_takes_no_snapshot_and_reports_nothing() {
     exec(&mut db, "CREATE TABLE by_hand (id INTEGER);\n").await;
     let (_, second) = run(off(), cluster(&url)).await;
     for requests in [first, second] {
-        let status = requests
-            .iter()
-            .rev()
-            .find(|r| r.method == "PATCH" && r.path.ends_with("/status"))
-            .map(|r| r.body["status"].clone())
-            .unwrap();
+        let status = last_status(&requests);
         assert_eq!(status["phase"], "Ready", "{status}");
-        assert!(
-            !status["conditions"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|c| c["type"] == "SchemaDrift"),
-            "{status}"
-        );
+        assert!(condition(&status, "SchemaDrift").is_none(), "{status}");
     }
     let snapshots = db
         .query("SELECT name FROM sqlite_master WHERE name = 'revisor_version_snapshot'")

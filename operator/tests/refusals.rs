@@ -17,7 +17,7 @@ use revisor::plan::Mode;
 use serde_json::{json, Value};
 use support::cli::{bin, scratch, text};
 use support::databases::{fresh, session};
-use support::mock_api::{run, schema, Cluster};
+use support::mock_api::{condition, last_status, run, schema, Cluster};
 
 /// a -> b -> c (no down section) -> n (transactional: false); x branches
 /// off a.
@@ -111,19 +111,8 @@ async fn at_c(dialect: Dialect) -> String {
 
 /// The reason in the status the reconciler patched last.
 fn patched_reason(requests: &[support::mock_api::Recorded]) -> String {
-    let status = requests
-        .iter()
-        .rev()
-        .find(|r| r.method == "PATCH" && r.path.ends_with("/status"))
-        .map(|r| r.body["status"].clone())
-        .expect("a status patch");
-    let ready = status["conditions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["type"] == "Ready")
-        .unwrap()
-        .clone();
+    let status = last_status(requests);
+    let ready = condition(&status, "Ready").unwrap();
     assert_eq!(status["phase"], "Blocked", "{status}");
     ready["reason"].as_str().unwrap().to_owned()
 }

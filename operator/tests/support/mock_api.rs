@@ -213,6 +213,23 @@ pub async fn table_exists(url: &str, table: &str) -> bool {
 }
 
 /// The status a reconcile wrote last, as the API server would now hold it.
+/// The status the reconciler patched last, as JSON.
+pub fn last_status(requests: &[Recorded]) -> Value {
+    requests
+        .iter()
+        .rev()
+        .find(|r| r.method == "PATCH" && r.path.ends_with("/status"))
+        .map(|r| r.body["status"].clone())
+        .expect("a status was written")
+}
+
+/// The condition of `type_` in a status, if it has one.
+pub fn condition<'a>(status: &'a Value, type_: &str) -> Option<&'a Value> {
+    status["conditions"]
+        .as_array()
+        .and_then(|cs| cs.iter().find(|c| c["type"] == type_))
+}
+
 pub fn with_last_status(mut obj: DatabaseSchema, requests: &[Recorded]) -> DatabaseSchema {
     let last = requests
         .iter()
