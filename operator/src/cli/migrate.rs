@@ -85,18 +85,42 @@ pub(super) async fn plan(
     }
 }
 
+/// The flags `upgrade` and `downgrade` share (each adds its target, whose
+/// help differs).
+#[derive(Debug, clap::Args)]
+pub struct MigrateFlags {
+    /// Where the migration set is.
+    #[command(flatten)]
+    pub set: SetArgs,
+    /// Where the database is.
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// How to run.
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Offline mode.
+    #[command(flatten)]
+    pub offline: OfflineArgs,
+    /// Output format of --sql.
+    #[arg(short, long, value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+}
+
 /// `upgrade` / `downgrade`: the run, or with `--sql` its script.
-#[allow(clippy::too_many_arguments)]
 pub(super) async fn migrate(
-    set: &SetArgs,
-    db: &DbArgs,
-    run: &RunArgs,
-    off: &OfflineArgs,
-    output: Output,
+    flags: &MigrateFlags,
     target: &str,
     mode: Mode,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
+    let MigrateFlags {
+        set,
+        db,
+        run,
+        offline: off,
+        output,
+    } = flags;
+    let output = *output;
     let g = source::load_dir(&set.dir)?;
     if off.sql {
         let (from, target) = offline::range(target);

@@ -1,5 +1,6 @@
 //! `revisor downgrade`: its flags and what it runs.
 
+use crate::cli::migrate::MigrateFlags;
 use crate::cli::*;
 use clap::Args;
 use std::io::Write;
@@ -8,21 +9,9 @@ use std::io::Write;
 /// [`crate::cli::Command::Downgrade`]).
 #[derive(Debug, Args)]
 pub struct DowngradeArgs {
-    /// Where the migration set is.
+    /// The flags shared with `upgrade`.
     #[command(flatten)]
-    pub set: SetArgs,
-    /// Where the database is.
-    #[command(flatten)]
-    pub db: DbArgs,
-    /// How to run.
-    #[command(flatten)]
-    pub run: RunArgs,
-    /// Offline mode.
-    #[command(flatten)]
-    pub offline: OfflineArgs,
-    /// Output format of --sql.
-    #[arg(short, long, value_enum, default_value_t = Output::Text)]
-    pub output: Output,
+    pub flags: MigrateFlags,
     /// Target expression, relative ones included (`-1`, `shop@-1`), or `base`.
     #[arg(allow_hyphen_values = true)]
     pub target: String,
@@ -33,23 +22,5 @@ pub struct DowngradeArgs {
 /// # Errors
 /// [`CliError`], whose exit code the binary exits with.
 pub async fn run(args: DowngradeArgs, out: &mut dyn Write) -> Result<(), CliError> {
-    let DowngradeArgs {
-        set,
-        db,
-        run,
-        offline,
-        output,
-        target,
-    } = args;
-    migrate(
-        &set,
-        &db,
-        &run,
-        &offline,
-        output,
-        &target,
-        Mode::Downgrade,
-        out,
-    )
-    .await
+    migrate(&args.flags, &args.target, Mode::Downgrade, out).await
 }
