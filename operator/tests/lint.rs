@@ -102,7 +102,12 @@ fn suppressions_with_a_reason_silence_and_without_one_are_findings() {
         .iter()
         .map(|f| f["code"].as_str().unwrap())
         .collect();
-    assert_eq!(codes, ["RV001"]);
+    // The bare suppression is a finding and suppresses nothing else it
+    // names; the missing timeouts are warnings of their own.
+    assert!(
+        codes.contains(&"RV001") && !codes.contains(&"RV101"),
+        "{codes:?}"
+    );
 }
 
 #[test]
@@ -129,18 +134,55 @@ fn a_plan_scope_lints_only_what_it_applies_and_new_tables_are_not_locking_risks(
     assert!(!mysql.contains("RV301"), "{mysql}");
 }
 
-#[test]
-fn the_readme_lists_every_finding_code() {
-    let readme =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"))
-            .unwrap();
+/// The README's rules table, rendered from `revisor::lint::RULES`.
+fn rules_table() -> String {
+    let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+    let mut t = String::from(
+        "| code | severity | category | finds | example | instead | squawk | strong_migrations |\n|---|---|---|---|---|---|---|---|\n",
+    );
     for r in revisor::lint::RULES {
-        assert!(
-            readme.contains(&format!("| `{}` |", r.code)),
-            "README lacks {}",
-            r.code
-        );
+        let severity = match r.severity {
+            revisor::lint::Severity::Error => "error",
+            revisor::lint::Severity::Warning => "warning",
+        };
+        let category = if r.default_on {
+            r.category.name().to_owned()
+        } else {
+            format!("{} (opt-in)", r.category.name())
+        };
+        let example = if r.example.starts_with('(') {
+            cell(r.example)
+        } else {
+            format!("`{}`", cell(r.example))
+        };
+        t.push_str(&format!(
+            "| `{}` | {severity} | {category} | {} | {example} | {} | {} | {} |\n",
+            r.code,
+            cell(r.what),
+            cell(r.instead),
+            cell(r.squawk),
+            cell(r.strong_migrations),
+        ));
     }
+    t
+}
+
+#[test]
+fn the_readme_rules_table_is_the_rules_list() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md");
+    let readme = std::fs::read_to_string(&path).unwrap();
+    let (start, end) = ("<!-- rules:start -->\n", "<!-- rules:end -->");
+    let from = readme.find(start).expect("README has the rules markers") + start.len();
+    let to = readme.find(end).unwrap();
+    let want = rules_table();
+    if readme[from..to] != want && std::env::var_os("REVISOR_BLESS_README").is_some() {
+        std::fs::write(&path, format!("{}{want}{}", &readme[..from], &readme[to..])).unwrap();
+        return;
+    }
+    assert!(
+        readme[from..to] == want,
+        "the README's rules table differs from RULES; rerun with REVISOR_BLESS_README=1 to rewrite it"
+    );
 }
 
 #[tokio::test]
@@ -195,4 +237,70 @@ async fn live_risk_raises_a_locking_finding_on_a_large_table_and_clears_it_on_an
     // A higher threshold keeps the big table a warning.
     let o = lint(&dir, &["--database", &url, "--large-table-rows", "5000000"]);
     assert_eq!(o.status.code(), Some(0));
+}
+
+#[test]
+fn a_syntax_error_is_an_error_finding_with_its_line() {
+    let dir = set(&[
+        BASE,
+        ("2.sql", "-- revision: b2\n-- down_revision: a1\n-- migrate:up\nCREATE TABLE orders (\n  id int\n  total int\n);\n-- migrate:down\nDROP TABLE orders;\n"),
+    ]);
+    let o = lint(&dir, &["-o", "json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let f = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "RV002")
+        .expect("RV002");
+    assert_eq!(f["line"], 6, "{f}");
+    assert_eq!(f["severity"], "error");
+}
+
+#[test]
+fn server_version_and_the_project_file_decide_version_rules_and_levels() {
+    let dir = set(&[
+        BASE,
+        ("2.sql", "-- revision: b2\n-- down_revision: a1\n-- migrate:up\nALTER TYPE mood ADD VALUE 'meh' BEFORE 'ok';\n-- migrate:down\nSELECT 1;\n"),
+    ]);
+    let codes = |args: &[&str]| -> Vec<String> {
+        let o = lint(&dir, &[&["-o", "json"], args].concat());
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                format!(
+                    "{}:{}",
+                    f["code"].as_str().unwrap(),
+                    f["severity"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    // ADD VALUE runs in a transaction since PostgreSQL 12.
+    assert!(!codes(&["--server-version", "15"])
+        .iter()
+        .any(|c| c.starts_with("RV401")));
+    assert!(codes(&["--server-version", "11"]).contains(&"RV401:error".to_owned()));
+    // [lint]: the version, a disabled rule, a severity.
+    std::fs::write(
+        dir.join("revisor.toml"),
+        "migrations = \"migrations\"\n[lint]\nserver_version = \"11\"\ndisable = [\"RV401\"]\nenable = [\"style\"]\n[lint.severity]\nRV701 = \"error\"\n",
+    )
+    .unwrap();
+    let c = codes(&[]);
+    assert!(!c.iter().any(|c| c.starts_with("RV401")), "{c:?}");
+    assert!(
+        c.iter().any(|c| c == "RV701:error"),
+        "style enabled, re-levelled: {c:?}"
+    );
+    let with_version = codes(&["--server-version", "15"]);
+    assert!(!with_version.iter().any(|c| c.starts_with("RV401")));
+    // An unknown code in the file is an error naming it.
+    std::fs::write(dir.join("revisor.toml"), "[lint]\ndisable = [\"RV999\"]\n").unwrap();
+    let o = lint(&dir, &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("RV999"));
 }

@@ -34,6 +34,10 @@ pub struct Scope<'a> {
     pub target: &'a str,
     /// Rows from which a locking finding is an error (with `db`).
     pub large_table_rows: u64,
+    /// `--server-version` (beats the live server's and the config's).
+    pub server_version: Option<crate::lint::ServerVersion>,
+    /// `revisor.toml`'s `[lint]`.
+    pub config: crate::lint::LintConfig,
 }
 
 /// Row estimates of `tables` from `--database`'s catalog (see
@@ -45,6 +49,13 @@ async fn row_estimates(
     use crate::db::introspect::Introspect;
     let mut database = crate::db::Database::connect(db.url()?).await?;
     Ok(database.row_estimates(tables).await?)
+}
+
+/// The server version and function volatility of `--database`.
+async fn lint_facts(db: &DbArgs) -> Result<crate::db::introspect::LintFacts, CliError> {
+    use crate::db::introspect::Introspect;
+    let mut database = crate::db::Database::connect(db.url()?).await?;
+    Ok(database.lint_facts().await?)
 }
 
 /// Lints the set in `dir` for `dialect`, prints, and fails (exit 1) when
@@ -80,18 +91,36 @@ pub async fn run(
             .map(|i| graph.rev(i).id.clone())
             .collect(),
     };
-    let mut earlier = BTreeSet::new();
+    let mut settings = lint::Settings {
+        dialect,
+        server: scope.server_version,
+        config: scope.config.clone(),
+        functions: Default::default(),
+    };
+    if let Some(db) = scope.db {
+        let facts = lint_facts(db).await?;
+        settings.functions = facts.functions;
+        if settings.server.is_none() {
+            settings.server = lint::ServerVersion::parse(&facts.server_version).ok();
+        }
+    }
+    let mut linter = lint::Linter::new(settings);
     let mut findings: Vec<Finding> = Vec::new();
-    for id in &ids {
-        let Some(i) = graph.index_of(id) else {
-            continue;
-        };
+    // Every revision of the set is read in order (the model of column
+    // types needs the ones before the scope); findings come from those in
+    // scope.
+    let in_scope: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
+    let mut previous_in_plan = false;
+    for i in browse::newest_first(&graph).into_iter().rev() {
         let rev = graph.rev(i);
         let path = dir.join(&rev.file).display().to_string();
-        if !is_plan {
-            earlier.clear();
+        let here = in_scope.contains(rev.id.as_str());
+        // Tables of earlier revisions of the same plan are new here.
+        let found = linter.revision(&path, rev, is_plan && here && previous_in_plan);
+        previous_in_plan = is_plan && here;
+        if here {
+            findings.extend(found);
         }
-        findings.extend(lint::lint(&path, rev, dialect, &mut earlier));
     }
     if let Some(db) = scope.db {
         let tables: BTreeSet<String> = findings.iter().filter_map(|f| f.table.clone()).collect();

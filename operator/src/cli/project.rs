@@ -12,6 +12,11 @@
 //! file_template = "%(rev)s_%(slug)s"   # Alembic's file_template
 //! truncate_slug_length = 40
 //! post_write_hooks = ["sqlfluff fix --dialect sqlite {file}"]
+//!
+//! [lint]                               # see crate::lint::LintConfig
+//! enable = ["style"]
+//! disable = ["RV602"]
+//! server_version = "15"
 //! ```
 //!
 //! Precedence: flags, then environment, then the file, then defaults. The
@@ -53,6 +58,9 @@ pub struct Project {
     /// (Alembic's `post_write_hooks`).
     #[serde(default)]
     pub post_write_hooks: Vec<String>,
+    /// `[lint]`: rules on and off, severities, the server version.
+    #[serde(default)]
+    pub lint: crate::lint::LintConfig,
     /// Where the file is (not a key).
     #[serde(skip)]
     pub path: PathBuf,
@@ -88,6 +96,9 @@ pub fn read(path: &Path) -> Result<Project, CliError> {
         crate::dialect::Dialect::from_name(d)
             .map_err(|e| CliError::Input(format!("{}: dialect: {e}", path.display())))?;
     }
+    p.lint
+        .validate()
+        .map_err(|e| CliError::Input(format!("{}: {e}", path.display())))?;
     p.path = path.to_path_buf();
     Ok(p)
 }

@@ -405,6 +405,10 @@ impl introspect::Introspect for Database {
         crate::with_backend!(self, |b| introspect::Introspect::row_estimates(b, tables)
             .await)
     }
+
+    async fn lint_facts(&mut self) -> Result<introspect::LintFacts, DbError> {
+        crate::with_backend!(self, |b| introspect::Introspect::lint_facts(b).await)
+    }
 }
 
 /// Runs `$body` with `$b` bound to the [`Backend`] inside a [`Database`].

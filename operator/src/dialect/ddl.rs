@@ -6,6 +6,25 @@ use super::Dialect;
 use crate::schema::{Check, Column, ForeignKey, Table, Type};
 use std::time::Duration;
 
+/// How a dialect's server changes a table under a running application,
+/// which decides lint's locking rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnlineDdl {
+    /// PostgreSQL: each command takes a documented table lock (`ACCESS
+    /// EXCLUSIVE` for most `ALTER TABLE` forms, `SHARE` for a plain `CREATE
+    /// INDEX`), some rewrite or scan the table, and `CONCURRENTLY` and `NOT
+    /// VALID` are the ways out: the ground squawk and strong_migrations cover.
+    LockLevels,
+    /// MySQL and MariaDB (InnoDB): each `ALTER TABLE` runs with an algorithm,
+    /// `INSTANT`, `INPLACE` (with or without a rebuild) or `COPY` (writes
+    /// blocked), by operation and server version; an `ALGORITHM=` clause
+    /// makes the server refuse rather than fall back.
+    Algorithms,
+    /// SQLite: one writer at a time; changes beyond adding, renaming and
+    /// dropping columns rebuild the table (Alembic's batch mode).
+    Rebuilds,
+}
+
 /// Words that need quoting as identifiers in at least one dialect (the
 /// common ones; anything not plain lower-case ASCII is quoted too).
 const RESERVED: &[&str] = &[
@@ -469,13 +488,15 @@ pub trait SqlDialect: Sync + std::fmt::Debug {
         false
     }
 
-    /// Whether lint's lock-level rules apply: statements take the table
-    /// locks PostgreSQL documents per command (`ACCESS EXCLUSIVE` for most
-    /// `ALTER TABLE` forms, `SHARE` for a plain `CREATE INDEX`), rewrite or
-    /// scan as it does, and have its `CONCURRENTLY` and `NOT VALID` ways
-    /// out: the ground squawk and strong_migrations cover.
-    fn lints_lock_levels(&self) -> bool {
-        false
+    /// How the server changes a table while the application runs: what
+    /// lint checks each DDL statement against (see [`OnlineDdl`]).
+    fn online_ddl(&self) -> OnlineDdl;
+
+    /// The longest identifier the server keeps, and whether it counts bytes
+    /// (PostgreSQL's `NAMEDATALEN - 1`, which it cuts silently) or
+    /// characters (MySQL's 64, which it refuses); `None` for no limit.
+    fn identifier_limit(&self) -> Option<(usize, bool)> {
+        None
     }
 
     // ----- transactions, sessions, bookkeeping ------------------------------

@@ -16,7 +16,7 @@ mod normal;
 pub mod postgres;
 pub mod sqlite;
 
-pub use ddl::{ForeignKeySwitch, SqlDialect};
+pub use ddl::{ForeignKeySwitch, OnlineDdl, SqlDialect};
 
 /// A SQL dialect: PostgreSQL, MySQL/MariaDB or SQLite.
 ///

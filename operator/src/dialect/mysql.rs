@@ -1,7 +1,7 @@
 //! MySQL and MariaDB: what differs from the shared SQL of [`SqlDialect`]'s
 //! provided methods.
 
-use super::{Dialect, SqlDialect};
+use super::{Dialect, OnlineDdl, SqlDialect};
 use crate::schema::{Column, ForeignKey, Table, Type};
 use std::time::Duration;
 
@@ -10,6 +10,14 @@ use std::time::Duration;
 pub struct MySql;
 
 impl SqlDialect for MySql {
+    fn online_ddl(&self) -> OnlineDdl {
+        OnlineDdl::Algorithms
+    }
+
+    fn identifier_limit(&self) -> Option<(usize, bool)> {
+        Some((64, false))
+    }
+
     fn dialect(&self) -> Dialect {
         Dialect::MySql
     }

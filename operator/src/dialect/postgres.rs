@@ -1,7 +1,7 @@
 //! PostgreSQL: what differs from the shared SQL of [`SqlDialect`]'s
 //! provided methods.
 
-use super::{Dialect, SqlDialect};
+use super::{Dialect, OnlineDdl, SqlDialect};
 use crate::schema::{Column, Table, Type};
 use std::time::Duration;
 
@@ -60,8 +60,12 @@ impl SqlDialect for Postgres {
         true
     }
 
-    fn lints_lock_levels(&self) -> bool {
-        true
+    fn online_ddl(&self) -> OnlineDdl {
+        OnlineDdl::LockLevels
+    }
+
+    fn identifier_limit(&self) -> Option<(usize, bool)> {
+        Some((63, true))
     }
 
     fn atomic_statements(&self) -> bool {

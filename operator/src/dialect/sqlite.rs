@@ -2,7 +2,7 @@
 //! methods.
 
 use super::ddl::ForeignKeySwitch;
-use super::{Dialect, SqlDialect};
+use super::{Dialect, OnlineDdl, SqlDialect};
 use std::time::Duration;
 
 /// SQLite's [`SqlDialect`].
@@ -10,6 +10,10 @@ use std::time::Duration;
 pub struct Sqlite;
 
 impl SqlDialect for Sqlite {
+    fn online_ddl(&self) -> OnlineDdl {
+        OnlineDdl::Rebuilds
+    }
+
     fn dialect(&self) -> Dialect {
         Dialect::Sqlite
     }

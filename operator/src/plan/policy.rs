@@ -27,7 +27,7 @@ use crate::dialect::Dialect;
 use crate::graph::RevisionGraph;
 use crate::lint::{self, Finding};
 use crate::outcome::{Class, Classify};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// What a plan with findings of one kind needs (`spec.policy`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -315,7 +315,7 @@ fn gate(graph: &RevisionGraph, p: &Plan, policy: &Policy) -> Result<(), Refusal>
         return Ok(());
     }
     let dialect = policy.dialect.unwrap_or_default();
-    let mut earlier = BTreeSet::new();
+    let mut linter = lint::Linter::new(lint::Settings::for_dialect(dialect));
     let mut held = Vec::new();
     let mut block = false;
     for s in p.steps.iter().filter(|s| s.direction == StepDirection::Up) {
@@ -323,10 +323,10 @@ fn gate(graph: &RevisionGraph, p: &Plan, policy: &Policy) -> Result<(), Refusal>
             continue;
         };
         let rev = graph.rev(i);
-        for f in lint::lint(&rev.file, rev, dialect, &mut earlier) {
-            let gate = match lint::rule_of(f.code).map(|r| r.category) {
-                Some("destructive" | "incompatible") => policy.destructive,
-                Some("locking") => policy.locking,
+        for f in linter.revision(&rev.file, rev, true) {
+            let gate = match f.category() {
+                lint::Category::Destructive | lint::Category::Incompatible => policy.destructive,
+                lint::Category::Locking => policy.locking,
                 _ => Gate::Allow,
             };
             if gate != Gate::Allow {

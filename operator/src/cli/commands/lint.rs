@@ -38,6 +38,15 @@ pub struct LintArgs {
     /// many rows (catalog estimate) is an error; on an empty one, harmless.
     #[arg(long, value_name = "ROWS", default_value_t = crate::lint::LARGE_TABLE_ROWS)]
     pub large_table_rows: u64,
+    /// The server version the version-dependent rules assume (15, 8.0.36,
+    /// mariadb-10.11); default: --database's, else `[lint] server_version`,
+    /// else PostgreSQL 14, MySQL 8.4, SQLite 3.35.
+    #[arg(long, value_name = "VERSION", env = "REVISOR_SERVER_VERSION", value_parser = parse_server_version)]
+    pub server_version: Option<crate::lint::ServerVersion>,
+}
+
+fn parse_server_version(s: &str) -> Result<crate::lint::ServerVersion, String> {
+    crate::lint::ServerVersion::parse(s)
 }
 
 /// Runs `revisor lint`.
@@ -55,6 +64,7 @@ pub async fn run(args: LintArgs, out: &mut dyn Write) -> Result<(), CliError> {
         dialect,
         output,
         large_table_rows,
+        server_version,
     } = args;
     let dialect = dialect::resolve(
         dialect,
@@ -74,6 +84,10 @@ pub async fn run(args: LintArgs, out: &mut dyn Write) -> Result<(), CliError> {
         db: db.as_ref(),
         target: &target,
         large_table_rows,
+        server_version,
+        config: crate::cli::project::loaded()
+            .map(|p| p.lint.clone())
+            .unwrap_or_default(),
     };
     lint::run(&set.dir, dialect, scope, output, out).await
 }

@@ -81,10 +81,38 @@ pub trait Introspect: Backend {
         &mut self,
         tables: &std::collections::BTreeSet<String>,
     ) -> impl std::future::Future<Output = Result<RowEstimates, DbError>> + Send;
+
+    /// The server version and, on PostgreSQL, the volatility of the
+    /// functions outside `pg_catalog` ([`LintFacts`]).
+    ///
+    /// # Errors
+    /// [`DbError`] when the query fails.
+    fn lint_facts(
+        &mut self,
+    ) -> impl std::future::Future<Output = Result<LintFacts, DbError>> + Send;
+}
+
+/// What lint reads from a live server (`revisor lint --database`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LintFacts {
+    /// The server's version text (`15.4`, `10.11.6-MariaDB-...`, `3.45.1`).
+    pub server_version: String,
+    /// Functions outside the built-ins, by lower-case name: `true` when any
+    /// overload is volatile (PostgreSQL's `pg_proc.provolatile = 'v'`).
+    pub functions: std::collections::BTreeMap<String, bool>,
 }
 
 /// Row estimates by lower-case table name.
 pub type RowEstimates = std::collections::BTreeMap<String, u64>;
+
+/// The first column of the first row, or "".
+fn first_text(rows: &[Vec<Option<String>>]) -> String {
+    rows.first()
+        .and_then(|r| r.first())
+        .cloned()
+        .flatten()
+        .unwrap_or_default()
+}
 
 /// `(name, count)` catalog rows as [`RowEstimates`].
 fn estimates(rows: Vec<Vec<Option<String>>>) -> RowEstimates {

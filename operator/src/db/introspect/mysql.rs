@@ -35,6 +35,14 @@ const NOT_BOOKKEEPING: &str = "SELECT TABLE_NAME FROM information_schema.COLUMNS
      OR (TABLE_NAME LIKE '%\\_snapshot' AND SUM(COLUMN_NAME = 'schema_json') > 0))";
 
 impl Introspect for MyBackend {
+    async fn lint_facts(&mut self) -> Result<super::LintFacts, DbError> {
+        let version = self.query("SELECT VERSION()").await?;
+        Ok(super::LintFacts {
+            server_version: super::first_text(&version),
+            functions: Default::default(),
+        })
+    }
+
     async fn row_estimates(
         &mut self,
         _tables: &std::collections::BTreeSet<String>,

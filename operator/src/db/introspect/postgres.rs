@@ -42,6 +42,29 @@ impl Introspect for PgBackend {
         Ok(super::estimates(rows))
     }
 
+    async fn lint_facts(&mut self) -> Result<super::LintFacts, DbError> {
+        let version = self
+            .query("SELECT current_setting('server_version')")
+            .await?;
+        let functions = self
+            .query(
+                "SELECT lower(p.proname::text), CASE WHEN bool_or(p.provolatile = 'v') THEN 'v' ELSE 's' END \
+                 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
+                 WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') GROUP BY 1",
+            )
+            .await?;
+        Ok(super::LintFacts {
+            server_version: super::first_text(&version),
+            functions: functions
+                .into_iter()
+                .filter_map(|r| {
+                    let name = r.first().cloned().flatten()?;
+                    Some((name, r.get(1).cloned().flatten()? == "v"))
+                })
+                .collect(),
+        })
+    }
+
     async fn introspect(&mut self, opts: &Options) -> Result<Schema, DbError> {
         // Without a schema named: where the connection's unqualified names
         // go (the first schema of its search_path that exists), as the

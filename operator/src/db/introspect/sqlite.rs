@@ -9,6 +9,14 @@ use crate::dialect::Dialect;
 use crate::schema::Schema;
 
 impl Introspect for LiteBackend {
+    async fn lint_facts(&mut self) -> Result<super::LintFacts, DbError> {
+        let version = self.query("SELECT sqlite_version()").await?;
+        Ok(super::LintFacts {
+            server_version: super::first_text(&version),
+            functions: Default::default(),
+        })
+    }
+
     async fn row_estimates(
         &mut self,
         tables: &std::collections::BTreeSet<String>,
