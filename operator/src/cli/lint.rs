@@ -111,14 +111,17 @@ pub async fn run(
     // scope.
     let in_scope: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
     let mut previous_in_plan = false;
+    let mut order = Vec::new();
     for i in browse::newest_first(&graph).into_iter().rev() {
         let rev = graph.rev(i);
         let path = dir.join(&rev.file).display().to_string();
         let here = in_scope.contains(rev.id.as_str());
         // Tables of earlier revisions of the same plan are new here.
-        let found = linter.revision(&path, rev, is_plan && here && previous_in_plan);
+        order.push((path, rev, is_plan && here && previous_in_plan));
         previous_in_plan = is_plan && here;
-        if here {
+    }
+    for ((_, rev, _), found) in order.iter().zip(linter.revisions(&order)) {
+        if in_scope.contains(rev.id.as_str()) {
             findings.extend(found);
         }
     }
@@ -159,6 +162,13 @@ fn up_steps(
 }
 
 fn print(findings: &[Finding], output: LintOutput, out: &mut dyn Write) -> Result<(), CliError> {
+    // Thousands of lines: one write per buffer, not per line.
+    let mut buffered = std::io::BufWriter::new(out);
+    print_to(findings, output, &mut buffered)?;
+    buffered.flush().map_err(runtime)
+}
+
+fn print_to(findings: &[Finding], output: LintOutput, out: &mut dyn Write) -> Result<(), CliError> {
     match output {
         LintOutput::Text => {
             for f in findings {

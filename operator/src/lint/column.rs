@@ -101,6 +101,16 @@ pub(super) fn style(ty: &SqlType, serial: bool, hits: &mut Vec<Hit>, table: &str
 pub(super) fn long_identifiers(sql: &str, limit: (usize, bool)) -> Option<String> {
     use sqlparser::dialect::GenericDialect;
     use sqlparser::tokenizer::{Token, Tokenizer};
+    // Most statements have no run of name characters that long: skip the
+    // tokenizer for them.
+    let longest_run = sql
+        .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    if longest_run <= limit.0 && !sql.contains('"') && !sql.contains('`') {
+        return None;
+    }
     let tokens = Tokenizer::new(&GenericDialect {}, sql).tokenize().ok()?;
     tokens.iter().find_map(|t| match t {
         Token::Word(w) => {

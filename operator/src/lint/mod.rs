@@ -132,6 +132,51 @@ impl Settings {
     }
 }
 
+/// One statement of a revision's up section, parsed.
+struct Parsed {
+    /// Its text (comments before it included).
+    sql: String,
+    /// 1-based line within the section.
+    line: usize,
+    /// The parser's statements, or its message.
+    parsed: Result<Vec<sqlparser::ast::Statement>, String>,
+}
+
+/// A revision made ready for the rules: its operations rendered, its up
+/// section split and parsed. Pure and independent of other revisions, so
+/// [`Linter::revisions`] makes them on every core.
+struct Prepared {
+    /// The SQL an operation revision renders to here.
+    rendered: Option<Revision>,
+    /// The statements, or why the section does not split.
+    statements: Result<Vec<Parsed>, String>,
+}
+
+impl Prepared {
+    fn new(dialect: Dialect, rev: &Revision) -> Prepared {
+        let rendered = rev
+            .ops
+            .is_some()
+            .then(|| crate::revision::yaml::preview(rev, dialect));
+        let sql = &rendered.as_ref().unwrap_or(rev).up_sql;
+        let statements = split_statements_with(sql, dialect.sql().backslash_escapes())
+            .map(|list| {
+                list.into_iter()
+                    .map(|st| Parsed {
+                        sql: st.sql.to_owned(),
+                        line: st.line,
+                        parsed: dialect.sql().parse(st.sql).map_err(|e| e.to_string()),
+                    })
+                    .collect()
+            })
+            .map_err(|e| e.to_string());
+        Prepared {
+            rendered,
+            statements,
+        }
+    }
+}
+
 /// Lints revisions in order, remembering what each built.
 pub struct Linter {
     settings: Settings,
@@ -184,6 +229,33 @@ impl Linter {
     /// they created are new (empty, unused) when this one runs; otherwise
     /// each revision meets a database the earlier ones built long ago.
     pub fn revision(&mut self, file: &str, rev: &Revision, in_plan: bool) -> Vec<Finding> {
+        let prepared = Prepared::new(self.settings.dialect, rev);
+        self.prepared(file, rev, &prepared, in_plan)
+    }
+
+    /// Lints `revisions` in order, as [`Linter::revision`] does one by one;
+    /// their statements are split and parsed on every core first (pure
+    /// work, in any order), then judged in order. `(file, revision,
+    /// in_plan)` each; one list of findings per revision.
+    pub fn revisions(&mut self, revisions: &[(String, &Revision, bool)]) -> Vec<Vec<Finding>> {
+        let dialect = self.settings.dialect;
+        let prepared = crate::par::map(revisions, 64, |(_, rev, _)| Prepared::new(dialect, rev));
+        let out = revisions
+            .iter()
+            .zip(&prepared)
+            .map(|((file, rev, in_plan), p)| self.prepared(file, rev, p, *in_plan))
+            .collect();
+        crate::par::drop_later(prepared);
+        out
+    }
+
+    fn prepared(
+        &mut self,
+        file: &str,
+        rev: &Revision,
+        prepared: &Prepared,
+        in_plan: bool,
+    ) -> Vec<Finding> {
         if !in_plan {
             self.model.new_tables.clear();
         }
@@ -234,14 +306,7 @@ impl Linter {
             }
             revision_allow.extend(codes);
         }
-        // An operation revision is linted as the SQL it renders to here.
-        let rendered;
-        let rev = if rev.ops.is_some() {
-            rendered = crate::revision::yaml::preview(rev, dialect);
-            &rendered
-        } else {
-            rev
-        };
+        let rev = prepared.rendered.as_ref().unwrap_or(rev);
         let facts = Facts {
             family,
             server: *server,
@@ -260,18 +325,17 @@ impl Linter {
                 }
             }
         }
-        let statements = match split_statements_with(&rev.up_sql, dialect.sql().backslash_escapes())
-        {
+        let statements: &[Parsed] = match &prepared.statements {
             Ok(s) => s,
             Err(e) => {
                 let mut f = finding("RV002", up_line + 1, "(the up section)", None);
                 f.message = format!("{e}; {}", f.message);
                 out.push(f);
-                Vec::new()
+                &[]
             }
         };
         let mut timeouts_reported = false;
-        for st in &statements {
+        for st in statements {
             let sql_lines: Vec<&str> = st.sql.lines().collect();
             let comment_lines = sql_lines
                 .iter()
@@ -288,15 +352,7 @@ impl Linter {
                     allow.extend(codes);
                 }
             }
-            let (hits, locking_any) = classify(
-                model,
-                dialect,
-                st.sql,
-                line,
-                comment_lines,
-                &facts,
-                &mut seen,
-            );
+            let (hits, locking_any) = classify(model, st, line, comment_lines, &facts, &mut seen);
             seen.statements += 1;
             let mut hits = hits;
             // The timeouts, once per revision, at the first statement that
@@ -316,7 +372,7 @@ impl Linter {
                 && dialect.transactional_ddl()
                 && statements.len() > 1
                 && !hits.iter().any(|h| h.code == "RV405")
-                && !words::rerunnable(&words::Words::of(st.sql))
+                && !words::rerunnable(&words::Words::of(&st.sql))
             {
                 hits.push(Hit::new("RV405"));
             }
@@ -324,7 +380,7 @@ impl Linter {
                 if !on(h.code) || allow.iter().any(|a| a == h.code) {
                     continue;
                 }
-                out.push(finding(h.code, h.line.unwrap_or(line), st.sql, Some(&h)));
+                out.push(finding(h.code, h.line.unwrap_or(line), &st.sql, Some(&h)));
             }
         }
         let allowed = |code: &str| on(code) && !revision_allow.iter().any(|a| a == code);
@@ -366,13 +422,13 @@ impl Linter {
 /// waits behind other transactions (for RV601/RV602).
 fn classify(
     model: &mut Model,
-    dialect: Dialect,
-    sql: &str,
+    st: &Parsed,
     line: usize,
     comment_lines: usize,
     facts: &Facts<'_>,
     seen: &mut Seen,
 ) -> (Vec<Hit>, bool) {
+    let sql = st.sql.as_str();
     let w = words::Words::of(sql);
     if w.words.is_empty() {
         return (Vec::new(), false);
@@ -382,8 +438,7 @@ fn classify(
             || matches!(w.words[0].as_str(), "REINDEX" | "CLUSTER");
         return (hits, locking);
     }
-    let parsed = dialect.sql().parse(sql);
-    let statements = match parsed {
+    let statements = match &st.parsed {
         Ok(s) => s,
         Err(e) => {
             if let Some((hits, ops)) = words::after_parse_error(&w, facts, seen) {
@@ -407,7 +462,7 @@ fn classify(
     let mut checker = statement::Checker { facts, model, seen };
     let mut hits = Vec::new();
     let mut locking = false;
-    for s in &statements {
+    for s in statements {
         let h = checker.statement(s, sql);
         locking |= takes_table_lock(s, checker.seen, checker.model);
         hits.extend(h);

@@ -42,6 +42,9 @@ pub(super) struct Facts<'a> {
 pub(super) struct Seen {
     /// Tables created in this revision.
     pub created_tables: BTreeSet<String>,
+    /// Other relations created in this revision (materialized views,
+    /// sequences): new, but not tables a down section must drop.
+    pub created_other: BTreeSet<String>,
     /// Columns created in this revision (with their tables or added).
     pub created_columns: BTreeSet<(String, String)>,
     /// Indexes created in this revision.
@@ -73,6 +76,8 @@ impl Seen {
     /// Whether `table` is new here (created in this revision, or earlier
     /// in the plan): nothing uses it and it holds no rows.
     pub fn is_new(&self, model: &Model, table: &str) -> bool {
-        self.created_tables.contains(table) || model.new_tables.contains(table)
+        self.created_tables.contains(table)
+            || self.created_other.contains(table)
+            || model.new_tables.contains(table)
     }
 }

@@ -238,6 +238,15 @@ impl Checker<'_> {
                 }
             }
             Statement::Lock(_) if self.pg() => hits.push(Hit::new("RV306")),
+            Statement::CreateView(v) => {
+                self.seen.ddl = true;
+                // A view born here has no readers to block.
+                self.seen.created_other.insert(last(&v.name));
+            }
+            Statement::CreateSequence { name, .. } => {
+                self.seen.ddl = true;
+                self.seen.created_other.insert(last(name));
+            }
             Statement::Set(_) => {}
             _ => self.seen.ddl |= ddl,
         }

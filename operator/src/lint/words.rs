@@ -42,6 +42,21 @@ impl Words {
         self.words.get(i).map(String::as_str).unwrap_or("")
     }
 
+    /// Whether the words of `phrase` appear in a row (case-insensitive).
+    fn has_phrase(&self, phrase: &str) -> bool {
+        let want: Vec<&str> = phrase.split(' ').collect();
+        let words: Vec<&str> = self
+            .text
+            .split(|c: char| !c.is_alphanumeric() && c != '_')
+            .filter(|w| !w.is_empty())
+            .collect();
+        words.windows(want.len()).any(|win| {
+            win.iter()
+                .zip(&want)
+                .all(|(a, b)| a.eq_ignore_ascii_case(b))
+        })
+    }
+
     fn has(&self, word: &str) -> bool {
         self.text
             .split(|c: char| !c.is_alphanumeric() && c != '_')
@@ -140,19 +155,29 @@ pub(super) fn after_parse_error(
             Some((Vec::new(), vec![op]))
         }
         ("OPTIMIZE", "TABLE") if mysql => Some((Vec::new(), vec![AlterOp::Engine])),
-        // PostgreSQL forms the parser lacks, with no hazard of their own:
-        // per-column statistics and storage, LIKE ... INCLUDING, an index
-        // on the partitioned parent ONLY, functions in other languages.
-        ("ALTER", "TABLE") if w.has("STATISTICS") || w.has("STORAGE") => {
+        // Forms the parser lacks, with no hazard of their own: ownership,
+        // per-column statistics and storage, extended statistics, LIKE ...
+        // INCLUDING, an index on the partitioned parent ONLY, identity
+        // added to a column (a sequence, no rewrite), pg_dump's
+        // materialized views `WITH NO DATA`.
+        _ if w.has_phrase("OWNER TO")
+            || w.has_phrase("SET SCHEMA")
+            || (w.w(0) == "ALTER" && w.w(1) == "TABLE" && w.has("STATISTICS"))
+            || (w.w(0) == "ALTER" && w.w(1) == "TABLE" && w.has("STORAGE"))
+            || (w.w(0) == "ALTER" && w.w(1) == "TABLE" && w.has_phrase("ADD GENERATED"))
+            || (matches!(w.w(0), "CREATE" | "ALTER" | "DROP") && w.w(1) == "STATISTICS")
+            || (w.w(0) == "CREATE" && w.w(1) == "TABLE" && w.has("LIKE"))
+            || (w.w(0) == "CREATE" && matches!(w.w(1), "INDEX" | "UNIQUE") && w.has("ONLY")) =>
+        {
             seen.ddl = true;
             Some((Vec::new(), Vec::new()))
         }
-        ("CREATE", "TABLE") if w.has("LIKE") => {
+        ("CREATE", "MATERIALIZED") if w.has_phrase("WITH NO DATA") || w.has_phrase("WITH DATA") => {
             seen.ddl = true;
-            Some((Vec::new(), Vec::new()))
-        }
-        ("CREATE", "INDEX" | "UNIQUE") if w.has("ONLY") => {
-            seen.ddl = true;
+            if let Some(name) = w.words.get(3) {
+                let name = name.rsplit('.').next().unwrap_or(name).to_lowercase();
+                seen.created_other.insert(name);
+            }
             Some((Vec::new(), Vec::new()))
         }
         _ => None,
