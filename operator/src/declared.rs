@@ -70,10 +70,76 @@ pub fn parse(files: &[(String, String)], dialect: Dialect) -> Result<Schema, Vec
         }
     }
     if errors.is_empty() {
+        if !dialect.sql().folds_unquoted() {
+            spell_references_as_declared(&mut schema);
+        }
         Ok(schema)
     } else {
         Err(errors)
     }
+}
+
+/// The declared key of `name` among `names`: itself, or on a dialect that
+/// keeps names as written (and compares them case-insensitively) the one
+/// spelled differently.
+fn as_declared<'a>(name: &str, mut names: impl Iterator<Item = &'a String>) -> Option<String> {
+    names.find(|n| n.eq_ignore_ascii_case(name)).cloned()
+}
+
+/// MySQL and SQLite compare column names (and SQLite table names)
+/// case-insensitively, so `CREATE INDEX ix ON users (name)` names column
+/// `Name` of table `Users`: every reference is spelled as its declaration.
+fn spell_references_as_declared(schema: &mut Schema) {
+    let tables: Vec<String> = schema.tables.keys().cloned().collect();
+    let columns: std::collections::BTreeMap<String, Vec<String>> = schema
+        .tables
+        .iter()
+        .map(|(k, t)| {
+            (
+                k.clone(),
+                t.columns.iter().map(|c| c.name.clone()).collect(),
+            )
+        })
+        .collect();
+    for (key, t) in schema.tables.iter_mut() {
+        let own = &columns[key];
+        let fix = |cols: &mut Vec<String>, of: &[String]| {
+            for c in cols.iter_mut() {
+                if !of.contains(c) {
+                    if let Some(d) = as_declared(c, of.iter()) {
+                        *c = d;
+                    }
+                }
+            }
+        };
+        fix(&mut t.primary_key, own);
+        for u in &mut t.uniques {
+            fix(&mut u.columns, own);
+        }
+        for i in &mut t.indexes {
+            fix(&mut i.columns, own);
+        }
+        for fk in &mut t.foreign_keys {
+            fix(&mut fk.columns, own);
+            if !tables.contains(&fk.ref_table) {
+                if let Some(d) = as_declared(&fk.ref_table, tables.iter()) {
+                    fk.ref_table = d;
+                }
+            }
+            if let Some(theirs) = columns.get(&fk.ref_table) {
+                fix(&mut fk.ref_columns, theirs);
+            }
+        }
+    }
+}
+
+/// The key of table `name` in `schema`, matched case-insensitively where
+/// the dialect keeps names as written.
+fn table_key(schema: &Schema, name: &str, dialect: Dialect) -> String {
+    if schema.tables.contains_key(name) || dialect.sql().folds_unquoted() {
+        return name.to_owned();
+    }
+    as_declared(name, schema.tables.keys()).unwrap_or_else(|| name.to_owned())
 }
 
 fn parse_one(sql: &str, dialect: Dialect) -> Result<Statement, String> {
@@ -108,6 +174,20 @@ fn action(a: Option<ReferentialAction>) -> Action {
     }
 }
 
+/// The columns of a key, refusing what the model cannot hold yet: MySQL's
+/// prefix lengths (`name(10)`), which would otherwise read as an
+/// expression and render as `((name(10)))`.
+fn key_columns(cols: &[IndexColumn], table: &str, dialect: Dialect) -> Result<Vec<String>, String> {
+    cols.iter()
+        .map(|c| match &c.column.expr {
+            Expr::Function(f) if !dialect.sql().folds_unquoted() => Err(format!(
+                "table {table}: key part `{f}` has a prefix length, which Revisor cannot declare yet; index the whole column or leave the index out of the declared schema"
+            )),
+            _ => Ok(index_column(c, dialect)),
+        })
+        .collect()
+}
+
 /// An index column: a plain column name, or an expression in parentheses.
 fn index_column(c: &IndexColumn, dialect: Dialect) -> String {
     match &c.column.expr {
@@ -122,6 +202,7 @@ fn apply(schema: &mut Schema, st: Statement, dialect: Dialect) -> Result<(), Str
         Statement::CreateIndex(ci) => create_index(schema, &ci, dialect),
         Statement::AlterTable(at) => {
             let table = object(&at.name, dialect)?;
+            let table = table_key(schema, &table, dialect);
             for op in at.operations {
                 match op {
                     AlterTableOperation::AddConstraint { constraint, .. } => {
@@ -195,7 +276,7 @@ fn create_table(schema: &mut Schema, ct: &CreateTable, dialect: Dialect) -> Resu
     for cd in &ct.columns {
         let cname = ident(&cd.name, dialect);
         let raw_type = cd.data_type.to_string();
-        let mut col = Column::new(&cname, Type::parse(&raw_type));
+        let mut col = Column::new(&cname, dialect.sql().read_type(&raw_type));
         col.identity = Type::is_serial(&raw_type);
         for opt in &cd.options {
             let constraint_name = opt.name.as_ref().map(|n| ident(n, dialect));
@@ -267,10 +348,24 @@ fn add_constraint(t: &mut Table, c: &TableConstraint, dialect: Dialect) -> Resul
                 .map(|c| index_column(c, dialect))
                 .collect();
         }
+        // MySQL's `UNIQUE KEY u (a)` names the index, which is the
+        // constraint's name there.
         TableConstraint::Unique(u) => t.uniques.push(Unique {
-            name: name(&u.name),
-            columns: u.columns.iter().map(|c| index_column(c, dialect)).collect(),
+            name: name(&u.name).or_else(|| name(&u.index_name)),
+            columns: key_columns(&u.columns, &t.name, dialect)?,
         }),
+        // MySQL's inline `KEY`/`INDEX`: an index of the table, named after
+        // its first column when unnamed (as MySQL names it).
+        TableConstraint::Index(ix) => {
+            let columns = key_columns(&ix.columns, &t.name, dialect)?;
+            let name = name(&ix.name).unwrap_or_else(|| columns[0].clone());
+            t.indexes.push(Index {
+                name,
+                columns,
+                unique: false,
+                predicate: None,
+            });
+        }
         TableConstraint::ForeignKey(fk) => t.foreign_keys.push(foreign_key(
             name(&fk.name),
             fk.columns.iter().map(|c| ident(c, dialect)).collect(),
@@ -313,7 +408,7 @@ fn foreign_key(
 }
 
 fn create_index(schema: &mut Schema, ci: &CreateIndex, dialect: Dialect) -> Result<(), String> {
-    let table = object(&ci.table_name, dialect)?;
+    let table = table_key(schema, &object(&ci.table_name, dialect)?, dialect);
     let name = ci
         .name
         .as_ref()
@@ -415,13 +510,22 @@ mod tests {
     }
 
     #[test]
-    fn mysql_auto_increment_and_unquoted_case_fold() {
+    fn names_keep_their_case_where_the_dialect_keeps_it() {
+        for (d, q) in [(Dialect::MySql, '`'), (Dialect::Sqlite, '"')] {
+            let s = one(
+                &format!("CREATE TABLE Users (ID INT PRIMARY KEY, {q}Name{q} VARCHAR(50));\nCREATE INDEX ix ON users (name);"),
+                d,
+            );
+            let u = &s.tables["Users"];
+            assert!(u.column("ID").is_some(), "{d:?}");
+            // Later statements may spell the names in another case.
+            assert_eq!(u.indexes[0].columns, ["Name"], "{d:?}");
+        }
         let s = one(
-            "CREATE TABLE Users (ID INT AUTO_INCREMENT PRIMARY KEY, Name VARCHAR(50));",
-            Dialect::MySql,
+            "CREATE TABLE Users (ID INT PRIMARY KEY, \"Name\" VARCHAR(50));",
+            Dialect::Postgres,
         );
         let u = &s.tables["users"];
-        assert!(u.column("id").unwrap().identity);
-        assert!(u.column("name").is_some());
+        assert!(u.column("id").is_some() && u.column("Name").is_some());
     }
 }

@@ -260,7 +260,9 @@ async fn equivalent_spellings_produce_no_change_on_mariadb() {
     equivalent_spellings(
         Dialect::MySql,
         "CREATE TABLE t (id INT(11) AUTO_INCREMENT PRIMARY KEY, n INTEGER DEFAULT '0', b TINYINT(1) NOT NULL DEFAULT 1, s VARCHAR(20) DEFAULT 'x', at DATETIME DEFAULT current_timestamp(), u CHAR(36));",
-        "CREATE TABLE T (ID INTEGER AUTO_INCREMENT PRIMARY KEY, N INT DEFAULT 0, B BOOLEAN NOT NULL DEFAULT TRUE, S VARCHAR(20) DEFAULT 'x', AT TIMESTAMP DEFAULT CURRENT_TIMESTAMP, U UUID);",
+        // Table names are case-sensitive on MariaDB (lower_case_table_names
+        // 0, Linux's default); column names are not.
+        "CREATE TABLE t (ID INTEGER AUTO_INCREMENT PRIMARY KEY, N INT DEFAULT 0, B BOOLEAN NOT NULL DEFAULT TRUE, S VARCHAR(20) DEFAULT 'x', AT DATETIME DEFAULT CURRENT_TIMESTAMP, U UUID);",
     )
     .await;
 }
@@ -347,7 +349,7 @@ async fn checks_of_the_same_name_on_two_tables_stay_apart_on_mariadb() {
     let live = live_schema(&mut db).await;
     assert_eq!(
         live.tables.keys().collect::<Vec<_>>(),
-        ["a", "b", "mixedcase"]
+        ["MixedCase", "a", "b"]
     );
     for (table, n, m) in [("a", "0", "5"), ("b", "1", "9")] {
         let t = &live.tables[table];
@@ -361,7 +363,7 @@ async fn checks_of_the_same_name_on_two_tables_stay_apart_on_mariadb() {
         checks.sort();
         assert_eq!(checks, [format!("m<{m}"), format!("n>{n}")], "{table}");
     }
-    let mixed = &live.tables["mixedcase"];
+    let mixed = &live.tables["MixedCase"];
     assert_eq!(mixed.primary_key, ["id"]);
     assert_eq!(mixed.checks.len(), 1, "{:?}", mixed.checks);
 }

@@ -32,7 +32,7 @@ fn column(name: &'static str) -> BoxedStrategy<Column> {
             Just(Type::Numeric(Some(12), Some(2)))
         ]
         .boxed(),
-        _ => prop_oneof![Just(Type::Timestamp), Just(Type::Date)].boxed(),
+        _ => prop_oneof![Just(Type::Timestamp(None)), Just(Type::Date)].boxed(),
     };
     (ty, any::<bool>(), any::<bool>())
         .prop_map(move |(ty, nullable, with_default)| {
@@ -42,7 +42,7 @@ fn column(name: &'static str) -> BoxedStrategy<Column> {
                     Type::Varchar(_) => Some("'x'".to_owned()),
                     Type::Boolean => Some("false".to_owned()),
                     Type::Numeric(..) => Some("1.5".to_owned()),
-                    Type::Timestamp => Some("CURRENT_TIMESTAMP".to_owned()),
+                    Type::Timestamp(_) => Some("CURRENT_TIMESTAMP".to_owned()),
                     _ => None,
                 })
                 .flatten();

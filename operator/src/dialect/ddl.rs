@@ -159,17 +159,40 @@ pub trait SqlDialect: Sync + std::fmt::Debug {
         false
     }
 
-    /// An identifier as the database keeps it: unquoted names fold to
-    /// lower case; a quoted one keeps its case where the dialect does.
+    /// An identifier as the database keeps it: PostgreSQL folds unquoted
+    /// names to lower case and keeps quoted ones as written; MySQL and
+    /// SQLite keep both as written (SPEC: "names keep their case where the
+    /// dialect keeps it").
     fn fold_ident(&self, ident: &str, quoted: bool) -> String {
-        if quoted && self.keeps_quoted_case() {
+        if (quoted && self.keeps_quoted_case()) || !self.folds_unquoted() {
             ident.to_owned()
         } else {
             ident.to_lowercase()
         }
     }
 
-    /// Whether a quoted identifier keeps its case (PostgreSQL).
+    /// Whether the server folds unquoted identifiers (PostgreSQL to lower
+    /// case). MySQL and SQLite keep every name as written (MySQL's table
+    /// names are then case-sensitive on Linux; SQLite compares them
+    /// case-insensitively), so Revisor keeps them as written too.
+    fn folds_unquoted(&self) -> bool {
+        false
+    }
+
+    /// Whether the server compares table names without regard to case
+    /// (SQLite; MySQL's depend on `lower_case_table_names`, 0 on Linux).
+    fn table_names_ignore_case(&self) -> bool {
+        false
+    }
+
+    /// Whether the server compares column names without regard to case
+    /// (MySQL, SQLite).
+    fn column_names_ignore_case(&self) -> bool {
+        false
+    }
+
+    /// Whether a quoted identifier keeps its case (PostgreSQL; MySQL and
+    /// SQLite keep every name as written anyway).
     fn keeps_quoted_case(&self) -> bool {
         false
     }
@@ -184,6 +207,12 @@ pub trait SqlDialect: Sync + std::fmt::Debug {
     ) -> Result<Vec<sqlparser::ast::Statement>, sqlparser::parser::ParserError>;
 
     // ----- types ---------------------------------------------------------
+
+    /// A type as declared or as the catalog reports it ([`Type::parse`]),
+    /// where the dialect keeps apart what the portable model merges.
+    fn read_type(&self, raw: &str) -> Type {
+        Type::parse(raw)
+    }
 
     /// The type as the dialect can keep it apart (MySQL has no uuid, for
     /// one): two types with the same storage type are the same column.
@@ -614,12 +643,36 @@ pub(super) fn standard_type_name(ty: &Type) -> String {
         Type::Real => "REAL".into(),
         Type::Double => "DOUBLE".into(),
         Type::Date => "DATE".into(),
-        Type::Time => "TIME".into(),
-        Type::Timestamp => "TIMESTAMP".into(),
-        Type::TimestampTz => "TIMESTAMPTZ".into(),
+        Type::Time(p) => precision("TIME", *p),
+        Type::Timestamp(p) => precision("TIMESTAMP", *p),
+        Type::TimestampTz(p) => precision("TIMESTAMPTZ", *p),
         Type::Json => "JSON".into(),
         Type::Uuid => "UUID".into(),
         Type::Bytes => "BLOB".into(),
-        Type::Other(s) => s.to_uppercase(),
+        Type::Other(s) => upper_outside_quotes(s),
     }
+}
+
+/// `s` upper-cased except inside single quotes (ENUM/SET labels).
+fn upper_outside_quotes(s: &str) -> String {
+    let mut quoted = false;
+    s.chars()
+        .flat_map(|c| {
+            if c == '\'' {
+                quoted = !quoted;
+            }
+            let keep = quoted || c == '\'';
+            let upper: Vec<char> = if keep {
+                vec![c]
+            } else {
+                c.to_uppercase().collect()
+            };
+            upper
+        })
+        .collect()
+}
+
+/// `NAME` or `NAME(p)`: a time type with its fractional-second precision.
+pub(super) fn precision(name: &str, p: Option<u32>) -> String {
+    p.map_or_else(|| name.to_owned(), |p| format!("{name}({p})"))
 }

@@ -10,6 +10,10 @@ use std::time::Duration;
 pub struct MySql;
 
 impl SqlDialect for MySql {
+    fn column_names_ignore_case(&self) -> bool {
+        true
+    }
+
     fn online_ddl(&self) -> OnlineDdl {
         OnlineDdl::Algorithms
     }
@@ -42,11 +46,26 @@ impl SqlDialect for MySql {
         sqlparser::parser::Parser::parse_sql(&sqlparser::dialect::MySqlDialect {}, sql)
     }
 
+    /// `TIMESTAMP` is not `DATETIME` here (it is stored in UTC, has a
+    /// narrower range and its own default rules): a declared `TIMESTAMP`
+    /// stays one, while the portable `timestamp` is `DATETIME`.
+    fn read_type(&self, raw: &str) -> Type {
+        match Type::parse(raw) {
+            Type::Timestamp(p) if raw.trim().to_lowercase().starts_with("timestamp") => {
+                Type::Other(p.map_or_else(|| "timestamp".to_owned(), |p| format!("timestamp({p})")))
+            }
+            t => t,
+        }
+    }
+
     /// No time-zone timestamp (`datetime`), no uuid (`char(36)`), and a
-    /// `varchar` needs a length (255 when none is given).
+    /// `varchar` needs a length (255 when none is given); a time type's
+    /// precision 0 is its default (`DATETIME(0)` is `DATETIME`).
     fn storage_type(&self, ty: &Type) -> Type {
+        let p = |p: &Option<u32>| p.filter(|p| *p > 0);
         match ty {
-            Type::TimestampTz => Type::Timestamp,
+            Type::TimestampTz(x) | Type::Timestamp(x) => Type::Timestamp(p(x)),
+            Type::Time(x) => Type::Time(p(x)),
             Type::Uuid => Type::Char(Some(36)),
             Type::Varchar(None) => Type::Varchar(Some(255)),
             _ => ty.clone(),
@@ -57,7 +76,7 @@ impl SqlDialect for MySql {
         match ty {
             Type::Integer => "INT".into(),
             Type::Real => "FLOAT".into(),
-            Type::Timestamp => "DATETIME".into(),
+            Type::Timestamp(p) => super::ddl::precision("DATETIME", *p),
             _ => super::ddl::standard_type_name(ty),
         }
     }

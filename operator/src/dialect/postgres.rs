@@ -14,6 +14,10 @@ impl SqlDialect for Postgres {
         Dialect::Postgres
     }
 
+    fn folds_unquoted(&self) -> bool {
+        true
+    }
+
     fn keeps_quoted_case(&self) -> bool {
         true
     }

@@ -10,6 +10,14 @@ use std::time::Duration;
 pub struct Sqlite;
 
 impl SqlDialect for Sqlite {
+    fn table_names_ignore_case(&self) -> bool {
+        true
+    }
+
+    fn column_names_ignore_case(&self) -> bool {
+        true
+    }
+
     fn online_ddl(&self) -> OnlineDdl {
         OnlineDdl::Rebuilds
     }

@@ -179,9 +179,9 @@ fn ty(t: &Type, d: Dialect) -> TypeSpec {
         Type::Real => "real".to_owned(),
         Type::Double => "double".to_owned(),
         Type::Date => "date".to_owned(),
-        Type::Time => "time".to_owned(),
-        Type::Timestamp => "timestamp".to_owned(),
-        Type::TimestampTz => "timestamptz".to_owned(),
+        Type::Time(p) => with_precision("time", *p),
+        Type::Timestamp(p) => with_precision("timestamp", *p),
+        Type::TimestampTz(p) => with_precision("timestamptz", *p),
         Type::Json => "json".to_owned(),
         Type::Uuid => "uuid".to_owned(),
         Type::Bytes => "bytes".to_owned(),
@@ -304,4 +304,9 @@ fn table(t: &Table, d: Dialect) -> TableSpec {
             .collect(),
         comment: t.comment.clone(),
     }
+}
+
+/// `name` or `name(p)`.
+fn with_precision(name: &str, p: Option<u32>) -> String {
+    p.map_or_else(|| name.to_owned(), |p| format!("{name}({p})"))
 }

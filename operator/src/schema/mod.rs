@@ -273,16 +273,16 @@ mod tests {
 
     #[test]
     fn equivalent_defaults_have_one_fingerprint() {
-        let a = users("now()", Type::Timestamp);
-        let b = users("CURRENT_TIMESTAMP", Type::Timestamp);
-        let c = users("current_timestamp()", Type::Timestamp);
+        let a = users("now()", Type::Timestamp(None));
+        let b = users("CURRENT_TIMESTAMP", Type::Timestamp(None));
+        let c = users("current_timestamp()", Type::Timestamp(None));
         for d in [Dialect::Postgres, Dialect::MySql, Dialect::Sqlite] {
             assert_eq!(a.fingerprint(d), b.fingerprint(d));
             assert_eq!(a.fingerprint(d), c.fingerprint(d));
         }
         assert_ne!(
             a.fingerprint(Dialect::Postgres),
-            users("CURRENT_DATE", Type::Timestamp).fingerprint(Dialect::Postgres)
+            users("CURRENT_DATE", Type::Timestamp(None)).fingerprint(Dialect::Postgres)
         );
     }
 

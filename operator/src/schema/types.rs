@@ -29,12 +29,13 @@ pub enum Type {
     Double,
     /// Date.
     Date,
-    /// Time of day.
-    Time,
-    /// Timestamp without time zone.
-    Timestamp,
-    /// Timestamp with time zone.
-    TimestampTz,
+    /// Time of day, with its fractional-second precision (`time(3)`).
+    Time(Option<u32>),
+    /// Timestamp without time zone (MySQL's `DATETIME`), with its
+    /// fractional-second precision (`timestamp(6)`, `DATETIME(3)`).
+    Timestamp(Option<u32>),
+    /// Timestamp with time zone, with its precision.
+    TimestampTz(Option<u32>),
     /// JSON.
     Json,
     /// UUID.
@@ -45,13 +46,41 @@ pub enum Type {
     Other(String),
 }
 
+/// `raw` in lower case outside quotes, white space collapsed, none around
+/// `,`, `(` and `)`; quoted text as written.
+fn normalize_type_text(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut quoted = false;
+    let mut space = false;
+    for c in raw.trim().chars() {
+        if quoted {
+            out.push(c);
+            quoted = c != '\'';
+            continue;
+        }
+        if c.is_whitespace() {
+            space = true;
+            continue;
+        }
+        if space && !out.is_empty() && !matches!(c, ',' | '(' | ')') && !out.ends_with(['(', ',']) {
+            out.push(' ');
+        }
+        space = false;
+        quoted = c == '\'';
+        out.extend(c.to_lowercase());
+    }
+    out
+}
+
 impl Type {
     /// Reads a type as written in DDL or reported by a catalog
     /// (`character varying(255)`, `int(11)`, `tinyint(1)`, `timestamp with
-    /// time zone`, `DOUBLE PRECISION`, ...).
+    /// time zone`, `DOUBLE PRECISION`, ...). Words fold to lower case and
+    /// white space collapses; quoted labels (`ENUM('Trailers', 'G')`) keep
+    /// their case and lose only the spaces between them, as MySQL's
+    /// catalog writes them (`enum('Trailers','G')`).
     pub fn parse(raw: &str) -> Type {
-        let s = raw.trim().to_lowercase();
-        let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+        let s = normalize_type_text(raw);
         let (base, args) = match s.find('(') {
             Some(i) => {
                 let end = s.rfind(')').unwrap_or(s.len());
@@ -80,9 +109,9 @@ impl Type {
             "float" if arg(0).is_none_or(|p| p <= 24) => Type::Real,
             "float" | "double" | "double precision" | "float8" => Type::Double,
             "date" => Type::Date,
-            "time" | "time without time zone" => Type::Time,
-            "timestamp" | "timestamp without time zone" | "datetime" => Type::Timestamp,
-            "timestamptz" | "timestamp with time zone" => Type::TimestampTz,
+            "time" | "time without time zone" => Type::Time(arg(0)),
+            "timestamp" | "timestamp without time zone" | "datetime" => Type::Timestamp(arg(0)),
+            "timestamptz" | "timestamp with time zone" => Type::TimestampTz(arg(0)),
             "json" => Type::Json,
             "uuid" => Type::Uuid,
             "bytea" | "blob" | "bytes" => Type::Bytes,
@@ -331,6 +360,23 @@ mod tests {
         }
         assert_ne!(Type::parse("varchar(20)"), Type::parse("varchar(40)"));
         assert_eq!(Type::parse("jsonb"), Type::Other("jsonb".into()));
+        // Labels keep their case; the spacing is the catalog's.
+        assert_eq!(
+            Type::parse("SET('Trailers', 'Deleted Scenes')"),
+            Type::Other("set('Trailers','Deleted Scenes')".into())
+        );
+        assert_eq!(
+            Type::parse("ENUM( 'G' ,'PG' )"),
+            Type::parse("enum('G','PG')")
+        );
+        assert_eq!(
+            Type::parse("double   precision"),
+            Type::parse("DOUBLE PRECISION")
+        );
+        assert_eq!(
+            Type::parse("timestamp (6)  with time zone"),
+            Type::TimestampTz(Some(6))
+        );
     }
 
     #[test]
@@ -365,7 +411,7 @@ mod tests {
             None
         );
         assert_eq!(
-            normalize_default("current_timestamp()", &Type::Timestamp).as_deref(),
+            normalize_default("current_timestamp()", &Type::Timestamp(None)).as_deref(),
             Some("CURRENT_TIMESTAMP")
         );
         assert_eq!(

@@ -81,7 +81,7 @@ impl Introspect for MyBackend {
             ))
             .await?;
         for r in &tables {
-            let name = col(r, 0).to_lowercase();
+            let name = col(r, 0);
             table_collation.insert(name.clone(), col(r, 2));
             schema.tables.insert(
                 name.clone(),
@@ -100,11 +100,11 @@ impl Introspect for MyBackend {
             ))
             .await?;
         for r in &columns {
-            let table = col(r, 0).to_lowercase();
+            let table = col(r, 0);
             let Some(t) = schema.tables.get_mut(&table) else {
                 continue;
             };
-            let ty = Type::parse(&col(r, 2));
+            let ty = crate::dialect::Dialect::MySql.sql().read_type(&col(r, 2));
             let extra = col(r, 5).to_lowercase();
             let mut default = opt(r, 4);
             // MySQL 8 reports a string literal default unquoted; MariaDB quotes it.
@@ -120,7 +120,7 @@ impl Introspect for MyBackend {
             }
             let collation = opt(r, 6).filter(|c| table_collation.get(&table) != Some(c));
             t.columns.push(Column {
-                name: col(r, 1).to_lowercase(),
+                name: col(r, 1),
                 ty,
                 nullable: col(r, 3) == "YES",
                 default,
@@ -138,7 +138,7 @@ impl Introspect for MyBackend {
             .await?;
         let kind_of: BTreeMap<(String, String), String> = constraints
             .iter()
-            .map(|r| ((col(r, 0).to_lowercase(), col(r, 1)), col(r, 2)))
+            .map(|r| ((col(r, 0), col(r, 1)), col(r, 2)))
             .collect();
         let keys = self
             .query(&format!(
@@ -157,7 +157,7 @@ impl Introspect for MyBackend {
             .iter()
             .map(|r| {
                 (
-                    (col(r, 0).to_lowercase(), col(r, 1)),
+                    (col(r, 0), col(r, 1)),
                     (Action::parse(&col(r, 2)), Action::parse(&col(r, 3))),
                 )
             })
@@ -165,7 +165,7 @@ impl Introspect for MyBackend {
         // Constraint names that own an index (so the index is not reported twice).
         let mut constraint_indexes: BTreeSet<(String, String)> = BTreeSet::new();
         for r in &keys {
-            let table = col(r, 0).to_lowercase();
+            let table = col(r, 0);
             let name = col(r, 1);
             let Some(kind) = kind_of.get(&(table.clone(), name.clone())) else {
                 continue;
@@ -174,7 +174,7 @@ impl Introspect for MyBackend {
             let Some(t) = schema.tables.get_mut(&table) else {
                 continue;
             };
-            let column = col(r, 2).to_lowercase();
+            let column = col(r, 2);
             match kind.as_str() {
                 "PRIMARY KEY" => t.primary_key.push(column),
                 "UNIQUE" => match t
@@ -189,7 +189,7 @@ impl Introspect for MyBackend {
                     }),
                 },
                 "FOREIGN KEY" => {
-                    let ref_column = col(r, 4).to_lowercase();
+                    let ref_column = col(r, 4);
                     match t
                         .foreign_keys
                         .iter_mut()
@@ -207,7 +207,7 @@ impl Introspect for MyBackend {
                             t.foreign_keys.push(ForeignKey {
                                 name: Some(name),
                                 columns: vec![column],
-                                ref_table: col(r, 3).to_lowercase(),
+                                ref_table: col(r, 3),
                                 ref_columns: vec![ref_column],
                                 on_delete,
                                 on_update,
@@ -220,7 +220,7 @@ impl Introspect for MyBackend {
         }
         let checks = self.checks(&kept, &kind_of).await?;
         for r in &checks {
-            let Some(t) = schema.tables.get_mut(&col(r, 0).to_lowercase()) else {
+            let Some(t) = schema.tables.get_mut(&col(r, 0)) else {
                 continue;
             };
             // MySQL's LENGTH is an alias of OCTET_LENGTH, which MariaDB
@@ -247,7 +247,7 @@ impl Introspect for MyBackend {
             ))
             .await?;
         for r in &indexes {
-            let table = col(r, 0).to_lowercase();
+            let table = col(r, 0);
             let name = col(r, 1);
             if name == "PRIMARY" || constraint_indexes.contains(&(table.clone(), name.clone())) {
                 continue;
@@ -255,7 +255,7 @@ impl Introspect for MyBackend {
             let Some(t) = schema.tables.get_mut(&table) else {
                 continue;
             };
-            let column = col(r, 3).to_lowercase();
+            let column = col(r, 3);
             match t.indexes.iter_mut().find(|i| i.name == name) {
                 Some(i) => i.columns.push(column),
                 None => t.indexes.push(Index {

@@ -181,13 +181,15 @@ impl Introspect for PgBackend {
                 }),
             }
         }
-        // Indexes that back no constraint; expression columns in parentheses.
+        // Indexes that back no constraint; expression columns in parentheses,
+        // plain columns by their name (pg_get_indexdef would quote a name
+        // such as "timestamp", and the model holds names unquoted).
         let indexes = self
             .query(&format!(
                 "SELECT c.relname::text, i.relname::text, CASE WHEN ix.indisunique THEN '1' ELSE '0' END, \
                  pg_get_expr(ix.indpred, ix.indrelid), \
                  array_to_string(ARRAY(SELECT CASE WHEN ix.indkey[k] = 0 THEN '(' || pg_get_indexdef(ix.indexrelid, k + 1, true) || ')' \
-                   ELSE pg_get_indexdef(ix.indexrelid, k + 1, true) END \
+                   ELSE (SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = ix.indrelid AND a.attnum = ix.indkey[k]) END \
                    FROM generate_series(0, ix.indnkeyatts - 1) k ORDER BY k), {SEP}) \
                  FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_class c ON c.oid = ix.indrelid \
                  WHERE {in_schema} AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = ix.indexrelid) \
