@@ -83,7 +83,7 @@ pub fn read_declared(path: &Path, dialect: Dialect) -> Result<Schema, AutogenErr
     } else {
         vec![(path.display().to_string(), read(path)?)]
     };
-    declared::parse(&files, dialect).map_err(|errors| {
+    let (schema, notes) = declared::parse_noting(&files, dialect).map_err(|errors| {
         AutogenError::Declared(
             errors
                 .iter()
@@ -91,7 +91,11 @@ pub fn read_declared(path: &Path, dialect: Dialect) -> Result<Schema, AutogenErr
                 .collect::<Vec<_>>()
                 .join("\n"),
         )
-    })
+    })?;
+    for n in notes {
+        eprintln!("note: {}: {n}", path.display());
+    }
+    Ok(schema)
 }
 
 /// The default declared-schema path in `dir`: `schema.sql`, else `schema/`.

@@ -36,11 +36,86 @@ pub struct DeclaredError {
 /// does not parse, an unsupported statement or column option, a constraint
 /// or index on a table not declared before it, a duplicate table.
 pub fn parse(files: &[(String, String)], dialect: Dialect) -> Result<Schema, Vec<DeclaredError>> {
+    parse_noting(files, dialect).map(|(schema, _)| schema)
+}
+
+/// What a dump holds besides the schema: session settings and client
+/// directives that say nothing about the schema's state (SPEC: "session
+/// noise ... is skipped with a note, not refused"). The kind, as the note
+/// names it, or `None` for a statement to read.
+fn noise(code: &str) -> Option<&'static str> {
+    let upper: String = code
+        .split_whitespace()
+        .take(4)
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_uppercase();
+    let starts = |p: &str| upper.starts_with(p);
+    if code.trim().is_empty() {
+        Some("comment-only statements (MySQL's /*!...*/ settings)")
+    } else if starts("SET ") {
+        Some("SET")
+    } else if starts("SELECT PG_CATALOG.SET_CONFIG") {
+        Some("SELECT pg_catalog.set_config")
+    } else if starts("DROP TABLE IF EXISTS") || starts("DROP VIEW IF EXISTS") {
+        Some("DROP ... IF EXISTS before a CREATE")
+    } else if starts("LOCK TABLES") || starts("UNLOCK TABLES") {
+        Some("LOCK/UNLOCK TABLES")
+    } else if starts("GRANT ") || starts("REVOKE ") {
+        Some("GRANT/REVOKE")
+    } else if starts("ALTER ") && upper_words_have(code, &["OWNER", "TO"]) {
+        Some("OWNER TO")
+    } else {
+        None
+    }
+}
+
+fn upper_words_have(code: &str, phrase: &[&str]) -> bool {
+    let words: Vec<&str> = code.split_whitespace().collect();
+    words
+        .windows(phrase.len())
+        .any(|w| w.iter().zip(phrase).all(|(a, b)| a.eq_ignore_ascii_case(b)))
+}
+
+/// `text` without its block comments, `--` comment lines and blank space:
+/// what a statement says.
+fn code_of(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("/*") {
+        out.push_str(&rest[..i]);
+        rest = rest[i + 2..].split_once("*/").map_or("", |(_, r)| r);
+    }
+    out.push_str(rest);
+    out.lines()
+        .filter(|l| !l.trim_start().starts_with("--"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// [`parse`], and the notes on what it skipped (one per kind of session
+/// noise, with a count), for the command to print.
+///
+/// # Errors
+/// As [`parse`].
+pub fn parse_noting(
+    files: &[(String, String)],
+    dialect: Dialect,
+) -> Result<(Schema, Vec<String>), Vec<DeclaredError>> {
     let mut schema = Schema::default();
     let mut errors = Vec::new();
+    let mut skipped: std::collections::BTreeMap<&'static str, usize> = Default::default();
     for (file, text) in files {
+        // psql's meta-commands (`\restrict KEY` in pg_dump 17.6+ output)
+        // end at the line's end, not at a semicolon: blank them, keeping
+        // the line numbers.
+        let text: String = text
+            .lines()
+            .map(|l| if l.starts_with('\\') { "" } else { l })
+            .collect::<Vec<_>>()
+            .join("\n");
         let statements =
-            match crate::sqltext::split_statements_with(text, dialect.sql().backslash_escapes()) {
+            match crate::sqltext::split_statements_with(&text, dialect.sql().backslash_escapes()) {
                 Ok(s) => s,
                 Err(e) => {
                     errors.push(DeclaredError {
@@ -57,6 +132,10 @@ pub fn parse(files: &[(String, String)], dialect: Dialect) -> Result<Schema, Vec
                 line: st.line,
                 message,
             };
+            if let Some(kind) = noise(&code_of(st.sql)) {
+                *skipped.entry(kind).or_default() += 1;
+                continue;
+            }
             let parsed = match parse_one(st.sql, dialect) {
                 Ok(p) => p,
                 Err(m) => {
@@ -73,7 +152,21 @@ pub fn parse(files: &[(String, String)], dialect: Dialect) -> Result<Schema, Vec
         if !dialect.sql().folds_unquoted() {
             spell_references_as_declared(&mut schema);
         }
-        Ok(schema)
+        if dialect.sql().indexes_foreign_keys() {
+            for t in schema.tables.values_mut() {
+                let fks = t.foreign_keys.clone();
+                t.indexes.retain(|i| {
+                    !fks.iter().any(|fk| {
+                        fk.name.as_deref() == Some(i.name.as_str()) && fk.columns == i.columns
+                    })
+                });
+            }
+        }
+        let notes = skipped
+            .into_iter()
+            .map(|(kind, n)| format!("skipped {n} statement(s) of session noise: {kind}"))
+            .collect();
+        Ok((schema, notes))
     } else {
         Err(errors)
     }

@@ -212,21 +212,6 @@ async fn algorithm_claims_hold_on_the_mysql_family_server() {
     assert_eq!(checked, MY_OPS.len());
 }
 
-/// A real client tool: the newest PostgreSQL's own, else the PATH's.
-fn tool(name: &str) -> String {
-    let mut versions: Vec<std::path::PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|d| d.path().join("bin").join(name))
-        .filter(|p| p.exists())
-        .collect();
-    versions.sort();
-    versions
-        .pop()
-        .map_or_else(|| name.to_owned(), |p| p.display().to_string())
-}
-
 /// Lints `dump` as the up section of one revision; `(code, line text)`.
 fn lint_dump(dialect: Dialect, server: &str, dump: &str) -> Vec<(&'static str, String)> {
     let text = format!("-- revision: a1\n-- migrate:up\n{dump}\n-- migrate:down\nSELECT 1;\n");
@@ -277,7 +262,7 @@ async fn a_real_pg_dump_raises_only_what_is_true_of_it() {
     for s in PG_SAMPLE {
         exec(&mut db, s).await.unwrap();
     }
-    let out = std::process::Command::new(tool("pg_dump"))
+    let out = std::process::Command::new(support::cli::client_tool(&["pg_dump"]))
         .args(["--schema-only", &url])
         .output()
         .expect("pg_dump");

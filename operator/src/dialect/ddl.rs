@@ -179,6 +179,13 @@ pub trait SqlDialect: Sync + std::fmt::Debug {
         false
     }
 
+    /// Whether the server creates an index for each foreign key, named as
+    /// the key (MySQL/InnoDB), which its dump then lists as a `KEY`: the
+    /// model leaves it out on both sides, as introspection does.
+    fn indexes_foreign_keys(&self) -> bool {
+        false
+    }
+
     /// Whether the server compares table names without regard to case
     /// (SQLite; MySQL's depend on `lower_case_table_names`, 0 on Linux).
     fn table_names_ignore_case(&self) -> bool {

@@ -14,6 +14,10 @@ impl SqlDialect for MySql {
         true
     }
 
+    fn indexes_foreign_keys(&self) -> bool {
+        true
+    }
+
     fn online_ddl(&self) -> OnlineDdl {
         OnlineDdl::Algorithms
     }

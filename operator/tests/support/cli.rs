@@ -49,3 +49,25 @@ pub fn scratch(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// A database client tool (`pg_dump`, `mariadb-dump`, `sqlite3`): the
+/// newest installed PostgreSQL's own for its tools, else the first of
+/// `names` on the PATH.
+pub fn client_tool(names: &[&str]) -> String {
+    let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .flat_map(|d| names.iter().map(move |n| d.path().join("bin").join(n)))
+        .filter(|p| p.exists())
+        .collect();
+    versions.sort();
+    if let Some(p) = versions.pop() {
+        return p.display().to_string();
+    }
+    names
+        .iter()
+        .find(|n| Command::new(n).arg("--version").output().is_ok())
+        .unwrap_or_else(|| panic!("none of {names:?} is installed (.ci/run installs them)"))
+        .to_string()
+}
