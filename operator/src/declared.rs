@@ -105,6 +105,7 @@ pub fn parse_noting(
     let mut schema = Schema::default();
     let mut errors = Vec::new();
     let mut skipped: std::collections::BTreeMap<&'static str, usize> = Default::default();
+    let mut notes = Vec::new();
     for (file, text) in files {
         // psql's meta-commands (`\restrict KEY` in pg_dump 17.6+ output)
         // end at the line's end, not at a semicolon: blank them, keeping
@@ -143,7 +144,7 @@ pub fn parse_noting(
                     continue;
                 }
             };
-            if let Err(m) = apply(&mut schema, parsed, dialect) {
+            if let Err(m) = apply(&mut schema, parsed, dialect, &mut notes) {
                 errors.push(err(m));
             }
         }
@@ -162,11 +163,10 @@ pub fn parse_noting(
                 });
             }
         }
-        let notes = skipped
+        let skipped = skipped
             .into_iter()
-            .map(|(kind, n)| format!("skipped {n} statement(s) of session noise: {kind}"))
-            .collect();
-        Ok((schema, notes))
+            .map(|(kind, n)| format!("skipped {n} statement(s) of session noise: {kind}"));
+        Ok((schema, skipped.chain(notes).collect()))
     } else {
         Err(errors)
     }
@@ -289,9 +289,14 @@ fn index_column(c: &IndexColumn, dialect: Dialect) -> String {
     }
 }
 
-fn apply(schema: &mut Schema, st: Statement, dialect: Dialect) -> Result<(), String> {
+fn apply(
+    schema: &mut Schema,
+    st: Statement,
+    dialect: Dialect,
+    notes: &mut Vec<String>,
+) -> Result<(), String> {
     match st {
-        Statement::CreateTable(ct) => create_table(schema, &ct, dialect),
+        Statement::CreateTable(ct) => create_table(schema, &ct, dialect, notes),
         Statement::CreateIndex(ci) => create_index(schema, &ci, dialect),
         Statement::AlterTable(at) => {
             let table = object(&at.name, dialect)?;
@@ -357,13 +362,74 @@ fn first_words(s: &str) -> String {
     s.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
 }
 
-fn create_table(schema: &mut Schema, ct: &CreateTable, dialect: Dialect) -> Result<(), String> {
+/// Clauses of CREATE TABLE that change what the table is, which the model
+/// cannot hold yet: refused, never dropped (SPEC: "nothing is dropped
+/// silently").
+fn unmodelled_clause(ct: &CreateTable) -> Option<&'static str> {
+    [
+        (ct.unlogged, "UNLOGGED"),
+        (ct.temporary, "TEMPORARY"),
+        (ct.partition_by.is_some(), "PARTITION BY"),
+        (ct.partition_of.is_some(), "PARTITION OF"),
+        (ct.inherits.is_some(), "INHERITS"),
+        (ct.like.is_some(), "LIKE"),
+        (ct.query.is_some(), "AS SELECT"),
+    ]
+    .into_iter()
+    .find_map(|(present, clause)| present.then_some(clause))
+}
+
+/// The table's comment (MySQL's `COMMENT='...'`, which its catalog keeps
+/// as the table's comment), and the other table options as written
+/// (`ENGINE=InnoDB`, `DEFAULT CHARSET=utf8mb4`), which are not compared.
+fn table_options(ct: &CreateTable) -> (Option<String>, Vec<String>) {
+    use sqlparser::ast::{CommentDef, CreateTableOptions, SqlOption};
+    let text = |c: &CommentDef| match c {
+        CommentDef::WithEq(s) | CommentDef::WithoutEq(s) => s.clone(),
+    };
+    let mut comment = ct.comment.as_ref().map(text);
+    let mut others = Vec::new();
+    let options = match &ct.table_options {
+        CreateTableOptions::None => &[][..],
+        CreateTableOptions::With(o)
+        | CreateTableOptions::Options(o)
+        | CreateTableOptions::Plain(o)
+        | CreateTableOptions::TableProperties(o) => o,
+    };
+    for o in options {
+        match o {
+            SqlOption::Comment(c) => comment = Some(text(c)),
+            other => others.push(other.to_string()),
+        }
+    }
+    (comment, others)
+}
+
+fn create_table(
+    schema: &mut Schema,
+    ct: &CreateTable,
+    dialect: Dialect,
+    notes: &mut Vec<String>,
+) -> Result<(), String> {
     let name = object(&ct.name, dialect)?;
     if schema.tables.contains_key(&name) {
         return Err(format!("table {name} is declared twice"));
     }
+    if let Some(clause) = unmodelled_clause(ct) {
+        return Err(format!(
+            "table {name}: `{clause}` is not in Revisor's model yet; the table cannot be declared with it (and without it would mean another table)"
+        ));
+    }
+    let (comment, others) = table_options(ct);
+    if !others.is_empty() {
+        notes.push(format!(
+            "table {name}: table options not compared: {}",
+            others.join(", ")
+        ));
+    }
     let mut t = Table {
         name: name.clone(),
+        comment,
         ..Table::default()
     };
     for cd in &ct.columns {
@@ -600,6 +666,29 @@ mod tests {
         .unwrap_err();
         let at: Vec<(String, usize)> = err.iter().map(|e| (e.file.clone(), e.line)).collect();
         assert_eq!(at, [("a.sql".to_owned(), 2), ("b.sql".to_owned(), 1)]);
+    }
+
+    #[test]
+    fn clauses_the_model_lacks_are_refused_and_table_options_noted() {
+        for sql in [
+            "CREATE UNLOGGED TABLE t (a int);",
+            "CREATE TABLE t (a int) PARTITION BY RANGE (a);",
+            "CREATE TABLE c (a int) INHERITS (p);",
+        ] {
+            let e = parse(&[("s.sql".into(), sql.into())], Dialect::Postgres).unwrap_err();
+            assert!(
+                e[0].message.contains("not in Revisor's model"),
+                "{sql}: {e:?}"
+            );
+        }
+        let (s, notes) = parse_noting(
+            &[("s.sql".into(), "SET NAMES utf8mb4;\nCREATE TABLE t (a int) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='x';".into())],
+            Dialect::MySql,
+        )
+        .unwrap();
+        assert_eq!(s.tables["t"].comment.as_deref(), Some("x"));
+        assert!(notes.iter().any(|n| n.contains("ENGINE")), "{notes:?}");
+        assert!(notes.iter().any(|n| n.contains("SET")), "{notes:?}");
     }
 
     #[test]

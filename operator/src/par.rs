@@ -23,6 +23,45 @@ pub fn map<T: Sync, R: Send>(items: &[T], min: usize, f: impl Fn(&T) -> R + Sync
     })
 }
 
+/// `consume(item, prepare(item))` for every item in order, with `prepare`
+/// running ahead on other threads ([`map`] over chunks of `chunk` items,
+/// at most two chunks ahead): the pure, independent part of the work
+/// overlaps the part that must run in order. A panic in `prepare`
+/// propagates.
+pub fn pipeline<T: Sync, P: Send>(
+    items: &[T],
+    chunk: usize,
+    prepare: impl Fn(&T) -> P + Sync,
+    mut consume: impl FnMut(&T, P),
+) {
+    if items.len() <= chunk {
+        for (item, p) in items.iter().zip(map(items, chunk.min(64), &prepare)) {
+            consume(item, p);
+        }
+        return;
+    }
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<P>>(2);
+    let prepare = &prepare;
+    std::thread::scope(|scope| {
+        let producer = scope.spawn(move || {
+            for c in items.chunks(chunk) {
+                if tx.send(map(c, 16, prepare)).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut next = items.iter();
+        for prepared in rx {
+            for p in prepared {
+                consume(next.next().expect("one prepared value per item"), p);
+            }
+        }
+        producer
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+    });
+}
+
 /// Frees `value` on a detached thread. For a CLI command's large
 /// structures (a 10,000-revision graph, a script's statements) just before
 /// the process exits: freeing them one allocation at a time costs tens of
@@ -34,6 +73,14 @@ pub fn drop_later<T: Send + 'static>(value: T) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_pipeline_consumes_every_item_in_order() {
+        let items: Vec<usize> = (0..1000).collect();
+        let mut seen = Vec::new();
+        super::pipeline(&items, 64, |i| i * 3, |i, p| seen.push((*i, p)));
+        assert_eq!(seen, items.iter().map(|i| (*i, i * 3)).collect::<Vec<_>>());
+    }
+
     #[test]
     fn keeps_the_order_of_the_items() {
         let items: Vec<usize> = (0..1000).collect();
