@@ -463,6 +463,7 @@ fn create_table(
                 }),
                 ColumnOption::Collation(c) => col.collation = Some(c.to_string()),
                 ColumnOption::Comment(c) => col.comment = Some(c.clone()),
+                ColumnOption::OnUpdate(e) => col.on_update = Some(e.to_string()),
                 ColumnOption::Generated {
                     generated_as: GeneratedAs::Always | GeneratedAs::ByDefault,
                     generation_expr: None,

@@ -340,6 +340,9 @@ pub trait SqlDialect: Sync + std::fmt::Debug {
         if let Some(d) = &c.default {
             s.push_str(&format!(" DEFAULT {}", self.default_clause(d)));
         }
+        if let Some(u) = &c.on_update {
+            s.push_str(&format!(" ON UPDATE {u}"));
+        }
         if let (Some(comment), true) = (&c.comment, self.inline_column_comment()) {
             s.push_str(&format!(" COMMENT {}", self.string_literal(comment)));
         }

@@ -45,6 +45,10 @@ impl Table {
                 // automatically, whatever else was written.
                 let identity = c.identity
                     || (sql.rowid_alias() && sole_integer_key && in_key && ty == Type::Integer);
+                let on_update = c
+                    .on_update
+                    .as_deref()
+                    .and_then(|d| normalize_default(d, &ty));
                 Column {
                     name: c.name.clone(),
                     default: if identity {
@@ -59,6 +63,7 @@ impl Table {
                     ty,
                     collation: c.collation.clone(),
                     comment: c.comment.clone().filter(|_| sql.keeps_comments()),
+                    on_update,
                 }
             })
             .collect();

@@ -79,6 +79,10 @@ pub struct Column {
     /// Column comment, where the dialect has them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// MySQL's `ON UPDATE` value (`CURRENT_TIMESTAMP`), normalised as a
+    /// default is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_update: Option<String>,
 }
 
 impl Column {
@@ -92,6 +96,7 @@ impl Column {
             identity: false,
             collation: None,
             comment: None,
+            on_update: None,
         }
     }
 }

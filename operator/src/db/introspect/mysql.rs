@@ -127,6 +127,11 @@ impl Introspect for MyBackend {
                 identity: extra.contains("auto_increment"),
                 collation,
                 comment: opt(r, 7).filter(|c| !c.is_empty()),
+                // EXTRA: MariaDB's `on update current_timestamp()`, MySQL's
+                // `DEFAULT_GENERATED on update CURRENT_TIMESTAMP`.
+                on_update: extra
+                    .split_once("on update ")
+                    .map(|(_, v)| v.split_whitespace().next().unwrap_or(v).to_owned()),
             });
         }
         // Constraint kinds by (table, name); their columns come separately.

@@ -141,6 +141,7 @@ impl Introspect for PgBackend {
                 identity,
                 collation: opt(r, 6),
                 comment: opt(r, 7),
+                on_update: None,
             });
         }
         let constraints = self
