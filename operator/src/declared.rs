@@ -128,9 +128,16 @@ pub fn parse_noting(
                 }
             };
         for st in statements {
+            // The line where the statement's code starts, not that of the
+            // comment block before it.
+            let leading = st
+                .sql
+                .lines()
+                .take_while(|l| l.trim().is_empty() || l.trim_start().starts_with("--"))
+                .count();
             let err = |message: String| DeclaredError {
                 file: file.clone(),
-                line: st.line,
+                line: st.line + leading,
                 message,
             };
             if let Some(kind) = noise(&code_of(st.sql)) {
@@ -667,6 +674,13 @@ mod tests {
         .unwrap_err();
         let at: Vec<(String, usize)> = err.iter().map(|e| (e.file.clone(), e.line)).collect();
         assert_eq!(at, [("a.sql".to_owned(), 2), ("b.sql".to_owned(), 1)]);
+    }
+
+    #[test]
+    fn an_error_names_the_line_where_the_statement_starts_not_its_comments() {
+        let sql = "CREATE TABLE a (id int);\n\n--\n-- Name: b; Type: TABLE\n--\n\nCREATE UNLOGGED TABLE b (id int);\n";
+        let e = parse(&[("s.sql".into(), sql.into())], Dialect::Postgres).unwrap_err();
+        assert_eq!(e[0].line, 7, "{e:?}");
     }
 
     #[test]

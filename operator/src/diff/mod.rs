@@ -223,7 +223,7 @@ impl Op {
                 column.name
             )),
             Op::AlterColumn { table, from, to } if from.ty.narrows_to(&to.ty) => Some(format!(
-                "narrows {table}.{} from {:?} to {:?}; values that do not fit fail or are cut",
+                "narrows {table}.{} from {} to {}; values that do not fit fail or are cut",
                 to.name, from.ty, to.ty
             )),
             _ => None,
@@ -240,7 +240,7 @@ impl Op {
             Op::AlterColumn { table, from, to } => {
                 let mut what = Vec::new();
                 if from.ty != to.ty {
-                    what.push(format!("type {:?} -> {:?}", from.ty, to.ty));
+                    what.push(format!("type {} -> {}", from.ty, to.ty));
                 }
                 if from.nullable != to.nullable {
                     what.push(if to.nullable {
@@ -250,7 +250,12 @@ impl Op {
                     });
                 }
                 if from.default != to.default {
-                    what.push(format!("default {:?} -> {:?}", from.default, to.default));
+                    let d = |d: &Option<String>| d.clone().unwrap_or_else(|| "none".into());
+                    what.push(format!(
+                        "default {} -> {}",
+                        d(&from.default),
+                        d(&to.default)
+                    ));
                 }
                 if from.identity != to.identity {
                     what.push(format!("identity {} -> {}", from.identity, to.identity));
@@ -261,7 +266,13 @@ impl Op {
                 if from.comment != to.comment {
                     what.push("comment".into());
                 }
+                if from.on_update != to.on_update {
+                    what.push("ON UPDATE".into());
+                }
                 format!("modify column {table}.{}: {}", to.name, what.join(", "))
+            }
+            Op::SetPrimaryKey { table, to, .. } if to.is_empty() => {
+                format!("remove the primary key of {table}")
             }
             Op::SetPrimaryKey { table, to, .. } => {
                 format!("primary key of {table} -> ({})", to.join(", "))

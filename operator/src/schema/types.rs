@@ -72,6 +72,39 @@ fn normalize_type_text(raw: &str) -> String {
     out
 }
 
+/// The type in SQL's words, for messages (`varchar(20)`, `timestamp(6)`,
+/// `enum('a','b')`), never Rust's.
+impl std::fmt::Display for Type {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = |name: &str, v: &Option<u32>| match v {
+            Some(v) => format!("{name}({v})"),
+            None => name.to_owned(),
+        };
+        let s = match self {
+            Type::SmallInt => "smallint".to_owned(),
+            Type::Integer => "integer".to_owned(),
+            Type::BigInt => "bigint".to_owned(),
+            Type::Boolean => "boolean".to_owned(),
+            Type::Text => "text".to_owned(),
+            Type::Varchar(l) => n("varchar", l),
+            Type::Char(l) => n("char", l),
+            Type::Numeric(Some(p), Some(s)) => format!("numeric({p},{s})"),
+            Type::Numeric(p, _) => n("numeric", p),
+            Type::Real => "real".to_owned(),
+            Type::Double => "double precision".to_owned(),
+            Type::Date => "date".to_owned(),
+            Type::Time(p) => n("time", p),
+            Type::Timestamp(p) => n("timestamp", p),
+            Type::TimestampTz(p) => n("timestamptz", p),
+            Type::Json => "json".to_owned(),
+            Type::Uuid => "uuid".to_owned(),
+            Type::Bytes => "bytes".to_owned(),
+            Type::Other(s) => s.clone(),
+        };
+        f.write_str(&s)
+    }
+}
+
 impl Type {
     /// Reads a type as written in DDL or reported by a catalog
     /// (`character varying(255)`, `int(11)`, `tinyint(1)`, `timestamp with
@@ -360,6 +393,9 @@ mod tests {
         }
         assert_ne!(Type::parse("varchar(20)"), Type::parse("varchar(40)"));
         assert_eq!(Type::parse("jsonb"), Type::Other("jsonb".into()));
+        // Messages show SQL's words.
+        assert_eq!(Type::Varchar(Some(20)).to_string(), "varchar(20)");
+        assert_eq!(Type::parse("year(4)").to_string(), "year(4)");
         // Labels keep their case; the spacing is the catalog's.
         assert_eq!(
             Type::parse("SET('Trailers', 'Deleted Scenes')"),
