@@ -242,18 +242,12 @@ impl Table {
     }
 }
 
-/// `*` and `?` globs, as `--exclude` takes them (Alembic's `include_object`).
+/// Whether `name` matches the shell glob `glob` (`*`, `?`, `[abc]`,
+/// `[!a-z]`), as `--exclude` takes them (Alembic's `include_object`), by the
+/// `glob` crate's rules; a pattern that is not a valid glob matches only
+/// itself.
 pub fn glob_match(glob: &str, name: &str) -> bool {
-    fn go(g: &[u8], n: &[u8]) -> bool {
-        match (g.first(), n.first()) {
-            (None, None) => true,
-            (Some(b'*'), _) => go(&g[1..], n) || (!n.is_empty() && go(g, &n[1..])),
-            (Some(b'?'), Some(_)) => go(&g[1..], &n[1..]),
-            (Some(a), Some(b)) if a == b => go(&g[1..], &n[1..]),
-            _ => false,
-        }
-    }
-    go(glob.as_bytes(), name.as_bytes())
+    glob::Pattern::new(glob).map_or(glob == name, |p| p.matches(name))
 }
 
 #[cfg(test)]
@@ -317,5 +311,8 @@ mod tests {
         assert!(glob_match("*_audit", "orders_audit"));
         assert!(glob_match("t?", "t1"));
         assert!(!glob_match("tmp_*", "users"));
+        // Character classes are classes, not literal brackets.
+        assert!(glob_match("a[d]*", "ad_log") && !glob_match("a[d]*", "a[d]x"));
+        assert!(glob_match("[!u]*", "orders") && !glob_match("[!u]*", "users"));
     }
 }
