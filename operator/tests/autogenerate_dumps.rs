@@ -29,7 +29,7 @@ fn ddl(dialect: Dialect) -> &'static [&'static str] {
             "COMMENT ON TABLE track IS 'tracks'",
         ],
         Dialect::MySql => &[
-            "CREATE TABLE `Album` (`AlbumId` int(11) NOT NULL AUTO_INCREMENT, `Title` varchar(160) NOT NULL, `rating` enum('G','PG','R') DEFAULT 'G', `special` set('Trailers','Deleted Scenes') DEFAULT NULL, `last_update` timestamp NOT NULL DEFAULT current_timestamp() ON UPDATE current_timestamp(), `created` datetime(3) DEFAULT NULL, PRIMARY KEY (`AlbumId`), UNIQUE KEY `uq_title` (`Title`), KEY `idx_rating` (`rating`)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='albums'",
+            "CREATE TABLE `Album` (`AlbumId` int(11) NOT NULL AUTO_INCREMENT, `Title` varchar(160) NOT NULL, `rating` enum('G','PG','R') DEFAULT 'G', `special` set('Trailers','Deleted Scenes') DEFAULT NULL, `last_update` timestamp NOT NULL DEFAULT current_timestamp() ON UPDATE current_timestamp(), `created` datetime(3) DEFAULT NULL, `plays` int(10) unsigned NOT NULL DEFAULT 0, `released` year(4) DEFAULT NULL, PRIMARY KEY (`AlbumId`), UNIQUE KEY `uq_title` (`Title`), KEY `idx_rating` (`rating`)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='albums'",
             "CREATE TABLE `Track` (`TrackId` int NOT NULL, `AlbumId` int NOT NULL, PRIMARY KEY (`TrackId`), CONSTRAINT `fk_album` FOREIGN KEY (`AlbumId`) REFERENCES `Album` (`AlbumId`) ON DELETE CASCADE)",
         ],
         Dialect::Sqlite => &[

@@ -148,6 +148,26 @@ impl Type {
             "json" => Type::Json,
             "uuid" => Type::Uuid,
             "bytea" | "blob" | "bytes" => Type::Bytes,
+            // MySQL integer display widths and `year(4)` mean nothing to
+            // the values (and MySQL 8.0.19+ no longer reports them):
+            // `int(10) unsigned` is `int unsigned`.
+            b if b == "year"
+                || [
+                    "tinyint",
+                    "smallint",
+                    "mediumint",
+                    "int",
+                    "integer",
+                    "bigint",
+                ]
+                .iter()
+                .any(|i| {
+                    b.strip_prefix(i)
+                        .is_some_and(|r| r.starts_with(" unsigned") || r.starts_with(" zerofill"))
+                }) =>
+            {
+                Type::Other(b.to_owned())
+            }
             _ => Type::Other(s),
         }
     }
@@ -393,9 +413,13 @@ mod tests {
         }
         assert_ne!(Type::parse("varchar(20)"), Type::parse("varchar(40)"));
         assert_eq!(Type::parse("jsonb"), Type::Other("jsonb".into()));
+        // MySQL's display widths are noise.
+        assert_eq!(Type::parse("int(10) unsigned"), Type::parse("INT UNSIGNED"));
+        assert_eq!(Type::parse("year(4)"), Type::parse("YEAR"));
+        assert_eq!(Type::parse("tinyint(1)"), Type::Boolean);
         // Messages show SQL's words.
         assert_eq!(Type::Varchar(Some(20)).to_string(), "varchar(20)");
-        assert_eq!(Type::parse("year(4)").to_string(), "year(4)");
+        assert_eq!(Type::parse("year(4)").to_string(), "year");
         // Labels keep their case; the spacing is the catalog's.
         assert_eq!(
             Type::parse("SET('Trailers', 'Deleted Scenes')"),
