@@ -161,6 +161,57 @@ pub async fn at_revision(
     Ok(schema)
 }
 
+/// The declared schema in the server's own words (SPEC: "where only the
+/// database knows its normal form ... the declared object is normalised
+/// through the dev database"): its tables are created in a scratch
+/// database on `server` (`--dev-database`, else `--database`'s server)
+/// and read back, so `CHECK (s IN ('a', 'b'))` compares equal to
+/// PostgreSQL's stored `(s)::text = ANY (ARRAY[...])`, and defaults and
+/// index expressions likewise. SQLite keeps what was written, so it is
+/// returned as it is; so is a schema without a server to normalise on
+/// (the second value then says so, for a note).
+///
+/// # Errors
+/// [`AutogenError::Input`] naming the statement the server refused (the
+/// declared schema would fail at upgrade the same way); [`AutogenError::Db`]
+/// when the scratch database cannot be created.
+pub async fn normalized(
+    declared: Schema,
+    dialect: Dialect,
+    server: Option<&str>,
+    opts: &introspect::Options,
+) -> Result<(Schema, Option<String>), AutogenError> {
+    if dialect.sql().scratch_url().is_some() || declared.tables.is_empty() {
+        return Ok((declared, None));
+    }
+    let Some(server) = server.filter(|s| Dialect::from_url(s).ok() == Some(dialect)) else {
+        let note = "checks, defaults and index expressions are compared as written: pass --dev-database to compare them in the server's own words";
+        return Ok((declared, Some(note.to_owned())));
+    };
+    let name = format!(
+        "revisor_scratch_{:012x}",
+        fastrand::u64(..) & 0xffff_ffff_ffff
+    );
+    let mut admin = Database::connect(server).await?;
+    admin.execute(&format!("CREATE DATABASE {name}")).await?;
+    let result = async {
+        let mut db = Database::connect(&with_database(server, &name)).await?;
+        for statement in migration(&Schema::default(), &declared, dialect).up {
+            db.execute(&statement).await.map_err(|e| {
+                AutogenError::Input(format!(
+                    "the declared schema does not run on the dev database: {e}\n  in: {statement}"
+                ))
+            })?;
+        }
+        Ok::<_, AutogenError>(db.introspect(opts).await?)
+    }
+    .await;
+    let dropped = admin.execute(&dialect.sql().drop_database(&name)).await;
+    let schema = result?;
+    dropped?;
+    Ok((schema, None))
+}
+
 /// `url` with its database (the path) replaced by `name`, query kept.
 fn with_database(url: &str, name: &str) -> String {
     let (base, query) = match url.split_once('?') {

@@ -98,7 +98,13 @@ impl AutogenArgs {
     /// replayed) to the declared schema.
     async fn migration(&self, graph: &RevisionGraph) -> Result<(Migration, Dialect), CliError> {
         let dialect = self.dialect(&[])?;
-        let declared = self.declared(dialect)?;
+        let server = self.dev_database.as_deref().or(self.database.as_deref());
+        let (declared, note) =
+            autogen::normalized(self.declared(dialect)?, dialect, server, &self.introspect())
+                .await?;
+        if let Some(note) = note {
+            eprintln!("note: {note}");
+        }
         let current = match &self.database {
             Some(url) => autogen::live(url, &self.introspect()).await?,
             None => {
