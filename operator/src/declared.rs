@@ -157,9 +157,9 @@ pub fn parse_noting(
         }
     }
     if errors.is_empty() {
-        if !dialect.sql().folds_unquoted() {
-            spell_references_as_declared(&mut schema);
-        }
+        // References in another case name the declared objects.
+        let itself = schema.clone();
+        let mut schema = schema.spelled_like(&itself, dialect.sql().name_case());
         if dialect.sql().indexes_foreign_keys() {
             for t in schema.tables.values_mut() {
                 let fks = t.foreign_keys.clone();
@@ -179,67 +179,19 @@ pub fn parse_noting(
     }
 }
 
-/// The declared key of `name` among `names`: itself, or on a dialect that
-/// keeps names as written (and compares them case-insensitively) the one
-/// spelled differently.
-fn as_declared<'a>(name: &str, mut names: impl Iterator<Item = &'a String>) -> Option<String> {
-    names.find(|n| n.eq_ignore_ascii_case(name)).cloned()
-}
-
-/// MySQL and SQLite compare column names (and SQLite table names)
-/// case-insensitively, so `CREATE INDEX ix ON users (name)` names column
-/// `Name` of table `Users`: every reference is spelled as its declaration.
-fn spell_references_as_declared(schema: &mut Schema) {
-    let tables: Vec<String> = schema.tables.keys().cloned().collect();
-    let columns: std::collections::BTreeMap<String, Vec<String>> = schema
-        .tables
-        .iter()
-        .map(|(k, t)| {
-            (
-                k.clone(),
-                t.columns.iter().map(|c| c.name.clone()).collect(),
-            )
-        })
-        .collect();
-    for (key, t) in schema.tables.iter_mut() {
-        let own = &columns[key];
-        let fix = |cols: &mut Vec<String>, of: &[String]| {
-            for c in cols.iter_mut() {
-                if !of.contains(c) {
-                    if let Some(d) = as_declared(c, of.iter()) {
-                        *c = d;
-                    }
-                }
-            }
-        };
-        fix(&mut t.primary_key, own);
-        for u in &mut t.uniques {
-            fix(&mut u.columns, own);
-        }
-        for i in &mut t.indexes {
-            fix(&mut i.columns, own);
-        }
-        for fk in &mut t.foreign_keys {
-            fix(&mut fk.columns, own);
-            if !tables.contains(&fk.ref_table) {
-                if let Some(d) = as_declared(&fk.ref_table, tables.iter()) {
-                    fk.ref_table = d;
-                }
-            }
-            if let Some(theirs) = columns.get(&fk.ref_table) {
-                fix(&mut fk.ref_columns, theirs);
-            }
-        }
-    }
-}
-
 /// The key of table `name` in `schema`, matched case-insensitively where
-/// the dialect keeps names as written.
+/// the server compares table names so (SQLite; MySQL's are case-sensitive
+/// on Linux).
 fn table_key(schema: &Schema, name: &str, dialect: Dialect) -> String {
-    if schema.tables.contains_key(name) || dialect.sql().folds_unquoted() {
+    if schema.tables.contains_key(name) || !dialect.sql().name_case().tables {
         return name.to_owned();
     }
-    as_declared(name, schema.tables.keys()).unwrap_or_else(|| name.to_owned())
+    schema
+        .tables
+        .keys()
+        .find(|k| k.eq_ignore_ascii_case(name))
+        .cloned()
+        .unwrap_or_else(|| name.to_owned())
 }
 
 fn parse_one(sql: &str, dialect: Dialect) -> Result<Statement, String> {
@@ -708,9 +660,14 @@ mod tests {
 
     #[test]
     fn names_keep_their_case_where_the_dialect_keeps_it() {
-        for (d, q) in [(Dialect::MySql, '`'), (Dialect::Sqlite, '"')] {
+        // MySQL's table names are case-sensitive (Linux), its column names
+        // are not; SQLite's are neither.
+        for (d, q, table) in [
+            (Dialect::MySql, '`', "Users"),
+            (Dialect::Sqlite, '"', "users"),
+        ] {
             let s = one(
-                &format!("CREATE TABLE Users (ID INT PRIMARY KEY, {q}Name{q} VARCHAR(50));\nCREATE INDEX ix ON users (name);"),
+                &format!("CREATE TABLE Users (ID INT PRIMARY KEY, {q}Name{q} VARCHAR(50));\nCREATE INDEX ix ON {table} (name);"),
                 d,
             );
             let u = &s.tables["Users"];

@@ -3,7 +3,7 @@
 //! SQLite write it); each impl overrides only where its dialect differs.
 
 use super::Dialect;
-use crate::schema::{Check, Column, ForeignKey, Table, Type};
+use crate::schema::{Check, Column, ForeignKey, NameCase, Table, Type};
 use std::time::Duration;
 
 /// How a dialect's server changes a table under a running application,
@@ -186,16 +186,11 @@ pub trait SqlDialect: Sync + std::fmt::Debug {
         false
     }
 
-    /// Whether the server compares table names without regard to case
-    /// (SQLite; MySQL's depend on `lower_case_table_names`, 0 on Linux).
-    fn table_names_ignore_case(&self) -> bool {
-        false
-    }
-
-    /// Whether the server compares column names without regard to case
-    /// (MySQL, SQLite).
-    fn column_names_ignore_case(&self) -> bool {
-        false
+    /// Which names the server compares without regard to case: SQLite's
+    /// tables and columns, MySQL's columns (its table names depend on
+    /// `lower_case_table_names`, 0 and case-sensitive on Linux).
+    fn name_case(&self) -> NameCase {
+        NameCase::default()
     }
 
     /// Whether a quoted identifier keeps its case (PostgreSQL; MySQL and

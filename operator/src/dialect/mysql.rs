@@ -10,8 +10,11 @@ use std::time::Duration;
 pub struct MySql;
 
 impl SqlDialect for MySql {
-    fn column_names_ignore_case(&self) -> bool {
-        true
+    fn name_case(&self) -> crate::schema::NameCase {
+        crate::schema::NameCase {
+            tables: false,
+            columns: true,
+        }
     }
 
     fn indexes_foreign_keys(&self) -> bool {

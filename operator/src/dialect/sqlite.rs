@@ -10,12 +10,11 @@ use std::time::Duration;
 pub struct Sqlite;
 
 impl SqlDialect for Sqlite {
-    fn table_names_ignore_case(&self) -> bool {
-        true
-    }
-
-    fn column_names_ignore_case(&self) -> bool {
-        true
+    fn name_case(&self) -> crate::schema::NameCase {
+        crate::schema::NameCase {
+            tables: true,
+            columns: true,
+        }
     }
 
     fn online_ddl(&self) -> OnlineDdl {

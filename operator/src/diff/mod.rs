@@ -17,7 +17,6 @@
 //! the same type in one table stay a drop and an add, and
 //! [`rename_hints`] names the pair so the file can say so.
 
-mod names;
 use crate::dialect::Dialect;
 use crate::schema::{Check, Column, ForeignKey, Index, Schema, Table, Unique};
 use std::collections::{BTreeSet, HashSet};
@@ -310,7 +309,9 @@ impl Op {
 /// (normalised here), in the order of the module docs.
 pub fn diff(from: &Schema, to: &Schema, dialect: Dialect) -> Vec<Op> {
     let from = from.normalized(dialect);
-    let to = names::respell(&from, to.normalized(dialect), dialect);
+    let to = to
+        .normalized(dialect)
+        .spelled_like(&from, dialect.sql().name_case());
     let mut drop_fks = Vec::new();
     let mut drop_constraints = Vec::new();
     let mut columns = Vec::new();

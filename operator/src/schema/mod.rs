@@ -21,7 +21,10 @@
 //!   `t_pkey`, `t_a_key`, `t_a_fkey`, `t_a_check`; MySQL's `t_ibfk_1`)
 //!   count as unnamed, since autogenerate compares constraints by content.
 
+mod names;
 mod types;
+
+pub use names::NameCase;
 
 pub use types::{normalize_default, normalize_expr, Type};
 
@@ -227,6 +230,12 @@ impl Check {
 }
 
 impl Schema {
+    /// This schema with every name the server compares without regard to
+    /// case (`case`) spelled as `source` spells it (see `schema/names.rs`).
+    pub fn spelled_like(self, source: &Schema, case: NameCase) -> Schema {
+        names::respell(source, self, case)
+    }
+
     /// The tables whose names match none of `exclude` (globs, `*` and `?`).
     pub fn without(mut self, exclude: &[String]) -> Schema {
         self.tables

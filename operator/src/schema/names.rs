@@ -1,12 +1,24 @@
 //! Names that the server compares without regard to case: SQLite's table
-//! and column names, MySQL's column names. A declared schema keeps them as
-//! written (SPEC: "names keep their case where the dialect keeps it"), so
-//! `CREATE TABLE T (ID ...)` on SQLite is the live table `t` with column
-//! `id`, not a new table.
+//! and column names, MySQL's column names. A schema keeps them as written
+//! (SPEC: "names keep their case where the dialect keeps it"), so `CREATE
+//! TABLE T (ID ...)` on SQLite is the live table `t` with column `id`, not
+//! a new table, and `CREATE INDEX ix ON users (name)` names `Users.Name`.
+//! One mechanism serves both: the diff spells the declared schema as the
+//! live one ([`Schema::spelled_like`]), the declared-schema reader spells
+//! its references as their declarations (the schema against itself).
 
-use crate::dialect::Dialect;
-use crate::schema::{Schema, Table};
+use super::{Schema, Table};
 use std::collections::BTreeMap;
+
+/// Which names a server compares without regard to case
+/// (`SqlDialect::name_case`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NameCase {
+    /// Table names (SQLite).
+    pub tables: bool,
+    /// Column names (MySQL, SQLite).
+    pub columns: bool,
+}
 
 /// `name` as spelled in `known`, when it differs from it only in case.
 fn spelled<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> Option<String> {
@@ -18,12 +30,8 @@ fn spelled<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> Option<S
 
 /// `to` with every name that `dialect` compares case-insensitively spelled
 /// as `from` spells it (tables, columns, and the references to them).
-pub(super) fn respell(from: &Schema, mut to: Schema, dialect: Dialect) -> Schema {
-    let sql = dialect.sql();
-    let (tables_ci, columns_ci) = (
-        sql.table_names_ignore_case(),
-        sql.column_names_ignore_case(),
-    );
+pub(super) fn respell(from: &Schema, mut to: Schema, case: NameCase) -> Schema {
+    let (tables_ci, columns_ci) = (case.tables, case.columns);
     if !tables_ci && !columns_ci {
         return to;
     }
@@ -42,7 +50,23 @@ pub(super) fn respell(from: &Schema, mut to: Schema, dialect: Dialect) -> Schema
             }
         }
     }
-    let table_of = |n: &str| renamed.get(n).cloned().unwrap_or_else(|| n.to_owned());
+    // A referenced table: renamed above, else (where table names compare
+    // without case) spelled as `from` or `to` spells it.
+    let keys: Vec<String> = from
+        .tables
+        .keys()
+        .chain(to.tables.keys())
+        .cloned()
+        .collect();
+    let table_of = |n: &str| {
+        renamed.get(n).cloned().unwrap_or_else(|| {
+            let known = keys.iter().any(|k| k == n);
+            match tables_ci && !known {
+                true => spelled(n, keys.iter().map(String::as_str)).unwrap_or_else(|| n.to_owned()),
+                false => n.to_owned(),
+            }
+        })
+    };
     for t in to.tables.values_mut() {
         for fk in &mut t.foreign_keys {
             fk.ref_table = table_of(&fk.ref_table);
