@@ -266,6 +266,52 @@ pub fn migration(from: &Schema, to: &Schema, dialect: Dialect) -> Migration {
     }
 }
 
+/// The migration from `from` to `to` as the revisions to write, in order:
+/// one, or two when the change adds enum labels and also uses them.
+/// PostgreSQL refuses a label in the transaction that added it ("unsafe
+/// use of new value"), so the `ADD VALUE`s go first in a revision of their
+/// own, which commits before the next one runs (`PerMigration`, the
+/// default transaction mode; under `All` the plan still fails).
+pub fn revisions(from: &Schema, to: &Schema, dialect: Dialect) -> Vec<Migration> {
+    let ops = diff::diff(from, to, dialect);
+    let mut mid = from.normalized(dialect);
+    for op in &ops {
+        if let Op::Enum {
+            name,
+            from: Some(a),
+            to: Some(b),
+            ..
+        } = op
+        {
+            if diff::labels_only_added(a, b) {
+                mid.enums.insert(name.clone(), b.clone());
+            }
+        }
+    }
+    let rest = migration(&mid, to, dialect);
+    let added: Vec<String> = mid
+        .enums
+        .iter()
+        .flat_map(|(name, labels)| {
+            let before = from.enums.get(name).cloned().unwrap_or_default();
+            labels
+                .iter()
+                .filter(move |l| !before.contains(l))
+                .map(|l| render::literal(l, dialect))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let used = rest
+        .up
+        .iter()
+        .any(|s| added.iter().any(|l| s.contains(l.as_str())));
+    if used {
+        vec![migration(from, &mid, dialect), rest]
+    } else {
+        vec![migration(from, to, dialect)]
+    }
+}
+
 /// Statements as a section body: each ends with `;`, a blank line between.
 pub fn section(statements: &[String]) -> String {
     statements

@@ -13,7 +13,9 @@ use proptest::test_runner::{Config, TestRunner};
 use revisor::autogen;
 use revisor::db::introspect::{Introspect, Options};
 use revisor::db::{Backend, Database, Dialect};
-use revisor::schema::{Action, Column, ForeignKey, Index, Schema, Table, Type, Unique};
+use revisor::schema::{
+    Action, Column, ForeignKey, IdentityKind, Index, Schema, Table, Type, Unique,
+};
 use revisor::with_backend;
 use support::databases::fresh;
 
@@ -62,45 +64,68 @@ fn table(name: &'static str, may_reference: Option<&'static str>) -> BoxedStrate
         .iter()
         .map(|n| proptest::option::of(column(n)).boxed())
         .collect();
-    (columns, any::<bool>(), any::<bool>(), any::<bool>())
-        .prop_map(move |(cols, index, unique, fk)| {
-            let mut t = Table {
-                name: name.to_owned(),
-                primary_key: vec!["id".into()],
-                ..Table::default()
-            };
-            t.columns.push(Column {
-                nullable: false,
-                ..Column::new("id", Type::Integer)
-            });
-            t.columns.extend(cols.into_iter().flatten());
-            if index && t.column("qty").is_some() {
-                t.indexes.push(Index {
-                    name: format!("ix_{name}_qty"),
-                    columns: vec!["qty".into()],
-                    unique: false,
-                    predicate: None,
+    // The identity form of `id`, and what an index and a foreign key may
+    // carry: dialects that lack one drop it in normal form (MySQL builds
+    // `hash` as a B-tree and has no DEFERRABLE; SQLite has no methods).
+    let extras = (0..4u8, any::<bool>(), any::<bool>(), any::<bool>());
+    (columns, any::<bool>(), any::<bool>(), any::<bool>(), extras)
+        .prop_map(
+            move |(cols, index, unique, fk, (id_kind, desc, hash, deferred))| {
+                let mut t = Table {
+                    name: name.to_owned(),
+                    primary_key: vec!["id".into()],
+                    ..Table::default()
+                };
+                t.columns.push(Column {
+                    nullable: false,
+                    identity: id_kind > 0,
+                    identity_kind: match id_kind {
+                        2 => Some(IdentityKind::Serial),
+                        3 => Some(IdentityKind::Always),
+                        _ => None,
+                    },
+                    ..Column::new("id", Type::Integer)
                 });
-            }
-            if unique && t.column("label").is_some() {
-                t.uniques.push(Unique {
-                    name: None,
-                    columns: vec!["label".into()],
-                });
-            }
-            if let (true, Some(parent)) = (fk, may_reference) {
-                t.columns.push(Column::new("parent_id", Type::Integer));
-                t.foreign_keys.push(ForeignKey {
-                    name: None,
-                    columns: vec!["parent_id".into()],
-                    ref_table: parent.to_owned(),
-                    ref_columns: vec!["id".into()],
-                    on_delete: Action::Cascade,
-                    on_update: Action::NoAction,
-                });
-            }
-            t
-        })
+                t.columns.extend(cols.into_iter().flatten());
+                if index && t.column("qty").is_some() {
+                    t.indexes.push(Index {
+                        name: format!("ix_{name}_qty"),
+                        columns: vec!["qty".into()],
+                        unique: false,
+                        predicate: None,
+                        // A hash index has no order.
+                        method: hash.then(|| "hash".to_owned()),
+                        column_options: if desc && !hash {
+                            vec!["DESC".into()]
+                        } else {
+                            Vec::new()
+                        },
+                        ..Index::default()
+                    });
+                }
+                if unique && t.column("label").is_some() {
+                    t.uniques.push(Unique {
+                        name: None,
+                        columns: vec!["label".into()],
+                    });
+                }
+                if let (true, Some(parent)) = (fk, may_reference) {
+                    t.columns.push(Column::new("parent_id", Type::Integer));
+                    t.foreign_keys.push(ForeignKey {
+                        name: None,
+                        columns: vec!["parent_id".into()],
+                        ref_table: parent.to_owned(),
+                        ref_columns: vec!["id".into()],
+                        on_delete: Action::Cascade,
+                        on_update: Action::NoAction,
+                        deferrable: deferred,
+                        initially_deferred: deferred,
+                        ..ForeignKey::default()
+                    });
+                }
+                t
+            },
+        )
         .boxed()
 }
 

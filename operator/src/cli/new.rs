@@ -194,7 +194,7 @@ pub fn slug_with(message: &str, len: usize) -> String {
 
 /// A random 12-digit hex id, as Alembic's `uuid4().hex[-12:]`: from the
 /// process's randomly keyed SipHash over the current time.
-fn random_id() -> String {
+pub(crate) fn random_id() -> String {
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -3,7 +3,7 @@
 //! SQLite write it); each impl overrides only where its dialect differs.
 
 use super::Dialect;
-use crate::schema::{Check, Column, ForeignKey, NameCase, Table, Type};
+use crate::schema::{Check, Column, ForeignKey, IdentityKind, NameCase, Table, Type};
 use std::time::Duration;
 
 /// How a dialect's server changes a table under a running application,
@@ -291,9 +291,73 @@ pub trait SqlDialect: Sync + std::fmt::Debug {
         true
     }
 
-    /// The clause that makes a column an identity (auto-increment) column.
-    fn identity_clause(&self) -> &'static str {
+    /// The clause that makes a column an identity (auto-increment) column
+    /// of `kind` (see [`Column::identity_kind`]).
+    fn identity_clause(&self, _kind: Option<IdentityKind>) -> &'static str {
         ""
+    }
+
+    /// Whether foreign keys can be `DEFERRABLE` (PostgreSQL, SQLite; MySQL
+    /// parses the words and ignores them).
+    fn deferrable_foreign_keys(&self) -> bool {
+        true
+    }
+
+    /// Whether foreign keys and checks can be added `NOT VALID`
+    /// (PostgreSQL).
+    fn not_valid_constraints(&self) -> bool {
+        false
+    }
+
+    /// A primary key's name as the server keeps it, `None` where it is the
+    /// one the server chooses anyway (PostgreSQL's `<table>_pkey`) or
+    /// where names are not kept (MySQL's is always `PRIMARY`).
+    fn primary_key_name(&self, name: &str, _table: &str) -> Option<String> {
+        Some(name.to_owned())
+    }
+
+    /// An index method in normal form: `None` for the dialect's default
+    /// (btree) and for methods the server does not keep apart.
+    fn normal_index_method(&self, method: &str) -> Option<String> {
+        let m = method.to_lowercase();
+        (m != "btree").then_some(m)
+    }
+
+    /// Where an index's method goes in `CREATE INDEX`: a word before
+    /// `INDEX` (MySQL's `FULLTEXT `) and a clause after the table (`
+    /// USING gin`).
+    fn index_method(&self, method: Option<&str>) -> (String, String) {
+        (
+            String::new(),
+            method.map(|m| format!(" USING {m}")).unwrap_or_default(),
+        )
+    }
+
+    /// Whether an identity column is NOT NULL whatever was written
+    /// (PostgreSQL's serial and identity columns).
+    fn identity_not_null(&self) -> bool {
+        false
+    }
+
+    /// Whether enums are types of their own (`CREATE TYPE ... AS ENUM`),
+    /// held in [`crate::schema::Schema::enums`]; elsewhere they are dropped in
+    /// normal form.
+    fn enum_types(&self) -> bool {
+        false
+    }
+
+    /// Whether identity columns come in kinds ([`IdentityKind`]:
+    /// PostgreSQL's serial and `ALWAYS`); elsewhere the kind is dropped in
+    /// normal form.
+    fn identity_kinds(&self) -> bool {
+        false
+    }
+
+    /// The serial type that stands for an integer identity column of
+    /// [`IdentityKind::Serial`] (`serial` for `integer`), where the
+    /// dialect has them.
+    fn serial_type(&self, _ty: &Type) -> Option<&'static str> {
+        None
     }
 
     /// Whether a column's comment is part of its definition (MySQL).
@@ -319,29 +383,7 @@ pub trait SqlDialect: Sync + std::fmt::Debug {
 
     /// A column's definition in `CREATE TABLE` / `ADD COLUMN`.
     fn column_def(&self, c: &Column, inline_key: bool) -> String {
-        let mut s = format!("{} {}", self.quote(&c.name), c.ty.sql(self.dialect()));
-        if let (Some(coll), true) = (&c.collation, self.column_collation()) {
-            s.push_str(&format!(" COLLATE {coll}"));
-        }
-        if inline_key {
-            s.push_str(" PRIMARY KEY");
-        }
-        if c.identity {
-            s.push_str(self.identity_clause());
-        }
-        if !c.nullable && !inline_key {
-            s.push_str(" NOT NULL");
-        }
-        if let Some(d) = &c.default {
-            s.push_str(&format!(" DEFAULT {}", self.default_clause(d)));
-        }
-        if let Some(u) = &c.on_update {
-            s.push_str(&format!(" ON UPDATE {u}"));
-        }
-        if let (Some(comment), true) = (&c.comment, self.inline_column_comment()) {
-            s.push_str(&format!(" COMMENT {}", self.string_literal(comment)));
-        }
-        s
+        super::columns::column_def(self, c, inline_key)
     }
 
     /// A foreign key as a table constraint.
@@ -362,6 +404,12 @@ pub trait SqlDialect: Sync + std::fmt::Debug {
         }
         if fk.on_update != Default::default() {
             s.push_str(&format!(" ON UPDATE {}", fk.on_update.sql()));
+        }
+        if fk.deferrable {
+            s.push_str(" DEFERRABLE");
+        }
+        if fk.initially_deferred {
+            s.push_str(" INITIALLY DEFERRED");
         }
         s
     }
@@ -421,12 +469,14 @@ pub trait SqlDialect: Sync + std::fmt::Debug {
         Vec::new()
     }
 
-    /// Drops `table`'s primary key.
-    fn drop_primary_key(&self, table: &str) -> String {
+    /// Drops `table`'s primary key, named `name` (`None`: the name the
+    /// server chose, `<table>_pkey`).
+    fn drop_primary_key(&self, table: &str, name: Option<&str>) -> String {
+        let default = format!("{table}_pkey");
         format!(
             "ALTER TABLE {} DROP CONSTRAINT {}",
             self.quote(table),
-            self.quote(&format!("{table}_pkey"))
+            self.quote(name.unwrap_or(&default))
         )
     }
 
@@ -458,50 +508,7 @@ pub trait SqlDialect: Sync + std::fmt::Debug {
     /// Changes column `from` of `table` into `to` (type, default,
     /// nullability, identity, comment), one statement per change.
     fn alter_column(&self, table: &str, from: &Column, to: &Column) -> Vec<String> {
-        let alter = format!("ALTER TABLE {}", self.quote(table));
-        let col = self.quote(&to.name);
-        let mut v = Vec::new();
-        if from.identity && !to.identity {
-            v.push(format!("{alter} ALTER COLUMN {col} DROP IDENTITY"));
-        }
-        if from.ty != to.ty || from.collation != to.collation {
-            let coll = to
-                .collation
-                .as_ref()
-                .map(|c| format!(" COLLATE {c}"))
-                .unwrap_or_default();
-            v.push(format!(
-                "{alter} ALTER COLUMN {col} TYPE {ty}{coll} USING {col}::{ty}",
-                ty = to.ty.sql(self.dialect())
-            ));
-        }
-        if from.default != to.default {
-            v.push(match &to.default {
-                Some(x) => format!("{alter} ALTER COLUMN {col} SET DEFAULT {x}"),
-                None => format!("{alter} ALTER COLUMN {col} DROP DEFAULT"),
-            });
-        }
-        if from.nullable != to.nullable {
-            v.push(format!(
-                "{alter} ALTER COLUMN {col} {} NOT NULL",
-                if to.nullable { "DROP" } else { "SET" }
-            ));
-        }
-        if !from.identity && to.identity {
-            v.push(format!(
-                "{alter} ALTER COLUMN {col} ADD GENERATED BY DEFAULT AS IDENTITY"
-            ));
-        }
-        if from.comment != to.comment {
-            v.push(format!(
-                "COMMENT ON COLUMN {}.{col} IS {}",
-                self.quote(table),
-                to.comment
-                    .as_deref()
-                    .map_or("NULL".to_owned(), |c| self.string_literal(c))
-            ));
-        }
-        v
+        super::columns::alter_column(self, table, from, to)
     }
 
     /// Whether changing a column restates its whole definition (MySQL's
@@ -627,57 +634,4 @@ pub trait SqlDialect: Sync + std::fmt::Debug {
     }
 }
 
-/// Standard SQL's name of each type, as PostgreSQL and SQLite mostly write
-/// it: the provided [`SqlDialect::type_name`], and the rest of an
-/// override's.
-pub(super) fn standard_type_name(ty: &Type) -> String {
-    let n = |v: &Option<u32>| v.map(|n| format!("({n})")).unwrap_or_default();
-    match ty {
-        Type::SmallInt => "SMALLINT".into(),
-        Type::Integer => "INTEGER".into(),
-        Type::BigInt => "BIGINT".into(),
-        Type::Boolean => "BOOLEAN".into(),
-        Type::Text => "TEXT".into(),
-        Type::Varchar(l) => format!("VARCHAR{}", n(l)),
-        Type::Char(l) => format!("CHAR{}", n(l)),
-        Type::Numeric(p, s) => match (p, s) {
-            (Some(p), Some(s)) => format!("NUMERIC({p}, {s})"),
-            (Some(p), None) => format!("NUMERIC({p})"),
-            _ => "NUMERIC".into(),
-        },
-        Type::Real => "REAL".into(),
-        Type::Double => "DOUBLE".into(),
-        Type::Date => "DATE".into(),
-        Type::Time(p) => precision("TIME", *p),
-        Type::Timestamp(p) => precision("TIMESTAMP", *p),
-        Type::TimestampTz(p) => precision("TIMESTAMPTZ", *p),
-        Type::Json => "JSON".into(),
-        Type::Uuid => "UUID".into(),
-        Type::Bytes => "BLOB".into(),
-        Type::Other(s) => upper_outside_quotes(s),
-    }
-}
-
-/// `s` upper-cased except inside single quotes (ENUM/SET labels).
-fn upper_outside_quotes(s: &str) -> String {
-    let mut quoted = false;
-    s.chars()
-        .flat_map(|c| {
-            if c == '\'' {
-                quoted = !quoted;
-            }
-            let keep = quoted || c == '\'';
-            let upper: Vec<char> = if keep {
-                vec![c]
-            } else {
-                c.to_uppercase().collect()
-            };
-            upper
-        })
-        .collect()
-}
-
-/// `NAME` or `NAME(p)`: a time type with its fractional-second precision.
-pub(super) fn precision(name: &str, p: Option<u32>) -> String {
-    p.map_or_else(|| name.to_owned(), |p| format!("{name}({p})"))
-}
+pub(super) use super::columns::{precision, standard_type_name};

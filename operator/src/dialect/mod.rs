@@ -10,6 +10,7 @@
 //! file here and one there. A test (`tests/architecture.rs`) fails when a
 //! dialect is named outside `dialect/`, `db/` and test code.
 
+mod columns;
 mod ddl;
 pub mod mysql;
 mod normal;

@@ -2,7 +2,7 @@
 //! provided methods.
 
 use super::{Dialect, OnlineDdl, SqlDialect};
-use crate::schema::{Column, ForeignKey, Table, Type};
+use crate::schema::{Column, ForeignKey, IdentityKind, Table, Type};
 use std::time::Duration;
 
 /// MySQL's and MariaDB's [`SqlDialect`].
@@ -121,12 +121,36 @@ impl SqlDialect for MySql {
         true
     }
 
-    fn identity_clause(&self) -> &'static str {
+    fn identity_clause(&self, _kind: Option<IdentityKind>) -> &'static str {
         " AUTO_INCREMENT"
     }
 
     fn inline_column_comment(&self) -> bool {
         true
+    }
+
+    fn deferrable_foreign_keys(&self) -> bool {
+        false
+    }
+
+    fn primary_key_name(&self, _name: &str, _table: &str) -> Option<String> {
+        None
+    }
+
+    /// InnoDB builds every index as a B-tree (`USING HASH` included);
+    /// `FULLTEXT` and `SPATIAL` are the kinds it keeps apart.
+    fn normal_index_method(&self, method: &str) -> Option<String> {
+        let m = method.to_lowercase();
+        matches!(m.as_str(), "fulltext" | "spatial").then_some(m)
+    }
+
+    fn index_method(&self, method: Option<&str>) -> (String, String) {
+        (
+            method
+                .map(|m| format!("{} ", m.to_uppercase()))
+                .unwrap_or_default(),
+            String::new(),
+        )
     }
 
     fn index_predicate(&self, create: String, predicate: &str) -> String {
@@ -158,7 +182,7 @@ impl SqlDialect for MySql {
         )]
     }
 
-    fn drop_primary_key(&self, table: &str) -> String {
+    fn drop_primary_key(&self, table: &str, _name: Option<&str>) -> String {
         format!("ALTER TABLE {} DROP PRIMARY KEY", self.quote(table))
     }
 

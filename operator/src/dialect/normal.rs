@@ -19,6 +19,11 @@ impl Schema {
                 .values()
                 .map(|t| (t.name.clone(), t.normalized(dialect)))
                 .collect(),
+            enums: if dialect.sql().enum_types() {
+                self.enums.clone()
+            } else {
+                Default::default()
+            },
         }
     }
 
@@ -58,8 +63,10 @@ impl Table {
                     },
                     // A key column is NOT NULL whatever was written
                     // (SQLite's catalog reports otherwise for rowid keys).
-                    nullable: c.nullable && !in_key,
+                    // PostgreSQL makes serial and identity columns NOT NULL.
+                    nullable: c.nullable && !in_key && !(identity && sql.identity_not_null()),
                     identity,
+                    identity_kind: c.identity_kind.filter(|_| identity && sql.identity_kinds()),
                     ty,
                     collation: c.collation.clone(),
                     comment: c.comment.clone().filter(|_| sql.keeps_comments()),
@@ -75,6 +82,7 @@ impl Table {
                     && i.unique
                     && i.predicate.is_none()
                     && i.columns.iter().all(|c| !c.starts_with('('))
+                    && i.column_options.iter().all(String::is_empty)
             });
         let mut uniques: Vec<Unique> = self
             .uniques
@@ -98,11 +106,29 @@ impl Table {
         uniques.dedup_by(|a, b| a.columns == b.columns);
         let mut indexes: Vec<Index> = plain_indexes
             .into_iter()
-            .map(|i| Index {
-                name: i.name.clone(),
-                columns: i.columns.clone(),
-                unique: i.unique,
-                predicate: i.predicate.as_deref().map(|p| p.trim().to_owned()),
+            .map(|i| {
+                let method = i.method.as_deref().and_then(|m| sql.normal_index_method(m));
+                // MariaDB reports a SPATIAL key part's length (32), which
+                // cannot be declared.
+                let spatial = method.as_deref() == Some("spatial");
+                let column_options: Vec<String> = (0..i.columns.len())
+                    .map(|k| column_option(i.column_option(k)))
+                    .map(|o| if spatial { String::new() } else { o })
+                    .collect();
+                Index {
+                    name: i.name.clone(),
+                    columns: i.columns.clone(),
+                    unique: i.unique,
+                    predicate: i.predicate.as_deref().map(|p| p.trim().to_owned()),
+                    method,
+                    column_options: if column_options.iter().all(String::is_empty) {
+                        Vec::new()
+                    } else {
+                        column_options
+                    },
+                    include: i.include.clone(),
+                    nulls_not_distinct: i.nulls_not_distinct,
+                }
             })
             .collect();
         indexes.sort_by(|a, b| a.name.cmp(&b.name));
@@ -126,6 +152,9 @@ impl Table {
                         .filter(|n| !sql.server_named(n, t, &f.columns, "fkey")),
                     on_delete: innodb(f.on_delete),
                     on_update: innodb(f.on_update),
+                    deferrable: f.deferrable && sql.deferrable_foreign_keys(),
+                    initially_deferred: f.initially_deferred && sql.deferrable_foreign_keys(),
+                    not_valid: f.not_valid && sql.not_valid_constraints(),
                     ..f.clone()
                 }
             })
@@ -143,6 +172,7 @@ impl Table {
             .map(|c| Check {
                 name: c.name.clone().filter(|n| !sql.server_named_check(n, t)),
                 expression: c.expression.trim().to_owned(),
+                not_valid: c.not_valid && sql.not_valid_constraints(),
             })
             .collect();
         checks.sort_by_key(Check::key);
@@ -150,6 +180,11 @@ impl Table {
             name: t.clone(),
             columns,
             primary_key: self.primary_key.clone(),
+            primary_key_name: self
+                .primary_key_name
+                .as_deref()
+                .filter(|_| !self.primary_key.is_empty())
+                .and_then(|n| sql.primary_key_name(n, t)),
             uniques,
             indexes,
             foreign_keys,
@@ -172,4 +207,46 @@ impl Type {
         let sql = dialect.sql();
         sql.type_name(&sql.storage_type(self))
     }
+}
+
+/// What follows an index column in normal form: the operator class
+/// without its schema, lower case; `DESC`; the `NULLS` placement only
+/// where it is not the default for the order (`NULLS LAST` ascending,
+/// `NULLS FIRST` descending, PostgreSQL's rule); a prefix length as is.
+fn column_option(raw: &str) -> String {
+    let words: Vec<String> = raw.split_whitespace().map(str::to_uppercase).collect();
+    let desc = words.iter().any(|w| w == "DESC");
+    let nulls = words
+        .windows(2)
+        .find(|w| w[0] == "NULLS")
+        .map(|w| w[1].clone());
+    let mut out: Vec<String> = raw
+        .split_whitespace()
+        .filter(|w| {
+            !matches!(
+                w.to_uppercase().as_str(),
+                "ASC" | "DESC" | "NULLS" | "FIRST" | "LAST"
+            )
+        })
+        .map(|w| {
+            if w.starts_with('(') {
+                w.to_owned()
+            } else {
+                w.rsplit('.')
+                    .next()
+                    .unwrap_or(w)
+                    .trim_matches('"')
+                    .to_lowercase()
+            }
+        })
+        .collect();
+    if desc {
+        out.push("DESC".into());
+    }
+    match (nulls.as_deref(), desc) {
+        (Some("FIRST"), false) => out.push("NULLS FIRST".into()),
+        (Some("LAST"), true) => out.push("NULLS LAST".into()),
+        _ => {}
+    }
+    out.join(" ")
 }

@@ -58,6 +58,11 @@ impl SqlDialect for Sqlite {
         true
     }
 
+    /// SQLite has one kind of index.
+    fn normal_index_method(&self, _method: &str) -> Option<String> {
+        None
+    }
+
     fn statement_timeout(&self, _t: Duration, _mariadb: bool) -> Result<String, &'static str> {
         Err("a statement timeout: SQLite has none")
     }

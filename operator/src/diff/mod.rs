@@ -18,7 +18,7 @@
 //! [`rename_hints`] names the pair so the file can say so.
 
 use crate::dialect::Dialect;
-use crate::schema::{Check, Column, ForeignKey, Index, Schema, Table, Unique};
+use crate::schema::{Check, Column, ForeignKey, IdentityKind, Index, Schema, Table, Unique};
 use std::collections::{BTreeSet, HashSet};
 
 /// One schema change.
@@ -116,6 +116,20 @@ pub enum Op {
         /// The check as it was.
         check: Check,
     },
+    /// Create, drop or relabel an enum type (PostgreSQL). Labels only
+    /// added become `ADD VALUE`s; any other change recreates the type and
+    /// converts `columns` through text.
+    Enum {
+        /// The type's name.
+        name: String,
+        /// Labels before (`None`: the type is created).
+        from: Option<Vec<String>>,
+        /// Labels after (`None`: the type is dropped).
+        to: Option<Vec<String>>,
+        /// `(table, column, default)` of the columns of the type where the
+        /// change runs, for a recreation.
+        columns: Vec<(String, String, Option<String>)>,
+    },
     /// Set or clear a table comment.
     SetTableComment {
         /// Table.
@@ -145,6 +159,7 @@ impl Op {
             | Op::AddCheck { table, .. }
             | Op::DropCheck { table, .. }
             | Op::SetTableComment { table, .. } => table,
+            Op::Enum { name, .. } => name,
         }
     }
 
@@ -209,6 +224,17 @@ impl Op {
                 from: to.clone(),
                 to: from.clone(),
             },
+            Op::Enum {
+                name,
+                from,
+                to,
+                columns,
+            } => Op::Enum {
+                name: t(name),
+                from: to.clone(),
+                to: from.clone(),
+                columns: columns.clone(),
+            },
         }
     }
 
@@ -224,6 +250,14 @@ impl Op {
             Op::AlterColumn { table, from, to } if from.ty.narrows_to(&to.ty) => Some(format!(
                 "narrows {table}.{} from {} to {}; values that do not fit fail or are cut",
                 to.name, from.ty, to.ty
+            )),
+            Op::Enum {
+                name,
+                from: Some(from),
+                to: Some(to),
+                ..
+            } if from.iter().any(|l| !to.contains(l)) => Some(format!(
+                "removes labels of enum type {name}; rows that hold them fail the conversion"
             )),
             _ => None,
         }
@@ -256,8 +290,14 @@ impl Op {
                         d(&to.default)
                     ));
                 }
-                if from.identity != to.identity {
-                    what.push(format!("identity {} -> {}", from.identity, to.identity));
+                if from.identity != to.identity || from.identity_kind != to.identity_kind {
+                    let form = |c: &Column| match (c.identity, c.identity_kind) {
+                        (false, _) => "none",
+                        (true, None) => "identity",
+                        (true, Some(IdentityKind::Serial)) => "serial",
+                        (true, Some(IdentityKind::Always)) => "identity always",
+                    };
+                    what.push(format!("identity {} -> {}", form(from), form(to)));
                 }
                 if from.collation != to.collation {
                     what.push("collation".into());
@@ -301,6 +341,23 @@ impl Op {
                 format!("remove check on {table}: {}", check.expression)
             }
             Op::SetTableComment { table, .. } => format!("comment on table {table}"),
+            Op::Enum { name, to: None, .. } => format!("remove enum type {name}"),
+            Op::Enum {
+                name,
+                from: None,
+                to: Some(to),
+                ..
+            } => format!("add enum type {name} ({})", to.join(", ")),
+            Op::Enum {
+                name,
+                from: Some(from),
+                to: Some(to),
+                ..
+            } => format!(
+                "enum type {name}: ({}) -> ({})",
+                from.join(", "),
+                to.join(", ")
+            ),
         }
     }
 }
@@ -326,23 +383,33 @@ pub fn diff(from: &Schema, to: &Schema, dialect: Dialect) -> Vec<Op> {
         let table = || name.clone();
         // Constraints compare by content: a name the server chose, or one
         // that Revisor gave an unnamed constraint, is no difference.
-        let same_fk = |a: &ForeignKey, b: &ForeignKey| {
+        // A valid live constraint satisfies a declared NOT VALID one (the
+        // rows were checked after all); a NOT VALID live one does not
+        // satisfy a declared valid one (it is added again, checked).
+        let same_fk = |live: &ForeignKey, declared: &ForeignKey| {
             (
-                &a.columns,
-                &a.ref_table,
-                &a.ref_columns,
-                a.on_delete,
-                a.on_update,
+                &live.columns,
+                &live.ref_table,
+                &live.ref_columns,
+                live.on_delete,
+                live.on_update,
+                live.deferrable,
+                live.initially_deferred,
             ) == (
-                &b.columns,
-                &b.ref_table,
-                &b.ref_columns,
-                b.on_delete,
-                b.on_update,
-            )
+                &declared.columns,
+                &declared.ref_table,
+                &declared.ref_columns,
+                declared.on_delete,
+                declared.on_update,
+                declared.deferrable,
+                declared.initially_deferred,
+            ) && (declared.not_valid || !live.not_valid)
+        };
+        let same_check = |live: &Check, declared: &Check| {
+            live.key() == declared.key() && (declared.not_valid || !live.not_valid)
         };
         for fk in &old.foreign_keys {
-            if !new.foreign_keys.iter().any(|x| same_fk(x, fk)) {
+            if !new.foreign_keys.iter().any(|x| same_fk(fk, x)) {
                 drop_fks.push(Op::DropForeignKey {
                     table: table(),
                     fk: fk.clone(),
@@ -374,7 +441,7 @@ pub fn diff(from: &Schema, to: &Schema, dialect: Dialect) -> Vec<Op> {
             }
         }
         for c in &old.checks {
-            if !new.checks.iter().any(|x| x.key() == c.key()) {
+            if !new.checks.iter().any(|x| same_check(c, x)) {
                 drop_constraints.push(Op::DropCheck {
                     table: table(),
                     check: c.clone(),
@@ -396,7 +463,7 @@ pub fn diff(from: &Schema, to: &Schema, dialect: Dialect) -> Vec<Op> {
                 Some(_) => {}
             }
         }
-        if old.primary_key != new.primary_key {
+        if old.primary_key != new.primary_key || old.primary_key_name != new.primary_key_name {
             columns.push(Op::SetPrimaryKey {
                 table: table(),
                 from: old.primary_key.clone(),
@@ -428,7 +495,7 @@ pub fn diff(from: &Schema, to: &Schema, dialect: Dialect) -> Vec<Op> {
             }
         }
         for c in &new.checks {
-            if !old.checks.iter().any(|x| x.key() == c.key()) {
+            if !old.checks.iter().any(|x| same_check(x, c)) {
                 add_constraints.push(Op::AddCheck {
                     table: table(),
                     check: c.clone(),
@@ -472,10 +539,20 @@ pub fn diff(from: &Schema, to: &Schema, dialect: Dialect) -> Vec<Op> {
     for t in dependency_order(&created) {
         let mut t = t.clone();
         exists.insert(t.name.clone());
+        // NOT VALID exists only for ALTER TABLE ... ADD CONSTRAINT.
         let (inline, later): (Vec<ForeignKey>, Vec<ForeignKey>) = t
             .foreign_keys
             .drain(..)
-            .partition(|fk| exists.contains(&fk.ref_table));
+            .partition(|fk| exists.contains(&fk.ref_table) && !fk.not_valid);
+        let (checks, unchecked): (Vec<Check>, Vec<Check>) =
+            t.checks.drain(..).partition(|c| !c.not_valid);
+        t.checks = checks;
+        for check in unchecked {
+            add_constraints.push(Op::AddCheck {
+                table: t.name.clone(),
+                check,
+            });
+        }
         t.foreign_keys = inline;
         for fk in later {
             add_fks.push(Op::AddForeignKey {
@@ -486,7 +563,10 @@ pub fn diff(from: &Schema, to: &Schema, dialect: Dialect) -> Vec<Op> {
         creates.push(Op::CreateTable(t));
     }
 
+    // Enum types come first (columns may use them) and go last.
+    let (mut enums, mut drop_enums) = enum_changes(&from, &to);
     let mut ops = drop_fks;
+    ops.append(&mut enums);
     ops.append(&mut drop_constraints);
     ops.append(&mut drops);
     ops.append(&mut creates);
@@ -494,7 +574,59 @@ pub fn diff(from: &Schema, to: &Schema, dialect: Dialect) -> Vec<Op> {
     ops.append(&mut add_constraints);
     ops.append(&mut add_fks);
     ops.append(&mut comments);
+    ops.append(&mut drop_enums);
     ops
+}
+
+/// Whether `to` is `from` with labels only added (in any places): what
+/// `ALTER TYPE ... ADD VALUE` can do without recreating the type.
+pub fn labels_only_added(from: &[String], to: &[String]) -> bool {
+    to.iter().filter(|l| from.contains(l)).eq(from.iter())
+}
+
+/// The enum types created or relabelled (first) and dropped (last) from
+/// `from` to `to`, with the columns of `from` each one's recreation
+/// converts.
+fn enum_changes(from: &Schema, to: &Schema) -> (Vec<Op>, Vec<Op>) {
+    let users = |name: &str| -> Vec<(String, String, Option<String>)> {
+        from.tables
+            .values()
+            .flat_map(|t| {
+                t.columns
+                    .iter()
+                    .filter(|c| matches!(&c.ty, crate::schema::Type::Other(n) if n == name))
+                    .map(|c| (t.name.clone(), c.name.clone(), c.default.clone()))
+            })
+            .collect()
+    };
+    let mut first = Vec::new();
+    let mut last = Vec::new();
+    for (name, labels) in &to.enums {
+        let was = from.enums.get(name);
+        if was != Some(labels) {
+            first.push(Op::Enum {
+                name: name.clone(),
+                from: was.cloned(),
+                to: Some(labels.clone()),
+                columns: if was.is_some() {
+                    users(name)
+                } else {
+                    Vec::new()
+                },
+            });
+        }
+    }
+    for (name, labels) in &from.enums {
+        if !to.enums.contains_key(name) {
+            last.push(Op::Enum {
+                name: name.clone(),
+                from: Some(labels.clone()),
+                to: None,
+                columns: Vec::new(),
+            });
+        }
+    }
+    (first, last)
 }
 
 /// Tables ordered so that a table comes after the tables it references

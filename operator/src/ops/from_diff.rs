@@ -5,9 +5,11 @@
 //! downgrade is derived and not written. Types outside the portable
 //! vocabulary become a per-dialect map holding the type for the dialect
 //! autogenerate compared in. Constraints the schema leaves unnamed get the
-//! names the SQL renderer would give them. Two changes have no operation:
-//! a primary-key change and a comment change; for those the error says to
-//! use `--format sql`.
+//! names the SQL renderer would give them. Some changes have no
+//! operation: a primary-key change, a comment change, PostgreSQL's enum
+//! types and its serial and `ALWAYS` identity columns (`autoincrement` is
+//! the dialect's one form); for those the error says to use `--format
+//! sql`.
 
 use super::OpsError;
 use super::{
@@ -35,6 +37,20 @@ fn operation(op: &Op, d: Dialect) -> Result<Operation, OpsError> {
             op.describe()
         )))
     };
+    // `autoincrement` is the dialect's one identity form: a serial or
+    // `ALWAYS` identity column has no operation.
+    let kinded = match op {
+        Op::CreateTable(t) | Op::DropTable(t) => {
+            t.columns.iter().any(|c| c.identity_kind.is_some())
+        }
+        Op::AddColumn { column, .. } | Op::DropColumn { column, .. } => {
+            column.identity_kind.is_some()
+        }
+        _ => false,
+    };
+    if kinded {
+        return unsupported();
+    }
     Ok(match op {
         Op::CreateTable(t) => Operation::CreateTable(TableSpec {
             name: Some(t.name.clone()),
@@ -57,6 +73,7 @@ fn operation(op: &Op, d: Dialect) -> Result<Operation, OpsError> {
             if from.comment != to.comment
                 || from.collation != to.collation
                 || from.identity != to.identity
+                || from.identity_kind != to.identity_kind
             {
                 return unsupported();
             }
@@ -153,7 +170,9 @@ fn operation(op: &Op, d: Dialect) -> Result<Operation, OpsError> {
                 }),
             }),
         }),
-        Op::SetPrimaryKey { .. } | Op::SetTableComment { .. } => return unsupported(),
+        Op::SetPrimaryKey { .. } | Op::SetTableComment { .. } | Op::Enum { .. } => {
+            return unsupported()
+        }
     })
 }
 

@@ -68,6 +68,7 @@ pub(super) fn fk(f: &ForeignKeySpec) -> Result<ForeignKey, OpsError> {
             .on_update
             .as_deref()
             .map_or(Ok(Action::NoAction), action)?,
+        ..ForeignKey::default()
     })
 }
 
@@ -77,6 +78,7 @@ pub(super) fn index(name: &str, i: &IndexSpec) -> Index {
         columns: i.columns.clone(),
         unique: i.unique,
         predicate: i.predicate.clone(),
+        ..Index::default()
     }
 }
 
@@ -99,6 +101,7 @@ pub(super) fn table(name: &str, t: &TableSpec, d: Dialect) -> Result<Table, OpsE
         name: name.to_owned(),
         columns,
         primary_key,
+        primary_key_name: None,
         uniques: t
             .unique
             .iter()
@@ -119,6 +122,7 @@ pub(super) fn table(name: &str, t: &TableSpec, d: Dialect) -> Result<Table, OpsE
             .map(|c| Check {
                 name: c.name.clone(),
                 expression: c.expression.clone(),
+                not_valid: false,
             })
             .collect(),
         comment: t.comment.clone(),

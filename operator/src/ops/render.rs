@@ -228,6 +228,7 @@ fn render_one(op: &Operation, d: Dialect, model: &mut Model) -> Result<Vec<Strin
                         columns: c.columns.clone(),
                         unique: c.unique,
                         predicate: c.predicate.clone(),
+                        ..Index::default()
                     },
                 },
                 d,
@@ -260,6 +261,7 @@ fn render_one(op: &Operation, d: Dialect, model: &mut Model) -> Result<Vec<Strin
                     columns: Vec::new(),
                     unique: false,
                     predicate: None,
+                    ..Index::default()
                 },
             });
             let mut stmts = change(
@@ -316,6 +318,7 @@ fn render_one(op: &Operation, d: Dialect, model: &mut Model) -> Result<Vec<Strin
                 check: Check {
                     name: Some(c.name.clone()),
                     expression: c.expression.clone(),
+                    not_valid: false,
                 },
             };
             constraint_change(
@@ -548,6 +551,7 @@ fn drop_constraint(
                 check: Check {
                     name,
                     expression: c,
+                    not_valid: false,
                 },
             }
         }))
@@ -593,6 +597,13 @@ pub fn apply(s: &mut Schema, op: &Op) {
             s.tables.remove(&t);
             return;
         }
+        Op::Enum { name, to, .. } => {
+            match to {
+                Some(labels) => s.enums.insert(name.clone(), labels.clone()),
+                None => s.enums.remove(name),
+            };
+            return;
+        }
         _ => {}
     }
     let table = s.tables.entry(t.clone()).or_insert_with(|| Table {
@@ -632,6 +643,6 @@ pub fn apply(s: &mut Schema, op: &Op) {
             !(c.key() == check.key() && (check.name.is_none() || c.name == check.name))
         }),
         Op::SetTableComment { to, .. } => table.comment = to.clone(),
-        Op::CreateTable(_) | Op::DropTable(_) => {}
+        Op::CreateTable(_) | Op::DropTable(_) | Op::Enum { .. } => {}
     }
 }

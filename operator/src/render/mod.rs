@@ -62,7 +62,15 @@ pub fn create_table(t: &Table, as_name: &str, dialect: Dialect) -> String {
         .map(|c| sql.column_def(c, Some(c.name.as_str()) == rowid))
         .collect();
     if !t.primary_key.is_empty() && rowid.is_none() {
-        parts.push(format!("PRIMARY KEY ({})", sql.list(&t.primary_key)));
+        let constraint = t
+            .primary_key_name
+            .as_ref()
+            .map(|n| format!("CONSTRAINT {} ", sql.quote(n)))
+            .unwrap_or_default();
+        parts.push(format!(
+            "{constraint}PRIMARY KEY ({})",
+            sql.list(&t.primary_key)
+        ));
     }
     parts.extend(t.uniques.iter().map(|u| sql.unique_clause(u, &t.name)));
     parts.extend(t.foreign_keys.iter().map(|f| sql.fk_clause(f, &t.name)));
@@ -79,21 +87,35 @@ fn create_index(i: &Index, table: &str, dialect: Dialect) -> String {
     let cols: Vec<String> = i
         .columns
         .iter()
-        .map(|c| {
-            if c.starts_with('(') {
+        .enumerate()
+        .map(|(k, c)| {
+            let c = if c.starts_with('(') {
                 c.clone()
             } else {
                 sql.quote(c)
+            };
+            // A prefix length sticks to its column: `name(10)`.
+            match i.column_option(k) {
+                "" => c,
+                o if o.starts_with('(') => format!("{c}{o}"),
+                o => format!("{c} {o}"),
             }
         })
         .collect();
-    let s = format!(
-        "CREATE {}INDEX {} ON {} ({})",
+    let (kind, using) = sql.index_method(i.method.as_deref());
+    let mut s = format!(
+        "CREATE {}{kind}INDEX {} ON {}{using} ({})",
         if i.unique { "UNIQUE " } else { "" },
         sql.quote(&i.name),
         sql.quote(table),
         cols.join(", ")
     );
+    if !i.include.is_empty() {
+        s.push_str(&format!(" INCLUDE ({})", sql.list(&i.include)));
+    }
+    if i.nulls_not_distinct {
+        s.push_str(" NULLS NOT DISTINCT");
+    }
     match &i.predicate {
         Some(p) => sql.index_predicate(s, p),
         None => s,
@@ -124,7 +146,8 @@ pub(crate) fn needs_rebuild(op: &Op) -> bool {
         | Op::DropTable(_)
         | Op::CreateIndex { .. }
         | Op::DropIndex { .. }
-        | Op::SetTableComment { .. } => false,
+        | Op::SetTableComment { .. }
+        | Op::Enum { .. } => false,
         Op::AlterColumn { from, to, .. } => {
             // Comments and collations SQLite does not keep are no change.
             let mut a = from.clone();
@@ -227,7 +250,7 @@ pub fn render(ops: &[Op], dialect: Dialect, before: &Schema, after: &Schema) -> 
             }
             continue;
         }
-        let stmts = statements(op, dialect, raw_before);
+        let stmts = statements(op, dialect, raw_before, Some(&after));
         for (i, s) in stmts.into_iter().enumerate() {
             if i == 0 && !notes.is_empty() {
                 out.push(format!("{}\n{s}", notes.join("\n")));
@@ -244,7 +267,7 @@ pub fn render(ops: &[Op], dialect: Dialect, before: &Schema, after: &Schema) -> 
 /// names of existing constraints): [`render`] for a single operation,
 /// without normalising whole schemas.
 pub(crate) fn render_single(op: &Op, dialect: Dialect, before: &Schema) -> Vec<String> {
-    let mut stmts = statements(op, dialect, before);
+    let mut stmts = statements(op, dialect, before, None);
     if let (Some(why), Some(first)) = (op.destructive(), stmts.first_mut()) {
         *first = format!("-- DESTRUCTIVE: {why}\n{first}");
     }
@@ -269,7 +292,10 @@ fn merge_leading_comments(stmts: &mut Vec<String>) {
     *stmts = merged;
 }
 
-fn statements(op: &Op, dialect: Dialect, before: &Schema) -> Vec<String> {
+/// The statements of `op` against `before` (raw, for the names of
+/// existing constraints) and, where known, `after` (normal form, for the
+/// names the change gives).
+fn statements(op: &Op, dialect: Dialect, before: &Schema, after: Option<&Schema>) -> Vec<String> {
     let sql = dialect.sql();
     let alter = |t: &str| format!("ALTER TABLE {}", sql.quote(t));
     match op {
@@ -298,12 +324,19 @@ fn statements(op: &Op, dialect: Dialect, before: &Schema) -> Vec<String> {
         Op::AlterColumn { table, from, to } => sql.alter_column(table, from, to),
         Op::SetPrimaryKey { table, from, to } => {
             let mut v = Vec::new();
+            let name = |s: Option<&Schema>| {
+                s.and_then(|s| s.tables.get(table))
+                    .and_then(|t| t.primary_key_name.clone())
+            };
             if !from.is_empty() {
-                v.push(sql.drop_primary_key(table));
+                v.push(sql.drop_primary_key(table, name(Some(before)).as_deref()));
             }
             if !to.is_empty() {
+                let constraint = name(after)
+                    .map(|n| format!("CONSTRAINT {} ", sql.quote(&n)))
+                    .unwrap_or_default();
                 v.push(format!(
-                    "{} ADD PRIMARY KEY ({})",
+                    "{} ADD {constraint}PRIMARY KEY ({})",
                     alter(table),
                     sql.list(to)
                 ));
@@ -328,9 +361,12 @@ fn statements(op: &Op, dialect: Dialect, before: &Schema) -> Vec<String> {
         }
         Op::CreateIndex { table, index } => vec![create_index(index, table, dialect)],
         Op::DropIndex { table, index } => vec![sql.drop_index(&index.name, table)],
-        Op::AddForeignKey { table, fk } => {
-            vec![format!("{} ADD {}", alter(table), sql.fk_clause(fk, table))]
-        }
+        Op::AddForeignKey { table, fk } => vec![format!(
+            "{} ADD {}{}",
+            alter(table),
+            sql.fk_clause(fk, table),
+            if fk.not_valid { " NOT VALID" } else { "" }
+        )],
         Op::DropForeignKey { table, fk } => {
             let name = real_name(before, table, |t| {
                 t.foreign_keys
@@ -343,9 +379,10 @@ fn statements(op: &Op, dialect: Dialect, before: &Schema) -> Vec<String> {
             sql.drop_foreign_key(table, &name, fk, before.tables.get(table))
         }
         Op::AddCheck { table, check } => vec![format!(
-            "{} ADD {}",
+            "{} ADD {}{}",
             alter(table),
-            sql.check_clause(check, table)
+            sql.check_clause(check, table),
+            if check.not_valid { " NOT VALID" } else { "" }
         )],
         Op::DropCheck { table, check } => {
             let name = real_name(before, table, |t| {
@@ -363,7 +400,76 @@ fn statements(op: &Op, dialect: Dialect, before: &Schema) -> Vec<String> {
             )]
         }
         Op::SetTableComment { table, to, .. } => sql.set_table_comment(table, to.as_deref()),
+        Op::Enum {
+            name,
+            from,
+            to,
+            columns,
+        } => enum_statements(name, from.as_deref(), to.as_deref(), columns, dialect),
     }
+}
+
+/// An enum type's change: `CREATE TYPE`, `DROP TYPE`, `ADD VALUE` for each
+/// label only added (at its place, `BEFORE` the next old label or `AFTER`
+/// the one before it), or else PostgreSQL's recreation: the old type
+/// renamed, the new one created, each column converted through text (its
+/// default dropped and set again around it) and the old type dropped.
+fn enum_statements(
+    name: &str,
+    from: Option<&[String]>,
+    to: Option<&[String]>,
+    columns: &[(String, String, Option<String>)],
+    dialect: Dialect,
+) -> Vec<String> {
+    let sql = dialect.sql();
+    let q = sql.quote(name);
+    let create = |labels: &[String]| {
+        let labels: Vec<String> = labels.iter().map(|l| sql.string_literal(l)).collect();
+        format!("CREATE TYPE {q} AS ENUM ({})", labels.join(", "))
+    };
+    let (from, to) = match (from, to) {
+        (None, Some(to)) => return vec![create(to)],
+        (Some(_), None) | (None, None) => return vec![format!("DROP TYPE {q}")],
+        (Some(from), Some(to)) => (from, to),
+    };
+    if crate::diff::labels_only_added(from, to) {
+        return to
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| !from.contains(l))
+            .map(|(i, l)| {
+                let place = match to[i + 1..].iter().find(|n| from.contains(n)) {
+                    Some(next) => format!(" BEFORE {}", sql.string_literal(next)),
+                    None => to[..i]
+                        .last()
+                        .map(|p| format!(" AFTER {}", sql.string_literal(p)))
+                        .unwrap_or_default(),
+                };
+                format!("ALTER TYPE {q} ADD VALUE {}{place}", sql.string_literal(l))
+            })
+            .collect();
+    }
+    let old = sql.quote(&format!("{name}_old"));
+    let mut v = vec![format!("ALTER TYPE {q} RENAME TO {old}"), create(to)];
+    for (table, column, default) in columns {
+        let alter = format!(
+            "ALTER TABLE {} ALTER COLUMN {}",
+            sql.quote(table),
+            sql.quote(column)
+        );
+        if default.is_some() {
+            v.push(format!("{alter} DROP DEFAULT"));
+        }
+        v.push(format!(
+            "{alter} TYPE {q} USING {}::text::{q}",
+            sql.quote(column)
+        ));
+        if let Some(d) = default {
+            v.push(format!("{alter} SET DEFAULT {d}"));
+        }
+    }
+    v.push(format!("DROP TYPE {old}"));
+    v
 }
 
 /// A constraint name as the database before the change has it (the
@@ -454,11 +560,7 @@ mod tests {
             sql[0],
             "CREATE TABLE c (\n    id BIGINT NOT NULL,\n    PRIMARY KEY (id)\n)"
         );
-        assert!(
-            sql[1].contains("id INTEGER GENERATED BY DEFAULT AS IDENTITY NOT NULL"),
-            "{}",
-            sql[1]
-        );
+        assert!(sql[1].contains("id SERIAL NOT NULL"), "{}", sql[1]);
         assert!(
             sql[1].contains(
                 "CONSTRAINT o_c_id_fkey FOREIGN KEY (c_id) REFERENCES c (id) ON DELETE CASCADE"

@@ -266,7 +266,8 @@ fn strip_casts(s: &str) -> String {
             // Skip the type name: words, spaces inside `character varying`,
             // brackets and parentheses of `(255)` / `[]`.
             while let Some(&n) = chars.peek() {
-                if n.is_alphanumeric() || n == '_' || n == '[' || n == ']' || n == '"' {
+                // `.` of a qualified type: `'G'::public.mpaa_rating`.
+                if n.is_alphanumeric() || matches!(n, '_' | '[' | ']' | '"' | '.') {
                     chars.next();
                 } else if n == ' ' {
                     // `character varying`, `double precision`, `time zone`

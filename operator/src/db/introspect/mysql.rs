@@ -21,7 +21,7 @@
 use super::{col, opt, Introspect, Options};
 use crate::db::mysql::MyBackend;
 use crate::db::{Backend, DbError};
-use crate::schema::{Action, Check, Column, ForeignKey, Index, Schema, Table, Type, Unique};
+use crate::schema::{Action, Check, Column, ForeignKey, Index, Schema, Table, Type};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The tables of the current database that are not bookkeeping: a version
@@ -125,6 +125,7 @@ impl Introspect for MyBackend {
                 nullable: col(r, 3) == "YES",
                 default,
                 identity: extra.contains("auto_increment"),
+                identity_kind: None,
                 collation,
                 comment: opt(r, 7).filter(|c| !c.is_empty()),
                 // EXTRA: MariaDB's `on update current_timestamp()`, MySQL's
@@ -172,7 +173,13 @@ impl Introspect for MyBackend {
         for r in &keys {
             let table = col(r, 0);
             let name = col(r, 1);
-            let Some(kind) = kind_of.get(&(table.clone(), name.clone())) else {
+            // A unique constraint is a unique index on MySQL: read with the
+            // indexes below (prefix lengths and order included), and
+            // counted as a constraint in normal form.
+            let Some(kind) = kind_of
+                .get(&(table.clone(), name.clone()))
+                .filter(|k| *k != "UNIQUE")
+            else {
                 continue;
             };
             constraint_indexes.insert((table.clone(), name.clone()));
@@ -182,17 +189,6 @@ impl Introspect for MyBackend {
             let column = col(r, 2);
             match kind.as_str() {
                 "PRIMARY KEY" => t.primary_key.push(column),
-                "UNIQUE" => match t
-                    .uniques
-                    .iter_mut()
-                    .find(|u| u.name.as_deref() == Some(&name))
-                {
-                    Some(u) => u.columns.push(column),
-                    None => t.uniques.push(Unique {
-                        name: Some(name),
-                        columns: vec![column],
-                    }),
-                },
                 "FOREIGN KEY" => {
                     let ref_column = col(r, 4);
                     match t
@@ -216,6 +212,7 @@ impl Introspect for MyBackend {
                                 ref_columns: vec![ref_column],
                                 on_delete,
                                 on_update,
+                                ..ForeignKey::default()
                             });
                         }
                     }
@@ -243,11 +240,13 @@ impl Introspect for MyBackend {
             t.checks.push(Check {
                 name: Some(col(r, 1)),
                 expression,
+                not_valid: false,
             });
         }
         let indexes = self
             .query(&format!(
-                "SELECT TABLE_NAME, INDEX_NAME, CAST(NON_UNIQUE AS CHAR), COLUMN_NAME FROM information_schema.STATISTICS \
+                "SELECT TABLE_NAME, INDEX_NAME, CAST(NON_UNIQUE AS CHAR), COLUMN_NAME, CAST(SUB_PART AS CHAR), COLLATION, INDEX_TYPE \
+                 FROM information_schema.STATISTICS \
                  WHERE TABLE_SCHEMA = DATABASE() AND {kept} ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX"
             ))
             .await?;
@@ -261,15 +260,29 @@ impl Introspect for MyBackend {
                 continue;
             };
             let column = col(r, 3);
-            match t.indexes.iter_mut().find(|i| i.name == name) {
-                Some(i) => i.columns.push(column),
-                None => t.indexes.push(Index {
-                    name,
-                    columns: vec![column],
-                    unique: col(r, 2) == "0",
-                    predicate: None,
-                }),
-            }
+            // A prefix length and a descending order follow the column.
+            let option = [
+                opt(r, 4).map(|n| format!("({n})")),
+                (col(r, 5) == "D").then(|| "DESC".to_owned()),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+            let k = match t.indexes.iter().position(|i| i.name == name) {
+                Some(k) => k,
+                None => {
+                    t.indexes.push(Index {
+                        name,
+                        unique: col(r, 2) == "0",
+                        method: Some(col(r, 6).to_lowercase()),
+                        ..Index::default()
+                    });
+                    t.indexes.len() - 1
+                }
+            };
+            t.indexes[k].columns.push(column);
+            t.indexes[k].column_options.push(option);
         }
         Ok(super::without_bookkeeping(schema))
     }

@@ -4,7 +4,10 @@
 use super::{col, opt, split_list, Introspect, Options};
 use crate::db::postgres::PgBackend;
 use crate::db::{Backend, DbError};
-use crate::schema::{Action, Check, Column, ForeignKey, Index, Schema, Table, Type, Unique};
+use crate::dialect::Dialect;
+use crate::schema::{
+    Action, Check, Column, ForeignKey, IdentityKind, Index, Schema, Table, Type, Unique,
+};
 
 /// The unit separator joins lists inside one catalog value.
 const SEP: &str = "chr(31)";
@@ -81,24 +84,38 @@ impl Introspect for PgBackend {
             "c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = {ns}) AND NOT {BOOKKEEPING}"
         );
         let mut schema = Schema::default();
-        let tables = self
+        // Tables and enum types in one round trip (a drift recheck of
+        // 1,000 resources pays each one 1,000 times): rows of kind `t`
+        // (name, comment, oid) and `e` (type, label), labels in order.
+        let rows = self
             .query(&format!(
-                "SELECT c.relname::text, obj_description(c.oid, 'pg_class'), c.oid::text FROM pg_class c \
-                 WHERE {in_schema} AND c.relkind IN ('r', 'p') ORDER BY c.relname"
+                "SELECT kind, name, extra, oid FROM ( \
+                 SELECT 't' AS kind, c.relname::text AS name, obj_description(c.oid, 'pg_class') AS extra, \
+                 c.oid::text AS oid, 0::float4 AS ord FROM pg_class c \
+                 WHERE {in_schema} AND c.relkind IN ('r', 'p') \
+                 UNION ALL \
+                 SELECT 'e', t.typname::text, e.enumlabel::text, NULL, e.enumsortorder \
+                 FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid \
+                 WHERE t.typnamespace = (SELECT oid FROM pg_namespace WHERE nspname = {ns})) x \
+                 ORDER BY kind, name, ord"
             ))
             .await?;
         let mut oids: Vec<String> = Vec::new();
-        for r in &tables {
-            let name = col(r, 0);
+        for r in &rows {
+            let name = col(r, 1);
+            if col(r, 0) == "e" {
+                schema.enums.entry(name).or_default().push(col(r, 2));
+                continue;
+            }
             if opts.skip(&name) {
                 continue;
             }
-            oids.push(col(r, 2));
+            oids.push(col(r, 3));
             schema.tables.insert(
                 name.clone(),
                 Table {
                     name,
-                    comment: opt(r, 1),
+                    comment: opt(r, 2),
                     ..Table::default()
                 },
             );
@@ -129,16 +146,25 @@ impl Introspect for PgBackend {
                 continue;
             };
             let default = opt(r, 4);
-            let identity = matches!(col(r, 5).as_str(), "a" | "d")
-                || default
-                    .as_deref()
-                    .is_some_and(|d| d.starts_with("nextval("));
+            // `serial` is a column whose default draws from a sequence
+            // (pg_dump's three statements); the model holds it by the
+            // sequence's standard name only (`schema::sequence_name`).
+            let serial = default
+                .as_deref()
+                .is_some_and(|d| d.starts_with("nextval("));
+            let (identity, identity_kind) = match col(r, 5).as_str() {
+                "a" => (true, Some(IdentityKind::Always)),
+                "d" => (true, None),
+                _ if serial => (true, Some(IdentityKind::Serial)),
+                _ => (false, None),
+            };
             t.columns.push(Column {
                 name: col(r, 1),
                 ty: Type::parse(&col(r, 2)),
                 nullable: col(r, 3) == "0",
                 default: if identity { None } else { default },
                 identity,
+                identity_kind,
                 collation: opt(r, 6),
                 comment: opt(r, 7),
                 on_update: None,
@@ -152,7 +178,9 @@ impl Introspect for PgBackend {
                  r.relname::text, \
                  array_to_string(ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(n, o) \
                    JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n ORDER BY k.o), {SEP}), \
-                 con.confdeltype::text, con.confupdtype::text, pg_get_expr(con.conbin, con.conrelid) \
+                 con.confdeltype::text, con.confupdtype::text, pg_get_expr(con.conbin, con.conrelid), \
+                 CASE WHEN con.condeferrable THEN '1' ELSE '0' END, CASE WHEN con.condeferred THEN '1' ELSE '0' END, \
+                 CASE WHEN con.convalidated THEN '1' ELSE '0' END \
                  FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid \
                  LEFT JOIN pg_class r ON r.oid = con.confrelid \
                  WHERE {in_schema} AND con.contype IN ('p', 'u', 'f', 'c') \
@@ -165,8 +193,12 @@ impl Introspect for PgBackend {
             };
             let name = Some(col(r, 1));
             let columns = split_list(&col(r, 3));
+            let not_valid = col(r, 11) == "0";
             match col(r, 2).as_str() {
-                "p" => t.primary_key = columns,
+                "p" => {
+                    t.primary_key = columns;
+                    t.primary_key_name = name;
+                }
                 "u" => t.uniques.push(Unique { name, columns }),
                 "f" => t.foreign_keys.push(ForeignKey {
                     name,
@@ -175,23 +207,31 @@ impl Introspect for PgBackend {
                     ref_columns: split_list(&col(r, 5)),
                     on_delete: action(&col(r, 6)),
                     on_update: action(&col(r, 7)),
+                    deferrable: col(r, 9) == "1",
+                    initially_deferred: col(r, 10) == "1",
+                    not_valid,
                 }),
                 _ => t.checks.push(Check {
                     name,
                     expression: col(r, 8),
+                    not_valid,
                 }),
             }
         }
-        // Indexes that back no constraint; expression columns in parentheses,
-        // plain columns by their name (pg_get_indexdef would quote a name
-        // such as "timestamp", and the model holds names unquoted).
+        // Indexes that back no constraint, read from the server's own
+        // definition (`pg_get_indexdef`) by the declared-schema reader, so
+        // method, operator classes, order, INCLUDE and NULLS NOT DISTINCT
+        // come out as a declared index's do. Should that reader refuse a
+        // definition, the columns come from the catalog: expressions in
+        // parentheses, plain columns by their name (unquoted).
         let indexes = self
             .query(&format!(
                 "SELECT c.relname::text, i.relname::text, CASE WHEN ix.indisunique THEN '1' ELSE '0' END, \
                  pg_get_expr(ix.indpred, ix.indrelid), \
                  array_to_string(ARRAY(SELECT CASE WHEN ix.indkey[k] = 0 THEN '(' || pg_get_indexdef(ix.indexrelid, k + 1, true) || ')' \
                    ELSE (SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = ix.indrelid AND a.attnum = ix.indkey[k]) END \
-                   FROM generate_series(0, ix.indnkeyatts - 1) k ORDER BY k), {SEP}) \
+                   FROM generate_series(0, ix.indnkeyatts - 1) k ORDER BY k), {SEP}), \
+                 pg_get_indexdef(ix.indexrelid) \
                  FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_class c ON c.oid = ix.indrelid \
                  WHERE {in_schema} AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = ix.indexrelid) \
                  ORDER BY c.relname, i.relname"
@@ -201,11 +241,16 @@ impl Introspect for PgBackend {
             let Some(t) = schema.tables.get_mut(&col(r, 0)) else {
                 continue;
             };
-            t.indexes.push(Index {
-                name: col(r, 1),
-                columns: split_list(&col(r, 4)),
-                unique: col(r, 2) == "1",
-                predicate: opt(r, 3),
+            let read = crate::declared::index_definition(&col(r, 5), Dialect::Postgres);
+            t.indexes.push(match read {
+                Ok((_, index)) => index,
+                Err(_) => Index {
+                    name: col(r, 1),
+                    columns: split_list(&col(r, 4)),
+                    unique: col(r, 2) == "1",
+                    predicate: opt(r, 3),
+                    ..Index::default()
+                },
             });
         }
         Ok(super::without_bookkeeping(schema))

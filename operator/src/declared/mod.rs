@@ -5,16 +5,26 @@
 //! knows strings, comments and dollar quotes, and gives line numbers), and
 //! each statement is parsed by `sqlparser` in the target's dialect. Taken:
 //! `CREATE TABLE` (columns, inline and table constraints), `CREATE [UNIQUE]
-//! INDEX` (with a `WHERE` predicate), `ALTER TABLE ... ADD CONSTRAINT`, and
-//! PostgreSQL's `COMMENT ON TABLE|COLUMN`. Anything else is an error naming
-//! the file and line, never silently dropped.
+//! INDEX` (`indexes`), `ALTER TABLE ... ADD CONSTRAINT`, `ALTER TABLE ...
+//! ALTER COLUMN ... SET DEFAULT | ADD GENERATED ... AS IDENTITY` and the
+//! sequences of serial columns (`sequences`), PostgreSQL's `CREATE TYPE
+//! ... AS ENUM` and `COMMENT ON TABLE|COLUMN`. Anything else is an error
+//! naming the file and line, never silently dropped.
+
+mod constraints;
+mod indexes;
+mod sequences;
+
+use constraints::{add_constraint, foreign_key};
+use indexes::create_index;
+pub use indexes::index_definition;
 
 use crate::dialect::Dialect;
-use crate::schema::{Action, Check, Column, ForeignKey, Index, Schema, Table, Type, Unique};
+use crate::schema::{Check, Column, IdentityKind, Schema, Table, Type, Unique};
+use sequences::Sequences;
 use sqlparser::ast::{
-    AlterTableOperation, ColumnOption, CommentObject, CreateIndex, CreateTable, Expr,
-    ForeignKeyConstraint, GeneratedAs, Ident, IndexColumn, ObjectName, ReferentialAction,
-    Statement, TableConstraint,
+    AlterColumnOperation, AlterTableOperation, ColumnOption, CommentObject, CreateTable, DataType,
+    GeneratedAs, Ident, ObjectName, Statement, UserDefinedTypeRepresentation,
 };
 
 /// A declared-schema file that cannot be read into the model.
@@ -106,6 +116,7 @@ pub fn parse_noting(
     let mut errors = Vec::new();
     let mut skipped: std::collections::BTreeMap<&'static str, usize> = Default::default();
     let mut notes = Vec::new();
+    let mut sequences = Sequences::default();
     for (file, text) in files {
         // psql's meta-commands (`\restrict KEY` in pg_dump 17.6+ output)
         // end at the line's end, not at a semicolon: blank them, keeping
@@ -140,21 +151,43 @@ pub fn parse_noting(
                 line: st.line + leading,
                 message,
             };
-            if let Some(kind) = noise(&code_of(st.sql)) {
+            let code = code_of(st.sql);
+            if let Some(kind) = noise(&code) {
                 *skipped.entry(kind).or_default() += 1;
                 continue;
             }
-            let parsed = match parse_one(st.sql, dialect) {
+            sequences.at = (file.clone(), st.line + leading);
+            if let Some(done) = sequences.alter_sequence(&code, dialect) {
+                if let Err(m) = done {
+                    errors.push(err(m));
+                }
+                continue;
+            }
+            let rewritten = sequences.without_sequence_name(&code, dialect);
+            let parsed = match parse_one(rewritten.as_deref().unwrap_or(st.sql), dialect) {
                 Ok(p) => p,
                 Err(m) => {
                     errors.push(err(m));
                     continue;
                 }
             };
-            if let Err(m) = apply(&mut schema, parsed, dialect, &mut notes) {
+            let mut read = Read {
+                schema: &mut schema,
+                dialect,
+                notes: &mut notes,
+                sequences: &mut sequences,
+            };
+            if let Err(m) = read.apply(parsed) {
                 errors.push(err(m));
             }
         }
+    }
+    for ((file, line), message) in sequences.resolve(&mut schema) {
+        errors.push(DeclaredError {
+            file,
+            line,
+            message,
+        });
     }
     if errors.is_empty() {
         // References in another case name the declared objects.
@@ -216,104 +249,139 @@ fn object(name: &ObjectName, dialect: Dialect) -> Result<String, String> {
         .ok_or_else(|| format!("cannot read the name `{name}`"))
 }
 
-fn action(a: Option<ReferentialAction>) -> Action {
-    match a {
-        Some(ReferentialAction::Cascade) => Action::Cascade,
-        Some(ReferentialAction::Restrict) => Action::Restrict,
-        Some(ReferentialAction::SetNull) => Action::SetNull,
-        Some(ReferentialAction::SetDefault) => Action::SetDefault,
-        Some(ReferentialAction::NoAction) | None => Action::NoAction,
-    }
-}
-
-/// The columns of a key, refusing what the model cannot hold yet: MySQL's
-/// prefix lengths (`name(10)`), which would otherwise read as an
-/// expression and render as `((name(10)))`.
-fn key_columns(cols: &[IndexColumn], table: &str, dialect: Dialect) -> Result<Vec<String>, String> {
-    cols.iter()
-        .map(|c| match &c.column.expr {
-            Expr::Function(f) if !dialect.sql().folds_unquoted() => Err(format!(
-                "table {table}: key part `{f}` has a prefix length, which Revisor cannot declare yet; index the whole column or leave the index out of the declared schema"
-            )),
-            _ => Ok(index_column(c, dialect)),
-        })
-        .collect()
-}
-
-/// An index column: a plain column name, or an expression in parentheses.
-fn index_column(c: &IndexColumn, dialect: Dialect) -> String {
-    match &c.column.expr {
-        Expr::Identifier(i) => ident(i, dialect),
-        e => format!("({e})"),
-    }
-}
-
-fn apply(
-    schema: &mut Schema,
-    st: Statement,
+/// What one statement is read into: the schema, the notes for the
+/// command to print, and the sequences resolved at the end.
+struct Read<'a> {
+    schema: &'a mut Schema,
     dialect: Dialect,
-    notes: &mut Vec<String>,
-) -> Result<(), String> {
-    match st {
-        Statement::CreateTable(ct) => create_table(schema, &ct, dialect, notes),
-        Statement::CreateIndex(ci) => create_index(schema, &ci, dialect),
-        Statement::AlterTable(at) => {
-            let table = object(&at.name, dialect)?;
-            let table = table_key(schema, &table, dialect);
-            for op in at.operations {
-                match op {
-                    AlterTableOperation::AddConstraint { constraint, .. } => {
-                        let t = schema
+    notes: &'a mut Vec<String>,
+    sequences: &'a mut Sequences,
+}
+
+impl Read<'_> {
+    fn apply(&mut self, st: Statement) -> Result<(), String> {
+        let dialect = self.dialect;
+        match st {
+            Statement::CreateTable(ct) => create_table(self.schema, &ct, dialect, self.notes),
+            Statement::CreateIndex(ci) => create_index(self.schema, &ci, dialect),
+            Statement::CreateSequence {
+                name,
+                sequence_options,
+                temporary: false,
+                ..
+            } => self
+                .sequences
+                .create(object(&name, dialect)?, &sequence_options),
+            Statement::CreateType {
+                name,
+                representation: Some(UserDefinedTypeRepresentation::Enum { labels }),
+            } if dialect.sql().enum_types() => {
+                let name = object(&name, dialect)?;
+                if self.schema.enums.contains_key(&name) {
+                    return Err(format!("type {name} is declared twice"));
+                }
+                let labels = labels.into_iter().map(|l| l.value).collect();
+                self.schema.enums.insert(name, labels);
+                Ok(())
+            }
+            Statement::AlterTable(at) => {
+                let table = object(&at.name, dialect)?;
+                let table = table_key(self.schema, &table, dialect);
+                for op in at.operations {
+                    self.alter_table(&table, op)?;
+                }
+                Ok(())
+            }
+            Statement::Comment {
+                object_type,
+                object_name,
+                comment,
+                ..
+            } => {
+                let parts: Vec<String> = object_name
+                    .0
+                    .iter()
+                    .filter_map(|p| p.as_ident().map(|i| ident(i, dialect)))
+                    .collect();
+                match (object_type, parts.as_slice()) {
+                    (CommentObject::Table, [.., t]) => {
+                        let table = self.schema.tables.get_mut(t).ok_or_else(|| {
+                            format!("COMMENT ON TABLE {t}: the table is not declared before it")
+                        })?;
+                        table.comment = comment;
+                        Ok(())
+                    }
+                    (CommentObject::Column, [.., t, c]) => {
+                        let col = self
+                            .schema
                             .tables
-                            .get_mut(&table)
-                            .ok_or_else(|| format!("ALTER TABLE {table}: the table is not declared before it"))?;
-                        add_constraint(t, &constraint, dialect)?;
+                            .get_mut(t)
+                            .and_then(|t| t.columns.iter_mut().find(|x| &x.name == c))
+                            .ok_or_else(|| format!("COMMENT ON COLUMN {t}.{c}: no such declared column"))?;
+                        col.comment = comment;
+                        Ok(())
                     }
-                    other => {
-                        return Err(format!(
-                            "unsupported ALTER TABLE operation `{other}`: a declared schema takes only ADD CONSTRAINT"
-                        ))
-                    }
+                    _ => Err("unsupported COMMENT: use COMMENT ON TABLE or COMMENT ON COLUMN".into()),
                 }
             }
-            Ok(())
+            other => Err(format!(
+                "unsupported statement `{}`: a declared schema holds CREATE TABLE, CREATE [UNIQUE] INDEX, ALTER TABLE ... ADD CONSTRAINT and COMMENT ON, and the sequences of serial columns",
+                first_words(&other.to_string())
+            )),
         }
-        Statement::Comment {
-            object_type,
-            object_name,
-            comment,
-            ..
-        } => {
-            let parts: Vec<String> = object_name
-                .0
-                .iter()
-                .filter_map(|p| p.as_ident().map(|i| ident(i, dialect)))
-                .collect();
-            match (object_type, parts.as_slice()) {
-                (CommentObject::Table, [.., t]) => {
-                    let table = schema
-                        .tables
-                        .get_mut(t)
-                        .ok_or_else(|| format!("COMMENT ON TABLE {t}: the table is not declared before it"))?;
-                    table.comment = comment;
-                    Ok(())
-                }
-                (CommentObject::Column, [.., t, c]) => {
-                    let col = schema
-                        .tables
-                        .get_mut(t)
-                        .and_then(|t| t.columns.iter_mut().find(|x| &x.name == c))
-                        .ok_or_else(|| format!("COMMENT ON COLUMN {t}.{c}: no such declared column"))?;
-                    col.comment = comment;
-                    Ok(())
-                }
-                _ => Err("unsupported COMMENT: use COMMENT ON TABLE or COMMENT ON COLUMN".into()),
+    }
+
+    /// One operation of `ALTER TABLE table`: what dumps write after the
+    /// `CREATE TABLE` (constraints, serial defaults, identities).
+    fn alter_table(&mut self, table: &str, op: AlterTableOperation) -> Result<(), String> {
+        let dialect = self.dialect;
+        let t =
+            self.schema.tables.get_mut(table).ok_or_else(|| {
+                format!("ALTER TABLE {table}: the table is not declared before it")
+            })?;
+        match op {
+            AlterTableOperation::AddConstraint {
+                constraint,
+                not_valid,
+            } => {
+                add_constraint(t, &constraint, not_valid, dialect)
             }
+            AlterTableOperation::AlterColumn { column_name, op } => {
+                let cname = ident(&column_name, dialect);
+                let col = t
+                    .columns
+                    .iter_mut()
+                    .find(|c| c.name == cname)
+                    .ok_or_else(|| format!("ALTER TABLE {table}: no column {cname}"))?;
+                match op {
+                    AlterColumnOperation::SetDefault { value } => {
+                        if !self.sequences.default_uses(table, &cname, &value, dialect) {
+                            col.default = Some(value.to_string());
+                        }
+                        Ok(())
+                    }
+                    AlterColumnOperation::AddGenerated {
+                        generated_as,
+                        sequence_options,
+                    } => {
+                        col.identity = true;
+                        col.identity_kind = matches!(generated_as, Some(GeneratedAs::Always))
+                            .then_some(IdentityKind::Always);
+                        self.sequences.check_identity(
+                            table,
+                            &cname,
+                            sequence_options.as_deref().unwrap_or_default(),
+                        )
+                    }
+                    other => Err(format!(
+                        "unsupported ALTER COLUMN operation `{other}`: a declared schema takes only SET DEFAULT and ADD GENERATED ... AS IDENTITY there"
+                    )),
+                }
+            }
+            other => Err(format!(
+                "unsupported ALTER TABLE operation `{other}`: a declared schema takes only ADD CONSTRAINT, ALTER COLUMN ... SET DEFAULT and ADD GENERATED ... AS IDENTITY"
+            )),
         }
-        other => Err(format!(
-            "unsupported statement `{}`: a declared schema holds CREATE TABLE, CREATE [UNIQUE] INDEX, ALTER TABLE ... ADD CONSTRAINT and COMMENT ON",
-            first_words(&other.to_string())
-        )),
     }
 }
 
@@ -393,23 +461,39 @@ fn create_table(
     };
     for cd in &ct.columns {
         let cname = ident(&cd.name, dialect);
-        let raw_type = cd.data_type.to_string();
+        // A type of the schema itself (an enum) may be written qualified,
+        // as pg_dump writes it (`public.mpaa_rating`); the model holds one
+        // schema, so the name alone.
+        let raw_type = match &cd.data_type {
+            DataType::Custom(n, args) if n.0.len() > 1 && args.is_empty() => {
+                n.0.last()
+                    .map_or_else(|| cd.data_type.to_string(), |p| p.to_string())
+            }
+            other => other.to_string(),
+        };
         let mut col = Column::new(&cname, dialect.sql().read_type(&raw_type));
         col.identity = Type::is_serial(&raw_type);
+        col.identity_kind = col.identity.then_some(IdentityKind::Serial);
         for opt in &cd.options {
             let constraint_name = opt.name.as_ref().map(|n| ident(n, dialect));
             match &opt.option {
                 ColumnOption::Null => col.nullable = true,
                 ColumnOption::NotNull => col.nullable = false,
                 ColumnOption::Default(e) => col.default = Some(e.to_string()),
-                ColumnOption::PrimaryKey(_) => {
+                ColumnOption::PrimaryKey(pk) => {
+                    constraints::immediate(&pk.characteristics, &name)?;
                     t.primary_key = vec![cname.clone()];
+                    t.primary_key_name =
+                        constraint_name.or_else(|| pk.name.as_ref().map(|n| ident(n, dialect)));
                     col.nullable = false;
                 }
-                ColumnOption::Unique(_) => t.uniques.push(Unique {
-                    name: constraint_name,
-                    columns: vec![cname.clone()],
-                }),
+                ColumnOption::Unique(u) => {
+                    constraints::immediate(&u.characteristics, &name)?;
+                    t.uniques.push(Unique {
+                        name: constraint_name,
+                        columns: vec![cname.clone()],
+                    })
+                }
                 ColumnOption::ForeignKey(fk) => t.foreign_keys.push(foreign_key(
                     constraint_name,
                     vec![cname.clone()],
@@ -419,15 +503,25 @@ fn create_table(
                 ColumnOption::Check(c) => t.checks.push(Check {
                     name: constraint_name.or_else(|| c.name.as_ref().map(|n| ident(n, dialect))),
                     expression: c.expr.to_string(),
+                    not_valid: false,
                 }),
                 ColumnOption::Collation(c) => col.collation = Some(c.to_string()),
                 ColumnOption::Comment(c) => col.comment = Some(c.clone()),
                 ColumnOption::OnUpdate(e) => col.on_update = Some(e.to_string()),
                 ColumnOption::Generated {
-                    generated_as: GeneratedAs::Always | GeneratedAs::ByDefault,
+                    generated_as: ga @ (GeneratedAs::Always | GeneratedAs::ByDefault),
                     generation_expr: None,
+                    sequence_options,
                     ..
-                } => col.identity = true,
+                } => {
+                    sequences::check_options(
+                        &crate::schema::sequence_name(&name, &cname),
+                        sequence_options.as_deref().unwrap_or_default(),
+                    )?;
+                    col.identity = true;
+                    col.identity_kind =
+                        matches!(ga, GeneratedAs::Always).then_some(IdentityKind::Always);
+                }
                 ColumnOption::DialectSpecific(tokens)
                     if tokens.iter().any(|t| {
                         let w = t.to_string().to_uppercase();
@@ -446,7 +540,7 @@ fn create_table(
         t.columns.push(col);
     }
     for c in &ct.constraints {
-        add_constraint(&mut t, c, dialect)?;
+        add_constraint(&mut t, c, false, dialect)?;
     }
     for pk in t.primary_key.clone() {
         if let Some(c) = t.columns.iter_mut().find(|c| c.name == pk) {
@@ -457,103 +551,10 @@ fn create_table(
     Ok(())
 }
 
-fn add_constraint(t: &mut Table, c: &TableConstraint, dialect: Dialect) -> Result<(), String> {
-    let name = |n: &Option<Ident>| n.as_ref().map(|n| ident(n, dialect));
-    match c {
-        TableConstraint::PrimaryKey(pk) => {
-            t.primary_key = pk
-                .columns
-                .iter()
-                .map(|c| index_column(c, dialect))
-                .collect();
-        }
-        // MySQL's `UNIQUE KEY u (a)` names the index, which is the
-        // constraint's name there.
-        TableConstraint::Unique(u) => t.uniques.push(Unique {
-            name: name(&u.name).or_else(|| name(&u.index_name)),
-            columns: key_columns(&u.columns, &t.name, dialect)?,
-        }),
-        // MySQL's inline `KEY`/`INDEX`: an index of the table, named after
-        // its first column when unnamed (as MySQL names it).
-        TableConstraint::Index(ix) => {
-            let columns = key_columns(&ix.columns, &t.name, dialect)?;
-            let name = name(&ix.name).unwrap_or_else(|| columns[0].clone());
-            t.indexes.push(Index {
-                name,
-                columns,
-                unique: false,
-                predicate: None,
-            });
-        }
-        TableConstraint::ForeignKey(fk) => t.foreign_keys.push(foreign_key(
-            name(&fk.name),
-            fk.columns.iter().map(|c| ident(c, dialect)).collect(),
-            fk,
-            dialect,
-        )?),
-        TableConstraint::Check(ch) => t.checks.push(Check {
-            name: name(&ch.name),
-            expression: ch.expr.to_string(),
-        }),
-        other => {
-            return Err(format!(
-                "table {}: unsupported constraint `{other}`",
-                t.name
-            ))
-        }
-    }
-    Ok(())
-}
-
-/// A foreign key on `columns` as `fk` declares it (inline or table-level).
-fn foreign_key(
-    name: Option<String>,
-    columns: Vec<String>,
-    fk: &ForeignKeyConstraint,
-    dialect: Dialect,
-) -> Result<ForeignKey, String> {
-    Ok(ForeignKey {
-        name,
-        columns,
-        ref_table: object(&fk.foreign_table, dialect)?,
-        ref_columns: fk
-            .referred_columns
-            .iter()
-            .map(|c| ident(c, dialect))
-            .collect(),
-        on_delete: action(fk.on_delete),
-        on_update: action(fk.on_update),
-    })
-}
-
-fn create_index(schema: &mut Schema, ci: &CreateIndex, dialect: Dialect) -> Result<(), String> {
-    let table = table_key(schema, &object(&ci.table_name, dialect)?, dialect);
-    let name = ci
-        .name
-        .as_ref()
-        .map(|n| object(n, dialect))
-        .transpose()?
-        .ok_or_else(|| format!("CREATE INDEX on {table}: name the index"))?;
-    let t = schema
-        .tables
-        .get_mut(&table)
-        .ok_or_else(|| format!("CREATE INDEX {name}: table {table} is not declared before it"))?;
-    t.indexes.push(Index {
-        name,
-        columns: ci
-            .columns
-            .iter()
-            .map(|c| index_column(c, dialect))
-            .collect(),
-        unique: ci.unique,
-        predicate: ci.predicate.as_ref().map(|p| p.to_string()),
-    });
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schema::Action;
 
     fn one(sql: &str, d: Dialect) -> Schema {
         parse(&[("schema.sql".into(), sql.into())], d).unwrap_or_else(|e| panic!("{e:?}"))
@@ -681,5 +682,104 @@ mod tests {
         );
         let u = &s.tables["users"];
         assert!(u.column("id").is_some() && u.column("Name").is_some());
+    }
+
+    /// pg_dump's serial form, three statements apart from the table.
+    const SERIAL_DUMP: &str = "CREATE TABLE public.t (\n    id integer NOT NULL,\n    k integer NOT NULL\n);\n\
+        CREATE SEQUENCE public.t_id_seq\n    AS integer\n    START WITH 1\n    INCREMENT BY 1\n    NO MINVALUE\n    NO MAXVALUE\n    CACHE 1;\n\
+        ALTER SEQUENCE public.t_id_seq OWNED BY public.t.id;\n\
+        ALTER TABLE ONLY public.t ALTER COLUMN id SET DEFAULT nextval('public.t_id_seq'::regclass);\n\
+        ALTER TABLE public.t ALTER COLUMN k ADD GENERATED ALWAYS AS IDENTITY (\n    SEQUENCE NAME public.t_k_seq\n    START WITH 1\n    CACHE 1\n);\n";
+
+    #[test]
+    fn serial_and_identity_columns_read_as_pg_dump_writes_them() {
+        let s = one(SERIAL_DUMP, Dialect::Postgres);
+        let t = &s.tables["t"];
+        let (id, k) = (t.column("id").unwrap(), t.column("k").unwrap());
+        assert!(id.identity && id.default.is_none());
+        assert_eq!(id.identity_kind, Some(IdentityKind::Serial));
+        assert!(k.identity);
+        assert_eq!(k.identity_kind, Some(IdentityKind::Always));
+    }
+
+    #[test]
+    fn sequences_the_model_cannot_hold_are_refused_at_their_line() {
+        let refused = |sql: &str| {
+            let e = parse(&[("s.sql".into(), sql.into())], Dialect::Postgres).unwrap_err();
+            (e[0].line, e[0].message.clone())
+        };
+        // A sequence no column draws from.
+        let (line, m) = refused("CREATE TABLE t (id int);\nCREATE SEQUENCE counter;\n");
+        assert_eq!(line, 2);
+        assert!(m.contains("standalone sequences"), "{m}");
+        // Settings other than the defaults.
+        let dump = SERIAL_DUMP.replace(
+            "START WITH 1\n    INCREMENT",
+            "START WITH 1000\n    INCREMENT",
+        );
+        let (line, m) = refused(&dump);
+        assert_eq!(line, 5);
+        assert!(m.contains("START WITH 1000"), "{m}");
+        // A default drawing from another column's sequence.
+        let dump = SERIAL_DUMP.replace("OWNED BY public.t.id", "OWNED BY public.t.k");
+        let (line, m) = refused(&dump);
+        assert_eq!(line, 13);
+        assert!(m.contains("not its own serial sequence"), "{m}");
+        // An identity whose sequence has another name.
+        let dump = SERIAL_DUMP.replace("public.t_k_seq", "public.k_numbers");
+        let (_, m) = refused(&dump);
+        assert!(m.contains("k_numbers"), "{m}");
+    }
+
+    #[test]
+    fn enum_types_read_with_their_labels_and_qualified_column_types() {
+        let s = one(
+            "CREATE TYPE public.mpaa_rating AS ENUM (\n    'G',\n    'NC-17'\n);\n\
+             CREATE TABLE public.film (rating public.mpaa_rating DEFAULT 'G'::public.mpaa_rating);\n",
+            Dialect::Postgres,
+        );
+        assert_eq!(s.enums["mpaa_rating"], ["G", "NC-17"]);
+        let c = s.tables["film"].column("rating").unwrap();
+        assert_eq!(c.ty, Type::Other("mpaa_rating".into()));
+        let n = s.normalized(Dialect::Postgres);
+        assert_eq!(n.tables["film"].columns[0].default.as_deref(), Some("'G'"));
+    }
+
+    #[test]
+    fn constraint_and_index_clauses_the_model_lacks_are_refused_not_dropped() {
+        let refused = |sql: &str| {
+            let e = parse(&[("s.sql".into(), sql.into())], Dialect::Postgres).unwrap_err();
+            e[0].message.clone()
+        };
+        let t = "CREATE TABLE u (id int PRIMARY KEY);\n";
+        for (sql, clause) in [
+            (
+                "CREATE TABLE t (a int, CONSTRAINT k PRIMARY KEY (a) DEFERRABLE);",
+                "DEFERRABLE",
+            ),
+            (
+                "CREATE TABLE t (a int REFERENCES u (id) MATCH FULL);",
+                "MATCH FULL",
+            ),
+            (
+                "CREATE TABLE t (a int);\nCREATE INDEX i ON t (a) WITH (fillfactor = 70);",
+                "fillfactor",
+            ),
+        ] {
+            let m = refused(&format!("{t}{sql}"));
+            assert!(m.contains(clause), "{sql}: {m}");
+        }
+        // What the model holds is read, not dropped.
+        let s = one(
+            &format!("{t}CREATE TABLE t (a int, CONSTRAINT t_pk PRIMARY KEY (a));\n\
+                 ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES u (id) DEFERRABLE INITIALLY DEFERRED NOT VALID;\n\
+                 ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0) NOT VALID;\n"),
+            Dialect::Postgres,
+        );
+        let t = &s.tables["t"];
+        assert_eq!(t.primary_key_name.as_deref(), Some("t_pk"));
+        let f = &t.foreign_keys[0];
+        assert!(f.deferrable && f.initially_deferred && f.not_valid);
+        assert!(t.checks[0].not_valid);
     }
 }
