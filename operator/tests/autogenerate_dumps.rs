@@ -22,6 +22,7 @@ use support::databases::{fresh, server};
 fn ddl(dialect: Dialect) -> &'static [&'static str] {
     match dialect {
         Dialect::Postgres => &[
+            "CREATE EXTENSION pg_trgm",
             "CREATE TYPE mpaa_rating AS ENUM ('G', 'PG', 'NC-17')",
             "CREATE TABLE \"Album\" (rating mpaa_rating DEFAULT 'G'::mpaa_rating, id integer PRIMARY KEY, \"timestamp\" timestamp(6) NOT NULL, name varchar(50) DEFAULT 'x', price numeric(10,2) CHECK (price >= 0))",
             "CREATE TABLE track (id bigint PRIMARY KEY, album_id integer REFERENCES \"Album\"(id) ON DELETE CASCADE, title text NOT NULL, at time(3), UNIQUE (album_id, title))",
@@ -31,6 +32,7 @@ fn ddl(dialect: Dialect) -> &'static [&'static str] {
             "CREATE INDEX track_fts ON track USING gin (to_tsvector('english', title))",
             "CREATE INDEX track_prefix ON track (title text_pattern_ops, at DESC NULLS LAST) INCLUDE (album_id)",
             "CREATE INDEX track_hash ON track USING hash (title)",
+            "CREATE INDEX track_trgm ON track USING gin (title gin_trgm_ops)",
             "CREATE UNIQUE INDEX album_name ON \"Album\" (name) NULLS NOT DISTINCT",
             // Deferred and not-yet-validated constraints.
             "ALTER TABLE track ADD CONSTRAINT track_album_later FOREIGN KEY (album_id) REFERENCES \"Album\"(id) DEFERRABLE INITIALLY DEFERRED NOT VALID",
@@ -145,7 +147,7 @@ async fn round_trip(dialect: Dialect) {
     assert!(down.status.success(), "{}", text(&down));
     let left = live(&target).await;
     assert!(
-        left.tables.is_empty() && left.enums.is_empty(),
+        left.tables.is_empty() && left.enums.is_empty() && left.extensions.is_empty(),
         "downgrade base left {left:?}"
     );
 }

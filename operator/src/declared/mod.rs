@@ -71,6 +71,8 @@ fn noise(code: &str) -> Option<&'static str> {
         Some("DROP ... IF EXISTS before a CREATE")
     } else if starts("LOCK TABLES") || starts("UNLOCK TABLES") {
         Some("LOCK/UNLOCK TABLES")
+    } else if starts("COMMENT ON EXTENSION") {
+        Some("COMMENT ON EXTENSION (the extension sets its own)")
     } else if starts("GRANT ") || starts("REVOKE ") {
         Some("GRANT/REVOKE")
     } else if starts("ALTER ") && upper_words_have(code, &["OWNER", "TO"]) {
@@ -282,6 +284,10 @@ impl Read<'_> {
                 }
                 let labels = labels.into_iter().map(|l| l.value).collect();
                 self.schema.enums.insert(name, labels);
+                Ok(())
+            }
+            Statement::CreateExtension(ce) if dialect.sql().enum_types() => {
+                self.schema.extensions.insert(ident(&ce.name, dialect));
                 Ok(())
             }
             Statement::AlterTable(at) => {

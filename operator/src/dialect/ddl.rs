@@ -340,8 +340,8 @@ pub trait SqlDialect: Sync + std::fmt::Debug {
     }
 
     /// Whether enums are types of their own (`CREATE TYPE ... AS ENUM`),
-    /// held in [`crate::schema::Schema::enums`]; elsewhere they are dropped in
-    /// normal form.
+    /// held in [`crate::schema::Schema::enums`], and the schema holds
+    /// extensions (PostgreSQL); elsewhere both are dropped in normal form.
     fn enum_types(&self) -> bool {
         false
     }

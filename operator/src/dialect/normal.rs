@@ -24,6 +24,11 @@ impl Schema {
             } else {
                 Default::default()
             },
+            extensions: if dialect.sql().enum_types() {
+                self.extensions.clone()
+            } else {
+                Default::default()
+            },
         }
     }
 

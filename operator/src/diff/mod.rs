@@ -130,6 +130,13 @@ pub enum Op {
         /// change runs, for a recreation.
         columns: Vec<(String, String, Option<String>)>,
     },
+    /// Install (`create`) or remove an extension (PostgreSQL).
+    Extension {
+        /// The extension's name.
+        name: String,
+        /// `true`: `CREATE EXTENSION`; `false`: `DROP EXTENSION`.
+        create: bool,
+    },
     /// Set or clear a table comment.
     SetTableComment {
         /// Table.
@@ -159,7 +166,7 @@ impl Op {
             | Op::AddCheck { table, .. }
             | Op::DropCheck { table, .. }
             | Op::SetTableComment { table, .. } => table,
-            Op::Enum { name, .. } => name,
+            Op::Enum { name, .. } | Op::Extension { name, .. } => name,
         }
     }
 
@@ -223,6 +230,10 @@ impl Op {
                 table: t(table),
                 from: to.clone(),
                 to: from.clone(),
+            },
+            Op::Extension { name, create } => Op::Extension {
+                name: t(name),
+                create: !create,
             },
             Op::Enum {
                 name,
@@ -341,6 +352,11 @@ impl Op {
                 format!("remove check on {table}: {}", check.expression)
             }
             Op::SetTableComment { table, .. } => format!("comment on table {table}"),
+            Op::Extension { name, create: true } => format!("add extension {name}"),
+            Op::Extension {
+                name,
+                create: false,
+            } => format!("remove extension {name}"),
             Op::Enum { name, to: None, .. } => format!("remove enum type {name}"),
             Op::Enum {
                 name,
@@ -563,9 +579,19 @@ pub fn diff(from: &Schema, to: &Schema, dialect: Dialect) -> Vec<Op> {
         creates.push(Op::CreateTable(t));
     }
 
-    // Enum types come first (columns may use them) and go last.
+    // Extensions, then enum types, come first (columns and indexes may use
+    // them) and go last.
     let (mut enums, mut drop_enums) = enum_changes(&from, &to);
-    let mut ops = drop_fks;
+    let extension = |name: &String, create: bool| Op::Extension {
+        name: name.clone(),
+        create,
+    };
+    let mut ops: Vec<Op> = to
+        .extensions
+        .difference(&from.extensions)
+        .map(|n| extension(n, true))
+        .collect();
+    ops.append(&mut drop_fks);
     ops.append(&mut enums);
     ops.append(&mut drop_constraints);
     ops.append(&mut drops);
@@ -575,6 +601,11 @@ pub fn diff(from: &Schema, to: &Schema, dialect: Dialect) -> Vec<Op> {
     ops.append(&mut add_fks);
     ops.append(&mut comments);
     ops.append(&mut drop_enums);
+    ops.extend(
+        from.extensions
+            .difference(&to.extensions)
+            .map(|n| extension(n, false)),
+    );
     ops
 }
 

@@ -170,9 +170,10 @@ fn operation(op: &Op, d: Dialect) -> Result<Operation, OpsError> {
                 }),
             }),
         }),
-        Op::SetPrimaryKey { .. } | Op::SetTableComment { .. } | Op::Enum { .. } => {
-            return unsupported()
-        }
+        Op::SetPrimaryKey { .. }
+        | Op::SetTableComment { .. }
+        | Op::Enum { .. }
+        | Op::Extension { .. } => return unsupported(),
     })
 }
 

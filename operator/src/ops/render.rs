@@ -597,6 +597,14 @@ pub fn apply(s: &mut Schema, op: &Op) {
             s.tables.remove(&t);
             return;
         }
+        Op::Extension { name, create } => {
+            if *create {
+                s.extensions.insert(name.clone());
+            } else {
+                s.extensions.remove(name);
+            }
+            return;
+        }
         Op::Enum { name, to, .. } => {
             match to {
                 Some(labels) => s.enums.insert(name.clone(), labels.clone()),
@@ -643,6 +651,6 @@ pub fn apply(s: &mut Schema, op: &Op) {
             !(c.key() == check.key() && (check.name.is_none() || c.name == check.name))
         }),
         Op::SetTableComment { to, .. } => table.comment = to.clone(),
-        Op::CreateTable(_) | Op::DropTable(_) | Op::Enum { .. } => {}
+        Op::CreateTable(_) | Op::DropTable(_) | Op::Enum { .. } | Op::Extension { .. } => {}
     }
 }

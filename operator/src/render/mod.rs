@@ -147,7 +147,8 @@ pub(crate) fn needs_rebuild(op: &Op) -> bool {
         | Op::CreateIndex { .. }
         | Op::DropIndex { .. }
         | Op::SetTableComment { .. }
-        | Op::Enum { .. } => false,
+        | Op::Enum { .. }
+        | Op::Extension { .. } => false,
         Op::AlterColumn { from, to, .. } => {
             // Comments and collations SQLite does not keep are no change.
             let mut a = from.clone();
@@ -406,6 +407,16 @@ fn statements(op: &Op, dialect: Dialect, before: &Schema, after: Option<&Schema>
             to,
             columns,
         } => enum_statements(name, from.as_deref(), to.as_deref(), columns, dialect),
+        Op::Extension { name, create: true } => {
+            vec![format!(
+                "CREATE EXTENSION IF NOT EXISTS {}",
+                sql.quote(name)
+            )]
+        }
+        Op::Extension {
+            name,
+            create: false,
+        } => vec![format!("DROP EXTENSION {}", sql.quote(name))],
     }
 }
 

@@ -36,7 +36,7 @@ pub fn sequence_name(table: &str, column: &str) -> String {
 }
 
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A schema: tables by (normalised) name.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,6 +48,11 @@ pub struct Schema {
     /// (MySQL's `ENUM(...)` is a [`Type::Other`]).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub enums: BTreeMap<String, Vec<String>>,
+    /// Extensions installed in the schema (PostgreSQL's `CREATE
+    /// EXTENSION`), by name; their versions are not compared (`ALTER
+    /// EXTENSION ... UPDATE` is the extension's own business).
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub extensions: BTreeSet<String>,
 }
 
 /// A table.

@@ -84,9 +84,10 @@ impl Introspect for PgBackend {
             "c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = {ns}) AND NOT {BOOKKEEPING}"
         );
         let mut schema = Schema::default();
-        // Tables and enum types in one round trip (a drift recheck of
-        // 1,000 resources pays each one 1,000 times): rows of kind `t`
-        // (name, comment, oid) and `e` (type, label), labels in order.
+        // Tables, enum types and extensions in one round trip (a drift
+        // recheck of 1,000 resources pays each one 1,000 times): rows of
+        // kind `t` (name, comment, oid), `e` (type, label; labels in
+        // order) and `x` (extension).
         let rows = self
             .query(&format!(
                 "SELECT kind, name, extra, oid FROM ( \
@@ -96,16 +97,26 @@ impl Introspect for PgBackend {
                  UNION ALL \
                  SELECT 'e', t.typname::text, e.enumlabel::text, NULL, e.enumsortorder \
                  FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid \
-                 WHERE t.typnamespace = (SELECT oid FROM pg_namespace WHERE nspname = {ns})) x \
+                 WHERE t.typnamespace = (SELECT oid FROM pg_namespace WHERE nspname = {ns}) \
+                 UNION ALL \
+                 SELECT 'x', extname::text, NULL, NULL, 0 FROM pg_extension \
+                 WHERE extnamespace = (SELECT oid FROM pg_namespace WHERE nspname = {ns})) x \
                  ORDER BY kind, name, ord"
             ))
             .await?;
         let mut oids: Vec<String> = Vec::new();
         for r in &rows {
             let name = col(r, 1);
-            if col(r, 0) == "e" {
-                schema.enums.entry(name).or_default().push(col(r, 2));
-                continue;
+            match col(r, 0).as_str() {
+                "e" => {
+                    schema.enums.entry(name).or_default().push(col(r, 2));
+                    continue;
+                }
+                "x" => {
+                    schema.extensions.insert(name);
+                    continue;
+                }
+                _ => {}
             }
             if opts.skip(&name) {
                 continue;
