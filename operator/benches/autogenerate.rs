@@ -13,6 +13,10 @@
 //! is timed too, on every server configured: it is what each periodic
 //! recheck costs the database at that scale.
 //!
+//! Issue 25's figure: the binary itself on a `pg_dump --schema-only` of
+//! 1,000 tables with 3,000 indexes (`check --database`, goal 0.5 s;
+//! `revision --autogenerate` from an empty set, goal 2 s).
+//!
 //! Run: `cargo bench --bench autogenerate` (best of `ROUNDS` per figure;
 //! MariaDB with `REVISOR_TEST_MYSQL_URL`).
 
@@ -28,6 +32,8 @@ use revisor::with_backend;
 use std::time::{Duration, Instant};
 
 const TABLES: usize = 500;
+/// Tables of the pg_dump figure (issue 25), three indexes each.
+const DUMP_TABLES: usize = 1000;
 /// DatabaseSchemas sharing one database in the shared-database figure.
 const SHARED: usize = 1000;
 /// Rounds per figure; the best is printed (a shared 2-core machine).
@@ -191,6 +197,106 @@ async fn shared(name: &str, dialect: Dialect, url: &str) {
     );
 }
 
+/// The DDL of issue 25's figure: 1,000 tables (a serial key, an enum
+/// column, a check, a foreign key to the table before) and 3,000 indexes
+/// (plain, partial and descending, expression).
+fn dump_ddl() -> Vec<String> {
+    let mut v = vec!["CREATE TYPE status AS ENUM ('new', 'paid', 'shipped')".to_owned()];
+    for i in 0..DUMP_TABLES {
+        let fk = if i == 0 {
+            String::new()
+        } else {
+            format!(", parent_id bigint REFERENCES t{} (id)", i - 1)
+        };
+        v.push(format!(
+            "CREATE TABLE t{i} (id serial PRIMARY KEY, name varchar(100) NOT NULL, note text, qty integer NOT NULL DEFAULT 0, price numeric(10,2) CHECK (price >= 0), st status DEFAULT 'new', created timestamptz NOT NULL DEFAULT now(){fk})"
+        ));
+        v.push(format!("CREATE INDEX ix_t{i}_name ON t{i} (name)"));
+        v.push(format!(
+            "CREATE INDEX ix_t{i}_qty ON t{i} (qty DESC, name) WHERE qty > 0"
+        ));
+        v.push(format!("CREATE INDEX ix_t{i}_lower ON t{i} (lower(name))"));
+    }
+    v
+}
+
+/// Issue 25's figure: the binary on a `pg_dump --schema-only` of
+/// [`dump_ddl`]'s database, as a user runs it: `check --database` of the
+/// database the dump came from (goal under 0.5 s) and `revision
+/// --autogenerate` from an empty set with a dev database (goal under 2 s).
+async fn real_dump(dev: &str) {
+    let url = databases::fresh(Dialect::Postgres).await;
+    let mut db = Database::connect(&url).await.unwrap();
+    let t0 = Instant::now();
+    with_backend!(&mut db, |b| {
+        b.execute("BEGIN").await.unwrap();
+        for s in dump_ddl() {
+            b.execute(&s).await.unwrap();
+        }
+        b.execute("COMMIT").await.unwrap();
+    });
+    let built = t0.elapsed();
+    let dump = std::process::Command::new("pg_dump")
+        .args(["--schema-only", &url])
+        .output()
+        .expect("pg_dump on the PATH");
+    assert!(
+        dump.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dump.stderr)
+    );
+    let dir = std::env::temp_dir().join(format!("revisor-bench-dump-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("schema.sql"), &dump.stdout).unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_revisor"))
+            .current_dir(&dir)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let (check, said) = best(|| run(&["check", "--database", &url, "--dialect", "postgresql"]));
+    assert!(
+        said.contains("No new upgrade operations detected"),
+        "{said}"
+    );
+    let (autogenerate, _) = best(|| {
+        let _ = std::fs::remove_dir_all(dir.join("migrations"));
+        std::fs::create_dir_all(dir.join("migrations")).unwrap();
+        run(&[
+            "revision",
+            "--autogenerate",
+            "-m",
+            "init",
+            "--dialect",
+            "postgresql",
+            "--dev-database",
+            dev,
+        ])
+    });
+    println!(
+        "PostgreSQL, pg_dump of {DUMP_TABLES} tables and {} indexes ({} KB; built in {:.1} s), the binary end to end:",
+        3 * DUMP_TABLES,
+        dump.stdout.len() / 1024,
+        built.as_secs_f64()
+    );
+    println!(
+        "  check --database           {:>8.1} ms (goal 500)",
+        ms(check)
+    );
+    println!(
+        "  revision --autogenerate    {:>8.1} ms (from an empty set, with a dev database; goal 2000)",
+        ms(autogenerate)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
@@ -223,6 +329,12 @@ fn main() {
             }
             measure(name, dialect, &databases::fresh(dialect).await, &sql).await;
             shared(name, dialect, &databases::fresh(dialect).await).await;
+        }
+        if std::env::var("REVISOR_TEST_POSTGRES_URL").is_ok() {
+            let dev = databases::server(Dialect::Postgres).expect("a server URL");
+            real_dump(&dev).await;
+        } else {
+            println!("SKIPPED the pg_dump figure: set REVISOR_TEST_POSTGRES_URL to a server");
         }
     });
 }

@@ -161,15 +161,19 @@ pub async fn at_revision(
     Ok(schema)
 }
 
-/// The declared schema in the server's own words (SPEC: "where only the
-/// database knows its normal form ... the declared object is normalised
-/// through the dev database"): its tables are created in a scratch
-/// database on `server` (`--dev-database`, else `--database`'s server)
-/// and read back, so `CHECK (s IN ('a', 'b'))` compares equal to
-/// PostgreSQL's stored `(s)::text = ANY (ARRAY[...])`, and defaults and
-/// index expressions likewise. SQLite keeps what was written, so it is
-/// returned as it is; so is a schema without a server to normalise on
-/// (the second value then says so, for a note).
+/// The declared schema in the server's own words where it differs from
+/// `current` (SPEC: "where only the database knows its normal form ...
+/// the declared object is normalised through the dev database"): the
+/// tables the diff from `current` touches are created, without their
+/// foreign keys, in a scratch database on `server` (`--dev-database`,
+/// else `--database`'s server) with every enum, domain and extension, in
+/// one transaction where DDL has them, and read back, so `CHECK (s IN
+/// ('a', 'b'))` compares equal to PostgreSQL's stored `(s)::text = ANY
+/// (ARRAY[...])`, and defaults and index expressions likewise. A table
+/// that already compares equal as written needs no server: a `check` of a
+/// database at the declared schema creates nothing. SQLite keeps what was
+/// written, so it is returned as it is; so is a schema without a server to
+/// normalise on (the second value then says so, for a note).
 ///
 /// # Errors
 /// [`AutogenError::Input`] naming the statement the server refused (the
@@ -177,6 +181,7 @@ pub async fn at_revision(
 /// when the scratch database cannot be created.
 pub async fn normalized(
     declared: Schema,
+    current: &Schema,
     dialect: Dialect,
     server: Option<&str>,
     opts: &introspect::Options,
@@ -184,6 +189,46 @@ pub async fn normalized(
     if dialect.sql().scratch_url().is_some() || declared.tables.is_empty() {
         return Ok((declared, None));
     }
+    // Only what exists on both sides and differs as written can be the
+    // server's rewriting; a new table is created as declared.
+    let ops = diff::diff(current, &declared, dialect);
+    let touched: std::collections::BTreeSet<&str> = ops
+        .iter()
+        .map(Op::table)
+        .filter(|t| current.tables.contains_key(*t) && declared.tables.contains_key(*t))
+        .collect();
+    let types_differ = ops.iter().any(|o| {
+        matches!(
+            o,
+            Op::Enum {
+                from: Some(_),
+                to: Some(_),
+                ..
+            } | Op::Domain {
+                from: Some(_),
+                to: Some(_),
+                ..
+            }
+        )
+    });
+    if touched.is_empty() && !types_differ {
+        return Ok((declared, None));
+    }
+    // The part to normalise: the touched tables, without foreign keys
+    // (which hold no expression and may point at tables left out).
+    let part = Schema {
+        tables: declared
+            .tables
+            .iter()
+            .filter(|(name, _)| touched.contains(name.as_str()))
+            .map(|(name, t)| {
+                let mut t = t.clone();
+                t.foreign_keys.clear();
+                (name.clone(), t)
+            })
+            .collect(),
+        ..declared.clone()
+    };
     let Some(server) = server.filter(|s| Dialect::from_url(s).ok() == Some(dialect)) else {
         let note = "checks, defaults and index expressions are compared as written: pass --dev-database to compare them in the server's own words";
         return Ok((declared, Some(note.to_owned())));
@@ -196,19 +241,37 @@ pub async fn normalized(
     admin.execute(&format!("CREATE DATABASE {name}")).await?;
     let result = async {
         let mut db = Database::connect(&with_database(server, &name)).await?;
-        for statement in migration(&Schema::default(), &declared, dialect).up {
+        let transaction = dialect.transactional_ddl();
+        if transaction {
+            db.execute("BEGIN").await?;
+        }
+        for statement in migration(&Schema::default(), &part, dialect).up {
             db.execute(&statement).await.map_err(|e| {
                 AutogenError::Input(format!(
                     "the declared schema does not run on the dev database: {e}\n  in: {statement}"
                 ))
             })?;
         }
+        if transaction {
+            db.execute("COMMIT").await?;
+        }
         Ok::<_, AutogenError>(db.introspect(opts).await?)
     }
     .await;
     let dropped = admin.execute(&dialect.sql().drop_database(&name)).await;
-    let schema = result?;
+    let read = result?;
     dropped?;
+    // The server's words for the part, the declared foreign keys back.
+    let mut schema = Schema {
+        tables: declared.tables.clone(),
+        ..read.clone()
+    };
+    for (name, mut t) in read.tables {
+        if let Some(d) = declared.tables.get(&name) {
+            t.foreign_keys = d.foreign_keys.clone();
+        }
+        schema.tables.insert(name, t);
+    }
     Ok((schema, None))
 }
 

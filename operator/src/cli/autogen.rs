@@ -106,12 +106,7 @@ impl AutogenArgs {
     async fn schemas(&self, graph: &RevisionGraph) -> Result<(Schema, Schema, Dialect), CliError> {
         let dialect = self.dialect(&[])?;
         let server = self.dev_database.as_deref().or(self.database.as_deref());
-        let (declared, note) =
-            autogen::normalized(self.declared(dialect)?, dialect, server, &self.introspect())
-                .await?;
-        if let Some(note) = note {
-            eprintln!("note: {note}");
-        }
+        let declared = self.declared(dialect)?;
         let current = match &self.database {
             Some(url) => autogen::live(url, &self.introspect()).await?,
             None => {
@@ -125,6 +120,11 @@ impl AutogenArgs {
                 .await?
             }
         };
+        let (declared, note) =
+            autogen::normalized(declared, &current, dialect, server, &self.introspect()).await?;
+        if let Some(note) = note {
+            eprintln!("note: {note}");
+        }
         Ok((current, declared, dialect))
     }
 }

@@ -12,6 +12,7 @@
 //! naming the file and line, never silently dropped.
 
 mod constraints;
+mod domains;
 mod indexes;
 mod sequences;
 
@@ -165,7 +166,10 @@ pub fn parse_noting(
                 }
                 continue;
             }
-            let rewritten = sequences.without_sequence_name(&code, dialect);
+            let (rewritten, not_null) = match domains::without_unread_clauses(&code) {
+                Some((text, not_null)) => (Some(text), not_null),
+                None => (sequences.without_sequence_name(&code, dialect), false),
+            };
             let parsed = match parse_one(rewritten.as_deref().unwrap_or(st.sql), dialect) {
                 Ok(p) => p,
                 Err(m) => {
@@ -178,6 +182,7 @@ pub fn parse_noting(
                 dialect,
                 notes: &mut notes,
                 sequences: &mut sequences,
+                not_null,
             };
             if let Err(m) = read.apply(parsed) {
                 errors.push(err(m));
@@ -258,6 +263,8 @@ struct Read<'a> {
     dialect: Dialect,
     notes: &'a mut Vec<String>,
     sequences: &'a mut Sequences,
+    /// The `NOT NULL` taken out of a `CREATE DOMAIN` (see `domains`).
+    not_null: bool,
 }
 
 impl Read<'_> {
@@ -284,6 +291,14 @@ impl Read<'_> {
                 }
                 let labels = labels.into_iter().map(|l| l.value).collect();
                 self.schema.enums.insert(name, labels);
+                Ok(())
+            }
+            Statement::CreateDomain(cd) if dialect.sql().enum_types() => {
+                let d = domains::domain(&cd, self.not_null, dialect)?;
+                if self.schema.domains.contains_key(&d.name) {
+                    return Err(format!("domain {} is declared twice", d.name));
+                }
+                self.schema.domains.insert(d.name.clone(), d);
                 Ok(())
             }
             Statement::CreateExtension(ce) if dialect.sql().enum_types() => {
@@ -787,5 +802,23 @@ mod tests {
         let f = &t.foreign_keys[0];
         assert!(f.deferrable && f.initially_deferred && f.not_valid);
         assert!(t.checks[0].not_valid);
+    }
+
+    #[test]
+    fn domains_read_as_pg_dump_writes_them() {
+        let s = one(
+            "CREATE DOMAIN public.code AS character varying(20) COLLATE pg_catalog.\"C\" NOT NULL DEFAULT 'x'::character varying\n\
+             \tCONSTRAINT code_check CHECK (((VALUE)::text <> ''::text));\n\
+             CREATE DOMAIN public.note AS text DEFAULT NULL;\n\
+             CREATE TABLE t (c public.code);\n",
+            Dialect::Postgres,
+        );
+        let d = &s.domains["code"];
+        assert_eq!(d.ty, Type::Varchar(Some(20)));
+        assert!(d.not_null);
+        assert_eq!(d.collation.as_deref(), Some("C"));
+        assert_eq!(d.checks.len(), 1);
+        assert!(!s.domains["note"].not_null);
+        assert_eq!(s.tables["t"].columns[0].ty, Type::Other("code".into()));
     }
 }

@@ -5,7 +5,8 @@
 
 use super::Dialect;
 use crate::schema::{
-    normalize_default, Action, Check, Column, ForeignKey, Index, Schema, Table, Type, Unique,
+    normalize_default, Action, Check, Column, Domain, ForeignKey, Index, Schema, Table, Type,
+    Unique,
 };
 
 impl Schema {
@@ -26,6 +27,14 @@ impl Schema {
             },
             extensions: if dialect.sql().enum_types() {
                 self.extensions.clone()
+            } else {
+                Default::default()
+            },
+            domains: if dialect.sql().enum_types() {
+                self.domains
+                    .values()
+                    .map(|d| (d.name.clone(), d.normalized(dialect)))
+                    .collect()
             } else {
                 Default::default()
             },
@@ -195,6 +204,45 @@ impl Table {
             foreign_keys,
             checks,
             comment: self.comment.clone().filter(|_| sql.keeps_comments()),
+        }
+    }
+}
+
+impl Domain {
+    /// The domain in normal form: base type and default as a column's,
+    /// collation without schema or quotes, checks sorted, the name the
+    /// server gives an unnamed check (`<domain>_check`) dropped.
+    fn normalized(&self, dialect: Dialect) -> Domain {
+        let ty = self.ty.normalized(dialect);
+        let mut checks: Vec<Check> = self
+            .checks
+            .iter()
+            .map(|c| Check {
+                name: c
+                    .name
+                    .clone()
+                    .filter(|n| *n != format!("{}_check", self.name)),
+                expression: c.expression.trim().to_owned(),
+                not_valid: false,
+            })
+            .collect();
+        checks.sort_by_key(Check::key);
+        Domain {
+            name: self.name.clone(),
+            default: self
+                .default
+                .as_deref()
+                .and_then(|d| normalize_default(d, &ty)),
+            collation: self.collation.as_deref().map(|c| {
+                c.rsplit('.')
+                    .next()
+                    .unwrap_or(c)
+                    .trim_matches('"')
+                    .to_owned()
+            }),
+            checks,
+            not_null: self.not_null,
+            ty,
         }
     }
 }

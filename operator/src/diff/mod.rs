@@ -18,8 +18,14 @@
 //! [`rename_hints`] names the pair so the file can say so.
 
 use crate::dialect::Dialect;
-use crate::schema::{Check, Column, ForeignKey, IdentityKind, Index, Schema, Table, Unique};
+use crate::schema::{Check, Column, ForeignKey, Index, Schema, Table, Unique};
 use std::collections::{BTreeSet, HashSet};
+
+mod describe;
+mod types;
+
+pub use types::labels_only_added;
+use types::{domain_changes, enum_changes};
 
 /// One schema change.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,6 +136,20 @@ pub enum Op {
         /// change runs, for a recreation.
         columns: Vec<(String, String, Option<String>)>,
     },
+    /// Create, drop or change a domain (PostgreSQL). A changed default,
+    /// `NOT NULL` or check is altered in place; a changed base type or
+    /// collation recreates the domain and converts `columns`.
+    Domain {
+        /// The domain's name.
+        name: String,
+        /// Before (`None`: the domain is created).
+        from: Option<crate::schema::Domain>,
+        /// After (`None`: the domain is dropped).
+        to: Option<crate::schema::Domain>,
+        /// `(table, column, default)` of the columns of the domain where
+        /// the change runs, for a recreation.
+        columns: Vec<(String, String, Option<String>)>,
+    },
     /// Install (`create`) or remove an extension (PostgreSQL).
     Extension {
         /// The extension's name.
@@ -166,7 +186,7 @@ impl Op {
             | Op::AddCheck { table, .. }
             | Op::DropCheck { table, .. }
             | Op::SetTableComment { table, .. } => table,
-            Op::Enum { name, .. } | Op::Extension { name, .. } => name,
+            Op::Enum { name, .. } | Op::Extension { name, .. } | Op::Domain { name, .. } => name,
         }
     }
 
@@ -231,6 +251,17 @@ impl Op {
                 from: to.clone(),
                 to: from.clone(),
             },
+            Op::Domain {
+                name,
+                from,
+                to,
+                columns,
+            } => Op::Domain {
+                name: t(name),
+                from: to.clone(),
+                to: from.clone(),
+                columns: columns.clone(),
+            },
             Op::Extension { name, create } => Op::Extension {
                 name: t(name),
                 create: !create,
@@ -246,134 +277,6 @@ impl Op {
                 to: from.clone(),
                 columns: columns.clone(),
             },
-        }
-    }
-
-    /// Why the operation may lose data, if it may: a dropped table or
-    /// column, a narrowed type, a column made NOT NULL.
-    pub fn destructive(&self) -> Option<String> {
-        match self {
-            Op::DropTable(x) => Some(format!("drops table {} and its rows", x.name)),
-            Op::DropColumn { table, column } => Some(format!(
-                "drops column {table}.{} and its values",
-                column.name
-            )),
-            Op::AlterColumn { table, from, to } if from.ty.narrows_to(&to.ty) => Some(format!(
-                "narrows {table}.{} from {} to {}; values that do not fit fail or are cut",
-                to.name, from.ty, to.ty
-            )),
-            Op::Enum {
-                name,
-                from: Some(from),
-                to: Some(to),
-                ..
-            } if from.iter().any(|l| !to.contains(l)) => Some(format!(
-                "removes labels of enum type {name}; rows that hold them fail the conversion"
-            )),
-            _ => None,
-        }
-    }
-
-    /// A one-line description, for `revisor check` and comments.
-    pub fn describe(&self) -> String {
-        match self {
-            Op::CreateTable(x) => format!("add table {}", x.name),
-            Op::DropTable(x) => format!("remove table {}", x.name),
-            Op::AddColumn { table, column } => format!("add column {table}.{}", column.name),
-            Op::DropColumn { table, column } => format!("remove column {table}.{}", column.name),
-            Op::AlterColumn { table, from, to } => {
-                let mut what = Vec::new();
-                if from.ty != to.ty {
-                    what.push(format!("type {} -> {}", from.ty, to.ty));
-                }
-                if from.nullable != to.nullable {
-                    what.push(if to.nullable {
-                        "nullable".to_owned()
-                    } else {
-                        "NOT NULL".to_owned()
-                    });
-                }
-                if from.default != to.default {
-                    let d = |d: &Option<String>| d.clone().unwrap_or_else(|| "none".into());
-                    what.push(format!(
-                        "default {} -> {}",
-                        d(&from.default),
-                        d(&to.default)
-                    ));
-                }
-                if from.identity != to.identity || from.identity_kind != to.identity_kind {
-                    let form = |c: &Column| match (c.identity, c.identity_kind) {
-                        (false, _) => "none",
-                        (true, None) => "identity",
-                        (true, Some(IdentityKind::Serial)) => "serial",
-                        (true, Some(IdentityKind::Always)) => "identity always",
-                    };
-                    what.push(format!("identity {} -> {}", form(from), form(to)));
-                }
-                if from.collation != to.collation {
-                    what.push("collation".into());
-                }
-                if from.comment != to.comment {
-                    what.push("comment".into());
-                }
-                if from.on_update != to.on_update {
-                    what.push("ON UPDATE".into());
-                }
-                format!("modify column {table}.{}: {}", to.name, what.join(", "))
-            }
-            Op::SetPrimaryKey { table, to, .. } if to.is_empty() => {
-                format!("remove the primary key of {table}")
-            }
-            Op::SetPrimaryKey { table, to, .. } => {
-                format!("primary key of {table} -> ({})", to.join(", "))
-            }
-            Op::AddUnique { table, unique } => format!(
-                "add unique constraint on {table} ({})",
-                unique.columns.join(", ")
-            ),
-            Op::DropUnique { table, unique } => format!(
-                "remove unique constraint on {table} ({})",
-                unique.columns.join(", ")
-            ),
-            Op::CreateIndex { table, index } => format!("add index {} on {table}", index.name),
-            Op::DropIndex { table, index } => format!("remove index {} on {table}", index.name),
-            Op::AddForeignKey { table, fk } => format!(
-                "add foreign key {table} ({}) -> {}",
-                fk.columns.join(", "),
-                fk.ref_table
-            ),
-            Op::DropForeignKey { table, fk } => format!(
-                "remove foreign key {table} ({}) -> {}",
-                fk.columns.join(", "),
-                fk.ref_table
-            ),
-            Op::AddCheck { table, check } => format!("add check on {table}: {}", check.expression),
-            Op::DropCheck { table, check } => {
-                format!("remove check on {table}: {}", check.expression)
-            }
-            Op::SetTableComment { table, .. } => format!("comment on table {table}"),
-            Op::Extension { name, create: true } => format!("add extension {name}"),
-            Op::Extension {
-                name,
-                create: false,
-            } => format!("remove extension {name}"),
-            Op::Enum { name, to: None, .. } => format!("remove enum type {name}"),
-            Op::Enum {
-                name,
-                from: None,
-                to: Some(to),
-                ..
-            } => format!("add enum type {name} ({})", to.join(", ")),
-            Op::Enum {
-                name,
-                from: Some(from),
-                to: Some(to),
-                ..
-            } => format!(
-                "enum type {name}: ({}) -> ({})",
-                from.join(", "),
-                to.join(", ")
-            ),
         }
     }
 }
@@ -582,6 +485,10 @@ pub fn diff(from: &Schema, to: &Schema, dialect: Dialect) -> Vec<Op> {
     // Extensions, then enum types, come first (columns and indexes may use
     // them) and go last.
     let (mut enums, mut drop_enums) = enum_changes(&from, &to);
+    let (mut domains, mut drop_domains) = domain_changes(&from, &to);
+    enums.append(&mut domains);
+    drop_domains.append(&mut drop_enums);
+    let mut drop_enums = drop_domains;
     let extension = |name: &String, create: bool| Op::Extension {
         name: name.clone(),
         create,
@@ -607,57 +514,6 @@ pub fn diff(from: &Schema, to: &Schema, dialect: Dialect) -> Vec<Op> {
             .map(|n| extension(n, false)),
     );
     ops
-}
-
-/// Whether `to` is `from` with labels only added (in any places): what
-/// `ALTER TYPE ... ADD VALUE` can do without recreating the type.
-pub fn labels_only_added(from: &[String], to: &[String]) -> bool {
-    to.iter().filter(|l| from.contains(l)).eq(from.iter())
-}
-
-/// The enum types created or relabelled (first) and dropped (last) from
-/// `from` to `to`, with the columns of `from` each one's recreation
-/// converts.
-fn enum_changes(from: &Schema, to: &Schema) -> (Vec<Op>, Vec<Op>) {
-    let users = |name: &str| -> Vec<(String, String, Option<String>)> {
-        from.tables
-            .values()
-            .flat_map(|t| {
-                t.columns
-                    .iter()
-                    .filter(|c| matches!(&c.ty, crate::schema::Type::Other(n) if n == name))
-                    .map(|c| (t.name.clone(), c.name.clone(), c.default.clone()))
-            })
-            .collect()
-    };
-    let mut first = Vec::new();
-    let mut last = Vec::new();
-    for (name, labels) in &to.enums {
-        let was = from.enums.get(name);
-        if was != Some(labels) {
-            first.push(Op::Enum {
-                name: name.clone(),
-                from: was.cloned(),
-                to: Some(labels.clone()),
-                columns: if was.is_some() {
-                    users(name)
-                } else {
-                    Vec::new()
-                },
-            });
-        }
-    }
-    for (name, labels) in &from.enums {
-        if !to.enums.contains_key(name) {
-            last.push(Op::Enum {
-                name: name.clone(),
-                from: Some(labels.clone()),
-                to: None,
-                columns: Vec::new(),
-            });
-        }
-    }
-    (first, last)
 }
 
 /// Tables ordered so that a table comes after the tables it references

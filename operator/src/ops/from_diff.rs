@@ -173,6 +173,7 @@ fn operation(op: &Op, d: Dialect) -> Result<Operation, OpsError> {
         Op::SetPrimaryKey { .. }
         | Op::SetTableComment { .. }
         | Op::Enum { .. }
+        | Op::Domain { .. }
         | Op::Extension { .. } => return unsupported(),
     })
 }

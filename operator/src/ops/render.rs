@@ -597,6 +597,13 @@ pub fn apply(s: &mut Schema, op: &Op) {
             s.tables.remove(&t);
             return;
         }
+        Op::Domain { name, to, .. } => {
+            match to {
+                Some(d) => s.domains.insert(name.clone(), d.clone()),
+                None => s.domains.remove(name),
+            };
+            return;
+        }
         Op::Extension { name, create } => {
             if *create {
                 s.extensions.insert(name.clone());
@@ -651,6 +658,10 @@ pub fn apply(s: &mut Schema, op: &Op) {
             !(c.key() == check.key() && (check.name.is_none() || c.name == check.name))
         }),
         Op::SetTableComment { to, .. } => table.comment = to.clone(),
-        Op::CreateTable(_) | Op::DropTable(_) | Op::Enum { .. } | Op::Extension { .. } => {}
+        Op::CreateTable(_)
+        | Op::DropTable(_)
+        | Op::Enum { .. }
+        | Op::Domain { .. }
+        | Op::Extension { .. } => {}
     }
 }

@@ -13,6 +13,8 @@
 //! ([`constraint_name`]) where a later `DROP` needs one, so that a down
 //! section written today can drop what the up section created.
 
+mod types;
+
 use crate::dialect::{Dialect, SqlDialect};
 use crate::diff::Op;
 use crate::schema::{Check, Index, Schema, Table, Type};
@@ -148,6 +150,7 @@ pub(crate) fn needs_rebuild(op: &Op) -> bool {
         | Op::DropIndex { .. }
         | Op::SetTableComment { .. }
         | Op::Enum { .. }
+        | Op::Domain { .. }
         | Op::Extension { .. } => false,
         Op::AlterColumn { from, to, .. } => {
             // Comments and collations SQLite does not keep are no change.
@@ -406,7 +409,13 @@ fn statements(op: &Op, dialect: Dialect, before: &Schema, after: Option<&Schema>
             from,
             to,
             columns,
-        } => enum_statements(name, from.as_deref(), to.as_deref(), columns, dialect),
+        } => types::enum_statements(name, from.as_deref(), to.as_deref(), columns, dialect),
+        Op::Domain {
+            name,
+            from,
+            to,
+            columns,
+        } => types::domain_statements(name, from.as_ref(), to.as_ref(), columns, before, dialect),
         Op::Extension { name, create: true } => {
             vec![format!(
                 "CREATE EXTENSION IF NOT EXISTS {}",
@@ -418,69 +427,6 @@ fn statements(op: &Op, dialect: Dialect, before: &Schema, after: Option<&Schema>
             create: false,
         } => vec![format!("DROP EXTENSION {}", sql.quote(name))],
     }
-}
-
-/// An enum type's change: `CREATE TYPE`, `DROP TYPE`, `ADD VALUE` for each
-/// label only added (at its place, `BEFORE` the next old label or `AFTER`
-/// the one before it), or else PostgreSQL's recreation: the old type
-/// renamed, the new one created, each column converted through text (its
-/// default dropped and set again around it) and the old type dropped.
-fn enum_statements(
-    name: &str,
-    from: Option<&[String]>,
-    to: Option<&[String]>,
-    columns: &[(String, String, Option<String>)],
-    dialect: Dialect,
-) -> Vec<String> {
-    let sql = dialect.sql();
-    let q = sql.quote(name);
-    let create = |labels: &[String]| {
-        let labels: Vec<String> = labels.iter().map(|l| sql.string_literal(l)).collect();
-        format!("CREATE TYPE {q} AS ENUM ({})", labels.join(", "))
-    };
-    let (from, to) = match (from, to) {
-        (None, Some(to)) => return vec![create(to)],
-        (Some(_), None) | (None, None) => return vec![format!("DROP TYPE {q}")],
-        (Some(from), Some(to)) => (from, to),
-    };
-    if crate::diff::labels_only_added(from, to) {
-        return to
-            .iter()
-            .enumerate()
-            .filter(|(_, l)| !from.contains(l))
-            .map(|(i, l)| {
-                let place = match to[i + 1..].iter().find(|n| from.contains(n)) {
-                    Some(next) => format!(" BEFORE {}", sql.string_literal(next)),
-                    None => to[..i]
-                        .last()
-                        .map(|p| format!(" AFTER {}", sql.string_literal(p)))
-                        .unwrap_or_default(),
-                };
-                format!("ALTER TYPE {q} ADD VALUE {}{place}", sql.string_literal(l))
-            })
-            .collect();
-    }
-    let old = sql.quote(&format!("{name}_old"));
-    let mut v = vec![format!("ALTER TYPE {q} RENAME TO {old}"), create(to)];
-    for (table, column, default) in columns {
-        let alter = format!(
-            "ALTER TABLE {} ALTER COLUMN {}",
-            sql.quote(table),
-            sql.quote(column)
-        );
-        if default.is_some() {
-            v.push(format!("{alter} DROP DEFAULT"));
-        }
-        v.push(format!(
-            "{alter} TYPE {q} USING {}::text::{q}",
-            sql.quote(column)
-        ));
-        if let Some(d) = default {
-            v.push(format!("{alter} SET DEFAULT {d}"));
-        }
-    }
-    v.push(format!("DROP TYPE {old}"));
-    v
 }
 
 /// A constraint name as the database before the change has it (the

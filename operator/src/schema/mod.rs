@@ -53,6 +53,32 @@ pub struct Schema {
     /// EXTENSION ... UPDATE` is the extension's own business).
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub extensions: BTreeSet<String>,
+    /// Domains (PostgreSQL's `CREATE DOMAIN`), by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub domains: BTreeMap<String, Domain>,
+}
+
+/// A domain: a base type with a default, `NOT NULL` and checks of its own
+/// (PostgreSQL). A column of the domain has [`Type::Other`] of its name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Domain {
+    /// Name.
+    pub name: String,
+    /// The base type.
+    #[serde(rename = "type")]
+    pub ty: Type,
+    /// `NOT NULL`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub not_null: bool,
+    /// Default, as a column's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    /// Collation, when one was set (without its schema).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
+    /// Checks on `VALUE`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<Check>,
 }
 
 /// A table.

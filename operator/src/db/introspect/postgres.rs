@@ -6,7 +6,7 @@ use crate::db::postgres::PgBackend;
 use crate::db::{Backend, DbError};
 use crate::dialect::Dialect;
 use crate::schema::{
-    Action, Check, Column, ForeignKey, IdentityKind, Index, Schema, Table, Type, Unique,
+    Action, Check, Column, Domain, ForeignKey, IdentityKind, Index, Schema, Table, Type, Unique,
 };
 
 /// The unit separator joins lists inside one catalog value.
@@ -84,24 +84,35 @@ impl Introspect for PgBackend {
             "c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = {ns}) AND NOT {BOOKKEEPING}"
         );
         let mut schema = Schema::default();
-        // Tables, enum types and extensions in one round trip (a drift
-        // recheck of 1,000 resources pays each one 1,000 times): rows of
-        // kind `t` (name, comment, oid), `e` (type, label; labels in
-        // order) and `x` (extension).
+        // Tables, enum types, extensions and domains in one round trip (a
+        // drift recheck of 1,000 resources pays each one 1,000 times): rows
+        // of kind `t` (name, comment, oid), `e` (type, label; labels in
+        // order), `x` (extension), `d` (domain, base type, collation set
+        // on it, NOT NULL, default) and `k` (domain, check name, check).
         let rows = self
             .query(&format!(
-                "SELECT kind, name, extra, oid FROM ( \
+                "SELECT kind, name, extra, oid, extra2, extra3 FROM ( \
                  SELECT 't' AS kind, c.relname::text AS name, obj_description(c.oid, 'pg_class') AS extra, \
-                 c.oid::text AS oid, 0::float4 AS ord FROM pg_class c \
+                 c.oid::text AS oid, 0::float4 AS ord, NULL::text AS extra2, NULL::text AS extra3 FROM pg_class c \
                  WHERE {in_schema} AND c.relkind IN ('r', 'p') \
                  UNION ALL \
-                 SELECT 'e', t.typname::text, e.enumlabel::text, NULL, e.enumsortorder \
+                 SELECT 'd', t.typname::text, format_type(t.typbasetype, t.typtypmod), \
+                 CASE WHEN t.typcollation <> b.typcollation THEN co.collname::text END, 0, \
+                 CASE WHEN t.typnotnull THEN '1' ELSE '0' END, t.typdefault \
+                 FROM pg_type t JOIN pg_type b ON b.oid = t.typbasetype LEFT JOIN pg_collation co ON co.oid = t.typcollation \
+                 WHERE t.typtype = 'd' AND t.typnamespace = (SELECT oid FROM pg_namespace WHERE nspname = {ns}) \
+                 UNION ALL \
+                 SELECT 'k', t.typname::text, con.conname::text, NULL, 0, pg_get_constraintdef(con.oid), NULL \
+                 FROM pg_constraint con JOIN pg_type t ON t.oid = con.contypid \
+                 WHERE con.contype = 'c' AND t.typnamespace = (SELECT oid FROM pg_namespace WHERE nspname = {ns}) \
+                 UNION ALL \
+                 SELECT 'e', t.typname::text, e.enumlabel::text, NULL, e.enumsortorder, NULL, NULL \
                  FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid \
                  WHERE t.typnamespace = (SELECT oid FROM pg_namespace WHERE nspname = {ns}) \
                  UNION ALL \
-                 SELECT 'x', extname::text, NULL, NULL, 0 FROM pg_extension \
+                 SELECT 'x', extname::text, NULL, NULL, 0, NULL, NULL FROM pg_extension \
                  WHERE extnamespace = (SELECT oid FROM pg_namespace WHERE nspname = {ns})) x \
-                 ORDER BY kind, name, ord"
+                 ORDER BY kind, name, ord, extra"
             ))
             .await?;
         let mut oids: Vec<String> = Vec::new();
@@ -114,6 +125,29 @@ impl Introspect for PgBackend {
                 }
                 "x" => {
                     schema.extensions.insert(name);
+                    continue;
+                }
+                "d" => {
+                    let domain = Domain {
+                        ty: Type::parse(&col(r, 2)),
+                        collation: opt(r, 3),
+                        not_null: col(r, 4) == "1",
+                        default: opt(r, 5),
+                        checks: Vec::new(),
+                        name: name.clone(),
+                    };
+                    schema.domains.insert(name, domain);
+                    continue;
+                }
+                "k" => {
+                    if let Some(d) = schema.domains.get_mut(&name) {
+                        let def = col(r, 4);
+                        d.checks.push(Check {
+                            name: opt(r, 2),
+                            expression: def.strip_prefix("CHECK ").unwrap_or(&def).to_owned(),
+                            not_valid: false,
+                        });
+                    }
                     continue;
                 }
                 _ => {}
