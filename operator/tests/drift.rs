@@ -8,6 +8,7 @@
 #[macro_use]
 mod support;
 
+use revisor::db::introspect::Introspect;
 use revisor::db::{Backend, Database, Dialect};
 use revisor::drift::DriftCheck;
 use revisor::executor::Options;
@@ -416,4 +417,59 @@ async fn drift_policy_off_takes_no_snapshot_and_reports_nothing() {
         .await
         .unwrap();
     assert!(snapshots.is_empty(), "a snapshot table was created");
+}
+
+/// A snapshot taken by a Revisor whose model saw less (version 1: no
+/// identity kinds, enum types, index methods) is no drift after an
+/// upgrade of Revisor: the live schema compares in that model's terms, the
+/// snapshot is retaken in the current one, and a change by hand is still
+/// drift.
+#[tokio::test]
+async fn a_snapshot_of_an_older_model_is_retaken_not_reported() {
+    let url = fresh(Dialect::Postgres).await;
+    let mut db = Database::connect(&url).await.unwrap();
+    let g = set();
+    let opts = Options::default();
+    upgrade(&mut db, &g, "r0", &opts).await;
+    exec(
+        &mut db,
+        "CREATE TYPE mood AS ENUM ('ok');\nCREATE TABLE serials (id serial PRIMARY KEY, m mood);\nCREATE INDEX ix_serials_m ON serials USING hash (m);\n",
+    )
+    .await;
+    session(&mut db, &opts).accept_drift().await.unwrap();
+    // What the version-1 model wrote: its schema (no "model" key) and its
+    // fingerprint.
+    let live = with_backend!(&mut db, |b| b
+        .introspect(&revisor::db::introspect::Options::default())
+        .await)
+    .unwrap()
+    .normalized(Dialect::Postgres)
+    .as_of(1);
+    let json = serde_json::to_string(&live).unwrap().replace('\'', "''");
+    let fingerprint = live.fingerprint(Dialect::Postgres);
+    exec(
+        &mut db,
+        &format!("UPDATE revisor_version_snapshot SET schema_json = '{json}', fingerprint = '{fingerprint}';\n"),
+    )
+    .await;
+    assert!(
+        !check(&mut db).await.drifted(),
+        "a model upgrade is no drift"
+    );
+    let retaken = session(&mut db, &opts).check_drift(true).await.unwrap();
+    assert!(!retaken.drifted(), "{:?}", retaken.changes);
+    let rows = db
+        .query("SELECT schema_json FROM revisor_version_snapshot ORDER BY id DESC LIMIT 1")
+        .await
+        .unwrap();
+    let newest = rows[0][0].clone().unwrap();
+    assert_eq!(
+        revisor::schema::Schema::model_of(&newest),
+        revisor::schema::MODEL_VERSION
+    );
+    exec(&mut db, "ALTER TABLE serials ADD COLUMN note text;\n").await;
+    assert_eq!(
+        check(&mut db).await.changes,
+        vec!["add column serials.note"]
+    );
 }

@@ -45,7 +45,7 @@ pub(super) async fn take_snapshot<B: Backend>(
         heads: tables.heads(db).await?,
         fingerprint: normal.fingerprint(dialect),
         exclude: opts.drift_exclude.clone(),
-        schema_json: serde_json::to_string(&normal).unwrap_or_default(),
+        schema_json: normal.snapshot_json(),
     };
     tables.insert_snapshot(db, &row).await?;
     Ok(Some(row))
@@ -173,6 +173,31 @@ pub(super) async fn check_drift<B: Backend>(
             reason: format!("snapshot {} does not read back: {e}", full.id),
         })?;
     let mut changes = crate::drift::compare(&stored, &live, dialect);
+    let model = crate::schema::Schema::model_of(&full.schema_json);
+    if !changes.is_empty() && model < crate::schema::MODEL_VERSION {
+        // A snapshot of an older model: only what that model saw counts,
+        // and with no drift in its terms the snapshot is taken again in
+        // the current one (an upgrade of Revisor is no drift).
+        let old = crate::drift::compare(&stored.as_of(model), &live.as_of(model), dialect);
+        if old.is_empty() {
+            tracing::info!(
+                model,
+                "snapshot of an older model: retaken in the current one"
+            );
+            let adopted = adoption == Adoption::Now && adopt_snapshot(db, tables, opts).await?;
+            return Ok(crate::drift::DriftCheck {
+                snapshot_fingerprint: Some(if adopted {
+                    live_fingerprint.clone()
+                } else {
+                    snap.fingerprint
+                }),
+                live_fingerprint,
+                changes: Vec::new(),
+                adoptable: adoption == Adoption::Later,
+            });
+        }
+        changes = old;
+    }
     if changes.is_empty() {
         // Same schema, another fingerprint (an older normal form): say so
         // rather than report nothing.

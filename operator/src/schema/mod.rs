@@ -23,6 +23,9 @@
 
 mod names;
 mod types;
+mod versions;
+
+pub use versions::MODEL_VERSION;
 
 pub use names::NameCase;
 

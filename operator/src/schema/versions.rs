@@ -1,0 +1,106 @@
+//! Versions of the model, for snapshots taken by an older Revisor. Pure.
+//!
+//! A drift snapshot stores the schema as the model of its day saw it. When
+//! the model learns more (identity kinds, enum types, index methods...), a
+//! live schema read by the new model differs from an old snapshot in what
+//! the old one could not see, which is no drift. [`Schema::as_of`] projects
+//! a schema onto an older model, so both sides compare in its terms.
+
+use super::Schema;
+
+/// The model version this Revisor writes into snapshots (`"model"` in
+/// `schema_json`; a snapshot without it is version 1).
+///
+/// - 1: tables, columns, keys, indexes (name, columns, unique, predicate),
+///   foreign keys, checks, comments, `ON UPDATE`.
+/// - 2: identity kinds, enum types, domains, extensions, primary-key
+///   names, index methods, column options, `INCLUDE`, `NULLS NOT
+///   DISTINCT`, deferrable and `NOT VALID` constraints (issue 25).
+pub const MODEL_VERSION: u64 = 2;
+
+impl Schema {
+    /// This schema as model `version` sees it: what later versions added
+    /// left out. The schema itself for the current version or later.
+    pub fn as_of(&self, version: u64) -> Schema {
+        if version >= MODEL_VERSION {
+            return self.clone();
+        }
+        let mut s = Schema {
+            tables: self.tables.clone(),
+            ..Schema::default()
+        };
+        for t in s.tables.values_mut() {
+            t.primary_key_name = None;
+            for c in &mut t.columns {
+                c.identity_kind = None;
+            }
+            for i in &mut t.indexes {
+                i.method = None;
+                i.column_options.clear();
+                i.include.clear();
+                i.nulls_not_distinct = false;
+            }
+            for f in &mut t.foreign_keys {
+                f.deferrable = false;
+                f.initially_deferred = false;
+                f.not_valid = false;
+            }
+            for c in &mut t.checks {
+                c.not_valid = false;
+            }
+        }
+        s
+    }
+
+    /// The model version of a stored snapshot's `schema_json` (1 when it
+    /// names none).
+    pub fn model_of(json: &str) -> u64 {
+        serde_json::from_str::<serde_json::Value>(json)
+            .ok()
+            .and_then(|v| v.get("model").and_then(serde_json::Value::as_u64))
+            .unwrap_or(1)
+    }
+
+    /// The schema as a snapshot stores it: its JSON with the model version
+    /// (`"model"`).
+    pub fn snapshot_json(&self) -> String {
+        let mut v = serde_json::to_value(self).unwrap_or_default();
+        if let Some(o) = v.as_object_mut() {
+            o.insert("model".into(), MODEL_VERSION.into());
+        }
+        v.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{Column, IdentityKind, Table, Type};
+
+    #[test]
+    fn an_old_snapshot_compares_in_its_own_model() {
+        let mut t = Table {
+            name: "t".into(),
+            primary_key: vec!["id".into()],
+            ..Table::default()
+        };
+        t.columns.push(Column {
+            identity: true,
+            identity_kind: Some(IdentityKind::Serial),
+            ..Column::new("id", Type::Integer)
+        });
+        let mut new = Schema::default();
+        new.tables.insert("t".into(), t);
+        new.enums.insert("mood".into(), vec!["ok".into()]);
+        let json = new.snapshot_json();
+        assert_eq!(Schema::model_of(&json), MODEL_VERSION);
+        assert_eq!(Schema::model_of(r#"{"tables":{}}"#), 1);
+        let stored: Schema = serde_json::from_str(&json).unwrap();
+        assert_eq!(stored, new, "the version key reads back as nothing");
+        let old = new.as_of(1);
+        assert!(old.enums.is_empty());
+        assert_eq!(old.tables["t"].columns[0].identity_kind, None);
+        assert!(old.tables["t"].columns[0].identity, "what v1 saw stays");
+        assert_eq!(new.as_of(MODEL_VERSION), new);
+    }
+}
