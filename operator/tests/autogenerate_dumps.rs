@@ -53,6 +53,8 @@ fn ddl(dialect: Dialect) -> &'static [&'static str] {
             "CREATE SPATIAL INDEX sp_spot ON `Track` (`Spot`)",
             "CREATE INDEX ix_name_prefix ON `Track` (`Name`(10), `TrackId` DESC)",
             "CREATE UNIQUE INDEX uq_lyrics ON `Track` (`Lyrics`(100))",
+            // Table options: engine, character set, collation.
+            "CREATE TABLE `legacy` (`id` int NOT NULL, `name` varchar(20), PRIMARY KEY (`id`)) ENGINE=MyISAM DEFAULT CHARSET=latin1 COLLATE=latin1_swedish_ci",
         ],
         Dialect::Sqlite => &[
             "CREATE TABLE \"Album\" (AlbumId INTEGER PRIMARY KEY, Title VARCHAR(160) NOT NULL, at TIMESTAMP(3) DEFAULT CURRENT_TIMESTAMP)",
@@ -226,3 +228,17 @@ async fn enums_domains_and_identity_columns_evolve_both_ways_on_postgres() {
 }
 
 each_dialect!(a_dump_round_trips_through_autogenerate, round_trip);
+
+/// MySQL table options: a table's character set and collation changed
+/// (its text columns converted) and its engine, both ways.
+#[tokio::test]
+async fn table_options_evolve_both_ways_on_mariadb() {
+    evolve(
+        Dialect::MySql,
+        &[
+            "CREATE TABLE t (id int PRIMARY KEY, name varchar(20)) ENGINE=InnoDB DEFAULT CHARSET=latin1;\n",
+            "CREATE TABLE t (id int PRIMARY KEY, name varchar(20)) ENGINE=MyISAM DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;\n",
+        ],
+    )
+    .await;
+}

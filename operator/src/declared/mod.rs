@@ -21,7 +21,7 @@ use indexes::create_index;
 pub use indexes::index_definition;
 
 use crate::dialect::Dialect;
-use crate::schema::{Check, Column, IdentityKind, Schema, Table, Type, Unique};
+use crate::schema::{Check, Column, IdentityKind, Schema, Table, TableOptions, Type, Unique};
 use sequences::Sequences;
 use sqlparser::ast::{
     AlterColumnOperation, AlterTableOperation, ColumnOption, CommentObject, CreateTable, DataType,
@@ -428,9 +428,11 @@ fn unmodelled_clause(ct: &CreateTable) -> Option<&'static str> {
 }
 
 /// The table's comment (MySQL's `COMMENT='...'`, which its catalog keeps
-/// as the table's comment), and the other table options as written
-/// (`ENGINE=InnoDB`, `DEFAULT CHARSET=utf8mb4`), which are not compared.
-fn table_options(ct: &CreateTable) -> (Option<String>, Vec<String>) {
+/// as the table's comment), its engine, character set and collation
+/// (compared), and the other options as written (`ROW_FORMAT=DYNAMIC`),
+/// which are not compared but noted. `AUTO_INCREMENT=n` is the counter's
+/// state, not the schema's: left out.
+fn table_options(ct: &CreateTable) -> (Option<String>, TableOptions, Vec<String>) {
     use sqlparser::ast::{CommentDef, CreateTableOptions, SqlOption};
     let text = |c: &CommentDef| match c {
         CommentDef::WithEq(s) | CommentDef::WithoutEq(s) => s.clone(),
@@ -444,13 +446,28 @@ fn table_options(ct: &CreateTable) -> (Option<String>, Vec<String>) {
         | CreateTableOptions::Plain(o)
         | CreateTableOptions::TableProperties(o) => o,
     };
+    let mut kept = TableOptions::default();
+    let value = |e: &sqlparser::ast::Expr| e.to_string().trim_matches(['\'', '"', '`']).to_owned();
     for o in options {
         match o {
             SqlOption::Comment(c) => comment = Some(text(c)),
+            SqlOption::NamedParenthesizedList(l) if l.key.value.eq_ignore_ascii_case("ENGINE") => {
+                kept.engine = l.name.as_ref().map(|n| n.value.clone());
+            }
+            SqlOption::KeyValue { key, value: v } => {
+                match key.to_string().to_uppercase().as_str() {
+                    "DEFAULT CHARSET" | "CHARSET" | "DEFAULT CHARACTER SET" | "CHARACTER SET" => {
+                        kept.charset = Some(value(v));
+                    }
+                    "COLLATE" | "DEFAULT COLLATE" => kept.collation = Some(value(v)),
+                    "AUTO_INCREMENT" => {}
+                    _ => others.push(o.to_string()),
+                }
+            }
             other => others.push(other.to_string()),
         }
     }
-    (comment, others)
+    (comment, kept, others)
 }
 
 fn create_table(
@@ -468,7 +485,7 @@ fn create_table(
             "table {name}: `{clause}` is not in Revisor's model yet; the table cannot be declared with it (and without it would mean another table)"
         ));
     }
-    let (comment, others) = table_options(ct);
+    let (comment, options, others) = table_options(ct);
     if !others.is_empty() {
         notes.push(format!(
             "table {name}: table options not compared: {}",
@@ -478,6 +495,7 @@ fn create_table(
     let mut t = Table {
         name: name.clone(),
         comment,
+        options,
         ..Table::default()
     };
     for cd in &ct.columns {
@@ -671,12 +689,19 @@ mod tests {
             );
         }
         let (s, notes) = parse_noting(
-            &[("s.sql".into(), "SET NAMES utf8mb4;\nCREATE TABLE t (a int) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='x';".into())],
+            &[("s.sql".into(), "SET NAMES utf8mb4;\nCREATE TABLE t (a int) ENGINE=InnoDB AUTO_INCREMENT=7 DEFAULT CHARSET=utf8mb4 ROW_FORMAT=DYNAMIC COMMENT='x';".into())],
             Dialect::MySql,
         )
         .unwrap();
-        assert_eq!(s.tables["t"].comment.as_deref(), Some("x"));
-        assert!(notes.iter().any(|n| n.contains("ENGINE")), "{notes:?}");
+        let t = &s.tables["t"];
+        assert_eq!(t.comment.as_deref(), Some("x"));
+        assert_eq!(t.options.engine.as_deref(), Some("InnoDB"));
+        assert_eq!(t.options.charset.as_deref(), Some("utf8mb4"));
+        assert!(notes.iter().any(|n| n.contains("ROW_FORMAT")), "{notes:?}");
+        assert!(
+            !notes.iter().any(|n| n.contains("AUTO_INCREMENT")),
+            "{notes:?}"
+        );
         assert!(notes.iter().any(|n| n.contains("SET")), "{notes:?}");
     }
 

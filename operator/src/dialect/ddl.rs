@@ -297,6 +297,28 @@ pub trait SqlDialect: Sync + std::fmt::Debug {
         ""
     }
 
+    /// Whether tables carry options the model keeps (MySQL's engine,
+    /// character set and collation: [`crate::schema::TableOptions`]).
+    fn table_options(&self) -> bool {
+        false
+    }
+
+    /// The options clause after `CREATE TABLE (...)`: `""` where the
+    /// dialect has none.
+    fn table_options_clause(&self, _o: &crate::schema::TableOptions) -> String {
+        String::new()
+    }
+
+    /// The statements that change `table`'s options from `from` to `to`.
+    fn alter_table_options(
+        &self,
+        _table: &str,
+        _from: &crate::schema::TableOptions,
+        _to: &crate::schema::TableOptions,
+    ) -> Vec<String> {
+        Vec::new()
+    }
+
     /// Whether foreign keys can be `DEFERRABLE` (PostgreSQL, SQLite; MySQL
     /// parses the words and ignores them).
     fn deferrable_foreign_keys(&self) -> bool {

@@ -2,7 +2,7 @@
 //! provided methods.
 
 use super::{Dialect, OnlineDdl, SqlDialect};
-use crate::schema::{Column, ForeignKey, IdentityKind, Table, Type};
+use crate::schema::{Column, ForeignKey, IdentityKind, Table, TableOptions, Type};
 use std::time::Duration;
 
 /// MySQL's and MariaDB's [`SqlDialect`].
@@ -131,6 +131,61 @@ impl SqlDialect for MySql {
 
     fn deferrable_foreign_keys(&self) -> bool {
         false
+    }
+
+    fn table_options(&self) -> bool {
+        true
+    }
+
+    fn table_options_clause(&self, o: &TableOptions) -> String {
+        let mut s = String::new();
+        if let Some(e) = &o.engine {
+            s.push_str(&format!(" ENGINE={e}"));
+        }
+        if let Some(c) = &o.charset {
+            s.push_str(&format!(" DEFAULT CHARSET={c}"));
+        }
+        if let Some(c) = &o.collation {
+            s.push_str(&format!(" COLLATE={c}"));
+        }
+        s
+    }
+
+    /// A new engine rebuilds the table; a new character set or collation
+    /// converts every text column (`CONVERT TO`), as a dump's changed
+    /// `DEFAULT CHARSET` means.
+    fn alter_table_options(
+        &self,
+        table: &str,
+        from: &TableOptions,
+        to: &TableOptions,
+    ) -> Vec<String> {
+        let alter = format!("ALTER TABLE {}", self.quote(table));
+        let mut v = Vec::new();
+        if to.engine.is_some() && to.engine != from.engine {
+            v.push(format!(
+                "{alter} ENGINE={}",
+                to.engine.as_deref().unwrap_or_default()
+            ));
+        }
+        if (to.charset.is_some() && to.charset != from.charset)
+            || (to.collation.is_some() && to.collation != from.collation)
+        {
+            let charset = to
+                .charset
+                .as_deref()
+                .or(from.charset.as_deref())
+                .unwrap_or("utf8mb4");
+            let collate = to
+                .collation
+                .as_deref()
+                .map(|c| format!(" COLLATE {c}"))
+                .unwrap_or_default();
+            v.push(format!(
+                "{alter} CONVERT TO CHARACTER SET {charset}{collate}"
+            ));
+        }
+        v
     }
 
     fn primary_key_name(&self, _name: &str, _table: &str) -> Option<String> {

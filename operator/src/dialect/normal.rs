@@ -5,8 +5,8 @@
 
 use super::Dialect;
 use crate::schema::{
-    normalize_default, Action, Check, Column, Domain, ForeignKey, Index, Schema, Table, Type,
-    Unique,
+    normalize_default, Action, Check, Column, Domain, ForeignKey, Index, Schema, Table,
+    TableOptions, Type, Unique,
 };
 
 impl Schema {
@@ -204,6 +204,11 @@ impl Table {
             foreign_keys,
             checks,
             comment: self.comment.clone().filter(|_| sql.keeps_comments()),
+            options: if sql.table_options() {
+                table_options(&self.options)
+            } else {
+                Default::default()
+            },
         }
     }
 }
@@ -259,6 +264,32 @@ impl Type {
     pub fn sql(&self, dialect: Dialect) -> String {
         let sql = dialect.sql();
         sql.type_name(&sql.storage_type(self))
+    }
+}
+
+/// MySQL's table options in normal form: lower case, `utf8` as the
+/// `utf8mb3` it stands for, the character set read off a collation that
+/// names it (`utf8mb4_bin` is `utf8mb4`'s).
+fn table_options(o: &TableOptions) -> TableOptions {
+    let utf8 = |s: String| match s.strip_prefix("utf8") {
+        Some(rest) if rest.is_empty() || rest.starts_with('_') => format!("utf8mb3{rest}"),
+        _ => s,
+    };
+    let collation = o.collation.as_deref().map(|c| utf8(c.to_lowercase()));
+    let charset = o
+        .charset
+        .as_deref()
+        .map(|c| utf8(c.to_lowercase()))
+        .or_else(|| {
+            collation
+                .as_deref()
+                .and_then(|c| c.split('_').next())
+                .map(str::to_owned)
+        });
+    TableOptions {
+        engine: o.engine.as_deref().map(str::to_lowercase),
+        charset,
+        collation,
     }
 }
 

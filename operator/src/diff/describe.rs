@@ -26,6 +26,18 @@ impl Op {
             } if from.iter().any(|l| !to.contains(l)) => Some(format!(
                 "removes labels of enum type {name}; rows that hold them fail the conversion"
             )),
+            // utf8mb4 holds every character; any other target may not.
+            Op::SetTableOptions { table, from, to }
+                if to.charset.is_some()
+                    && from.charset.is_some()
+                    && to.charset != from.charset
+                    && to.charset.as_deref() != Some("utf8mb4") =>
+            {
+                Some(format!(
+                    "converts the text columns of {table} to {}; characters it lacks are lost",
+                    to.charset.as_deref().unwrap_or_default()
+                ))
+            }
             _ => None,
         }
     }
@@ -108,6 +120,17 @@ impl Op {
                 format!("remove check on {table}: {}", check.expression)
             }
             Op::SetTableComment { table, .. } => format!("comment on table {table}"),
+            Op::SetTableOptions { table, to, .. } => {
+                let stated: Vec<String> = [
+                    ("engine", &to.engine),
+                    ("charset", &to.charset),
+                    ("collation", &to.collation),
+                ]
+                .into_iter()
+                .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k} {v}")))
+                .collect();
+                format!("table options of {table} -> {}", stated.join(", "))
+            }
             Op::Domain {
                 name, from: None, ..
             } => format!("add domain {name}"),

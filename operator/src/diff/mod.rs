@@ -157,6 +157,16 @@ pub enum Op {
         /// `true`: `CREATE EXTENSION`; `false`: `DROP EXTENSION`.
         create: bool,
     },
+    /// Change a table's options (MySQL's engine, character set,
+    /// collation).
+    SetTableOptions {
+        /// Table.
+        table: String,
+        /// Before.
+        from: crate::schema::TableOptions,
+        /// After (only what it states is changed).
+        to: crate::schema::TableOptions,
+    },
     /// Set or clear a table comment.
     SetTableComment {
         /// Table.
@@ -185,7 +195,8 @@ impl Op {
             | Op::DropForeignKey { table, .. }
             | Op::AddCheck { table, .. }
             | Op::DropCheck { table, .. }
-            | Op::SetTableComment { table, .. } => table,
+            | Op::SetTableComment { table, .. }
+            | Op::SetTableOptions { table, .. } => table,
             Op::Enum { name, .. } | Op::Extension { name, .. } | Op::Domain { name, .. } => name,
         }
     }
@@ -245,6 +256,11 @@ impl Op {
             Op::DropCheck { table, check } => Op::AddCheck {
                 table: t(table),
                 check: check.clone(),
+            },
+            Op::SetTableOptions { table, from, to } => Op::SetTableOptions {
+                table: t(table),
+                from: to.clone(),
+                to: from.clone(),
             },
             Op::SetTableComment { table, from, to } => Op::SetTableComment {
                 table: t(table),
@@ -420,6 +436,13 @@ pub fn diff(from: &Schema, to: &Schema, dialect: Dialect) -> Vec<Op> {
                     check: c.clone(),
                 });
             }
+        }
+        if !new.options.satisfied_by(&old.options) {
+            comments.push(Op::SetTableOptions {
+                table: table(),
+                from: old.options.clone(),
+                to: new.options.clone(),
+            });
         }
         if old.comment != new.comment {
             comments.push(Op::SetTableComment {

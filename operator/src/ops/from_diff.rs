@@ -172,6 +172,7 @@ fn operation(op: &Op, d: Dialect) -> Result<Operation, OpsError> {
         }),
         Op::SetPrimaryKey { .. }
         | Op::SetTableComment { .. }
+        | Op::SetTableOptions { .. }
         | Op::Enum { .. }
         | Op::Domain { .. }
         | Op::Extension { .. } => return unsupported(),

@@ -102,6 +102,7 @@ pub(super) fn table(name: &str, t: &TableSpec, d: Dialect) -> Result<Table, OpsE
         columns,
         primary_key,
         primary_key_name: None,
+        options: Default::default(),
         uniques: t
             .unique
             .iter()

@@ -658,6 +658,7 @@ pub fn apply(s: &mut Schema, op: &Op) {
             !(c.key() == check.key() && (check.name.is_none() || c.name == check.name))
         }),
         Op::SetTableComment { to, .. } => table.comment = to.clone(),
+        Op::SetTableOptions { to, .. } => table.options = to.clone(),
         Op::CreateTable(_)
         | Op::DropTable(_)
         | Op::Enum { .. }

@@ -78,9 +78,10 @@ pub fn create_table(t: &Table, as_name: &str, dialect: Dialect) -> String {
     parts.extend(t.foreign_keys.iter().map(|f| sql.fk_clause(f, &t.name)));
     parts.extend(t.checks.iter().map(|c| sql.check_clause(c, &t.name)));
     format!(
-        "CREATE TABLE {} (\n    {}\n)",
+        "CREATE TABLE {} (\n    {}\n){}",
         sql.quote(as_name),
-        parts.join(",\n    ")
+        parts.join(",\n    "),
+        sql.table_options_clause(&t.options)
     )
 }
 
@@ -151,6 +152,7 @@ pub(crate) fn needs_rebuild(op: &Op) -> bool {
         | Op::SetTableComment { .. }
         | Op::Enum { .. }
         | Op::Domain { .. }
+        | Op::SetTableOptions { .. }
         | Op::Extension { .. } => false,
         Op::AlterColumn { from, to, .. } => {
             // Comments and collations SQLite does not keep are no change.
@@ -404,6 +406,7 @@ fn statements(op: &Op, dialect: Dialect, before: &Schema, after: Option<&Schema>
             )]
         }
         Op::SetTableComment { table, to, .. } => sql.set_table_comment(table, to.as_deref()),
+        Op::SetTableOptions { table, from, to } => sql.alter_table_options(table, from, to),
         Op::Enum {
             name,
             from,

@@ -108,6 +108,41 @@ pub struct Table {
     /// Table comment, where the dialect has them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// MySQL's storage engine and default character set and collation.
+    #[serde(default, skip_serializing_if = "TableOptions::is_empty")]
+    pub options: TableOptions,
+}
+
+/// The table options that change what a MySQL table is: its storage
+/// engine and its default character set and collation. Each is compared
+/// only where the declared schema states it (`None`: the server's
+/// default, whatever it is).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableOptions {
+    /// `ENGINE=...`, lower case (`innodb`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine: Option<String>,
+    /// `DEFAULT CHARSET=...`, lower case (`utf8` is `utf8mb3`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub charset: Option<String>,
+    /// `COLLATE=...`, lower case.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
+}
+
+impl TableOptions {
+    /// Whether no option is stated.
+    pub fn is_empty(&self) -> bool {
+        *self == TableOptions::default()
+    }
+
+    /// Whether `live` has every option this (declared) one states.
+    pub fn satisfied_by(&self, live: &TableOptions) -> bool {
+        let ok = |want: &Option<String>, have: &Option<String>| want.is_none() || want == have;
+        ok(&self.engine, &live.engine)
+            && ok(&self.charset, &live.charset)
+            && ok(&self.collation, &live.collation)
+    }
 }
 
 /// A column.

@@ -15,7 +15,8 @@ use super::Schema;
 ///   foreign keys, checks, comments, `ON UPDATE`.
 /// - 2: identity kinds, enum types, domains, extensions, primary-key
 ///   names, index methods, column options, `INCLUDE`, `NULLS NOT
-///   DISTINCT`, deferrable and `NOT VALID` constraints (issue 25).
+///   DISTINCT`, deferrable and `NOT VALID` constraints, MySQL table
+///   options (issue 25).
 pub const MODEL_VERSION: u64 = 2;
 
 impl Schema {
@@ -31,6 +32,7 @@ impl Schema {
         };
         for t in s.tables.values_mut() {
             t.primary_key_name = None;
+            t.options = Default::default();
             for c in &mut t.columns {
                 c.identity_kind = None;
             }

@@ -21,7 +21,7 @@
 use super::{col, opt, Introspect, Options};
 use crate::db::mysql::MyBackend;
 use crate::db::{Backend, DbError};
-use crate::schema::{Action, Check, Column, ForeignKey, Index, Schema, Table, Type};
+use crate::schema::{Action, Check, Column, ForeignKey, Index, Schema, Table, TableOptions, Type};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The tables of the current database that are not bookkeeping: a version
@@ -75,7 +75,7 @@ impl Introspect for MyBackend {
         let kept = format!("TABLE_NAME IN ({})", kept.join(", "));
         let tables = self
             .query(&format!(
-                "SELECT TABLE_NAME, TABLE_COMMENT, TABLE_COLLATION FROM information_schema.TABLES \
+                "SELECT TABLE_NAME, TABLE_COMMENT, TABLE_COLLATION, ENGINE FROM information_schema.TABLES \
                  WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' AND {kept} \
                  ORDER BY TABLE_NAME"
             ))
@@ -88,6 +88,11 @@ impl Introspect for MyBackend {
                 Table {
                     name,
                     comment: opt(r, 1).filter(|c| !c.is_empty()),
+                    options: TableOptions {
+                        engine: opt(r, 3),
+                        charset: None,
+                        collation: opt(r, 2),
+                    },
                     ..Table::default()
                 },
             );
