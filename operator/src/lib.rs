@@ -47,6 +47,7 @@ pub mod engine;
 pub mod executor;
 pub mod graph;
 pub mod http;
+pub mod import;
 pub mod k8s;
 pub mod lint;
 pub mod metrics;

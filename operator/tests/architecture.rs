@@ -16,7 +16,7 @@ const MAX_LINES: usize = 700;
 /// CRD types use kube's derive, which is no client).
 const PURE: &[&str] = &[
     "sqltext", "defaults", "dialect", "schema", "declared", "diff", "render", "ops", "revision",
-    "graph", "plan", "lint", "status", "outcome", "drift", "resource", "redact", "par",
+    "graph", "plan", "lint", "status", "outcome", "drift", "resource", "redact", "par", "import",
 ];
 
 /// What an I/O import looks like.

@@ -35,6 +35,20 @@ pub enum Command {
     ///
     /// Example: revisor stamp head --version-table alembic_version
     Stamp(commands::stamp::StampArgs),
+    /// Convert another tool's migration directory into a Revisor migration
+    /// set: Flyway, golang-migrate, goose, dbmate or sqlx, read as that
+    /// tool reads it, written as a linear chain of revisions whose ids are
+    /// the tool's versions; a version without a down script is
+    /// irreversible.
+    ///
+    /// Example: revisor import flyway db/migration --out migrations
+    Import(commands::import::ImportArgs),
+    /// Stamp a database another tool manages at the revision its table
+    /// shows (after `revisor import`), refusing a failed or dirty row or a
+    /// version the set lacks; the tool's table is left as it is.
+    ///
+    /// Example: revisor adopt flyway --database "$DATABASE_URL" --dir migrations
+    Adopt(commands::import::AdoptArgs),
     /// Print the version-table rows (`alembic current`).
     ///
     /// Example: revisor current --verbose

@@ -59,6 +59,8 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
         Command::Downgrade(args) => commands::downgrade::run(args, out).await,
         Command::Stamp(args) => commands::stamp::run(args, out).await,
         Command::Current(args) => commands::current::run(args, out).await,
+        Command::Import(args) => commands::import::run_import(args, out).await,
+        Command::Adopt(args) => commands::import::run_adopt(args, out).await,
         Command::Apply(args) => commands::apply::run(args, out).await,
         Command::Wait(args) => commands::wait::run(args, out).await,
         Command::History(args) => commands::history::run(args, out).await,

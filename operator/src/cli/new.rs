@@ -174,22 +174,9 @@ fn ops_text(id: &str, parents: &[String], opts: &NewRevision, message: &str, ops
     text
 }
 
-/// The slug of `message`: lower case, runs of other characters than
-/// `[a-z0-9]` as `_`, cut at `len` characters (Alembic's `truncate_slug_length`).
+/// The slug of `message` (see [`crate::revision::slug`]).
 pub fn slug_with(message: &str, len: usize) -> String {
-    let mut s = String::new();
-    for c in message.chars().flat_map(char::to_lowercase) {
-        if c.is_ascii_alphanumeric() {
-            s.push(c);
-        } else if !s.ends_with('_') && !s.is_empty() {
-            s.push('_');
-        }
-    }
-    let mut s: String = s.chars().take(len).collect();
-    while s.ends_with('_') {
-        s.pop();
-    }
-    s
+    crate::revision::slug(message, len)
 }
 
 /// A random 12-digit hex id, as Alembic's `uuid4().hex[-12:]`: from the

@@ -228,6 +228,24 @@ pub fn is_migration_file(name: &str) -> bool {
     name.ends_with(".sql") || yaml::is_ops_file(name)
 }
 
+/// The slug of `message`: lower case, runs of other characters than
+/// `[a-z0-9]` as `_`, cut at `len` characters (Alembic's `truncate_slug_length`).
+pub fn slug(message: &str, len: usize) -> String {
+    let mut s = String::new();
+    for c in message.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            s.push(c);
+        } else if !s.ends_with('_') && !s.is_empty() {
+            s.push('_');
+        }
+    }
+    let mut s: String = s.chars().take(len).collect();
+    while s.ends_with('_') {
+        s.pop();
+    }
+    s
+}
+
 /// Checks a revision id or branch label: 1 to [`MAX_ID_LEN`] of `[A-Za-z0-9_]`.
 pub fn is_valid_id(s: &str) -> bool {
     !s.is_empty()

@@ -13,6 +13,7 @@ pub mod edit;
 pub mod graph;
 pub mod heads;
 pub mod history;
+pub mod import;
 pub mod init;
 pub mod lint;
 pub mod log;

@@ -1,0 +1,213 @@
+//! `revisor import` and `revisor adopt`: another tool's migrations as a
+//! Revisor set, and a database that tool manages stamped where it stands
+//! (SPEC: "Moving from other tools"; the rules are [`crate::import`]'s).
+
+use crate::cli::*;
+use crate::db::Backend;
+use crate::import::{self, Imported, TableRow, Tool};
+use clap::Args;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The flags of `revisor import` (the command's help is on
+/// [`crate::cli::Command::Import`]).
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The tool whose migrations SRC holds.
+    #[arg(value_enum)]
+    pub tool: Tool,
+    /// The tool's migration directory.
+    pub src: PathBuf,
+    /// Where to write the revisions: a new or empty directory.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+/// The flags of `revisor adopt` (the command's help is on
+/// [`crate::cli::Command::Adopt`]).
+#[derive(Debug, Args)]
+pub struct AdoptArgs {
+    /// The tool whose table the database holds.
+    #[arg(value_enum)]
+    pub tool: Tool,
+    /// The imported migration set.
+    #[command(flatten)]
+    pub set: SetArgs,
+    /// Where the database is.
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+/// The files of `dir` (not its subdirectories), by name.
+fn files(dir: &Path) -> Result<Vec<(String, String)>, CliError> {
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| CliError::Input(format!("{}: {e}", dir.display())))?;
+    let mut out = Vec::new();
+    for e in entries.flatten() {
+        let path = e.path();
+        if !path.is_file() {
+            continue;
+        }
+        let name = e.file_name().to_string_lossy().into_owned();
+        let text = std::fs::read(&path)
+            .map_err(|e| CliError::Input(format!("{}: {e}", path.display())))?;
+        out.push((name, String::from_utf8_lossy(&text).into_owned()));
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Runs `revisor import`.
+///
+/// # Errors
+/// [`CliError::Input`] listing every file that cannot be carried over, or
+/// when `--out` already holds migration files; nothing is written then.
+pub async fn run_import(args: ImportArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    let ImportArgs {
+        tool,
+        src,
+        out: dir,
+    } = args;
+    let migrations = import::read(tool, &files(&src)?).map_err(|errors| {
+        let list: Vec<String> = errors.iter().map(|e| format!("  {}", e)).collect();
+        CliError::Input(format!(
+            "{} cannot be imported as it is:\n{}",
+            src.display(),
+            list.join("\n")
+        ))
+    })?;
+    if dir.exists()
+        && files(&dir)?
+            .iter()
+            .any(|(n, _)| crate::revision::is_migration_file(n))
+    {
+        return Err(CliError::Input(format!(
+            "{} already holds migration files: import into a new or empty directory",
+            dir.display()
+        )));
+    }
+    let written = import::revision_files(tool, &migrations);
+    let as_refs: Vec<(&str, &str)> = written
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
+    crate::graph::RevisionGraph::from_files(&as_refs)
+        .map_err(|e| CliError::Input(format!("the imported set would not validate:\n{e}")))?;
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| CliError::Runtime(format!("cannot create {}: {e}", dir.display())))?;
+    for (name, text) in &written {
+        let path = dir.join(name);
+        std::fs::write(&path, text)
+            .map_err(|e| CliError::Runtime(format!("cannot write {}: {e}", path.display())))?;
+    }
+    let irreversible: Vec<&str> = migrations
+        .iter()
+        .filter(|m| m.down.is_none())
+        .map(|m| m.id.as_str())
+        .collect();
+    writeln!(
+        out,
+        "Imported {} {} migration(s) into {} as a linear chain ending at {}.",
+        migrations.len(),
+        tool.name(),
+        dir.display(),
+        migrations.last().map_or("nothing", |m| m.id.as_str())
+    )
+    .map_err(runtime)?;
+    if !irreversible.is_empty() {
+        writeln!(
+            out,
+            "Irreversible (no down script): {}",
+            irreversible.join(", ")
+        )
+        .map_err(runtime)?;
+    }
+    Ok(())
+}
+
+/// The query that reads `tool`'s table as [`TableRow`]s: version, kind,
+/// and `1` for a clean row, in the table's order.
+fn table_query(tool: Tool, cast: impl Fn(&str) -> String) -> String {
+    match tool {
+        Tool::Flyway => "SELECT version, type, CASE WHEN success THEN '1' ELSE '0' END \
+             FROM flyway_schema_history ORDER BY installed_rank"
+            .to_owned(),
+        Tool::GolangMigrate => format!(
+            "SELECT {}, NULL, CASE WHEN dirty THEN '0' ELSE '1' END FROM schema_migrations",
+            cast("version")
+        ),
+        Tool::Dbmate => {
+            "SELECT version, NULL, '1' FROM schema_migrations ORDER BY version".to_owned()
+        }
+        Tool::Goose => format!(
+            "SELECT {}, NULL, CASE WHEN is_applied THEN '1' ELSE '0' END FROM goose_db_version ORDER BY id",
+            cast("version_id")
+        ),
+        Tool::Sqlx => format!(
+            "SELECT {}, NULL, CASE WHEN success THEN '1' ELSE '0' END FROM _sqlx_migrations ORDER BY version",
+            cast("version")
+        ),
+    }
+}
+
+/// Runs `revisor adopt`: reads the tool's table, finds the revision it
+/// stands at, and stamps it, leaving the tool's table as it is.
+///
+/// # Errors
+/// [`CliError::Input`] when the table shows a failed or dirty migration, a
+/// version the set lacks, or a gap; nothing is stamped then.
+pub async fn run_adopt(args: AdoptArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    let AdoptArgs { tool, set, db } = args;
+    let graph = source::load_dir(&set.dir)?;
+    // The set's revisions as the tool's versions (`1_1` orders as `1.1`).
+    let mut chain: Vec<Imported> = graph
+        .revisions()
+        .iter()
+        .map(|r| Imported {
+            id: r.id.clone(),
+            version: r.id.clone(),
+            message: r.message.clone(),
+            up: String::new(),
+            down: None,
+            transactional: true,
+            source: r.file.clone(),
+        })
+        .collect();
+    chain.sort_by(|a, b| import::version_order(&a.version, &b.version));
+    let mut session =
+        crate::executor::Session::connect(db.url()?, dbcmd::options(&db, None)).await?;
+    let dialect = session.dialect();
+    let query = table_query(tool, |e| dialect.sql().cast_text(e));
+    let rows = session.backend().query(&query).await.map_err(|e| {
+        CliError::Input(format!(
+            "cannot read {}'s table {}: {e}",
+            tool.name(),
+            tool.table()
+        ))
+    })?;
+    let rows: Vec<TableRow> = rows
+        .into_iter()
+        .map(|r| TableRow {
+            version: r.first().cloned().flatten(),
+            kind: r.get(1).cloned().flatten(),
+            ok: r.get(2).cloned().flatten().as_deref() == Some("1"),
+        })
+        .collect();
+    let Some(at) = import::adopted(tool, &rows, &chain).map_err(CliError::Input)? else {
+        return writeln!(
+            out,
+            "{} shows nothing applied: nothing stamped; `revisor upgrade head` runs every revision",
+            tool.table()
+        )
+        .map_err(runtime);
+    };
+    let stamped = session.stamp(&graph, &at, false).await?;
+    writeln!(
+        out,
+        "Adopted from {}: the version table is [{}]; {} is left as it was",
+        tool.table(),
+        stamped.join(", "),
+        tool.table()
+    )
+    .map_err(runtime)
+}

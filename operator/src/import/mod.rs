@@ -1,0 +1,232 @@
+//! Moving from other tools (SPEC: "Moving from other tools"): another
+//! tool's migration directory read as that tool reads it, written as a
+//! Revisor migration set, and the tool's own version table read to find
+//! where a database stands. Pure: the caller reads and writes the files
+//! and queries the table.
+//!
+//! Each tool's versions become one linear chain in the tool's order, the
+//! ids the tool's versions (`1.1` becomes `1_1`); a version without a down
+//! script is irreversible. An up script wrapped in its own `BEGIN;` ...
+//! `COMMIT;` loses the wrapper: Revisor's step transaction takes its
+//! place, and a `COMMIT` inside it would end that transaction early.
+
+mod tools;
+
+pub use tools::{adopted, TableRow};
+
+/// A tool Revisor imports from, by the name `revisor import` takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Tool {
+    /// Flyway: `V<version>__<description>.sql`, `U<version>__...` undo
+    /// scripts, `<script>.sql.conf` settings; `R__` repeatables and Java
+    /// migrations are refused.
+    Flyway,
+    /// golang-migrate: `<version>_<title>.up.sql` and `.down.sql`.
+    #[value(name = "golang-migrate")]
+    GolangMigrate,
+    /// goose: `<version>_<name>.sql` with `-- +goose Up`/`Down`
+    /// annotations; Go migrations are refused.
+    Goose,
+    /// dbmate: `<version>_<name>.sql` with `-- migrate:up`/`down` sections.
+    Dbmate,
+    /// sqlx: `<version>_<description>.sql` (simple, irreversible) or
+    /// `.up.sql`/`.down.sql` (reversible).
+    Sqlx,
+}
+
+impl Tool {
+    /// The tool's name, as `revisor import` takes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Tool::Flyway => "flyway",
+            Tool::GolangMigrate => "golang-migrate",
+            Tool::Goose => "goose",
+            Tool::Dbmate => "dbmate",
+            Tool::Sqlx => "sqlx",
+        }
+    }
+
+    /// The table the tool keeps its versions in.
+    pub fn table(self) -> &'static str {
+        match self {
+            Tool::Flyway => "flyway_schema_history",
+            Tool::GolangMigrate | Tool::Dbmate => "schema_migrations",
+            Tool::Goose => "goose_db_version",
+            Tool::Sqlx => "_sqlx_migrations",
+        }
+    }
+}
+
+/// One migration of another tool, as Revisor will hold it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Imported {
+    /// The revision id (the tool's version, `.` as `_`).
+    pub id: String,
+    /// The tool's version as the tool writes it (`1.1`), for its table.
+    pub version: String,
+    /// The description, from the file name.
+    pub message: String,
+    /// The up script.
+    pub up: String,
+    /// The down script; `None`: irreversible.
+    pub down: Option<String>,
+    /// Whether the tool ran it in a transaction.
+    pub transactional: bool,
+    /// The file(s) it came from, for the revision's header comment.
+    pub source: String,
+}
+
+/// A file or migration that cannot be carried over.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}: {message}")]
+pub struct ImportError {
+    /// The file.
+    pub file: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Reads `files` (`(name, contents)`, the names relative to the tool's
+/// directory) as `tool` reads them: its migrations in its order.
+///
+/// # Errors
+/// Every [`ImportError`]: a file the tool would refuse or run in a way
+/// Revisor cannot keep (a repeatable, a Java or Go migration), a version
+/// twice, a version Revisor's ids cannot hold.
+pub fn read(tool: Tool, files: &[(String, String)]) -> Result<Vec<Imported>, Vec<ImportError>> {
+    let mut v = tools::read(tool, files)?;
+    v.sort_by(|a, b| version_order(&a.version, &b.version));
+    let mut errors = Vec::new();
+    for w in v.windows(2) {
+        if version_order(&w[0].version, &w[1].version) == std::cmp::Ordering::Equal {
+            errors.push(ImportError {
+                file: w[1].source.clone(),
+                message: format!("version {} is also {}", w[1].version, w[0].source),
+            });
+        }
+    }
+    for m in &v {
+        if !crate::revision::is_valid_id(&m.id) {
+            errors.push(ImportError {
+                file: m.source.clone(),
+                message: format!(
+                    "version {} does not make a revision id (1 to 32 characters of [A-Za-z0-9_])",
+                    m.version
+                ),
+            });
+        }
+    }
+    if errors.is_empty() {
+        Ok(v)
+    } else {
+        Err(errors)
+    }
+}
+
+/// The order of two versions as the tools order them: part by part
+/// (`.`/`_`-separated), numerically where both parts are numbers
+/// (`1.10` after `1.9`; Flyway's rule; a plain number or timestamp is one
+/// part).
+pub fn version_order(a: &str, b: &str) -> std::cmp::Ordering {
+    let parts = |s: &str| -> Vec<String> {
+        s.split(['.', '_'])
+            .map(|p| p.trim_start_matches('0').to_owned())
+            .collect()
+    };
+    let (pa, pb) = (parts(a), parts(b));
+    for (x, y) in pa.iter().zip(&pb) {
+        let o = match (x.parse::<u128>(), y.parse::<u128>()) {
+            (Ok(m), Ok(n)) => m.cmp(&n),
+            _ => x.cmp(y),
+        };
+        if o != std::cmp::Ordering::Equal {
+            return o;
+        }
+    }
+    // Trailing zero parts mean nothing: `1` is `1.0`.
+    let rest = |p: &[String]| p.iter().all(|x| x.is_empty());
+    match pa.len().cmp(&pb.len()) {
+        std::cmp::Ordering::Less if rest(&pb[pa.len()..]) => std::cmp::Ordering::Equal,
+        std::cmp::Ordering::Greater if rest(&pa[pb.len()..]) => std::cmp::Ordering::Equal,
+        o => o,
+    }
+}
+
+/// `migrations` as Revisor revision files, `(file name, text)`: a linear
+/// chain in their order, each on the one before.
+pub fn revision_files(tool: Tool, migrations: &[Imported]) -> Vec<(String, String)> {
+    let mut out = Vec::with_capacity(migrations.len());
+    let mut parent: Option<&str> = None;
+    for m in migrations {
+        let mut text = format!(
+            "-- revision: {}\n-- down_revision: {}\n",
+            m.id,
+            parent.unwrap_or("")
+        );
+        if !m.transactional {
+            text.push_str("-- transactional: false\n");
+        }
+        let message = m.message.replace(['\n', '\r'], " ");
+        text.push_str(&format!(
+            "-- message: {message}\n-- Imported from {} ({}).\n\n-- migrate:up\n{}\n",
+            tool.name(),
+            m.source,
+            m.up.trim_end()
+        ));
+        match &m.down {
+            // A down script with nothing in it undoes nothing on purpose.
+            Some(d) if d.trim().is_empty() => text.push_str(&format!(
+                "\n-- migrate:down\n-- {} {}: its down script is empty\n",
+                tool.name(),
+                m.version
+            )),
+            Some(d) => text.push_str(&format!("\n-- migrate:down\n{}\n", d.trim_end())),
+            None => {}
+        }
+        let slug = crate::revision::slug(&message, 40);
+        let name = if slug.is_empty() {
+            format!("{}.sql", m.id)
+        } else {
+            format!("{}_{slug}.sql", m.id)
+        };
+        out.push((name, text));
+        parent = Some(&m.id);
+    }
+    out
+}
+
+/// `sql` without a `BEGIN;`/`START TRANSACTION;` first statement and a
+/// `COMMIT;` last one that wrap it whole (see the module docs).
+pub(crate) fn unwrapped(sql: &str) -> String {
+    let Ok(statements) = crate::sqltext::split_statements_with(sql, false) else {
+        return sql.to_owned();
+    };
+    // The statement's words, its comment lines left out.
+    let word = |s: &str| {
+        s.lines()
+            .filter(|l| !l.trim_start().starts_with("--"))
+            .flat_map(str::split_whitespace)
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_uppercase()
+    };
+    let (Some(first), Some(last)) = (statements.first(), statements.last()) else {
+        return sql.to_owned();
+    };
+    let begins = matches!(
+        word(first.sql).as_str(),
+        "BEGIN" | "START TRANSACTION" | "BEGIN TRANSACTION"
+    );
+    if statements.len() < 2 || !begins || word(last.sql) != "COMMIT" {
+        return sql.to_owned();
+    }
+    let start = first.sql.as_ptr() as usize - sql.as_ptr() as usize + first.sql.len();
+    let end = last.sql.as_ptr() as usize - sql.as_ptr() as usize;
+    sql[start..end]
+        .trim_start_matches(';')
+        .trim_matches('\n')
+        .to_owned()
+}
+
+#[cfg(test)]
+mod tests;
