@@ -80,7 +80,8 @@ impl AutogenArgs {
         }
     }
 
-    fn declared(&self, dialect: Dialect) -> Result<Schema, CliError> {
+    /// The declared schema's path, which must exist.
+    fn schema_path(&self) -> Result<PathBuf, CliError> {
         let path = self
             .schema
             .clone()
@@ -91,7 +92,21 @@ impl AutogenArgs {
                 path.display()
             )));
         }
-        Ok(autogen::read_declared(&path, dialect)?.without(&self.exclude))
+        Ok(path)
+    }
+
+    /// The declared schema, read on a blocking thread (a 1,000-table dump
+    /// takes a quarter of a second to parse, in parallel with reading the
+    /// database).
+    async fn declared(&self, dialect: Dialect) -> Result<Schema, CliError> {
+        let path = self.schema_path()?;
+        let exclude = self.exclude.clone();
+        tokio::task::spawn_blocking(move || {
+            autogen::read_declared(&path, dialect).map(|s| s.without(&exclude))
+        })
+        .await
+        .map_err(|e| CliError::Runtime(format!("reading the declared schema: {e}")))?
+        .map_err(Into::into)
     }
 
     /// The migration from the database (live, or the set's heads
@@ -106,20 +121,22 @@ impl AutogenArgs {
     async fn schemas(&self, graph: &RevisionGraph) -> Result<(Schema, Schema, Dialect), CliError> {
         let dialect = self.dialect(&[])?;
         let server = self.dev_database.as_deref().or(self.database.as_deref());
-        let declared = self.declared(dialect)?;
-        let current = match &self.database {
-            Some(url) => autogen::live(url, &self.introspect()).await?,
-            None => {
-                autogen::at_revision(
-                    graph,
-                    "heads",
-                    dialect,
-                    self.dev_database.as_deref(),
-                    &self.introspect(),
-                )
-                .await?
+        let (declared, current) = tokio::join!(self.declared(dialect), async {
+            match &self.database {
+                Some(url) => autogen::live(url, &self.introspect()).await,
+                None => {
+                    autogen::at_revision(
+                        graph,
+                        "heads",
+                        dialect,
+                        self.dev_database.as_deref(),
+                        &self.introspect(),
+                    )
+                    .await
+                }
             }
-        };
+        });
+        let (declared, current) = (declared?, current?);
         let (declared, note) =
             autogen::normalized(declared, &current, dialect, server, &self.introspect()).await?;
         if let Some(note) = note {

@@ -263,12 +263,14 @@ impl Introspect for PgBackend {
                 }),
             }
         }
-        // Indexes that back no constraint, read from the server's own
-        // definition (`pg_get_indexdef`) by the declared-schema reader, so
-        // method, operator classes, order, INCLUDE and NULLS NOT DISTINCT
-        // come out as a declared index's do. Should that reader refuse a
-        // definition, the columns come from the catalog: expressions in
-        // parentheses, plain columns by their name (unquoted).
+        // Indexes that back no constraint. One with anything beyond plain
+        // columns (a method, operator classes, order, INCLUDE, NULLS NOT
+        // DISTINCT) is read from the server's own definition
+        // (`pg_get_indexdef`) by the declared-schema reader, so it comes
+        // out as a declared index does; a plain one (most of them, and
+        // parsing costs) from the catalog: expressions in parentheses,
+        // plain columns by their name (unquoted), as for a definition the
+        // reader refuses.
         let indexes = self
             .query(&format!(
                 "SELECT c.relname::text, i.relname::text, CASE WHEN ix.indisunique THEN '1' ELSE '0' END, \
@@ -276,8 +278,12 @@ impl Introspect for PgBackend {
                  array_to_string(ARRAY(SELECT CASE WHEN ix.indkey[k] = 0 THEN '(' || pg_get_indexdef(ix.indexrelid, k + 1, true) || ')' \
                    ELSE (SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = ix.indrelid AND a.attnum = ix.indkey[k]) END \
                    FROM generate_series(0, ix.indnkeyatts - 1) k ORDER BY k), {SEP}), \
-                 pg_get_indexdef(ix.indexrelid) \
+                 CASE WHEN am.amname = 'btree' AND NOT ix.indisunique AND ix.indnkeyatts = ix.indnatts \
+                   AND NOT EXISTS (SELECT 1 FROM unnest(ix.indoption::int2[]) o WHERE o <> 0) \
+                   AND NOT EXISTS (SELECT 1 FROM unnest(ix.indclass::oid[]) k JOIN pg_opclass oc ON oc.oid = k WHERE NOT oc.opcdefault) \
+                 THEN NULL ELSE pg_get_indexdef(ix.indexrelid) END \
                  FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_class c ON c.oid = ix.indrelid \
+                 JOIN pg_am am ON am.oid = i.relam \
                  WHERE {in_schema} AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = ix.indexrelid) \
                  ORDER BY c.relname, i.relname"
             ))
@@ -286,7 +292,12 @@ impl Introspect for PgBackend {
             let Some(t) = schema.tables.get_mut(&col(r, 0)) else {
                 continue;
             };
-            let read = crate::declared::index_definition(&col(r, 5), Dialect::Postgres);
+            // A plain btree index (default operator classes, ascending,
+            // no INCLUDE, not unique) is read from the catalog alone; any
+            // other from its definition.
+            let read = opt(r, 5)
+                .ok_or_else(String::new)
+                .and_then(|d| crate::declared::index_definition(&d, Dialect::Postgres));
             t.indexes.push(match read {
                 Ok((_, index)) => index,
                 Err(_) => Index {
