@@ -41,5 +41,8 @@ fi
 step "Alembic adoption test"
 "$venv/bin/python" operator/tests/alembic/adopt.py --revisor target/debug/revisor
 
+step "Alembic import test"
+"$venv/bin/python" operator/tests/alembic/import_test.py --revisor target/debug/revisor
+
 step "End-to-end suite (needs a cluster; says SKIPPED without one)"
 bash e2e/run.sh

@@ -10,6 +10,7 @@
 //! `COMMIT;` loses the wrapper: Revisor's step transaction takes its
 //! place, and a `COMMIT` inside it would end that transaction early.
 
+pub mod alembic;
 mod tools;
 
 pub use tools::{adopted, TableRow};
@@ -17,6 +18,10 @@ pub use tools::{adopted, TableRow};
 /// A tool Revisor imports from, by the name `revisor import` takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Tool {
+    /// Alembic: its Python revisions rendered by Alembic itself
+    /// ([`alembic`]); its database needs no adoption (`--version-table
+    /// alembic_version`).
+    Alembic,
     /// Flyway: `V<version>__<description>.sql`, `U<version>__...` undo
     /// scripts, `<script>.sql.conf` settings; `R__` repeatables and Java
     /// migrations are refused.
@@ -38,6 +43,7 @@ impl Tool {
     /// The tool's name, as `revisor import` takes it.
     pub fn name(self) -> &'static str {
         match self {
+            Tool::Alembic => "alembic",
             Tool::Flyway => "flyway",
             Tool::GolangMigrate => "golang-migrate",
             Tool::Goose => "goose",
@@ -49,6 +55,7 @@ impl Tool {
     /// The table the tool keeps its versions in.
     pub fn table(self) -> &'static str {
         match self {
+            Tool::Alembic => "alembic_version",
             Tool::Flyway => "flyway_schema_history",
             Tool::GolangMigrate | Tool::Dbmate => "schema_migrations",
             Tool::Goose => "goose_db_version",

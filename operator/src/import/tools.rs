@@ -29,6 +29,10 @@ pub(super) fn read(
     let mut errors = Vec::new();
     let mut out = Vec::new();
     match tool {
+        Tool::Alembic => errors.push(error(
+            "alembic.ini",
+            "an Alembic project is read by Alembic itself: revisor import alembic --config alembic.ini --dialect D",
+        )),
         Tool::Flyway => flyway(files, &mut out, &mut errors),
         Tool::GolangMigrate | Tool::Sqlx => pairs(tool, files, &mut out, &mut errors),
         Tool::Goose => goose(files, &mut out, &mut errors),
@@ -308,6 +312,9 @@ pub fn adopted(tool: Tool, rows: &[TableRow], set: &[Imported]) -> Result<Option
             continue;
         };
         match tool {
+            Tool::Alembic => {
+                return Err("an Alembic database needs no adoption: pass --version-table alembic_version".into())
+            }
             Tool::Goose if v == "0" => {}
             Tool::Goose if !r.ok => applied.retain(|a| version_order(a, &v) != std::cmp::Ordering::Equal),
             _ if !r.ok => {

@@ -135,6 +135,11 @@ pub enum ParseErrorKind {
     /// A header key that the format does not know.
     #[error("unknown header key `{0}` (known: revision, down_revision, branch_labels, depends_on, transactional, message, lint_allow)")]
     UnknownKey(String),
+    /// `-- needs_sql: why`: an imported revision whose SQL a person must
+    /// write (its code needed a live connection); an error until the line
+    /// is removed.
+    #[error("this revision needs its SQL written by a person ({0}): write the up and down sections, then delete the `needs_sql` line")]
+    NeedsSql(String),
     /// The same header key twice.
     #[error("duplicate header key `{key}` (first on line {first_line})")]
     DuplicateKey {
@@ -263,7 +268,7 @@ fn list(value: &str) -> Vec<String> {
         .collect()
 }
 
-const KNOWN_KEYS: [&str; 7] = [
+const KNOWN_KEYS: [&str; 8] = [
     "revision",
     "down_revision",
     "branch_labels",
@@ -272,6 +277,10 @@ const KNOWN_KEYS: [&str; 7] = [
     "message",
     // Read by `revisor lint` (suppressions for the whole revision).
     "lint_allow",
+    // Written by `revisor import` where a person must write the SQL: an
+    // error until they do (`validate`, `lint`, every command that loads
+    // the set).
+    "needs_sql",
 ];
 const RESERVED: [&str; 3] = ["head", "heads", "base"];
 
@@ -496,6 +505,7 @@ impl<'f> Parser<'f> {
                     _ => self.err(line, ParseErrorKind::InvalidTransactional(value.to_owned())),
                 },
                 "lint_allow" => rev.lint_allow.push((line, value.to_owned())),
+                "needs_sql" => self.err(line, ParseErrorKind::NeedsSql(value.to_owned())),
                 _ => rev.message = value.to_owned(),
             }
         }

@@ -16,11 +16,25 @@ pub struct ImportArgs {
     /// The tool whose migrations SRC holds.
     #[arg(value_enum)]
     pub tool: Tool,
-    /// The tool's migration directory.
-    pub src: PathBuf,
+    /// The tool's migration directory (not for alembic, which takes
+    /// --config).
+    #[arg(required_unless_present = "config")]
+    pub src: Option<PathBuf>,
     /// Where to write the revisions: a new or empty directory.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// Alembic: the project's alembic.ini (its directory is where Alembic
+    /// runs, as `alembic` would).
+    #[arg(long, value_name = "INI")]
+    pub config: Option<PathBuf>,
+    /// Alembic: the dialect to render the revisions' SQL for (SQLAlchemy's
+    /// names: postgresql, mysql, sqlite).
+    #[arg(long)]
+    pub dialect: Option<String>,
+    /// Alembic: the interpreter that has the project's Alembic and imports
+    /// its revision modules.
+    #[arg(long, default_value = "python3")]
+    pub python: String,
 }
 
 /// The flags of `revisor adopt` (the command's help is on
@@ -63,11 +77,16 @@ fn files(dir: &Path) -> Result<Vec<(String, String)>, CliError> {
 /// [`CliError::Input`] listing every file that cannot be carried over, or
 /// when `--out` already holds migration files; nothing is written then.
 pub async fn run_import(args: ImportArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    if args.tool == Tool::Alembic {
+        return run_alembic(args, out);
+    }
     let ImportArgs {
         tool,
         src,
         out: dir,
+        ..
     } = args;
+    let src = src.ok_or_else(|| CliError::Input(format!("{}: name its directory", tool.name())))?;
     let migrations = import::read(tool, &files(&src)?).map_err(|errors| {
         let list: Vec<String> = errors.iter().map(|e| format!("  {}", e)).collect();
         CliError::Input(format!(
@@ -76,30 +95,8 @@ pub async fn run_import(args: ImportArgs, out: &mut dyn Write) -> Result<(), Cli
             list.join("\n")
         ))
     })?;
-    if dir.exists()
-        && files(&dir)?
-            .iter()
-            .any(|(n, _)| crate::revision::is_migration_file(n))
-    {
-        return Err(CliError::Input(format!(
-            "{} already holds migration files: import into a new or empty directory",
-            dir.display()
-        )));
-    }
     let written = import::revision_files(tool, &migrations);
-    let as_refs: Vec<(&str, &str)> = written
-        .iter()
-        .map(|(n, t)| (n.as_str(), t.as_str()))
-        .collect();
-    crate::graph::RevisionGraph::from_files(&as_refs)
-        .map_err(|e| CliError::Input(format!("the imported set would not validate:\n{e}")))?;
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| CliError::Runtime(format!("cannot create {}: {e}", dir.display())))?;
-    for (name, text) in &written {
-        let path = dir.join(name);
-        std::fs::write(&path, text)
-            .map_err(|e| CliError::Runtime(format!("cannot write {}: {e}", path.display())))?;
-    }
+    write_set(&dir, &written)?;
     let irreversible: Vec<&str> = migrations
         .iter()
         .filter(|m| m.down.is_none())
@@ -125,10 +122,116 @@ pub async fn run_import(args: ImportArgs, out: &mut dyn Write) -> Result<(), Cli
     Ok(())
 }
 
+/// Writes `written` into `dir`, which must hold no migration files, once
+/// the set validates (a `needs_sql` line aside: those are the person's).
+fn write_set(dir: &Path, written: &[(String, String)]) -> Result<(), CliError> {
+    if dir.exists()
+        && files(dir)?
+            .iter()
+            .any(|(n, _)| crate::revision::is_migration_file(n))
+    {
+        return Err(CliError::Input(format!(
+            "{} already holds migration files: import into a new or empty directory",
+            dir.display()
+        )));
+    }
+    let checked: Vec<(String, String)> = written
+        .iter()
+        .map(|(n, t)| {
+            let kept: Vec<&str> = t
+                .lines()
+                .filter(|l| !l.starts_with("-- needs_sql:"))
+                .collect();
+            (n.clone(), kept.join("\n"))
+        })
+        .collect();
+    let as_refs: Vec<(&str, &str)> = checked
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
+    crate::graph::RevisionGraph::from_files(&as_refs)
+        .map_err(|e| CliError::Input(format!("the imported set would not validate:\n{e}")))?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| CliError::Runtime(format!("cannot create {}: {e}", dir.display())))?;
+    for (name, text) in written {
+        let path = dir.join(name);
+        std::fs::write(&path, text)
+            .map_err(|e| CliError::Runtime(format!("cannot write {}: {e}", path.display())))?;
+    }
+    Ok(())
+}
+
+/// `revisor import alembic`: the importer script run with `--python` in
+/// the directory of `--config`, its report written as revisions.
+fn run_alembic(args: ImportArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    let (Some(config), Some(dialect)) = (&args.config, &args.dialect) else {
+        return Err(CliError::Input(
+            "alembic: pass --config alembic.ini and --dialect (postgresql, mysql or sqlite)".into(),
+        ));
+    };
+    crate::dialect::Dialect::from_name(dialect).map_err(|e| CliError::Input(e.to_string()))?;
+    let dir = config
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let ini = config
+        .file_name()
+        .map_or_else(|| config.clone(), PathBuf::from);
+    let mut child = std::process::Command::new(&args.python)
+        .current_dir(dir)
+        .arg("-")
+        .arg(&ini)
+        .arg(dialect)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| CliError::Input(format!("cannot run {}: {e}", args.python)))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(import::alembic::SCRIPT.as_bytes())
+            .map_err(|e| CliError::Runtime(format!("cannot feed {}: {e}", args.python)))?;
+    }
+    let done = child
+        .wait_with_output()
+        .map_err(|e| CliError::Runtime(format!("{}: {e}", args.python)))?;
+    if !done.status.success() {
+        return Err(CliError::Input(format!(
+            "Alembic could not read {}:\n{}",
+            config.display(),
+            String::from_utf8_lossy(&done.stderr).trim()
+        )));
+    }
+    let revs = import::alembic::parse_report(&String::from_utf8_lossy(&done.stdout))
+        .map_err(CliError::Runtime)?;
+    write_set(&args.out, &import::alembic::revision_files(&revs))?;
+    writeln!(
+        out,
+        "Imported {} Alembic revision(s) into {}, rendered for {dialect}.",
+        revs.len(),
+        args.out.display()
+    )
+    .map_err(runtime)?;
+    let person: Vec<String> = revs
+        .iter()
+        .filter_map(|r| r.needs_sql.as_ref().map(|why| format!("  {}: {why}", r.id)))
+        .collect();
+    if !person.is_empty() {
+        writeln!(
+            out,
+            "These need a person to write their SQL (validate refuses the set until then):\n{}",
+            person.join("\n")
+        )
+        .map_err(runtime)?;
+    }
+    Ok(())
+}
+
 /// The query that reads `tool`'s table as [`TableRow`]s: version, kind,
 /// and `1` for a clean row, in the table's order.
 fn table_query(tool: Tool, cast: impl Fn(&str) -> String) -> String {
     match tool {
+        Tool::Alembic => "SELECT version_num, NULL, '1' FROM alembic_version".to_owned(),
         Tool::Flyway => "SELECT version, type, CASE WHEN success THEN '1' ELSE '0' END \
              FROM flyway_schema_history ORDER BY installed_rank"
             .to_owned(),
