@@ -12,44 +12,77 @@ pub fn labels_only_added(from: &[String], to: &[String]) -> bool {
     to.iter().filter(|l| from.contains(l)).eq(from.iter())
 }
 
+/// A column's place and default: `(table, column, default)`.
+type Users = Vec<(String, String, Option<String>)>;
+
+/// The objects of `from` and `to` (by name) created or changed (first)
+/// and dropped (last), each as the operation `op(name, before, after,
+/// the columns of `from` that use it)`; the columns only for a change,
+/// whose recreation converts them.
+fn changes<T: Clone + PartialEq>(
+    from: &Schema,
+    of: impl Fn(&Schema) -> &std::collections::BTreeMap<String, T>,
+    to: &Schema,
+    op: impl Fn(String, Option<T>, Option<T>, Users) -> Op,
+) -> (Vec<Op>, Vec<Op>) {
+    let (before, after) = (of(from), of(to));
+    let first = after
+        .iter()
+        .filter(|(name, x)| before.get(*name) != Some(*x))
+        .map(|(name, x)| {
+            let was = before.get(name).cloned();
+            let columns = if was.is_some() {
+                users(from, name)
+            } else {
+                Vec::new()
+            };
+            op(name.clone(), was, Some(x.clone()), columns)
+        })
+        .collect();
+    let last = before
+        .iter()
+        .filter(|(name, _)| !after.contains_key(*name))
+        .map(|(name, x)| op(name.clone(), Some(x.clone()), None, Vec::new()))
+        .collect();
+    (first, last)
+}
+
 /// The enum types created or relabelled (first) and dropped (last) from
 /// `from` to `to`, with the columns of `from` each one's recreation
 /// converts.
 pub(super) fn enum_changes(from: &Schema, to: &Schema) -> (Vec<Op>, Vec<Op>) {
-    let users = |name: &str| users(from, name);
-    let mut first = Vec::new();
-    let mut last = Vec::new();
-    for (name, labels) in &to.enums {
-        let was = from.enums.get(name);
-        if was != Some(labels) {
-            first.push(Op::Enum {
-                name: name.clone(),
-                from: was.cloned(),
-                to: Some(labels.clone()),
-                columns: if was.is_some() {
-                    users(name)
-                } else {
-                    Vec::new()
-                },
-            });
-        }
-    }
-    for (name, labels) in &from.enums {
-        if !to.enums.contains_key(name) {
-            last.push(Op::Enum {
-                name: name.clone(),
-                from: Some(labels.clone()),
-                to: None,
-                columns: Vec::new(),
-            });
-        }
-    }
-    (first, last)
+    changes(
+        from,
+        |s| &s.enums,
+        to,
+        |name, from, to, columns| Op::Enum {
+            name,
+            from,
+            to,
+            columns,
+        },
+    )
+}
+
+/// The domains created or changed (first, after the enums they may be
+/// based on) and dropped (last, before the enums) from `from` to `to`.
+pub(super) fn domain_changes(from: &Schema, to: &Schema) -> (Vec<Op>, Vec<Op>) {
+    changes(
+        from,
+        |s| &s.domains,
+        to,
+        |name, from, to, columns| Op::Domain {
+            name,
+            from,
+            to,
+            columns,
+        },
+    )
 }
 
 /// `(table, column, default)` of each column of `schema` whose type is
 /// the enum or domain `name`.
-fn users(schema: &Schema, name: &str) -> Vec<(String, String, Option<String>)> {
+fn users(schema: &Schema, name: &str) -> Users {
     schema
         .tables
         .values()
@@ -60,37 +93,4 @@ fn users(schema: &Schema, name: &str) -> Vec<(String, String, Option<String>)> {
                 .map(|c| (t.name.clone(), c.name.clone(), c.default.clone()))
         })
         .collect()
-}
-
-/// The domains created or changed (first, after the enums they may be
-/// based on) and dropped (last, before the enums) from `from` to `to`.
-pub(super) fn domain_changes(from: &Schema, to: &Schema) -> (Vec<Op>, Vec<Op>) {
-    let mut first = Vec::new();
-    let mut last = Vec::new();
-    for (name, d) in &to.domains {
-        let was = from.domains.get(name);
-        if was != Some(d) {
-            first.push(Op::Domain {
-                name: name.clone(),
-                from: was.cloned(),
-                to: Some(d.clone()),
-                columns: if was.is_some() {
-                    users(from, name)
-                } else {
-                    Vec::new()
-                },
-            });
-        }
-    }
-    for (name, d) in &from.domains {
-        if !to.domains.contains_key(name) {
-            last.push(Op::Domain {
-                name: name.clone(),
-                from: Some(d.clone()),
-                to: None,
-                columns: Vec::new(),
-            });
-        }
-    }
-    (first, last)
 }

@@ -99,6 +99,30 @@ pub enum Adoption {
     Now,
 }
 
+/// No drift, though the fingerprints differ (a run's snapshot missing, a
+/// snapshot of an older model): the live schema is adopted now under
+/// [`Adoption::Now`], or said adoptable under [`Adoption::Later`].
+async fn not_drift<B: Backend>(
+    db: &mut B,
+    tables: &Tables,
+    opts: &Options,
+    adoption: Adoption,
+    live_fingerprint: String,
+    snapshot_fingerprint: String,
+) -> Result<crate::drift::DriftCheck, DbError> {
+    let adopted = adoption == Adoption::Now && adopt_snapshot(db, tables, opts).await?;
+    Ok(crate::drift::DriftCheck {
+        snapshot_fingerprint: Some(if adopted {
+            live_fingerprint.clone()
+        } else {
+            snapshot_fingerprint
+        }),
+        live_fingerprint,
+        changes: Vec::new(),
+        adoptable: adoption == Adoption::Later,
+    })
+}
+
 /// Compares the live schema with the last snapshot: fingerprints first,
 /// the full diff only when they differ. A managed database with no
 /// snapshot yet (migrated before snapshots, or by an offline script), or
@@ -145,17 +169,15 @@ pub(super) async fn check_drift<B: Backend>(
         if rows != then {
             // Not drift either way: adopted now, or (the lock held) a run is
             // under way that takes its own snapshot.
-            let adopted = adoption == Adoption::Now && adopt_snapshot(db, tables, opts).await?;
-            return Ok(crate::drift::DriftCheck {
-                snapshot_fingerprint: Some(if adopted {
-                    live_fingerprint.clone()
-                } else {
-                    snap.fingerprint
-                }),
+            return not_drift(
+                db,
+                tables,
+                opts,
+                adoption,
                 live_fingerprint,
-                changes: Vec::new(),
-                adoptable: adoption == Adoption::Later,
-            });
+                snap.fingerprint,
+            )
+            .await;
         }
     }
     if snap.fingerprint == live_fingerprint {
@@ -184,17 +206,15 @@ pub(super) async fn check_drift<B: Backend>(
                 model,
                 "snapshot of an older model: retaken in the current one"
             );
-            let adopted = adoption == Adoption::Now && adopt_snapshot(db, tables, opts).await?;
-            return Ok(crate::drift::DriftCheck {
-                snapshot_fingerprint: Some(if adopted {
-                    live_fingerprint.clone()
-                } else {
-                    snap.fingerprint
-                }),
+            return not_drift(
+                db,
+                tables,
+                opts,
+                adoption,
                 live_fingerprint,
-                changes: Vec::new(),
-                adoptable: adoption == Adoption::Later,
-            });
+                snap.fingerprint,
+            )
+            .await;
         }
         changes = old;
     }

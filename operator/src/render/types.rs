@@ -46,6 +46,22 @@ pub(super) fn enum_statements(
     }
     let old = sql.quote(&format!("{name}_old"));
     let mut v = vec![format!("ALTER TYPE {q} RENAME TO {old}"), create(to)];
+    v.extend(convert(columns, &q, &format!("text::{q}"), dialect));
+    v.push(format!("DROP TYPE {old}"));
+    v
+}
+
+/// The statements that move `columns` (`(table, column, default)`) to the
+/// recreated type `ty` (quoted), each value cast through `via`: the
+/// default dropped and set again around the change.
+fn convert(
+    columns: &[(String, String, Option<String>)],
+    ty: &str,
+    via: &str,
+    dialect: Dialect,
+) -> Vec<String> {
+    let sql = dialect.sql();
+    let mut v = Vec::new();
     for (table, column, default) in columns {
         let alter = format!(
             "ALTER TABLE {} ALTER COLUMN {}",
@@ -56,14 +72,13 @@ pub(super) fn enum_statements(
             v.push(format!("{alter} DROP DEFAULT"));
         }
         v.push(format!(
-            "{alter} TYPE {q} USING {}::text::{q}",
+            "{alter} TYPE {ty} USING {}::{via}",
             sql.quote(column)
         ));
         if let Some(d) = default {
             v.push(format!("{alter} SET DEFAULT {d}"));
         }
     }
-    v.push(format!("DROP TYPE {old}"));
     v
 }
 
@@ -128,24 +143,7 @@ pub(super) fn domain_statements(
             format!("ALTER DOMAIN {q} RENAME TO {old}"),
             create_domain(to, dialect),
         ];
-        for (table, column, default) in columns {
-            let alter = format!(
-                "ALTER TABLE {} ALTER COLUMN {}",
-                sql.quote(table),
-                sql.quote(column)
-            );
-            if default.is_some() {
-                v.push(format!("{alter} DROP DEFAULT"));
-            }
-            let base = to.ty.sql(dialect);
-            v.push(format!(
-                "{alter} TYPE {q} USING {}::{base}",
-                sql.quote(column)
-            ));
-            if let Some(d) = default {
-                v.push(format!("{alter} SET DEFAULT {d}"));
-            }
-        }
+        v.extend(convert(columns, &q, &to.ty.sql(dialect), dialect));
         v.push(format!("DROP DOMAIN {old}"));
         return v;
     }
