@@ -263,7 +263,9 @@ impl Introspect for PgBackend {
                 }),
             }
         }
-        // Indexes that back no constraint. One with anything beyond plain
+        // Indexes that back no constraint (`NOT IN` a hashed list: a
+        // correlated `NOT EXISTS` on pg_constraint, which has no index on
+        // conindid, cost 0.75 s for 4,000 indexes). One with anything beyond plain
         // columns (a method, operator classes, order, INCLUDE, NULLS NOT
         // DISTINCT) is read from the server's own definition
         // (`pg_get_indexdef`) by the declared-schema reader, so it comes
@@ -284,7 +286,7 @@ impl Introspect for PgBackend {
                  THEN NULL ELSE pg_get_indexdef(ix.indexrelid) END \
                  FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_class c ON c.oid = ix.indrelid \
                  JOIN pg_am am ON am.oid = i.relam \
-                 WHERE {in_schema} AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = ix.indexrelid) \
+                 WHERE {in_schema} AND ix.indexrelid NOT IN (SELECT conindid FROM pg_constraint WHERE conindid <> 0) \
                  ORDER BY c.relname, i.relname"
             ))
             .await?;
