@@ -263,9 +263,11 @@ impl Introspect for PgBackend {
                 }),
             }
         }
-        // Indexes that back no constraint (`NOT IN` a hashed list: a
-        // correlated `NOT EXISTS` on pg_constraint, which has no index on
-        // conindid, cost 0.75 s for 4,000 indexes). One with anything beyond plain
+        // Indexes that back no constraint. Key columns come from
+        // `unnest(indkey) WITH ORDINALITY`: `generate_series` made the
+        // planner guess 1,000 rows per index, which crossed
+        // `jit_above_cost`, and compiling the query took 0.3 s of 0.46 on
+        // 3,000 indexes. One with anything beyond plain
         // columns (a method, operator classes, order, INCLUDE, NULLS NOT
         // DISTINCT) is read from the server's own definition
         // (`pg_get_indexdef`) by the declared-schema reader, so it comes
@@ -277,9 +279,9 @@ impl Introspect for PgBackend {
             .query(&format!(
                 "SELECT c.relname::text, i.relname::text, CASE WHEN ix.indisunique THEN '1' ELSE '0' END, \
                  pg_get_expr(ix.indpred, ix.indrelid), \
-                 array_to_string(ARRAY(SELECT CASE WHEN ix.indkey[k] = 0 THEN '(' || pg_get_indexdef(ix.indexrelid, k + 1, true) || ')' \
-                   ELSE (SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = ix.indrelid AND a.attnum = ix.indkey[k]) END \
-                   FROM generate_series(0, ix.indnkeyatts - 1) k ORDER BY k), {SEP}), \
+                 array_to_string(ARRAY(SELECT CASE WHEN k.attnum = 0 THEN '(' || pg_get_indexdef(ix.indexrelid, k.n::int, true) || ')' \
+                   ELSE (SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = ix.indrelid AND a.attnum = k.attnum) END \
+                   FROM unnest(ix.indkey::int2[]) WITH ORDINALITY k(attnum, n) WHERE k.n <= ix.indnkeyatts ORDER BY k.n), {SEP}), \
                  CASE WHEN am.amname = 'btree' AND NOT ix.indisunique AND ix.indnkeyatts = ix.indnatts \
                    AND NOT EXISTS (SELECT 1 FROM unnest(ix.indoption::int2[]) o WHERE o <> 0) \
                    AND NOT EXISTS (SELECT 1 FROM unnest(ix.indclass::oid[]) k JOIN pg_opclass oc ON oc.oid = k WHERE NOT oc.opcdefault) \
