@@ -32,7 +32,7 @@ cargo test --workspace --locked
 
 step "Alembic differential test"
 venv=target/alembic-venv
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import alembic, psycopg2' 2>/dev/null; then
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import alembic, psycopg2, pymysql' 2>/dev/null; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check -r operator/tests/alembic/requirements.txt
 fi

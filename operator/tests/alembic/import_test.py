@@ -5,7 +5,8 @@ An Alembic project with create_table (foreign key, unique, check),
 add/alter/drop column, a branch label, depends_on, a merge with an empty
 downgrade(), a concurrent index in an autocommit_block, bulk_insert with a
 quote in a value, create_foreign_key, and a revision that needs a
-connection. For SQLite and PostgreSQL (REVISOR_TEST_POSTGRES_URL):
+connection. For SQLite, PostgreSQL (REVISOR_TEST_POSTGRES_URL) and MariaDB
+(REVISOR_TEST_MYSQL_URL):
 1. the imported graph equals Alembic's ScriptDirectory (ids, parents,
    declared branch labels, depends_on);
 2. the revision that needs a connection is reported and `validate` refuses
@@ -252,6 +253,29 @@ def main():
             subprocess.run(["psql", pg, "-qc", f"DROP DATABASE IF EXISTS {db}", "-c", f"CREATE DATABASE {db}"], check=True, env=quiet)
             urls.append((prefix.replace("postgres://", "postgresql+psycopg2://", 1) + f"/{db}", f"{prefix}/{db}"))
         cases.append(("postgres", "postgresql", urls))
+    my = os.environ.get("REVISOR_TEST_MYSQL_URL")
+    if not my:
+        print("FAIL mariadb: REVISOR_TEST_MYSQL_URL is not set (scripts/test.sh sets it)")
+        failed += 1
+    else:
+        import pymysql
+
+        prefix = my.rsplit("/", 1)[0]
+        rest = prefix.split("://", 1)[1]
+        user, hostport = rest.rsplit("@", 1) if "@" in rest else ("root", rest)
+        user, _, password = user.partition(":")
+        host, _, port = hostport.partition(":")
+        admin = pymysql.connect(host=host, port=int(port or 3306), user=user, password=password, autocommit=True)
+        urls = []
+        for x in "abc":
+            db = f"revisor_import_{os.getpid()}_{x}"
+            with admin.cursor() as c:
+                c.execute(f"DROP DATABASE IF EXISTS {db}")
+                c.execute(f"CREATE DATABASE {db}")
+            urls.append((prefix.replace("mysql://", "mysql+pymysql://", 1).replace("mariadb://", "mysql+pymysql://", 1) + f"/{db}",
+                         f"{prefix}/{db}"))
+        admin.close()
+        cases.append(("mariadb", "mysql", urls))
     for name, dialect, urls in cases:
         try:
             ok = check(name, dialect, revisor, urls, os.path.join(root, name))
