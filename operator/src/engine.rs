@@ -69,6 +69,9 @@ pub enum EngineError {
     /// `spec.drift.policy: Block` and the live schema left the snapshot.
     #[error("{0}; the plan does not run (spec.drift.policy: Block) until the change is reverted or accepted")]
     SchemaDrift(String),
+    /// `spec.adoptFrom`: the tool's table shows what cannot be adopted.
+    #[error("spec.adoptFrom: {0}")]
+    Adoption(String),
 }
 
 impl Classify for EngineError {
@@ -78,6 +81,7 @@ impl Classify for EngineError {
             EngineError::Target(_) => crate::outcome::Reason::InvalidTarget.class(),
             EngineError::Exec(e) => e.class(),
             EngineError::SchemaDrift(_) => crate::outcome::Reason::SchemaDrift.class(),
+            EngineError::Adoption(_) => crate::outcome::Reason::InvalidInput.class(),
         }
     }
 }
@@ -316,6 +320,14 @@ pub async fn run<F: FnMut(Event)>(pools: &Arc<Pools>, input: Input<'_>, mut on_e
             return report;
         }
     };
+    // `spec.adoptFrom`: where the other tool left the database, stamped
+    // once, while the version table is empty, before drift and any plan.
+    if let Some(from) = input.spec.adopt_from {
+        if let Err(e) = adopt_from(&mut session, &graph, from.tool()).await {
+            report.result = Err(e);
+            return report;
+        }
+    }
     // Live drift, before the recheck shortcut and before any plan (none
     // at all under `spec.drift.policy: Off`).
     if input.spec.drift.policy != DriftPolicy::Off {
@@ -390,6 +402,52 @@ pub async fn run<F: FnMut(Event)>(pools: &Arc<Pools>, input: Input<'_>, mut on_e
         adopt(&mut session, &mut report).await;
     }
     report
+}
+
+/// Stamps the version `tool`'s table shows ([`crate::import::adopted`]),
+/// when the version table is empty and that table exists; nothing
+/// otherwise (a database the tool never touched gets its plan).
+///
+/// # Errors
+/// [`EngineError::Adoption`] naming the row that cannot be adopted (a
+/// failed or dirty migration, a version the set lacks, a gap); nothing is
+/// written then.
+async fn adopt_from(
+    session: &mut Session,
+    graph: &RevisionGraph,
+    tool: crate::import::Tool,
+) -> Result<(), EngineError> {
+    use crate::db::Backend;
+    use crate::import;
+    if !session.heads().await?.is_empty() {
+        return Ok(());
+    }
+    let dialect = session.dialect();
+    let exists = session
+        .backend()
+        .query(
+            &dialect
+                .sql()
+                .table_exists_query(&crate::render::literal(tool.table(), dialect)),
+        )
+        .await?;
+    if exists.is_empty() {
+        return Ok(());
+    }
+    let query = import::table_query(tool, |e| dialect.sql().cast_text(e));
+    let rows = session.backend().query(&query).await.map_err(|e| {
+        EngineError::Adoption(format!(
+            "cannot read {}'s table {}: {e}",
+            tool.name(),
+            tool.table()
+        ))
+    })?;
+    let at = import::adopted(tool, &import::table_rows(rows), &import::chain_of(graph))
+        .map_err(EngineError::Adoption)?;
+    if let Some(id) = at {
+        session.stamp(graph, &id, false).await?;
+    }
+    Ok(())
 }
 
 /// Adopts the live schema as the first (or a fresh) snapshot when the

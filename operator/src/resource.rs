@@ -107,6 +107,48 @@ pub struct DatabaseSchemaSpec {
     /// Live schema drift: what a change made behind Revisor's back does.
     #[serde(default)]
     pub drift: DriftSpec,
+    /// The tool that managed this database before Revisor (its migrations
+    /// imported with `revisor import`). Once, before the first plan, while
+    /// the version table is empty, the tool's own table is read and the
+    /// version it shows stamped; a failed or dirty row, or a version the
+    /// migration set lacks, is Blocked. An Alembic database needs none:
+    /// set versionTable to alembic_version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adopt_from: Option<AdoptFrom>,
+}
+
+/// `spec.adoptFrom`: the tools whose tables Revisor reads.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
+pub enum AdoptFrom {
+    /// `flyway_schema_history`.
+    #[serde(rename = "flyway")]
+    Flyway,
+    /// golang-migrate's `schema_migrations`.
+    #[serde(rename = "golang-migrate")]
+    GolangMigrate,
+    /// `goose_db_version`.
+    #[serde(rename = "goose")]
+    Goose,
+    /// dbmate's `schema_migrations`.
+    #[serde(rename = "dbmate")]
+    Dbmate,
+    /// `_sqlx_migrations`.
+    #[serde(rename = "sqlx")]
+    Sqlx,
+}
+
+impl AdoptFrom {
+    /// The importer's name for the tool.
+    pub fn tool(self) -> crate::import::Tool {
+        use crate::import::Tool;
+        match self {
+            AdoptFrom::Flyway => Tool::Flyway,
+            AdoptFrom::GolangMigrate => Tool::GolangMigrate,
+            AdoptFrom::Goose => Tool::Goose,
+            AdoptFrom::Dbmate => Tool::Dbmate,
+            AdoptFrom::Sqlx => Tool::Sqlx,
+        }
+    }
 }
 
 /// `spec.drift`: live schema drift detection (SPEC.md, "Live drift").

@@ -9,7 +9,9 @@
 //! - `adopt` on a database the tool took to its second version (its table
 //!   written row by row in the tool's layout) stamps that version, and
 //!   `upgrade head` then runs only the third;
-//! - a failed or dirty row in the tool's table is refused, nothing stamped.
+//! - the same through the engine with `spec.adoptFrom` (`revisor apply`);
+//! - a failed or dirty row in the tool's table is refused, nothing
+//!   stamped (`adopt` exits 2; `spec.adoptFrom` is Blocked).
 
 #[macro_use]
 mod support;
@@ -221,6 +223,41 @@ async fn tool_moves_to_revisor(dialect: Dialect) {
             a.1,
             "{tool}: only the third version ran"
         );
+        // The operator's way: `spec.adoptFrom`, through the engine
+        // (`revisor apply` runs one reconcile with no cluster).
+        let by_operator = fresh(dialect).await;
+        let mut setup: Vec<String> = UP[..2]
+            .iter()
+            .map(|s| s.trim_end_matches(';').to_owned())
+            .collect();
+        setup.extend(tool_table(tool, &versions, 2, true));
+        exec(&by_operator, &setup).await;
+        let manifest = dir.join("databaseschema.yaml");
+        std::fs::write(
+            &manifest,
+            format!(
+                "apiVersion: revisor.dev/v1alpha1\nkind: DatabaseSchema\nmetadata: {{name: shop}}\nspec:\n  targetRevision: head\n  database: {{urlSecretRef: {{name: db, key: url}}}}\n  migrations: {{configMapRef: {{name: m}}}}\n  adoptFrom: {tool}\n"
+            ),
+        )
+        .unwrap();
+        let applied = revisor(
+            &dir,
+            &[
+                "apply",
+                "-f",
+                "databaseschema.yaml",
+                "--dir",
+                "migrations",
+                "--database",
+                &by_operator,
+            ],
+        );
+        assert!(applied.status.success(), "{tool}: {}", text(&applied));
+        assert_eq!(
+            state(&by_operator).await.1,
+            a.1,
+            "{tool}: adoptFrom, then only the third ran"
+        );
         // A failed or dirty row is refused, and nothing is stamped.
         if tool != "dbmate" && tool != "goose" {
             let dirty = fresh(dialect).await;
@@ -241,6 +278,24 @@ async fn tool_moves_to_revisor(dialect: Dialect) {
             assert!(
                 current.contains("base"),
                 "{tool}: nothing stamped: {current}"
+            );
+            let blocked = revisor(
+                &dir,
+                &[
+                    "apply",
+                    "-f",
+                    "databaseschema.yaml",
+                    "--dir",
+                    "migrations",
+                    "--database",
+                    &dirty,
+                ],
+            );
+            assert_eq!(blocked.status.code(), Some(2), "{tool}: {}", text(&blocked));
+            assert!(
+                text(&blocked).contains("spec.adoptFrom"),
+                "{tool}: {}",
+                text(&blocked)
             );
         }
     }

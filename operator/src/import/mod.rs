@@ -202,6 +202,64 @@ pub fn revision_files(tool: Tool, migrations: &[Imported]) -> Vec<(String, Strin
     out
 }
 
+/// The query that reads `tool`'s table as [`TableRow`]s: version, kind,
+/// and `1` for a clean row, in the table's order; `cast` turns a column
+/// into text in the database's dialect.
+pub fn table_query(tool: Tool, cast: impl Fn(&str) -> String) -> String {
+    match tool {
+        Tool::Alembic => "SELECT version_num, NULL, '1' FROM alembic_version".to_owned(),
+        Tool::Flyway => "SELECT version, type, CASE WHEN success THEN '1' ELSE '0' END \
+             FROM flyway_schema_history ORDER BY installed_rank"
+            .to_owned(),
+        Tool::GolangMigrate => format!(
+            "SELECT {}, NULL, CASE WHEN dirty THEN '0' ELSE '1' END FROM schema_migrations",
+            cast("version")
+        ),
+        Tool::Dbmate => {
+            "SELECT version, NULL, '1' FROM schema_migrations ORDER BY version".to_owned()
+        }
+        Tool::Goose => format!(
+            "SELECT {}, NULL, CASE WHEN is_applied THEN '1' ELSE '0' END FROM goose_db_version ORDER BY id",
+            cast("version_id")
+        ),
+        Tool::Sqlx => format!(
+            "SELECT {}, NULL, CASE WHEN success THEN '1' ELSE '0' END FROM _sqlx_migrations ORDER BY version",
+            cast("version")
+        ),
+    }
+}
+
+/// The rows of [`table_query`] as [`TableRow`]s.
+pub fn table_rows(rows: Vec<Vec<Option<String>>>) -> Vec<TableRow> {
+    rows.into_iter()
+        .map(|r| TableRow {
+            version: r.first().cloned().flatten(),
+            kind: r.get(1).cloned().flatten(),
+            ok: r.get(2).cloned().flatten().as_deref() == Some("1"),
+        })
+        .collect()
+}
+
+/// An imported migration set as the tool's versions, in the tool's order
+/// (`1_1` orders as `1.1`), for [`adopted`].
+pub fn chain_of(graph: &crate::graph::RevisionGraph) -> Vec<Imported> {
+    let mut chain: Vec<Imported> = graph
+        .revisions()
+        .iter()
+        .map(|r| Imported {
+            id: r.id.clone(),
+            version: r.id.clone(),
+            message: r.message.clone(),
+            up: String::new(),
+            down: None,
+            transactional: true,
+            source: r.file.clone(),
+        })
+        .collect();
+    chain.sort_by(|a, b| version_order(&a.version, &b.version));
+    chain
+}
+
 /// `sql` without a `BEGIN;`/`START TRANSACTION;` first statement and a
 /// `COMMIT;` last one that wrap it whole (see the module docs).
 pub(crate) fn unwrapped(sql: &str) -> String {

@@ -4,7 +4,7 @@
 
 use crate::cli::*;
 use crate::db::Backend;
-use crate::import::{self, Imported, TableRow, Tool};
+use crate::import::{self, Tool};
 use clap::Args;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -227,32 +227,6 @@ fn run_alembic(args: ImportArgs, out: &mut dyn Write) -> Result<(), CliError> {
     Ok(())
 }
 
-/// The query that reads `tool`'s table as [`TableRow`]s: version, kind,
-/// and `1` for a clean row, in the table's order.
-fn table_query(tool: Tool, cast: impl Fn(&str) -> String) -> String {
-    match tool {
-        Tool::Alembic => "SELECT version_num, NULL, '1' FROM alembic_version".to_owned(),
-        Tool::Flyway => "SELECT version, type, CASE WHEN success THEN '1' ELSE '0' END \
-             FROM flyway_schema_history ORDER BY installed_rank"
-            .to_owned(),
-        Tool::GolangMigrate => format!(
-            "SELECT {}, NULL, CASE WHEN dirty THEN '0' ELSE '1' END FROM schema_migrations",
-            cast("version")
-        ),
-        Tool::Dbmate => {
-            "SELECT version, NULL, '1' FROM schema_migrations ORDER BY version".to_owned()
-        }
-        Tool::Goose => format!(
-            "SELECT {}, NULL, CASE WHEN is_applied THEN '1' ELSE '0' END FROM goose_db_version ORDER BY id",
-            cast("version_id")
-        ),
-        Tool::Sqlx => format!(
-            "SELECT {}, NULL, CASE WHEN success THEN '1' ELSE '0' END FROM _sqlx_migrations ORDER BY version",
-            cast("version")
-        ),
-    }
-}
-
 /// Runs `revisor adopt`: reads the tool's table, finds the revision it
 /// stands at, and stamps it, leaving the tool's table as it is.
 ///
@@ -262,25 +236,11 @@ fn table_query(tool: Tool, cast: impl Fn(&str) -> String) -> String {
 pub async fn run_adopt(args: AdoptArgs, out: &mut dyn Write) -> Result<(), CliError> {
     let AdoptArgs { tool, set, db } = args;
     let graph = source::load_dir(&set.dir)?;
-    // The set's revisions as the tool's versions (`1_1` orders as `1.1`).
-    let mut chain: Vec<Imported> = graph
-        .revisions()
-        .iter()
-        .map(|r| Imported {
-            id: r.id.clone(),
-            version: r.id.clone(),
-            message: r.message.clone(),
-            up: String::new(),
-            down: None,
-            transactional: true,
-            source: r.file.clone(),
-        })
-        .collect();
-    chain.sort_by(|a, b| import::version_order(&a.version, &b.version));
+    let chain = import::chain_of(&graph);
     let mut session =
         crate::executor::Session::connect(db.url()?, dbcmd::options(&db, None)).await?;
     let dialect = session.dialect();
-    let query = table_query(tool, |e| dialect.sql().cast_text(e));
+    let query = import::table_query(tool, |e| dialect.sql().cast_text(e));
     let rows = session.backend().query(&query).await.map_err(|e| {
         CliError::Input(format!(
             "cannot read {}'s table {}: {e}",
@@ -288,14 +248,7 @@ pub async fn run_adopt(args: AdoptArgs, out: &mut dyn Write) -> Result<(), CliEr
             tool.table()
         ))
     })?;
-    let rows: Vec<TableRow> = rows
-        .into_iter()
-        .map(|r| TableRow {
-            version: r.first().cloned().flatten(),
-            kind: r.get(1).cloned().flatten(),
-            ok: r.get(2).cloned().flatten().as_deref() == Some("1"),
-        })
-        .collect();
+    let rows = import::table_rows(rows);
     let Some(at) = import::adopted(tool, &rows, &chain).map_err(CliError::Input)? else {
         return writeln!(
             out,
