@@ -164,6 +164,20 @@ async fn state(url: &str) -> (revisor::schema::Schema, Vec<Vec<Option<String>>>)
     (schema, rows)
 }
 
+/// A fresh database the tool took to its second version: the first two
+/// up scripts run, and the tool's table written with `ok` (or a failed or
+/// dirty) last row.
+async fn taken_by_tool(dialect: Dialect, tool: &str, versions: &[&str], ok: bool) -> String {
+    let url = fresh(dialect).await;
+    let mut setup: Vec<String> = UP[..2]
+        .iter()
+        .map(|s| s.trim_end_matches(';').to_owned())
+        .collect();
+    setup.extend(tool_table(tool, versions, 2, ok));
+    exec(&url, &setup).await;
+    url
+}
+
 fn revisor(dir: &Path, args: &[&str]) -> std::process::Output {
     bin().current_dir(dir).args(args).output().unwrap()
 }
@@ -208,13 +222,7 @@ async fn tool_moves_to_revisor(dialect: Dialect) {
             "{tool}: a refusal changes nothing"
         );
         // Adopt a database the tool took to its second version.
-        let taken = fresh(dialect).await;
-        let mut setup: Vec<String> = UP[..2]
-            .iter()
-            .map(|s| s.trim_end_matches(';').to_owned())
-            .collect();
-        setup.extend(tool_table(tool, &versions, 2, true));
-        exec(&taken, &setup).await;
+        let taken = taken_by_tool(dialect, tool, &versions, true).await;
         let adopted = ok(revisor(&dir, &["adopt", tool, "--database", &taken]));
         assert!(adopted.contains("Adopted"), "{tool}: {adopted}");
         ok(revisor(&dir, &["upgrade", "head", "--database", &taken]));
@@ -225,13 +233,7 @@ async fn tool_moves_to_revisor(dialect: Dialect) {
         );
         // The operator's way: `spec.adoptFrom`, through the engine
         // (`revisor apply` runs one reconcile with no cluster).
-        let by_operator = fresh(dialect).await;
-        let mut setup: Vec<String> = UP[..2]
-            .iter()
-            .map(|s| s.trim_end_matches(';').to_owned())
-            .collect();
-        setup.extend(tool_table(tool, &versions, 2, true));
-        exec(&by_operator, &setup).await;
+        let by_operator = taken_by_tool(dialect, tool, &versions, true).await;
         let manifest = dir.join("databaseschema.yaml");
         std::fs::write(
             &manifest,
@@ -260,13 +262,7 @@ async fn tool_moves_to_revisor(dialect: Dialect) {
         );
         // A failed or dirty row is refused, and nothing is stamped.
         if tool != "dbmate" && tool != "goose" {
-            let dirty = fresh(dialect).await;
-            let mut setup: Vec<String> = UP[..2]
-                .iter()
-                .map(|s| s.trim_end_matches(';').to_owned())
-                .collect();
-            setup.extend(tool_table(tool, &versions, 2, false));
-            exec(&dirty, &setup).await;
+            let dirty = taken_by_tool(dialect, tool, &versions, false).await;
             let refused = revisor(&dir, &["adopt", tool, "--database", &dirty]);
             assert_eq!(refused.status.code(), Some(2), "{tool}: {}", text(&refused));
             assert!(

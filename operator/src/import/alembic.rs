@@ -106,13 +106,7 @@ pub fn revision_files(revs: &[AlembicRevision]) -> Vec<(String, String)> {
                     }
                 }
             }
-            let slug = crate::revision::slug(&message, 40);
-            let name = if slug.is_empty() {
-                format!("{}.sql", r.id)
-            } else {
-                format!("{}_{slug}.sql", r.id)
-            };
-            (name, text)
+            (super::file_name(&r.id, &message), text)
         })
         .collect()
 }

@@ -190,13 +190,7 @@ pub fn revision_files(tool: Tool, migrations: &[Imported]) -> Vec<(String, Strin
             Some(d) => text.push_str(&format!("\n-- migrate:down\n{}\n", d.trim_end())),
             None => {}
         }
-        let slug = crate::revision::slug(&message, 40);
-        let name = if slug.is_empty() {
-            format!("{}.sql", m.id)
-        } else {
-            format!("{}_{slug}.sql", m.id)
-        };
-        out.push((name, text));
+        out.push((file_name(&m.id, &message), text));
         parent = Some(&m.id);
     }
     out
@@ -258,6 +252,15 @@ pub fn chain_of(graph: &crate::graph::RevisionGraph) -> Vec<Imported> {
         .collect();
     chain.sort_by(|a, b| version_order(&a.version, &b.version));
     chain
+}
+
+/// An imported revision's file name: `<id>_<slug>.sql` (`<id>.sql` when
+/// the message has no word), as `revisor revision` names files by default.
+pub(crate) fn file_name(id: &str, message: &str) -> String {
+    match crate::revision::slug(message, 40) {
+        s if s.is_empty() => format!("{id}.sql"),
+        s => format!("{id}_{s}.sql"),
+    }
 }
 
 /// `sql` without a `BEGIN;`/`START TRANSACTION;` first statement and a
