@@ -74,6 +74,11 @@ fn noise(code: &str) -> Option<&'static str> {
         Some("LOCK/UNLOCK TABLES")
     } else if starts("COMMENT ON EXTENSION") {
         Some("COMMENT ON EXTENSION (the extension sets its own)")
+    } else if starts("COMMENT ON SCHEMA") {
+        // pg_dump of PostgreSQL 14 and older writes `COMMENT ON SCHEMA
+        // public IS 'standard public schema'`: the model is one schema's
+        // contents, not the schema.
+        Some("COMMENT ON SCHEMA (the model holds a schema's contents)")
     } else if starts("GRANT ") || starts("REVOKE ") {
         Some("GRANT/REVOKE")
     } else if starts("ALTER ") && upper_words_have(code, &["OWNER", "TO"]) {
@@ -703,6 +708,20 @@ mod tests {
             "{notes:?}"
         );
         assert!(notes.iter().any(|n| n.contains("SET")), "{notes:?}");
+        // What pg_dump 14 writes about the schema itself, and extensions.
+        let (_, notes) = parse_noting(
+            &[("s.sql".into(), "COMMENT ON SCHEMA public IS 'standard public schema';\nCOMMENT ON EXTENSION pg_trgm IS 'x';\nCREATE TABLE t (a int);\n".into())],
+            Dialect::Postgres,
+        )
+        .unwrap();
+        assert!(
+            notes.iter().any(|n| n.contains("COMMENT ON SCHEMA")),
+            "{notes:?}"
+        );
+        assert!(
+            notes.iter().any(|n| n.contains("COMMENT ON EXTENSION")),
+            "{notes:?}"
+        );
     }
 
     #[test]
