@@ -178,6 +178,22 @@ async fn taken_by_tool(dialect: Dialect, tool: &str, versions: &[&str], ok: bool
     url
 }
 
+/// `revisor apply` of the test's manifest (`spec.adoptFrom`) on `url`.
+fn apply(dir: &Path, url: &str) -> std::process::Output {
+    revisor(
+        dir,
+        &[
+            "apply",
+            "-f",
+            "databaseschema.yaml",
+            "--dir",
+            "migrations",
+            "--database",
+            url,
+        ],
+    )
+}
+
 fn revisor(dir: &Path, args: &[&str]) -> std::process::Output {
     bin().current_dir(dir).args(args).output().unwrap()
 }
@@ -242,18 +258,7 @@ async fn tool_moves_to_revisor(dialect: Dialect) {
             ),
         )
         .unwrap();
-        let applied = revisor(
-            &dir,
-            &[
-                "apply",
-                "-f",
-                "databaseschema.yaml",
-                "--dir",
-                "migrations",
-                "--database",
-                &by_operator,
-            ],
-        );
+        let applied = apply(&dir, &by_operator);
         assert!(applied.status.success(), "{tool}: {}", text(&applied));
         assert_eq!(
             state(&by_operator).await.1,
@@ -275,18 +280,7 @@ async fn tool_moves_to_revisor(dialect: Dialect) {
                 current.contains("base"),
                 "{tool}: nothing stamped: {current}"
             );
-            let blocked = revisor(
-                &dir,
-                &[
-                    "apply",
-                    "-f",
-                    "databaseschema.yaml",
-                    "--dir",
-                    "migrations",
-                    "--database",
-                    &dirty,
-                ],
-            );
+            let blocked = apply(&dir, &dirty);
             assert_eq!(blocked.status.code(), Some(2), "{tool}: {}", text(&blocked));
             assert!(
                 text(&blocked).contains("spec.adoptFrom"),

@@ -142,21 +142,7 @@ mod tests {
         d.needs_sql = Some("its code uses get_bind(".into());
         let files = revision_files(&[rev("a", &[]), b, c, d, rev("x", &[])]);
         // The graph reads once the person's line is gone.
-        let fixed: Vec<(String, String)> = files
-            .iter()
-            .map(|(n, t)| {
-                let t: Vec<&str> = t
-                    .lines()
-                    .filter(|l| !l.starts_with("-- needs_sql:"))
-                    .collect();
-                (n.clone(), t.join("\n"))
-            })
-            .collect();
-        let refs: Vec<(&str, &str)> = fixed
-            .iter()
-            .map(|(n, t)| (n.as_str(), t.as_str()))
-            .collect();
-        let g = crate::graph::RevisionGraph::from_files(&refs).unwrap();
+        let g = super::super::check_set(&files).unwrap();
         let at = |id: &str| g.rev(g.index_of(id).unwrap());
         assert_eq!(at("d").down_revisions, ["b", "c"]);
         assert_eq!(at("b").branch_labels, ["feature"]);

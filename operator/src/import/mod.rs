@@ -254,6 +254,29 @@ pub fn chain_of(graph: &crate::graph::RevisionGraph) -> Vec<Imported> {
     chain
 }
 
+/// Whether the imported `written` files (`(name, text)`) make a valid
+/// set once each `-- needs_sql:` line is gone: those lines are the
+/// person's to remove, everything else must load.
+///
+/// # Errors
+/// The set's errors, as [`crate::graph::RevisionGraph::from_files`] gives them.
+pub fn check_set(
+    written: &[(String, String)],
+) -> Result<crate::graph::RevisionGraph, crate::graph::SetErrors> {
+    let kept: Vec<(String, String)> = written
+        .iter()
+        .map(|(n, t)| {
+            let lines: Vec<&str> = t
+                .lines()
+                .filter(|l| !l.starts_with("-- needs_sql:"))
+                .collect();
+            (n.clone(), lines.join("\n"))
+        })
+        .collect();
+    let refs: Vec<(&str, &str)> = kept.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect();
+    crate::graph::RevisionGraph::from_files(&refs)
+}
+
 /// An imported revision's file name: `<id>_<slug>.sql` (`<id>.sql` when
 /// the message has no word), as `revisor revision` names files by default.
 pub(crate) fn file_name(id: &str, message: &str) -> String {

@@ -135,21 +135,7 @@ fn write_set(dir: &Path, written: &[(String, String)]) -> Result<(), CliError> {
             dir.display()
         )));
     }
-    let checked: Vec<(String, String)> = written
-        .iter()
-        .map(|(n, t)| {
-            let kept: Vec<&str> = t
-                .lines()
-                .filter(|l| !l.starts_with("-- needs_sql:"))
-                .collect();
-            (n.clone(), kept.join("\n"))
-        })
-        .collect();
-    let as_refs: Vec<(&str, &str)> = checked
-        .iter()
-        .map(|(n, t)| (n.as_str(), t.as_str()))
-        .collect();
-    crate::graph::RevisionGraph::from_files(&as_refs)
+    import::check_set(written)
         .map_err(|e| CliError::Input(format!("the imported set would not validate:\n{e}")))?;
     std::fs::create_dir_all(dir)
         .map_err(|e| CliError::Runtime(format!("cannot create {}: {e}", dir.display())))?;
