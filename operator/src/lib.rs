@@ -45,6 +45,7 @@ pub mod diff;
 pub mod drift;
 pub mod engine;
 pub mod executor;
+pub mod fleet;
 pub mod graph;
 pub mod http;
 pub mod import;

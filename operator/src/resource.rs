@@ -296,6 +296,24 @@ pub struct LabelSelector {
     pub match_labels: BTreeMap<String, String>,
 }
 
+impl LabelSelector {
+    /// Whether `labels` carry every label of the selector.
+    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
+        self.match_labels
+            .iter()
+            .all(|(k, v)| labels.get(k) == Some(v))
+    }
+
+    /// The selector as the API's `labelSelector` query (`a=b,c=d`).
+    pub fn to_query(&self) -> String {
+        self.match_labels
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+}
+
 /// Inline migration files.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -17,6 +17,7 @@ const MAX_LINES: usize = 700;
 const PURE: &[&str] = &[
     "sqltext", "defaults", "dialect", "schema", "declared", "diff", "render", "ops", "revision",
     "graph", "plan", "lint", "status", "outcome", "drift", "resource", "redact", "par", "import",
+    "fleet",
 ];
 
 /// What an I/O import looks like.

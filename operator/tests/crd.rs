@@ -7,17 +7,30 @@ mod support;
 use support::cli::repo;
 
 use revisor::resource::{crd_yaml, DatabaseSchema};
-use support::crd_check::api_server_errors;
+use support::crd_check::{api_server_errors, set_errors};
 
 #[test]
-fn checked_in_crd_matches_the_rust_types() {
-    let path = repo("crds/databaseschemas.revisor.dev.yaml");
-    let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        on_disk == crd_yaml(),
-        "{} is out of date with operator/src/resource.rs; regenerate it with\n  cargo run -q -- crd > crds/databaseschemas.revisor.dev.yaml",
-        path.display()
-    );
+fn checked_in_crds_match_the_rust_types() {
+    for (file, kind, yaml) in [
+        (
+            "crds/databaseschemas.revisor.dev.yaml",
+            "DatabaseSchema",
+            crd_yaml(),
+        ),
+        (
+            "crds/databaseschemasets.revisor.dev.yaml",
+            "DatabaseSchemaSet",
+            revisor::fleet::crd_yaml(),
+        ),
+    ] {
+        let path = repo(file);
+        let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            on_disk == yaml,
+            "{} is out of date with the Rust types; regenerate it with\n  cargo run -q -- crd --kind {kind} > {file}",
+            path.display()
+        );
+    }
 }
 
 fn yaml_file(path: &str) -> serde_json::Value {
@@ -104,5 +117,54 @@ fn absolute_targets_are_accepted() {
     ] {
         let m = with(|s| s["targetRevision"] = target.into());
         assert_eq!(api_server_errors(&m), Vec::<String>::new(), "{target}");
+    }
+}
+
+fn set_with(change: impl FnOnce(&mut serde_json::Value)) -> serde_json::Value {
+    let mut m = yaml_file("examples/fleet/databaseschemaset.yaml");
+    change(&mut m["spec"]);
+    m
+}
+
+#[test]
+fn the_set_example_is_accepted_and_bad_sets_are_rejected() {
+    let example = yaml_file("examples/fleet/databaseschemaset.yaml");
+    assert_eq!(set_errors(&example), Vec::<String>::new());
+    let typed: revisor::fleet::DatabaseSchemaSet = serde_json::from_value(example).unwrap();
+    assert_eq!(typed.spec.rollout.max_parallel, 5);
+    let cases: Vec<(&str, serde_json::Value)> = vec![
+        (
+            "an empty selector",
+            set_with(|s| s["databases"]["secretSelector"]["matchLabels"] = serde_json::json!({})),
+        ),
+        (
+            "zero parallel",
+            set_with(|s| s["rollout"]["maxParallel"] = 0.into()),
+        ),
+        (
+            "negative canary",
+            set_with(|s| s["rollout"]["canary"] = (-1).into()),
+        ),
+        (
+            "unknown failure policy",
+            set_with(|s| s["rollout"]["failurePolicy"] = "Retry".into()),
+        ),
+        (
+            "a relative target in the template",
+            set_with(|s| s["template"]["targetRevision"] = "+1".into()),
+        ),
+        (
+            "two migration sources in the template",
+            set_with(|s| s["template"]["migrations"]["inline"] = serde_json::json!({"files": {}})),
+        ),
+        (
+            "a template without migrations",
+            set_with(|s| {
+                s["template"].as_object_mut().unwrap().remove("migrations");
+            }),
+        ),
+    ];
+    for (what, manifest) in cases {
+        assert!(!set_errors(&manifest).is_empty(), "{what} was accepted");
     }
 }

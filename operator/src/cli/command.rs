@@ -78,11 +78,11 @@ pub enum Command {
     ///
     /// Example: revisor resolve
     Resolve(commands::resolve::ResolveArgs),
-    /// Print the DatabaseSchema CustomResourceDefinition as YAML (what
-    /// `crds/` holds).
+    /// Print the CustomResourceDefinitions as YAML (what `crds/` holds):
+    /// both, as two documents, or the one `--kind` names.
     ///
-    /// Example: revisor crd > crds/databaseschemas.revisor.dev.yaml
-    Crd,
+    /// Example: revisor crd --kind DatabaseSchemaSet > crds/databaseschemasets.revisor.dev.yaml
+    Crd(CrdArgs),
     /// Run the operator: reconcile DatabaseSchemas in the cluster KUBECONFIG
     /// (or the pod's service account) points at.
     ///
@@ -193,4 +193,38 @@ pub enum SchemaCommand {
         #[arg(short, long, value_enum, default_value_t = Output::Text)]
         output: Output,
     },
+}
+
+/// `revisor crd` arguments.
+#[derive(Debug, clap::Args)]
+pub struct CrdArgs {
+    /// Only this kind's CRD.
+    #[arg(long, value_enum)]
+    pub kind: Option<CrdKind>,
+}
+
+/// The kinds `revisor crd` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CrdKind {
+    /// `databaseschemas.revisor.dev`.
+    #[value(name = "DatabaseSchema")]
+    DatabaseSchema,
+    /// `databaseschemasets.revisor.dev`.
+    #[value(name = "DatabaseSchemaSet")]
+    DatabaseSchemaSet,
+}
+
+impl CrdArgs {
+    /// The YAML to print.
+    pub fn yaml(&self) -> String {
+        match self.kind {
+            Some(CrdKind::DatabaseSchema) => crate::resource::crd_yaml(),
+            Some(CrdKind::DatabaseSchemaSet) => crate::fleet::crd_yaml(),
+            None => format!(
+                "{}---\n{}",
+                crate::resource::crd_yaml(),
+                crate::fleet::crd_yaml()
+            ),
+        }
+    }
 }

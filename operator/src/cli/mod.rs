@@ -66,9 +66,7 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
         Command::History(args) => commands::history::run(args, out).await,
         Command::Drift(args) => commands::drift::run(args, out).await,
         Command::Resolve(args) => commands::resolve::run(args, out).await,
-        Command::Crd => out
-            .write_all(crate::resource::crd_yaml().as_bytes())
-            .map_err(runtime),
+        Command::Crd(args) => out.write_all(args.yaml().as_bytes()).map_err(runtime),
         Command::Run(opts) => run::run(opts).await,
         Command::Graph(args) => commands::graph::run(args, out).await,
         Command::Revision(args) => commands::revision::run(args, out).await,

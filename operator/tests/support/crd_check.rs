@@ -29,3 +29,31 @@ pub fn api_server_errors(manifest: &serde_json::Value) -> Vec<String> {
     }
     errors
 }
+
+/// What the API server would say about a DatabaseSchemaSet manifest.
+pub fn set_errors(manifest: &serde_json::Value) -> Vec<String> {
+    use revisor::fleet::{DatabaseSchemaSet, DatabaseSelector};
+    let crd = serde_json::to_value(DatabaseSchemaSet::crd()).unwrap();
+    let schema = &crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"];
+    let validator = jsonschema::validator_for(schema).expect("a valid JSON Schema");
+    let mut errors: Vec<String> = validator
+        .iter_errors(manifest)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    let spec = &manifest["spec"];
+    if let Err(e) = DatabaseSelector::validate_cel(&spec["databases"], None) {
+        errors.push(format!("{e:?}"));
+    }
+    let template = &spec["template"];
+    if template.get("targetRevision").is_some() {
+        if let Err(e) = DatabaseSchemaSpec::validate_cel(template, None) {
+            errors.push(format!("{e:?}"));
+        }
+    }
+    if template.get("migrations").is_some() {
+        if let Err(e) = MigrationsSource::validate_cel(&template["migrations"], None) {
+            errors.push(format!("{e:?}"));
+        }
+    }
+    errors
+}
