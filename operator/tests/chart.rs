@@ -112,17 +112,36 @@ fn defaults_render_a_cluster_wide_operator_as_kubernetes_objects() {
     let _: Service = one(&docs, "Service");
     let role: ClusterRole = one(&docs, "ClusterRole");
     let rules = role.rules.unwrap();
-    // Least privilege: nothing writes ConfigMaps, Secrets or the spec.
+    // Least privilege: nothing writes ConfigMaps or Secrets; DatabaseSchemas
+    // are created and patched (by their sets), never deleted or updated.
     for r in &rules {
         let verbs = r.verbs.join(",");
         let resources = r.resources.clone().unwrap_or_default().join(",");
-        if resources.contains("secrets")
-            || resources.contains("configmaps")
-            || resources == "databaseschemas"
-        {
+        if resources.contains("secrets") || resources.contains("configmaps") {
             assert_eq!(verbs, "get,list,watch", "{resources}");
         }
+        if resources == "databaseschemas" {
+            assert!(
+                verbs == "get,list,watch" || verbs == "create,patch",
+                "{verbs}"
+            );
+        }
     }
+    assert!(rules
+        .iter()
+        .any(|r| r.resources.as_deref() == Some(&["databaseschemasets/status".to_owned()][..])));
+    // Without fleets, DatabaseSchemas are read-only and the sets unwatched.
+    let docs_without = render(&["fleets.enabled=false"]);
+    let role: ClusterRole = one(&docs_without, "ClusterRole");
+    for r in role.rules.unwrap() {
+        let resources = r.resources.clone().unwrap_or_default().join(",");
+        assert!(!resources.contains("databaseschemasets"), "{resources}");
+        if resources == "databaseschemas" {
+            assert_eq!(r.verbs.join(","), "get,list,watch");
+        }
+    }
+    let flags = args(&docs_without);
+    assert!(flags.contains(&"--no-fleets".to_owned()), "{flags:?}");
     assert!(rules
         .iter()
         .any(|r| r.resources.as_deref() == Some(&["databaseschemas/status".to_owned()][..])));
@@ -222,12 +241,18 @@ fn the_service_monitor_is_optional() {
 }
 
 #[test]
-fn the_chart_ships_the_generated_crd() {
-    let chart =
-        std::fs::read_to_string(repo("charts/revisor/crds/databaseschemas.revisor.dev.yaml"))
-            .unwrap();
-    let generated = std::fs::read_to_string(repo("crds/databaseschemas.revisor.dev.yaml")).unwrap();
-    assert!(chart == generated, "charts/revisor/crds is out of date: cp crds/databaseschemas.revisor.dev.yaml charts/revisor/crds/");
+fn the_chart_ships_the_generated_crds() {
+    for file in [
+        "databaseschemas.revisor.dev.yaml",
+        "databaseschemasets.revisor.dev.yaml",
+    ] {
+        let chart = std::fs::read_to_string(repo(&format!("charts/revisor/crds/{file}"))).unwrap();
+        let generated = std::fs::read_to_string(repo(&format!("crds/{file}"))).unwrap();
+        assert!(
+            chart == generated,
+            "charts/revisor/crds is out of date: cp crds/{file} charts/revisor/crds/"
+        );
+    }
 }
 
 fn pod_spec(docs: &[Value]) -> k8s_openapi::api::core::v1::PodSpec {

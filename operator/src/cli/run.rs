@@ -1,6 +1,7 @@
 //! `revisor run`: the operator process.
 //!
-//! Watches DatabaseSchemas in one namespace (`--namespace`) or all of them,
+//! Watches DatabaseSchemas and DatabaseSchemaSets (unless `--no-fleets`)
+//! in one namespace (`--namespace`) or all of them,
 //! serves `/metrics`, `/healthz` and `/readyz`, logs as text or JSON
 //! (`--log-format`; level from `RUST_LOG`, default `info`), and with
 //! `--leader-election` runs the controller only while holding the Lease, so
@@ -55,6 +56,10 @@ pub struct RunOptions {
     /// table), with ±10 % jitter.
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = humantime::parse_duration)]
     pub recheck_interval: std::time::Duration,
+    /// Do not run the DatabaseSchemaSet controller (for an operator whose
+    /// RBAC may not create or patch DatabaseSchemas).
+    #[arg(long)]
+    pub no_fleets: bool,
 }
 
 /// `--max-concurrent-reconciles`' default: half of the default
@@ -134,6 +139,7 @@ pub async fn run(opts: RunOptions) -> Result<(), CliError> {
     let settings = controller::Settings {
         namespace: opts.namespace.clone(),
         max_concurrent_reconciles: opts.max_concurrent_reconciles,
+        fleets: !opts.no_fleets,
     };
     let http = HttpState {
         metrics: ctx.metrics.clone(),

@@ -13,9 +13,13 @@
 //!   resource. Only a referenced Secret is ever read in full, by the
 //!   reconcile that needs it.
 //!
+//! The DatabaseSchemaSet controller ([`fleet_controller`]) runs beside it
+//! on the same DatabaseSchema watch.
+//!
 //! With leader election (several replicas), only the holder of the Lease
-//! runs the controller, so only one replica ever writes status.
+//! runs the controllers, so only one replica ever writes status.
 
+use super::fleet_controller::{self, SetTriggers};
 use super::reconcile::{backoff, reconcile, Context, ReconcileError};
 use crate::resource::{self, DatabaseSchema};
 use futures::{StreamExt, TryStreamExt};
@@ -228,8 +232,10 @@ impl RefIndex {
 pub struct Settings {
     /// Watch only this namespace.
     pub namespace: Option<String>,
-    /// Reconciles at once (`--max-concurrent-reconciles`).
+    /// Reconciles at once (`--max-concurrent-reconciles`), per controller.
     pub max_concurrent_reconciles: u16,
+    /// Run the DatabaseSchemaSet controller too (not `--no-fleets`).
+    pub fleets: bool,
 }
 
 /// Runs the controller until SIGTERM or SIGINT; in-flight reconciles finish
@@ -249,6 +255,10 @@ pub async fn run(client: Client, settings: Settings, ctx: Arc<Context>) {
     let index: Arc<RwLock<RefIndex>> = Arc::default();
     let (reader, writer) = reflector::store();
     let indexer = index.clone();
+    // The set controller reads children from this watch: its store, and
+    // the sets whose children changed, through a channel.
+    let mut set_triggers = SetTriggers::default();
+    let (to_sets, for_sets) = futures::channel::mpsc::unbounded();
     let schemas = watcher(
         api::<DatabaseSchema>(&client, ns),
         watcher::Config::default(),
@@ -262,6 +272,9 @@ pub async fn run(client: Client, settings: Settings, ctx: Arc<Context>) {
             let gone = indexer.write().unwrap_or_else(|p| p.into_inner()).apply(ev);
             for r in gone {
                 ctx.forget(r.namespace.as_deref().unwrap_or_default(), &r.name);
+            }
+            for set in set_triggers.apply(ev) {
+                let _ = to_sets.unbounded_send(set);
             }
         }
     })
@@ -280,7 +293,30 @@ pub async fn run(client: Client, settings: Settings, ctx: Arc<Context>) {
             }
         })
     };
-    Controller::for_stream(schemas, reader)
+    let sets = {
+        let (client, settings, recorder, store) = (
+            client.clone(),
+            settings.clone(),
+            ctx.recorder.clone(),
+            reader.clone(),
+        );
+        let recheck = ctx.recheck;
+        async move {
+            if settings.fleets {
+                fleet_controller::run(
+                    client,
+                    &settings,
+                    recorder,
+                    store,
+                    recheck,
+                    for_sets,
+                    shutdown_signal(),
+                )
+                .await;
+            }
+        }
+    };
+    let schemas = Controller::for_stream(schemas, reader)
         .with_config(controller::Config::default().concurrency(settings.max_concurrent_reconciles))
         .watches(
             api::<PartialObjectMeta<ConfigMap>>(&client, ns),
@@ -318,8 +354,8 @@ pub async fn run(client: Client, settings: Settings, ctx: Arc<Context>) {
             if let Err(e) = r {
                 tracing::debug!(error = %crate::redact::redact(&e.to_string()), "controller");
             }
-        })
-        .await;
+        });
+    futures::join!(schemas, sets);
     reaper.abort();
 }
 

@@ -2,7 +2,7 @@
 //! to (its migration files and its database URL), always in its own
 //! namespace, so another namespace's Secret can never be read.
 
-use crate::resource::DatabaseSchema;
+use crate::resource::{DatabaseSchema, MigrationsSource};
 use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 use kube::api::{Api, ListParams};
 use kube::Client;
@@ -52,7 +52,33 @@ pub async fn dereference(
     obj: &DatabaseSchema,
 ) -> Result<Inputs, DereferenceError> {
     let ns = obj.metadata.namespace.as_deref().unwrap_or("default");
-    let sources = &obj.spec.migrations;
+    let files = migration_files(client, ns, &obj.spec.migrations).await?;
+    let r = &obj.spec.database.url_secret_ref;
+    let secrets: Api<Secret> = Api::namespaced(client.clone(), ns);
+    let secret = secrets.get_opt(&r.name).await?.ok_or_else(|| {
+        DereferenceError::Missing(format!(
+            "Secret {ns}/{} (spec.database.urlSecretRef) not found",
+            r.name
+        ))
+    })?;
+    let url = secret_value(&secret, &r.key).ok_or_else(|| {
+        DereferenceError::Missing(format!("Secret {ns}/{} has no key {}", r.name, r.key))
+    })?;
+    Ok(Inputs { files, url })
+}
+
+/// The migration files `sources` names in namespace `ns`, `(name,
+/// contents)`: a ConfigMap, the ConfigMaps a selector matches, or inline.
+/// The DatabaseSchema reconcile and the set controller (for its template)
+/// read them alike.
+///
+/// # Errors
+/// As [`dereference`], for the files.
+pub async fn migration_files(
+    client: &Client,
+    ns: &str,
+    sources: &MigrationsSource,
+) -> Result<Vec<(String, String)>, DereferenceError> {
     let configmaps: Api<ConfigMap> = Api::namespaced(client.clone(), ns);
     let files = if let Some(r) = &sources.config_map_ref {
         let cm = configmaps.get_opt(&r.name).await?.ok_or_else(|| {
@@ -63,18 +89,13 @@ pub async fn dereference(
         })?;
         files_from_configmaps(&[cm])?
     } else if let Some(sel) = &sources.config_map_selector {
-        let selector: Vec<String> = sel
-            .match_labels
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
+        let selector = sel.to_query();
         let list = configmaps
-            .list(&ListParams::default().labels(&selector.join(",")))
+            .list(&ListParams::default().labels(&selector))
             .await?;
         if list.items.is_empty() {
             return Err(DereferenceError::Missing(format!(
-                "no ConfigMap in {ns} matches spec.migrations.configMapSelector {}",
-                selector.join(",")
+                "no ConfigMap in {ns} matches spec.migrations.configMapSelector {selector}"
             )));
         }
         files_from_configmaps(&list.items)?
@@ -89,18 +110,7 @@ pub async fn dereference(
             "spec.migrations names no source".into(),
         ));
     };
-    let r = &obj.spec.database.url_secret_ref;
-    let secrets: Api<Secret> = Api::namespaced(client.clone(), ns);
-    let secret = secrets.get_opt(&r.name).await?.ok_or_else(|| {
-        DereferenceError::Missing(format!(
-            "Secret {ns}/{} (spec.database.urlSecretRef) not found",
-            r.name
-        ))
-    })?;
-    let url = secret_value(&secret, &r.key).ok_or_else(|| {
-        DereferenceError::Missing(format!("Secret {ns}/{} has no key {}", r.name, r.key))
-    })?;
-    Ok(Inputs { files, url })
+    Ok(files)
 }
 
 /// The `*.sql` and `*.yaml` (operation revision) keys of the ConfigMaps as

@@ -7,4 +7,6 @@
 
 pub mod controller;
 pub mod dereference;
+pub mod fleet;
+pub mod fleet_controller;
 pub mod reconcile;

@@ -44,9 +44,13 @@ pub struct Cluster {
 }
 
 impl Cluster {
-    fn answer(&self, method: &str, path: &str, body: &Value, obj: &Value) -> (u16, Value) {
-        match (method, path) {
-            ("GET", "/api/v1/namespaces/shop/configmaps/shop-migrations") => {
+    /// Answers by method and path: any ConfigMap holds `files`, any
+    /// Secret holds `url` under `url`, and status patches and events are
+    /// echoed.
+    pub fn answer(&self, method: &str, path: &str, body: &Value, obj: &Value) -> (u16, Value) {
+        let segments: Vec<&str> = path.split('/').collect();
+        match (method, segments.as_slice()) {
+            ("GET", ["", "api", "v1", "namespaces", ns, "configmaps", name]) => {
                 let data: serde_json::Map<String, Value> = self
                     .files
                     .iter()
@@ -54,15 +58,15 @@ impl Cluster {
                     .collect();
                 (
                     200,
-                    json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "shop-migrations", "namespace": "shop"}, "data": data}),
+                    json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": ns}, "data": data}),
                 )
             }
-            ("GET", "/api/v1/namespaces/shop/secrets/shop-db") => {
+            ("GET", ["", "api", "v1", "namespaces", ns, "secrets", name]) => {
                 // k8s-openapi's ByteString serialises Secret data as base64.
                 let secret = Secret {
                     metadata: ObjectMeta {
-                        name: Some("shop-db".into()),
-                        namespace: Some("shop".into()),
+                        name: Some((*name).into()),
+                        namespace: Some((*ns).into()),
                         ..Default::default()
                     },
                     data: Some(
@@ -75,12 +79,17 @@ impl Cluster {
                 v["kind"] = json!("Secret");
                 (200, v)
             }
-            ("PATCH", "/apis/revisor.dev/v1alpha1/namespaces/shop/databaseschemas/shop/status") => {
+            (
+                "PATCH",
+                ["", "apis", "revisor.dev", "v1alpha1", "namespaces", _, "databaseschemas", _, "status"],
+            ) => {
                 let mut o = obj.clone();
                 o["status"] = body["status"].clone();
                 (200, o)
             }
-            ("POST", "/apis/events.k8s.io/v1/namespaces/shop/events") => (201, body.clone()),
+            ("POST", ["", "apis", "events.k8s.io", "v1", "namespaces", _, "events"]) => {
+                (201, body.clone())
+            }
             _ => (
                 404,
                 json!({"apiVersion": "v1", "kind": "Status", "status": "Failure", "reason": "NotFound", "code": 404, "message": format!("{method} {path}")}),

@@ -3,6 +3,7 @@
 pub mod cli;
 pub mod crd_check;
 pub mod databases;
+pub mod fleet_api;
 pub mod mock_api;
 
 /// Runs an async test once per dialect, as `<name>::{postgres, mysql,
