@@ -154,3 +154,30 @@ fn suspend_wins() {
     );
     assert_eq!(health(suspended).0, "Suspended");
 }
+
+fn set(generation: i64, status: Value) -> Value {
+    json!({"apiVersion": "revisor.dev/v1alpha1", "kind": "DatabaseSchemaSet", "metadata": {"name": "tenants", "generation": generation}, "spec": {"template": {"targetRevision": "head"}}, "status": status})
+}
+
+#[test]
+fn a_set_is_healthy_only_when_every_database_is_ready() {
+    let with = |phase: &str, summary: &str| {
+        set(
+            2,
+            json!({"observedGeneration": 2, "phase": phase, "summary": summary, "message": "m"}),
+        )
+    };
+    assert_eq!(health(with("Ready", "10/10")).0, "Healthy");
+    assert_eq!(
+        health(with("Progressing", "3/10")),
+        ("Progressing".to_owned(), "Progressing 3/10: m".to_owned())
+    );
+    assert_eq!(health(with("Halted", "3/10")).0, "Degraded");
+    assert_eq!(health(with("Blocked", "0/10")).0, "Degraded");
+    assert_eq!(health(set(1, Value::Null)).0, "Progressing");
+    let stale = set(
+        3,
+        json!({"observedGeneration": 2, "phase": "Ready", "summary": "10/10"}),
+    );
+    assert_eq!(health(stale).0, "Progressing", "Ready for an older spec");
+}

@@ -121,14 +121,14 @@ fn absolute_targets_are_accepted() {
 }
 
 fn set_with(change: impl FnOnce(&mut serde_json::Value)) -> serde_json::Value {
-    let mut m = yaml_file("examples/fleet/databaseschemaset.yaml");
+    let mut m = yaml_file("examples/fleet/base/databaseschemaset.yaml");
     change(&mut m["spec"]);
     m
 }
 
 #[test]
 fn the_set_example_is_accepted_and_bad_sets_are_rejected() {
-    let example = yaml_file("examples/fleet/databaseschemaset.yaml");
+    let example = yaml_file("examples/fleet/base/databaseschemaset.yaml");
     assert_eq!(set_errors(&example), Vec::<String>::new());
     let typed: revisor::fleet::DatabaseSchemaSet = serde_json::from_value(example).unwrap();
     assert_eq!(typed.spec.rollout.max_parallel, 5);

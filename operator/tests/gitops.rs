@@ -107,3 +107,21 @@ fn argo_cd_and_flux_point_at_the_base_and_flux_waits_for_ready() {
         flux["spec"]["sourceRef"]["name"]
     );
 }
+
+#[test]
+fn the_fleet_flux_example_waits_for_the_set_it_applies() {
+    let flux =
+        &docs(&std::fs::read_to_string(repo("examples/fleet/flux/kustomization.yaml")).unwrap())[0];
+    let path = flux["spec"]["path"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("./");
+    let set =
+        &docs(&std::fs::read_to_string(repo(path).join("databaseschemaset.yaml")).unwrap())[0];
+    let check = &flux["spec"]["healthChecks"][0];
+    assert_eq!(
+        (check["kind"].as_str(), check["name"].as_str()),
+        (Some("DatabaseSchemaSet"), set["metadata"]["name"].as_str())
+    );
+    assert_eq!(check["namespace"], flux["spec"]["targetNamespace"]);
+}

@@ -21,6 +21,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use support::mock_api::{postgres_url, rows_of, run_with, schema, with_last_status, Cluster};
+use support::pg_monitor::{monitor, rss};
 
 /// `revisor run`'s default `--max-concurrent-reconciles`.
 const CONCURRENCY: usize = revisor::cli::DEFAULT_MAX_CONCURRENT_RECONCILES as usize;
@@ -45,32 +46,6 @@ fn trivial_set() -> Vec<(String, String)> {
 
 fn resource(i: usize) -> DatabaseSchema {
     schema("head", json!({"versionTable": format!("v{i}")}))
-}
-
-/// Samples the connections to `db` until `stop`: the peak of client
-/// backends (what `max_connections` counts) into `peak`, and of other
-/// backends on the database (autovacuum workers, which have their own
-/// slots) into `others`.
-async fn monitor(
-    db: String,
-    stop: Arc<AtomicBool>,
-    peak: Arc<AtomicUsize>,
-    others: Arc<AtomicUsize>,
-) {
-    let base = std::env::var("REVISOR_TEST_POSTGRES_URL").unwrap();
-    let mut admin = Database::connect(&base).await.unwrap();
-    let sql = format!(
-        "SELECT CAST(count(*) FILTER (WHERE backend_type = 'client backend') AS TEXT), \
-         CAST(count(*) FILTER (WHERE backend_type <> 'client backend') AS TEXT) \
-         FROM pg_stat_activity WHERE datname = '{db}' AND pid <> pg_backend_pid()"
-    );
-    while !stop.load(Ordering::SeqCst) {
-        let rows = with_backend!(&mut admin, |b| b.query(&sql).await).unwrap();
-        let n = |i: usize| -> usize { rows[0][i].as_deref().unwrap_or("0").parse().unwrap() };
-        peak.fetch_max(n(0), Ordering::SeqCst);
-        others.fetch_max(n(1), Ordering::SeqCst);
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
 }
 
 /// One scenario: resource `i` reads `files` from the database at
@@ -184,14 +159,7 @@ where
         vec!["c"]
     );
     let peak = peak.load(Ordering::SeqCst);
-    let rss = std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .map(|l| l.trim_start_matches("VmRSS:").trim().to_owned())
-        })
-        .unwrap_or_default();
+    let rss = rss();
     println!(
         "{}: resident memory of the test process (its {n} objects and mocked API servers included): {rss}",
         load.name

@@ -1,16 +1,46 @@
--- Argo CD health check for revisor.dev/DatabaseSchema.
--- Install as resource.customizations.health.revisor.dev_DatabaseSchema in
--- argocd-cm (see charts/revisor/README.md). Argo CD runs this body with the
+-- Argo CD health check for revisor.dev/DatabaseSchema and
+-- revisor.dev/DatabaseSchemaSet. Install the same body as both
+-- resource.customizations.health.revisor.dev_DatabaseSchema and
+-- resource.customizations.health.revisor.dev_DatabaseSchemaSet in argocd-cm
+-- (see charts/revisor/argocd/README.md). Argo CD runs this body with the
 -- object in `obj` and reads the returned table.
 --
+-- DatabaseSchema:
 -- Ready            -> Healthy
 -- Pending, Planning, Migrating, no status yet, or a status older than the
 --   spec (observedGeneration < generation) -> Progressing
 -- AwaitingApproval or spec.suspend -> Suspended (a person has to act)
 -- Blocked, Failed  -> Degraded
+--
+-- DatabaseSchemaSet:
+-- Ready            -> Healthy (every database Ready at the set's target)
+-- Progressing, no status yet or an older generation -> Progressing ("3/10")
+-- Halted, Blocked  -> Degraded (with the failed databases)
 local hs = {}
 local status = obj.status
 local generation = obj.metadata and obj.metadata.generation
+if obj.kind == "DatabaseSchemaSet" then
+  if status == nil or status.phase == nil then
+    hs.status = "Progressing"
+    hs.message = "Waiting for the Revisor operator"
+    return hs
+  end
+  if generation ~= nil and (status.observedGeneration == nil or status.observedGeneration < generation) then
+    hs.status = "Progressing"
+    hs.message = "Waiting for the operator to observe generation " .. tostring(generation)
+    return hs
+  end
+  local summary = status.summary or ""
+  if status.phase == "Ready" then
+    hs.status = "Healthy"
+  elseif status.phase == "Halted" or status.phase == "Blocked" then
+    hs.status = "Degraded"
+  else
+    hs.status = "Progressing"
+  end
+  hs.message = status.phase .. " " .. summary .. ": " .. (status.message or "")
+  return hs
+end
 if obj.spec ~= nil and obj.spec.suspend == true then
   hs.status = "Suspended"
   hs.message = "spec.suspend is true"

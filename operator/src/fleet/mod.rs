@@ -200,6 +200,44 @@ pub fn database_ref(secret: &str, key: &str) -> DatabaseRef {
     }
 }
 
+/// Whether `child` is `desired` with `database` as its database: the
+/// desired spec of a child, compared field by field without building it
+/// (a template with inline files would be copied once per child and
+/// reconcile otherwise). Every field is named, so a new field of the spec
+/// cannot be forgotten here.
+pub fn is_desired(
+    child: &DatabaseSchemaSpec,
+    desired: &DatabaseSchemaSpec,
+    database: &DatabaseRef,
+) -> bool {
+    let DatabaseSchemaSpec {
+        target_revision,
+        database: child_database,
+        migrations,
+        version_table,
+        allow_downgrade,
+        approval,
+        transaction_mode,
+        lock_timeout_seconds,
+        suspend,
+        policy,
+        drift,
+        adopt_from,
+    } = child;
+    child_database == database
+        && *target_revision == desired.target_revision
+        && *migrations == desired.migrations
+        && *version_table == desired.version_table
+        && *allow_downgrade == desired.allow_downgrade
+        && *approval == desired.approval
+        && *transaction_mode == desired.transaction_mode
+        && *lock_timeout_seconds == desired.lock_timeout_seconds
+        && *suspend == desired.suspend
+        && *policy == desired.policy
+        && *drift == desired.drift
+        && *adopt_from == desired.adopt_from
+}
+
 /// The child's `spec.targetRevision` for resolved revision ids: the ids
 /// joined by commas (the target expression for several heads), or `base`
 /// when the target resolved to none.
@@ -394,6 +432,35 @@ mod tests {
             template["required"],
             serde_json::json!(["migrations", "targetRevision"])
         );
+    }
+
+    #[test]
+    fn a_child_is_desired_when_only_its_database_differs_from_the_template() {
+        let t: SchemaTemplate = serde_json::from_value(serde_json::json!({
+            "targetRevision": "r1",
+            "migrations": {"inline": {"files": {"1.sql": "x"}}},
+        }))
+        .unwrap();
+        let desired = t.spec(database_ref("-", "url")).unwrap();
+        let db = database_ref("tenant-1", "url");
+        let child = t.spec(db.clone()).unwrap();
+        assert!(is_desired(&child, &desired, &db));
+        assert!(!is_desired(
+            &child,
+            &desired,
+            &database_ref("tenant-2", "url")
+        ));
+        assert!(!is_desired(
+            &child,
+            &desired,
+            &database_ref("tenant-1", "dsn")
+        ));
+        let mut moved = child.clone();
+        moved.target_revision = "r2".into();
+        assert!(!is_desired(&moved, &desired, &db));
+        let mut suspended = child.clone();
+        suspended.suspend = true;
+        assert!(!is_desired(&suspended, &desired, &db));
     }
 
     #[test]

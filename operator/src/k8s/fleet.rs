@@ -106,9 +106,12 @@ pub async fn reconcile(
         Ok(ids) => ids,
         Err(message) => return block(&ctx, &api, &set, &old, message).await,
     };
+    let base = DatabaseSchemaSpec {
+        target_revision: fleet::target_expression(&target),
+        ..base
+    };
     let desired = |secret: &str| DatabaseSchemaSpec {
         database: fleet::database_ref(secret, key),
-        target_revision: fleet::target_expression(&target),
         ..base.clone()
     };
     let selector = &set.spec.databases.secret_selector;
@@ -135,7 +138,7 @@ pub async fn reconcile(
             let secret = c.spec.database.url_secret_ref.name.clone();
             Child {
                 name: c.name_any(),
-                updated: c.spec == desired(&secret),
+                updated: fleet::is_desired(&c.spec, &base, &fleet::database_ref(&secret, key)),
                 secret,
                 generation: c.metadata.generation,
                 status: c.status.as_ref().map(|s| ChildStatus {

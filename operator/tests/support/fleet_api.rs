@@ -161,6 +161,8 @@ pub struct Fleet {
     ctx: Arc<FleetContext>,
     /// How many requests the state held before the last reconcile.
     mark: usize,
+    /// How long the last reconcile took (the stores' refill aside).
+    pub reconcile_time: std::time::Duration,
 }
 
 /// A set over Secrets labelled `revisor.dev/fleet: tenants`, with
@@ -267,6 +269,7 @@ impl Fleet {
             schemas,
             ctx,
             mark: 0,
+            reconcile_time: std::time::Duration::ZERO,
         }
     }
 
@@ -300,7 +303,10 @@ impl Fleet {
             self.mark = s.requests.len();
             Arc::new(s.set.clone())
         };
-        reconcile(set, self.ctx.clone()).await.unwrap()
+        let t0 = std::time::Instant::now();
+        let action = reconcile(set, self.ctx.clone()).await.unwrap();
+        self.reconcile_time = t0.elapsed();
+        action
     }
 
     /// The requests of the last reconcile.
@@ -362,6 +368,17 @@ impl Fleet {
             message: message.into(),
             ..Default::default()
         });
+    }
+
+    /// Child `name`'s status becomes `status` (its reconcile's last write).
+    pub fn set_child_status(&self, name: &str, status: revisor::resource::DatabaseSchemaStatus) {
+        self.state
+            .lock()
+            .unwrap()
+            .children
+            .get_mut(name)
+            .unwrap()
+            .status = Some(status);
     }
 
     /// Every child that has a spec but no status for it yet becomes Ready.

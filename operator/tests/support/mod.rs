@@ -5,6 +5,7 @@ pub mod crd_check;
 pub mod databases;
 pub mod fleet_api;
 pub mod mock_api;
+pub mod pg_monitor;
 
 /// Runs an async test once per dialect, as `<name>::{postgres, mysql,
 /// sqlite}`: the one per-dialect style of the suite. Either a body,
