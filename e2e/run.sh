@@ -23,6 +23,6 @@ kubectl cluster-info >/dev/null 2>&1 || skip "no cluster: kubectl cannot reach t
 # shellcheck source=scripts/test-databases.sh
 source scripts/test-databases.sh
 cargo build --locked --bin revisor
-kubectl apply -f crds/databaseschemas.revisor.dev.yaml
-kubectl wait --for condition=established crd/databaseschemas.revisor.dev --timeout=60s
+kubectl apply -f crds/
+kubectl wait --for condition=established crd/databaseschemas.revisor.dev crd/databaseschemasets.revisor.dev --timeout=60s
 REVISOR_BIN="$PWD/target/debug/revisor" cargo test --locked -p revisor-e2e -- --ignored --test-threads=1

@@ -606,3 +606,161 @@ async fn many_resources_reach_ready_within_the_connection_bound_and_then_write_n
         "peak {peak} connections"
     );
 }
+
+/// Throwaway databases on the test server, dropped when this goes out of
+/// scope (after the operators that use them: declare it before the World).
+struct Databases {
+    admin_url: String,
+    names: Vec<String>,
+}
+
+impl Drop for Databases {
+    fn drop(&mut self) {
+        let (admin_url, names) = (self.admin_url.clone(), self.names.clone());
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                let mut admin = Database::connect(&admin_url).await.unwrap();
+                for n in names {
+                    let _ = admin
+                        .execute(&format!("DROP DATABASE IF EXISTS {n} WITH (FORCE)"))
+                        .await;
+                }
+            })
+        })
+        .join();
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs cluster (KUBECONFIG)"]
+async fn a_fleet_halts_on_a_failing_database_and_resumes_once_it_is_fixed() {
+    const TENANTS: usize = 20;
+    let base = std::env::var("REVISOR_TEST_POSTGRES_URL").unwrap();
+    let prefix = base.rsplit_once('/').unwrap().0.to_owned();
+    let names: Vec<String> = (0..TENANTS)
+        .map(|i| format!("e2e_fleet_{}_t{i:02}", std::process::id()))
+        .collect();
+    let mut admin = Database::connect(&base).await.unwrap();
+    for n in &names {
+        with_backend!(&mut admin, |b| {
+            b.execute(&format!("DROP DATABASE IF EXISTS {n}"))
+                .await
+                .unwrap();
+            b.execute(&format!("CREATE DATABASE {n}")).await.unwrap();
+        });
+    }
+    let _databases = Databases {
+        admin_url: base.clone(),
+        names: names.clone(),
+    };
+    let url = |i: usize| format!("{prefix}/{}", names[i]);
+    let mut w = World::new("fleet").await;
+    let pp = PatchParams::apply("revisor-e2e").force();
+    let cms: Api<ConfigMap> = Api::namespaced(w.client.clone(), &w.ns);
+    let put_migrations = |files: BTreeMap<String, String>| {
+        let cms = cms.clone();
+        let pp = pp.clone();
+        async move {
+            let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "migrations"}, "data": files});
+            cms.patch("migrations", &pp, &Patch::Apply(&cm))
+                .await
+                .unwrap();
+        }
+    };
+    put_migrations(chain(1, false)).await;
+    let secrets: Api<Secret> = Api::namespaced(w.client.clone(), &w.ns);
+    for i in 0..TENANTS {
+        let name = format!("tenant-{i:02}");
+        let s = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name, "labels": {"revisor.dev/fleet": "tenants"}}, "stringData": {"url": url(i)}});
+        secrets.patch(&name, &pp, &Patch::Apply(&s)).await.unwrap();
+    }
+    let sets: Api<revisor::fleet::DatabaseSchemaSet> = Api::namespaced(w.client.clone(), &w.ns);
+    let set = json!({"apiVersion": "revisor.dev/v1alpha1", "kind": "DatabaseSchemaSet", "metadata": {"name": "tenants"}, "spec": {
+        "databases": {"secretSelector": {"matchLabels": {"revisor.dev/fleet": "tenants"}}},
+        "template": {"targetRevision": "head", "migrations": {"configMapRef": {"name": "migrations"}}},
+        "rollout": {"canary": 1, "maxParallel": 3},
+    }});
+    sets.patch("tenants", &pp, &Patch::Apply(&set))
+        .await
+        .unwrap();
+    w.start_operator(false);
+    let wait_set = |what: &'static str, done: fn(&Value) -> bool| {
+        let sets = sets.clone();
+        async move {
+            let t0 = Instant::now();
+            loop {
+                let s = serde_json::to_value(sets.get("tenants").await.unwrap()).unwrap();
+                if done(&s["status"]) {
+                    return s["status"].clone();
+                }
+                assert!(
+                    t0.elapsed() < TIMEOUT * 2,
+                    "timed out waiting for {what}: {}",
+                    s["status"]
+                );
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        }
+    };
+    let status = wait_set("20/20 at r1", |s| {
+        s["phase"] == "Ready" && s["summary"] == "20/20"
+    })
+    .await;
+    assert_eq!(status["targetRevisions"], json!(["r1"]));
+    let out = String::from_utf8(w.kubectl(&["get", "dbss"]).stdout).unwrap();
+    assert!(out.contains("20/20") && out.contains("Ready"), "{out}");
+    let children = w.api().list(&Default::default()).await.unwrap().items;
+    assert_eq!(children.len(), TENANTS);
+
+    // r2 creates t2, which tenant-07 already has: its step fails there.
+    let mut db = Database::connect(&url(7)).await.unwrap();
+    with_backend!(&mut db, |b| b
+        .execute("CREATE TABLE t2 (id INT)")
+        .await
+        .unwrap());
+    put_migrations(chain(2, false)).await;
+    let status = wait_set("Halted", |s| s["phase"] == "Halted").await;
+    assert_eq!(status["failures"][0]["database"], "tenant-07", "{status}");
+    // Nothing beyond the wave that was running starts: tenants 10..19 are
+    // still at r1 a while later.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    for i in 10..TENANTS {
+        let mut db = Database::connect(&url(i)).await.unwrap();
+        let rows = with_backend!(&mut db, |b| Tables::new("revisor_version", b.dialect())
+            .unwrap()
+            .heads(b)
+            .await
+            .unwrap());
+        assert_eq!(
+            rows,
+            ["r1"],
+            "tenant-{i:02} was touched while the set was halted"
+        );
+    }
+    assert_eq!(
+        serde_json::to_value(sets.get("tenants").await.unwrap()).unwrap()["status"]["phase"],
+        "Halted"
+    );
+
+    // The fix by hand: the failed child retries on its own backoff, and the
+    // set goes on once it is Ready.
+    with_backend!(&mut db, |b| b.execute("DROP TABLE t2").await.unwrap());
+    let status = wait_set("20/20 at r2", |s| {
+        s["phase"] == "Ready" && s["summary"] == "20/20"
+    })
+    .await;
+    assert_eq!(status["targetRevisions"], json!(["r2"]));
+    for i in 0..TENANTS {
+        let mut db = Database::connect(&url(i)).await.unwrap();
+        let rows = with_backend!(&mut db, |b| Tables::new("revisor_version", b.dialect())
+            .unwrap()
+            .heads(b)
+            .await
+            .unwrap());
+        assert_eq!(rows, ["r2"], "tenant-{i:02}");
+    }
+}
