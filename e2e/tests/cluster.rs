@@ -209,25 +209,34 @@ impl Drop for World {
         let _ = Command::new("kubectl")
             .args(["delete", "namespace", &self.ns, "--wait=false"])
             .output();
-        // The operators are gone: drop the scenario's database, on a thread
-        // of its own (a runtime cannot block inside the test's runtime).
-        let (admin_url, db) = (self.admin_url.clone(), self.db.clone());
-        let dropped = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async {
-                let mut admin = Database::connect(&admin_url).await?;
+        // The operators are gone: drop the scenario's database.
+        drop_databases(&self.admin_url, std::slice::from_ref(&self.db));
+    }
+}
+
+/// Drops `names` on the server of `admin_url` (`WITH (FORCE)`), on a
+/// thread of its own: a runtime cannot block inside the test's runtime,
+/// and this runs from `Drop`, on success and on failure alike.
+fn drop_databases(admin_url: &str, names: &[String]) {
+    let (admin_url, names) = (admin_url.to_owned(), names.to_vec());
+    let dropped = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let mut admin = Database::connect(&admin_url).await?;
+            for db in &names {
                 admin
                     .execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
-                    .await
-            })
+                    .await?;
+            }
+            Ok::<_, revisor::db::DbError>(())
         })
-        .join();
-        if !matches!(dropped, Ok(Ok(_))) {
-            eprintln!("e2e: could not drop database {}: {dropped:?}", self.db);
-        }
+    })
+    .join();
+    if !matches!(dropped, Ok(Ok(_))) {
+        eprintln!("e2e: could not drop databases: {dropped:?}");
     }
 }
 
@@ -616,22 +625,7 @@ struct Databases {
 
 impl Drop for Databases {
     fn drop(&mut self) {
-        let (admin_url, names) = (self.admin_url.clone(), self.names.clone());
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async {
-                let mut admin = Database::connect(&admin_url).await.unwrap();
-                for n in names {
-                    let _ = admin
-                        .execute(&format!("DROP DATABASE IF EXISTS {n} WITH (FORCE)"))
-                        .await;
-                }
-            })
-        })
-        .join();
+        drop_databases(&self.admin_url, &self.names);
     }
 }
 
@@ -729,14 +723,8 @@ async fn a_fleet_halts_on_a_failing_database_and_resumes_once_it_is_fixed() {
     // still at r1 a while later.
     tokio::time::sleep(Duration::from_secs(5)).await;
     for i in 10..TENANTS {
-        let mut db = Database::connect(&url(i)).await.unwrap();
-        let rows = with_backend!(&mut db, |b| Tables::new("revisor_version", b.dialect())
-            .unwrap()
-            .heads(b)
-            .await
-            .unwrap());
         assert_eq!(
-            rows,
+            heads(&url(i)).await,
             ["r1"],
             "tenant-{i:02} was touched while the set was halted"
         );
@@ -755,12 +743,16 @@ async fn a_fleet_halts_on_a_failing_database_and_resumes_once_it_is_fixed() {
     .await;
     assert_eq!(status["targetRevisions"], json!(["r2"]));
     for i in 0..TENANTS {
-        let mut db = Database::connect(&url(i)).await.unwrap();
-        let rows = with_backend!(&mut db, |b| Tables::new("revisor_version", b.dialect())
-            .unwrap()
-            .heads(b)
-            .await
-            .unwrap());
-        assert_eq!(rows, ["r2"], "tenant-{i:02}");
+        assert_eq!(heads(&url(i)).await, ["r2"], "tenant-{i:02}");
     }
+}
+
+/// The version-table rows of the database at `url`.
+async fn heads(url: &str) -> Vec<String> {
+    let mut db = Database::connect(url).await.unwrap();
+    with_backend!(&mut db, |b| Tables::new("revisor_version", b.dialect())
+        .unwrap()
+        .heads(b)
+        .await
+        .unwrap())
 }

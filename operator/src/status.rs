@@ -311,9 +311,20 @@ pub fn waiting(
 /// `lastTransitionTime` (SPEC.md: "The status is patched only when it
 /// changed (timestamps aside)").
 pub fn differs(old: &DatabaseSchemaStatus, new: &DatabaseSchemaStatus) -> bool {
-    let strip = |s: &DatabaseSchemaStatus| {
+    differs_but_in_time(old, new, |s| &mut s.conditions)
+}
+
+/// Whether `new` differs from `old` once the transition times of the
+/// conditions `conditions` finds are set aside: the churn check of every
+/// status this operator writes (DatabaseSchema and DatabaseSchemaSet).
+pub fn differs_but_in_time<T: Clone + PartialEq>(
+    old: &T,
+    new: &T,
+    conditions: fn(&mut T) -> &mut Vec<Condition>,
+) -> bool {
+    let strip = |s: &T| {
         let mut s = s.clone();
-        for c in &mut s.conditions {
+        for c in conditions(&mut s) {
             c.last_transition_time = Time(k8s_openapi::jiff::Timestamp::UNIX_EPOCH);
         }
         s

@@ -16,13 +16,22 @@ fn child(i: usize) -> String {
     format!("tenants-{}", tenant(i))
 }
 
+/// A set with `canary` and `maxParallel` over `databases` Secrets, its
+/// ConfigMap holding `revisions` revisions, head its target.
+fn fleet(canary: u32, max_parallel: u32, revisions: usize, databases: usize) -> Fleet {
+    Fleet::new(
+        set(
+            "head",
+            json!({"canary": canary, "maxParallel": max_parallel}),
+        ),
+        chain(revisions),
+        databases,
+    )
+}
+
 #[tokio::test]
 async fn the_canary_goes_first_alone_with_the_resolved_ids() {
-    let mut f = Fleet::new(
-        set("head", json!({"canary": 1, "maxParallel": 3})),
-        chain(2),
-        5,
-    );
+    let mut f = fleet(1, 3, 2, 5);
     f.reconcile().await;
     assert_eq!(f.applied(), [child(0)]);
     let targets = f.targets();
@@ -57,11 +66,7 @@ async fn the_canary_goes_first_alone_with_the_resolved_ids() {
 
 #[tokio::test]
 async fn waves_keep_at_most_max_parallel_children_running() {
-    let mut f = Fleet::new(
-        set("head", json!({"canary": 1, "maxParallel": 2})),
-        chain(1),
-        7,
-    );
+    let mut f = fleet(1, 2, 1, 7);
     let mut order = Vec::new();
     for _ in 0..40 {
         f.reconcile().await;
@@ -84,11 +89,7 @@ async fn waves_keep_at_most_max_parallel_children_running() {
 
 #[tokio::test]
 async fn a_failure_halts_the_set_and_a_retry_resumes_it() {
-    let mut f = Fleet::new(
-        set("head", json!({"canary": 1, "maxParallel": 2})),
-        chain(1),
-        6,
-    );
+    let mut f = fleet(1, 2, 1, 6);
     f.reconcile().await;
     f.settle_all();
     f.reconcile().await;
@@ -131,11 +132,7 @@ async fn a_failure_halts_the_set_and_a_retry_resumes_it() {
 
 #[tokio::test]
 async fn a_new_revision_mid_rollout_restarts_from_the_canary() {
-    let mut f = Fleet::new(
-        set("head", json!({"canary": 1, "maxParallel": 2})),
-        chain(1),
-        5,
-    );
+    let mut f = fleet(1, 2, 1, 5);
     f.reconcile().await;
     f.settle_all();
     f.reconcile().await;
@@ -182,11 +179,7 @@ async fn a_new_revision_mid_rollout_restarts_from_the_canary() {
 
 #[tokio::test]
 async fn secrets_join_and_leave_by_their_labels() {
-    let mut f = Fleet::new(
-        set("head", json!({"canary": 0, "maxParallel": 10})),
-        chain(1),
-        3,
-    );
+    let mut f = fleet(0, 10, 1, 3);
     f.reconcile().await;
     f.settle_all();
     f.reconcile().await;

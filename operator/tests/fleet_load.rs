@@ -23,25 +23,17 @@ use serde_json::json;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use support::fleet_api::{set, Fleet};
+use support::fleet_api::{chain_with, set, Fleet};
 use support::mock_api::{postgres_url, run_with, with_last_status, Cluster};
 use support::pg_monitor::{monitor, rss};
 
 /// Three revisions, each creating a table.
 fn files() -> std::collections::BTreeMap<String, String> {
-    (1..=3)
-        .map(|i| {
-            let parent = if i == 1 {
-                String::new()
-            } else {
-                format!("-- down_revision: r{}\n", i - 1)
-            };
-            (
-                format!("{i:03}.sql"),
-                format!("-- revision: r{i}\n{parent}-- migrate:up\nCREATE TABLE t{i} (id INT PRIMARY KEY, note TEXT);\n-- migrate:down\nDROP TABLE t{i};\n"),
-            )
-        })
-        .collect()
+    chain_with(
+        3,
+        |i| format!("CREATE TABLE t{i} (id INT PRIMARY KEY, note TEXT);"),
+        |i| format!("DROP TABLE t{i};"),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -19,28 +19,6 @@
 local hs = {}
 local status = obj.status
 local generation = obj.metadata and obj.metadata.generation
-if obj.kind == "DatabaseSchemaSet" then
-  if status == nil or status.phase == nil then
-    hs.status = "Progressing"
-    hs.message = "Waiting for the Revisor operator"
-    return hs
-  end
-  if generation ~= nil and (status.observedGeneration == nil or status.observedGeneration < generation) then
-    hs.status = "Progressing"
-    hs.message = "Waiting for the operator to observe generation " .. tostring(generation)
-    return hs
-  end
-  local summary = status.summary or ""
-  if status.phase == "Ready" then
-    hs.status = "Healthy"
-  elseif status.phase == "Halted" or status.phase == "Blocked" then
-    hs.status = "Degraded"
-  else
-    hs.status = "Progressing"
-  end
-  hs.message = status.phase .. " " .. summary .. ": " .. (status.message or "")
-  return hs
-end
 if obj.spec ~= nil and obj.spec.suspend == true then
   hs.status = "Suspended"
   hs.message = "spec.suspend is true"
@@ -54,6 +32,17 @@ end
 if generation ~= nil and (status.observedGeneration == nil or status.observedGeneration < generation) then
   hs.status = "Progressing"
   hs.message = "Waiting for the operator to observe generation " .. tostring(generation)
+  return hs
+end
+if obj.kind == "DatabaseSchemaSet" then
+  if status.phase == "Ready" then
+    hs.status = "Healthy"
+  elseif status.phase == "Halted" or status.phase == "Blocked" then
+    hs.status = "Degraded"
+  else
+    hs.status = "Progressing"
+  end
+  hs.message = status.phase .. " " .. (status.summary or "") .. ": " .. (status.message or "")
   return hs
 end
 local phase = status.phase

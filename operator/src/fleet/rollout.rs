@@ -365,14 +365,7 @@ fn conditions(
 
 /// Whether `new` says anything `old` does not, transition times aside.
 pub fn differs(old: &DatabaseSchemaSetStatus, new: &DatabaseSchemaSetStatus) -> bool {
-    let strip = |s: &DatabaseSchemaSetStatus| {
-        let mut s = s.clone();
-        for c in &mut s.conditions {
-            c.last_transition_time = Time(k8s_openapi::jiff::Timestamp::UNIX_EPOCH);
-        }
-        s
-    };
-    strip(old) != strip(new)
+    crate::status::differs_but_in_time(old, new, |s| &mut s.conditions)
 }
 
 #[cfg(test)]

@@ -238,19 +238,21 @@ pub struct Settings {
     pub fleets: bool,
 }
 
+/// The API of `K` in namespace `ns`, or in all namespaces.
+pub(super) fn api<K>(c: &Client, ns: &Option<String>) -> Api<K>
+where
+    K: kube::Resource<Scope = kube::core::NamespaceResourceScope>,
+    K::DynamicType: Default,
+{
+    match ns {
+        Some(ns) => Api::namespaced(c.clone(), ns),
+        None => Api::all(c.clone()),
+    }
+}
+
 /// Runs the controller until SIGTERM or SIGINT; in-flight reconciles finish
 /// their current step first (see [`Context::shutdown`]).
 pub async fn run(client: Client, settings: Settings, ctx: Arc<Context>) {
-    fn api<K>(c: &Client, ns: &Option<String>) -> Api<K>
-    where
-        K: kube::Resource<Scope = kube::core::NamespaceResourceScope>,
-        K::DynamicType: Default,
-    {
-        match ns {
-            Some(ns) => Api::namespaced(c.clone(), ns),
-            None => Api::all(c.clone()),
-        }
-    }
     let ns = &settings.namespace;
     let index: Arc<RwLock<RefIndex>> = Arc::default();
     let (reader, writer) = reflector::store();

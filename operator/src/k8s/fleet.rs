@@ -25,7 +25,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{OwnerReference, Time};
 use kube::api::{Api, ListParams, Patch, PatchParams};
 use kube::core::PartialObjectMeta;
 use kube::runtime::controller::Action;
-use kube::runtime::events::{Event as KubeEvent, EventType, Recorder};
+use kube::runtime::events::{EventType, Recorder};
 use kube::runtime::reflector::Store;
 use kube::{Client, Resource, ResourceExt};
 use std::collections::HashMap;
@@ -420,14 +420,8 @@ async fn event(
     reason: &str,
     note: String,
 ) {
-    let ev = KubeEvent {
-        type_,
-        reason: reason.into(),
-        note: Some(redact(&note)),
-        action: reason.into(),
-        secondary: None,
-    };
-    let _ = ctx.recorder.publish(&ev, &set.object_ref(&())).await;
+    let regarding = set.object_ref(&());
+    super::reconcile::publish(&ctx.recorder, &regarding, type_, reason, reason, &note).await;
 }
 
 fn now() -> Time {

@@ -16,12 +16,12 @@
 //! - a ConfigMap it reads changes (a new revision moves `head`);
 //! - and every recheck interval, as a safety net.
 
+use super::controller::api;
 use super::fleet::{self as reconcile, FleetContext};
 use crate::fleet::DatabaseSchemaSet;
 use crate::resource::DatabaseSchema;
 use futures::{Stream, StreamExt, TryStreamExt};
 use k8s_openapi::api::core::v1::{ConfigMap, Secret};
-use kube::api::Api;
 use kube::core::PartialObjectMeta;
 use kube::runtime::controller::{self, Controller};
 use kube::runtime::reflector::{self, ObjectRef, Store};
@@ -197,16 +197,6 @@ pub async fn run(
     children: impl Stream<Item = ObjectRef<DatabaseSchemaSet>> + Send + 'static,
     shutdown: impl std::future::Future<Output = ()> + Send + Sync + 'static,
 ) {
-    fn api<K>(c: &Client, ns: &Option<String>) -> Api<K>
-    where
-        K: kube::Resource<Scope = kube::core::NamespaceResourceScope>,
-        K::DynamicType: Default,
-    {
-        match ns {
-            Some(ns) => Api::namespaced(c.clone(), ns),
-            None => Api::all(c.clone()),
-        }
-    }
     // Secrets' names and labels only: annotations can hold a copy of the
     // data (kubectl's last-applied-configuration).
     let namespace = settings.namespace.clone();

@@ -449,19 +449,36 @@ impl StatusWriter<'_> {
     /// type, reason and `action` are aggregated into one series by the
     /// recorder, so a step's event names the step in its action.
     async fn event(&self, type_: EventType, reason: &str, action: &str, note: String) {
-        let ev = KubeEvent {
+        publish(
+            &self.ctx.recorder,
+            &self.obj.object_ref(&()),
             type_,
-            reason: reason.into(),
-            note: Some(redact(&note)),
-            action: action.into(),
-            secondary: None,
-        };
-        let _ = self
-            .ctx
-            .recorder
-            .publish(&ev, &self.obj.object_ref(&()))
-            .await;
+            reason,
+            action,
+            &note,
+        )
+        .await;
     }
+}
+
+/// Publishes an event about `regarding` with `note` redacted, best effort:
+/// an event that cannot be written never fails a reconcile.
+pub async fn publish(
+    recorder: &Recorder,
+    regarding: &k8s_openapi::api::core::v1::ObjectReference,
+    type_: EventType,
+    reason: &str,
+    action: &str,
+    note: &str,
+) {
+    let ev = KubeEvent {
+        type_,
+        reason: reason.into(),
+        note: Some(redact(note)),
+        action: action.into(),
+        secondary: None,
+    };
+    let _ = recorder.publish(&ev, regarding).await;
 }
 
 /// 5 s doubling to a 5-minute cap: quick recovery from a restarted

@@ -8,16 +8,13 @@
 
 #![allow(dead_code)]
 
-use super::mock_api::Recorded;
-use http::{Request, Response};
+use super::mock_api::{serve, Recorded};
 use k8s_openapi::api::core::v1::Secret;
-use kube::client::Body;
 use kube::core::PartialObjectMeta;
 use kube::runtime::controller::Action;
 use kube::runtime::events::{Recorder, Reporter};
 use kube::runtime::reflector::{self, store::Writer};
 use kube::runtime::watcher;
-use kube::Client;
 use revisor::fleet::DatabaseSchemaSet;
 use revisor::k8s::fleet::{reconcile, FleetContext};
 use revisor::resource::{DatabaseSchema, Phase};
@@ -32,6 +29,16 @@ pub const SET_UID: &str = "5e7a1c9e-0000-4000-8000-000000000001";
 
 /// A chain of `n` revisions `r1`..`rn` that run `SELECT 1`.
 pub fn chain(n: usize) -> BTreeMap<String, String> {
+    chain_with(n, |_| "SELECT 1;".into(), |_| "SELECT 1;".into())
+}
+
+/// A chain of `n` revisions `r1`..`rn`, revision `i` with `up(i)` and
+/// `down(i)`.
+pub fn chain_with(
+    n: usize,
+    up: impl Fn(usize) -> String,
+    down: impl Fn(usize) -> String,
+) -> BTreeMap<String, String> {
     (1..=n)
         .map(|i| {
             let parent = if i == 1 {
@@ -41,7 +48,11 @@ pub fn chain(n: usize) -> BTreeMap<String, String> {
             };
             (
                 format!("{i:03}.sql"),
-                format!("-- revision: r{i}\n{parent}-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT 1;\n"),
+                format!(
+                    "-- revision: r{i}\n{parent}-- migrate:up\n{}\n-- migrate:down\n{}\n",
+                    up(i),
+                    down(i)
+                ),
             )
         })
         .collect()
@@ -192,8 +203,6 @@ impl Fleet {
     /// A cluster with `set`, the migration set `files`, and `databases`
     /// Secrets labelled for the set.
     pub fn new(set: DatabaseSchemaSet, files: BTreeMap<String, String>, databases: usize) -> Fleet {
-        let (service, mut handle) = tower_test::mock::pair::<Request<Body>, Response<Body>>();
-        let client = Client::new(service, NS);
         let state = Arc::new(Mutex::new(State {
             set,
             files,
@@ -211,42 +220,24 @@ impl Fleet {
             full_cm_reads: 0,
         }));
         let served = state.clone();
-        tokio::spawn(async move {
-            while let Some((req, send)) = handle.next_request().await {
-                let (parts, body) = req.into_parts();
-                let bytes = body.collect_bytes().await.unwrap();
-                let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-                let header = |h: &str| {
-                    parts
-                        .headers
-                        .get(h)
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or("")
-                        .to_owned()
-                };
-                let (method, path) = (parts.method.to_string(), parts.uri.path().to_owned());
-                let mut s = served.lock().unwrap();
-                let (code, answer) = s.answer(
-                    &method,
-                    &path,
-                    &header("accept"),
-                    &header("content-type"),
-                    &body,
-                );
-                s.requests.push(Recorded {
-                    method,
-                    path,
-                    query: parts.uri.query().unwrap_or("").to_owned(),
-                    body,
-                });
-                drop(s);
-                send.send_response(
-                    Response::builder()
-                        .status(code)
-                        .body(Body::from(serde_json::to_vec(&answer).unwrap()))
-                        .unwrap(),
-                );
-            }
+        let (client, _server) = serve(NS, move |request, headers| {
+            let header = |h: &str| {
+                headers
+                    .get(h)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_owned()
+            };
+            let mut s = served.lock().unwrap();
+            let answer = s.answer(
+                &request.method,
+                &request.path,
+                &header("accept"),
+                &header("content-type"),
+                &request.body,
+            );
+            s.requests.push(request);
+            answer
         });
         let recorder = Recorder::new(
             client.clone(),

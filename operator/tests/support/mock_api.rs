@@ -115,6 +115,38 @@ pub fn schema(target: &str, extra: Value) -> DatabaseSchema {
     obj
 }
 
+/// A mocked API server for a client of namespace `ns`: each request is
+/// read whole and answered by `answer` (given it as recorded, and its
+/// headers) with a status code and a JSON body. Returns the client and
+/// the server's task.
+pub fn serve(
+    ns: &str,
+    mut answer: impl FnMut(Recorded, &http::HeaderMap) -> (u16, Value) + Send + 'static,
+) -> (Client, tokio::task::JoinHandle<()>) {
+    let (service, mut handle) = tower_test::mock::pair::<Request<Body>, Response<Body>>();
+    let client = Client::new(service, ns);
+    let server = tokio::spawn(async move {
+        while let Some((req, send)) = handle.next_request().await {
+            let (parts, body) = req.into_parts();
+            let bytes = body.collect_bytes().await.unwrap();
+            let request = Recorded {
+                method: parts.method.to_string(),
+                path: parts.uri.path().to_owned(),
+                query: parts.uri.query().unwrap_or("").to_owned(),
+                body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+            };
+            let (code, body) = answer(request, &parts.headers);
+            send.send_response(
+                Response::builder()
+                    .status(code)
+                    .body(Body::from(serde_json::to_vec(&body).unwrap()))
+                    .unwrap(),
+            );
+        }
+    });
+    (client, server)
+}
+
 /// Runs one reconcile against the fake cluster with pools of its own;
 /// returns its result and every request it made.
 pub async fn run(
@@ -131,30 +163,14 @@ pub async fn run_with(
     cluster: Cluster,
     pools: &Arc<Pools>,
 ) -> (Result<Action, ReconcileError>, Vec<Recorded>) {
-    let (service, mut handle) = tower_test::mock::pair::<Request<Body>, Response<Body>>();
-    let client = Client::new(service, "shop");
     let recorded: Arc<Mutex<Vec<Recorded>>> = Arc::default();
     let log = recorded.clone();
     let obj_json = serde_json::to_value(&obj).unwrap();
-    let server = tokio::spawn(async move {
-        while let Some((req, send)) = handle.next_request().await {
-            let (parts, body) = req.into_parts();
-            let bytes = body.collect_bytes().await.unwrap();
-            let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-            let (method, path) = (parts.method.to_string(), parts.uri.path().to_owned());
-            let (code, answer) = cluster.answer(&method, &path, &body, &obj_json);
-            log.lock().unwrap().push(Recorded {
-                method,
-                path,
-                query: parts.uri.query().unwrap_or("").to_owned(),
-                body,
-            });
-            let response = Response::builder()
-                .status(code)
-                .body(Body::from(serde_json::to_vec(&answer).unwrap()))
-                .unwrap();
-            send.send_response(response);
-        }
+    let (client, server) = serve("shop", move |request, _headers| {
+        let (code, answer) =
+            cluster.answer(&request.method, &request.path, &request.body, &obj_json);
+        log.lock().unwrap().push(request);
+        (code, answer)
     });
     let recorder = Recorder::new(
         client.clone(),
