@@ -92,6 +92,15 @@ pub async fn reconcile(
     set: Arc<DatabaseSchemaSet>,
     ctx: Arc<FleetContext>,
 ) -> Result<Action, kube::Error> {
+    // A set decided on stores not yet listed would see no children and no
+    // Secrets: it would start children already running and write a false
+    // status. A store is ready once its first list is in (a relist swaps
+    // the new list in whole, never leaving it empty).
+    if ctx.schemas.wait_until_ready().await.is_err()
+        || ctx.secrets.wait_until_ready().await.is_err()
+    {
+        return Ok(Action::requeue(std::time::Duration::from_secs(1)));
+    }
     let ns = set.namespace().unwrap_or_else(|| "default".into());
     let name = set.name_any();
     let generation = set.metadata.generation;
