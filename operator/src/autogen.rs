@@ -211,26 +211,40 @@ pub async fn normalized(
             }
         )
     });
-    if touched.is_empty() && !types_differ {
+    // A view on both sides whose query differs as written: the server
+    // rewrites queries (PostgreSQL's pg_get_viewdef), so compare its words.
+    let views_differ = declared.views.values().any(|v| {
+        current
+            .views
+            .get(&v.name)
+            .is_some_and(|c| c.definition != v.definition)
+    });
+    if touched.is_empty() && !types_differ && !views_differ {
         return Ok((declared, None));
     }
     // The part to normalise: the touched tables, without foreign keys
-    // (which hold no expression and may point at tables left out).
+    // (which hold no expression and may point at tables left out); every
+    // table and view when views are normalised (a view reads any of them).
     let part = Schema {
         tables: declared
             .tables
             .iter()
-            .filter(|(name, _)| touched.contains(name.as_str()))
+            .filter(|(name, _)| views_differ || touched.contains(name.as_str()))
             .map(|(name, t)| {
                 let mut t = t.clone();
                 t.foreign_keys.clear();
                 (name.clone(), t)
             })
             .collect(),
+        views: if views_differ {
+            declared.views.clone()
+        } else {
+            Default::default()
+        },
         ..declared.clone()
     };
     let Some(server) = server.filter(|s| Dialect::from_url(s).ok() == Some(dialect)) else {
-        let note = "checks, defaults and index expressions are compared as written: pass --dev-database to compare them in the server's own words";
+        let note = "checks, defaults, index expressions and view queries are compared as written: pass --dev-database to compare them in the server's own words";
         return Ok((declared, Some(note.to_owned())));
     };
     let name = format!(
@@ -264,6 +278,11 @@ pub async fn normalized(
     // The server's words for the part, the declared foreign keys back.
     let mut schema = Schema {
         tables: declared.tables.clone(),
+        views: if views_differ {
+            read.views.clone()
+        } else {
+            declared.views.clone()
+        },
         ..read.clone()
     };
     for (name, mut t) in read.tables {

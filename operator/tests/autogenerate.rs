@@ -139,7 +139,7 @@ fn an_unsupported_declared_statement_is_bad_input_naming_file_and_line() {
     let dir = project("bad");
     std::fs::write(
         dir.join("schema.sql"),
-        "CREATE TABLE t (id INT);\nCREATE VIEW v AS SELECT 1;\n",
+        "CREATE TABLE t (id INT);\nDROP TABLE t;\n",
     )
     .unwrap();
     let out = revisor(&dir, Dialect::Sqlite, "sqlite::memory:", &["check"]);

@@ -121,7 +121,7 @@ fn changes(d: Dialect) -> Vec<Change> {
             ),
         ),
     };
-    vec![
+    let mut changes = vec![
         Change {
             what: "a column added",
             apply: "ALTER TABLE orders ADD COLUMN gift VARCHAR(20);\n".into(),
@@ -152,7 +152,17 @@ fn changes(d: Dialect) -> Vec<Change> {
             revert: fk_back,
             names: "foreign key orders",
         },
-    ]
+    ];
+    // Views are read on PostgreSQL and SQLite (issue 26).
+    if d != Dialect::MySql {
+        changes.push(Change {
+            what: "a view created",
+            apply: "CREATE VIEW order_notes AS SELECT id, note FROM orders;\n".into(),
+            revert: "DROP VIEW order_notes;\n".into(),
+            names: "view order_notes",
+        });
+    }
+    changes
 }
 
 async fn changes_by_hand_are_drift(dialect: Dialect) {

@@ -128,8 +128,9 @@ async fn a_set_over_a_thousand_databases_rolls_out_in_bounded_waves() {
     assert_eq!(status.summary, format!("{n}/{n}"));
     println!("fleet: {n} databases Ready in {took:?} (canary 1, maxParallel {max_parallel})");
     println!(
-        "fleet: {set_reconciles} set reconciles, {:?} each on average over {n} children (debug build)",
-        set_time / set_reconciles
+        "fleet: {set_reconciles} set reconciles, {:?} each on average over {n} children, mocked API server included ({} build)",
+        set_time / set_reconciles,
+        if cfg!(debug_assertions) { "debug" } else { "release" }
     );
     assert_eq!(
         most_running, max_parallel,

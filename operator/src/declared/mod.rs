@@ -8,17 +8,20 @@
 //! INDEX` (`indexes`), `ALTER TABLE ... ADD CONSTRAINT`, `ALTER TABLE ...
 //! ALTER COLUMN ... SET DEFAULT | ADD GENERATED ... AS IDENTITY` and the
 //! sequences of serial columns (`sequences`), PostgreSQL's `CREATE TYPE
-//! ... AS ENUM` and `COMMENT ON TABLE|COLUMN`. Anything else is an error
-//! naming the file and line, never silently dropped.
+//! ... AS ENUM` and `COMMENT ON TABLE|COLUMN`, and `CREATE [OR REPLACE]
+//! [MATERIALIZED] VIEW` (`views`; PostgreSQL and SQLite). Anything else is
+//! an error naming the file and line, never silently dropped.
 
 mod constraints;
 mod domains;
 mod indexes;
 mod sequences;
+mod views;
 
 use constraints::{add_constraint, foreign_key};
 use indexes::create_index;
 pub use indexes::index_definition;
+pub use views::resolve_reads;
 
 use crate::dialect::Dialect;
 use crate::schema::{Check, Column, IdentityKind, Schema, Table, TableOptions, Type, Unique};
@@ -173,7 +176,11 @@ pub fn parse_noting(
             }
             let (rewritten, not_null) = match domains::without_unread_clauses(&code) {
                 Some((text, not_null)) => (Some(text), not_null),
-                None => (sequences.without_sequence_name(&code, dialect), false),
+                None => (
+                    views::without_data_clause(&code)
+                        .or_else(|| sequences.without_sequence_name(&code, dialect)),
+                    false,
+                ),
             };
             let parsed = match parse_one(rewritten.as_deref().unwrap_or(st.sql), dialect) {
                 Ok(p) => p,
@@ -201,6 +208,7 @@ pub fn parse_noting(
             message,
         });
     }
+    views::resolve_reads(&mut schema, dialect);
     if errors.is_empty() {
         // References in another case name the declared objects.
         let itself = schema.clone();
@@ -306,6 +314,7 @@ impl Read<'_> {
                 self.schema.domains.insert(d.name.clone(), d);
                 Ok(())
             }
+            Statement::CreateView(cv) => views::create_view(self.schema, &cv, dialect),
             Statement::CreateExtension(ce) if dialect.sql().enum_types() => {
                 self.schema.extensions.insert(ident(&ce.name, dialect));
                 Ok(())
@@ -351,7 +360,7 @@ impl Read<'_> {
                 }
             }
             other => Err(format!(
-                "unsupported statement `{}`: a declared schema holds CREATE TABLE, CREATE [UNIQUE] INDEX, ALTER TABLE ... ADD CONSTRAINT and COMMENT ON, and the sequences of serial columns",
+                "unsupported statement `{}`: a declared schema holds CREATE TABLE, CREATE [UNIQUE] INDEX, CREATE [MATERIALIZED] VIEW, ALTER TABLE ... ADD CONSTRAINT and COMMENT ON, and the sequences of serial columns",
                 first_words(&other.to_string())
             )),
         }
@@ -640,7 +649,7 @@ mod tests {
         let err = parse(
             &[(
                 "schema.sql".into(),
-                "CREATE TABLE t (id INT);\n\nCREATE VIEW v AS SELECT 1;\n".into(),
+                "CREATE TABLE t (id INT);\n\nDROP TABLE t;\n".into(),
             )],
             Dialect::Sqlite,
         )

@@ -361,6 +361,13 @@ pub trait SqlDialect: Sync + std::fmt::Debug {
         false
     }
 
+    /// Whether views are read and compared (PostgreSQL from
+    /// `pg_get_viewdef`, SQLite from `sqlite_schema`); MySQL's, which the
+    /// server rewrites with schema-qualified names, are not yet.
+    fn views(&self) -> bool {
+        true
+    }
+
     /// Whether enums are types of their own (`CREATE TYPE ... AS ENUM`),
     /// held in [`crate::schema::Schema::enums`], and the schema holds
     /// extensions (PostgreSQL); elsewhere both are dropped in normal form.

@@ -46,6 +46,10 @@ impl SqlDialect for MySql {
         true
     }
 
+    fn views(&self) -> bool {
+        false
+    }
+
     fn parse(
         &self,
         sql: &str,

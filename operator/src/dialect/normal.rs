@@ -38,6 +38,7 @@ impl Schema {
             } else {
                 Default::default()
             },
+            views: self.views.clone(),
         }
     }
 

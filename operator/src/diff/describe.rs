@@ -136,6 +136,11 @@ impl Op {
             } => format!("add domain {name}"),
             Op::Domain { name, to: None, .. } => format!("remove domain {name}"),
             Op::Domain { name, .. } => format!("modify domain {name}"),
+            Op::View {
+                name, from: None, ..
+            } => format!("add view {name}"),
+            Op::View { name, to: None, .. } => format!("remove view {name}"),
+            Op::View { name, .. } => format!("modify view {name}"),
             Op::Extension { name, create: true } => format!("add extension {name}"),
             Op::Extension {
                 name,

@@ -23,6 +23,7 @@ use std::collections::{BTreeSet, HashSet};
 
 mod describe;
 mod types;
+mod views;
 
 pub use types::labels_only_added;
 use types::{domain_changes, enum_changes};
@@ -167,6 +168,16 @@ pub enum Op {
         /// After (only what it states is changed).
         to: crate::schema::TableOptions,
     },
+    /// Create or drop a view (a changed one is dropped and created; see
+    /// `views.rs`).
+    View {
+        /// The view's name.
+        name: String,
+        /// Before (`None`: the view is created).
+        from: Option<crate::schema::View>,
+        /// After (`None`: the view is dropped).
+        to: Option<crate::schema::View>,
+    },
     /// Set or clear a table comment.
     SetTableComment {
         /// Table.
@@ -197,7 +208,10 @@ impl Op {
             | Op::DropCheck { table, .. }
             | Op::SetTableComment { table, .. }
             | Op::SetTableOptions { table, .. } => table,
-            Op::Enum { name, .. } | Op::Extension { name, .. } | Op::Domain { name, .. } => name,
+            Op::Enum { name, .. }
+            | Op::Extension { name, .. }
+            | Op::Domain { name, .. }
+            | Op::View { name, .. } => name,
         }
     }
 
@@ -281,6 +295,11 @@ impl Op {
             Op::Extension { name, create } => Op::Extension {
                 name: t(name),
                 create: !create,
+            },
+            Op::View { name, from, to } => Op::View {
+                name: t(name),
+                from: to.clone(),
+                to: from.clone(),
             },
             Op::Enum {
                 name,
@@ -536,7 +555,12 @@ pub fn diff(from: &Schema, to: &Schema, dialect: Dialect) -> Vec<Op> {
             .difference(&to.extensions)
             .map(|n| extension(n, false)),
     );
-    ops
+    // Views go before everything they read changes and come after.
+    let touched: BTreeSet<String> = ops.iter().map(|o| o.table().to_owned()).collect();
+    let (mut view_drops, view_creates) = views::view_changes(&from, &to, &touched);
+    view_drops.append(&mut ops);
+    view_drops.extend(view_creates);
+    view_drops
 }
 
 /// Tables ordered so that a table comes after the tables it references

@@ -175,7 +175,8 @@ fn operation(op: &Op, d: Dialect) -> Result<Operation, OpsError> {
         | Op::SetTableOptions { .. }
         | Op::Enum { .. }
         | Op::Domain { .. }
-        | Op::Extension { .. } => return unsupported(),
+        | Op::Extension { .. }
+        | Op::View { .. } => return unsupported(),
     })
 }
 

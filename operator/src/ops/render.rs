@@ -619,6 +619,13 @@ pub fn apply(s: &mut Schema, op: &Op) {
             };
             return;
         }
+        Op::View { name, to, .. } => {
+            match to {
+                Some(v) => s.views.insert(name.clone(), v.clone()),
+                None => s.views.remove(name),
+            };
+            return;
+        }
         _ => {}
     }
     let table = s.tables.entry(t.clone()).or_insert_with(|| Table {
@@ -663,6 +670,7 @@ pub fn apply(s: &mut Schema, op: &Op) {
         | Op::DropTable(_)
         | Op::Enum { .. }
         | Op::Domain { .. }
-        | Op::Extension { .. } => {}
+        | Op::Extension { .. }
+        | Op::View { .. } => {}
     }
 }

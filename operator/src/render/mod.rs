@@ -153,7 +153,8 @@ pub(crate) fn needs_rebuild(op: &Op) -> bool {
         | Op::Enum { .. }
         | Op::Domain { .. }
         | Op::SetTableOptions { .. }
-        | Op::Extension { .. } => false,
+        | Op::Extension { .. }
+        | Op::View { .. } => false,
         Op::AlterColumn { from, to, .. } => {
             // Comments and collations SQLite does not keep are no change.
             let mut a = from.clone();
@@ -429,6 +430,22 @@ fn statements(op: &Op, dialect: Dialect, before: &Schema, after: Option<&Schema>
             name,
             create: false,
         } => vec![format!("DROP EXTENSION {}", sql.quote(name))],
+        Op::View {
+            to: Some(v),
+            from: None,
+            ..
+        } => vec![format!(
+            "CREATE {}VIEW {} AS {}",
+            if v.materialized { "MATERIALIZED " } else { "" },
+            sql.quote(&v.name),
+            v.definition
+        )],
+        Op::View { from: Some(v), .. } => vec![format!(
+            "DROP {}VIEW {}",
+            if v.materialized { "MATERIALIZED " } else { "" },
+            sql.quote(&v.name)
+        )],
+        Op::View { .. } => Vec::new(),
     }
 }
 

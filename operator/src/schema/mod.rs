@@ -59,6 +59,30 @@ pub struct Schema {
     /// Domains (PostgreSQL's `CREATE DOMAIN`), by name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub domains: BTreeMap<String, Domain>,
+    /// Views (and PostgreSQL's materialized views), by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub views: BTreeMap<String, View>,
+}
+
+/// A view: its query as the server keeps it (PostgreSQL's
+/// `pg_get_viewdef`, MySQL's `information_schema.VIEWS`), or, for SQLite
+/// and a declared view not yet normalised, as `sqlparser` prints it back.
+/// Compared by that text: two spellings of one query are equal once both
+/// are in the server's words (see `autogen::normalized`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct View {
+    /// Name.
+    pub name: String,
+    /// The query (`SELECT ...`), without `CREATE VIEW ... AS` or a final
+    /// semicolon.
+    pub definition: String,
+    /// A materialized view (PostgreSQL).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub materialized: bool,
+    /// The tables and views its query reads, by name: what it is dropped
+    /// and created around.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub reads: BTreeSet<String>,
 }
 
 /// A domain: a base type with a default, `NOT NULL` and checks of its own

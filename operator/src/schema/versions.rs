@@ -17,7 +17,8 @@ use super::Schema;
 ///   names, index methods, column options, `INCLUDE`, `NULLS NOT
 ///   DISTINCT`, deferrable and `NOT VALID` constraints, MySQL table
 ///   options (issue 25).
-pub const MODEL_VERSION: u64 = 2;
+/// - 3: views (issue 26).
+pub const MODEL_VERSION: u64 = 3;
 
 impl Schema {
     /// This schema as model `version` sees it: what later versions added
@@ -26,8 +27,13 @@ impl Schema {
         if version >= MODEL_VERSION {
             return self.clone();
         }
+        let mut s = self.clone();
+        s.views.clear();
+        if version >= 2 {
+            return s;
+        }
         let mut s = Schema {
-            tables: self.tables.clone(),
+            tables: s.tables,
             ..Schema::default()
         };
         for t in s.tables.values_mut() {
@@ -104,5 +110,18 @@ mod tests {
         assert_eq!(old.tables["t"].columns[0].identity_kind, None);
         assert!(old.tables["t"].columns[0].identity, "what v1 saw stays");
         assert_eq!(new.as_of(MODEL_VERSION), new);
+        // A version-2 snapshot saw enums but no views.
+        new.views.insert(
+            "v".into(),
+            crate::schema::View {
+                name: "v".into(),
+                definition: "SELECT 1".into(),
+                materialized: false,
+                reads: Default::default(),
+            },
+        );
+        let v2 = new.as_of(2);
+        assert!(v2.views.is_empty());
+        assert_eq!(v2.enums.len(), 1);
     }
 }

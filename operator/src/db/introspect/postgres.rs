@@ -87,7 +87,7 @@ impl Introspect for PgBackend {
         // Tables, enum types, extensions and domains in one round trip (a
         // drift recheck of 1,000 resources pays each one 1,000 times): rows
         // of kind `t` (name, comment, oid), `e` (type, label; labels in
-        // order), `x` (extension), `d` (domain, base type, collation set
+        // order), `x` (extension), `v` (view, definition, materialized), `d` (domain, base type, collation set
         // on it, NOT NULL, default) and `k` (domain, check name, check).
         let rows = self
             .query(&format!(
@@ -110,6 +110,10 @@ impl Introspect for PgBackend {
                  FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid \
                  WHERE t.typnamespace = (SELECT oid FROM pg_namespace WHERE nspname = {ns}) \
                  UNION ALL \
+                 SELECT 'v', c.relname::text, pg_get_viewdef(c.oid, true), NULL, 0, \
+                 CASE WHEN c.relkind = 'm' THEN '1' ELSE '0' END, NULL FROM pg_class c \
+                 WHERE c.relkind IN ('v', 'm') AND c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = {ns}) \
+                 UNION ALL \
                  SELECT 'x', extname::text, NULL, NULL, 0, NULL, NULL FROM pg_extension \
                  WHERE extnamespace = (SELECT oid FROM pg_namespace WHERE nspname = {ns})) x \
                  ORDER BY kind, name, ord, extra"
@@ -125,6 +129,22 @@ impl Introspect for PgBackend {
                 }
                 "x" => {
                     schema.extensions.insert(name);
+                    continue;
+                }
+                "v" => {
+                    if !opts.skip(&name) {
+                        let definition = col(r, 2);
+                        let definition = definition.trim().trim_end_matches(';').trim_end();
+                        schema.views.insert(
+                            name.clone(),
+                            crate::schema::View {
+                                name,
+                                definition: definition.to_owned(),
+                                materialized: col(r, 4) == "1",
+                                reads: Default::default(),
+                            },
+                        );
+                    }
                     continue;
                 }
                 "d" => {
@@ -166,6 +186,7 @@ impl Introspect for PgBackend {
             );
         }
         if oids.is_empty() {
+            crate::declared::resolve_reads(&mut schema, Dialect::Postgres);
             return Ok(schema);
         }
         // The other queries read only these tables, by oid (an index scan,
@@ -313,6 +334,7 @@ impl Introspect for PgBackend {
                 },
             });
         }
+        crate::declared::resolve_reads(&mut schema, Dialect::Postgres);
         Ok(super::without_bookkeeping(schema))
     }
 }

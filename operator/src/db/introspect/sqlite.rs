@@ -38,12 +38,12 @@ impl Introspect for LiteBackend {
     }
 
     async fn introspect(&mut self, opts: &Options) -> Result<Schema, DbError> {
-        // Tables before indexes, each in creation order.
+        // Tables, then indexes, then views, each in creation order.
         let rows = self
             .query(
                 "SELECT type, name, tbl_name, sql FROM sqlite_schema \
-                 WHERE type IN ('table', 'index') AND sql IS NOT NULL \
-                 ORDER BY CASE type WHEN 'table' THEN 0 ELSE 1 END, rowid",
+                 WHERE type IN ('table', 'index', 'view') AND sql IS NOT NULL \
+                 ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 ELSE 2 END, rowid",
             )
             .await?;
         // Bookkeeping tables (see `without_bookkeeping`) are recognised by
