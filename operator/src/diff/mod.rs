@@ -566,27 +566,38 @@ pub fn diff(from: &Schema, to: &Schema, dialect: Dialect) -> Vec<Op> {
 /// Tables ordered so that a table comes after the tables it references
 /// (within `tables`); ties and cycles by name.
 fn dependency_order<'a>(tables: &[&'a Table]) -> Vec<&'a Table> {
-    let names: BTreeSet<&str> = tables.iter().map(|t| t.name.as_str()).collect();
+    topological(
+        tables,
+        |t| t.name.as_str(),
+        |t| t.foreign_keys.iter().map(|fk| fk.ref_table.as_str()),
+    )
+}
+
+/// `items` ordered so that each comes after those of `items` it `needs`
+/// (by `name`); ties by the given order, a cycle broken at the first
+/// remaining item. Tables by their foreign keys, views by what they read.
+fn topological<'a, T, I>(
+    items: &[&'a T],
+    name: impl Fn(&T) -> &str,
+    needs: impl Fn(&'a T) -> I,
+) -> Vec<&'a T>
+where
+    I: Iterator<Item = &'a str>,
+{
+    let names: BTreeSet<&str> = items.iter().map(|t| name(t)).collect();
     let mut done: BTreeSet<&str> = BTreeSet::new();
-    let mut out = Vec::with_capacity(tables.len());
-    while out.len() < tables.len() {
-        let ready: Vec<&'a Table> = tables
+    let mut out = Vec::with_capacity(items.len());
+    while out.len() < items.len() {
+        let ready: Vec<&'a T> = items
             .iter()
-            .filter(|t| !done.contains(t.name.as_str()))
-            .filter(|t| {
-                t.foreign_keys.iter().all(|fk| {
-                    fk.ref_table == t.name
-                        || !names.contains(fk.ref_table.as_str())
-                        || done.contains(fk.ref_table.as_str())
-                })
-            })
+            .filter(|t| !done.contains(name(t)))
+            .filter(|t| needs(t).all(|n| n == name(t) || !names.contains(n) || done.contains(n)))
             .copied()
             .collect();
-        // A cycle: take the first remaining table by name.
-        let next: Vec<&'a Table> = if ready.is_empty() {
-            tables
+        let next: Vec<&'a T> = if ready.is_empty() {
+            items
                 .iter()
-                .filter(|t| !done.contains(t.name.as_str()))
+                .filter(|t| !done.contains(name(t)))
                 .take(1)
                 .copied()
                 .collect()
@@ -594,7 +605,7 @@ fn dependency_order<'a>(tables: &[&'a Table]) -> Vec<&'a Table> {
             ready
         };
         for t in next {
-            done.insert(&t.name);
+            done.insert(name(t));
             out.push(t);
         }
     }

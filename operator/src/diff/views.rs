@@ -77,36 +77,11 @@ pub(super) fn view_changes(
 }
 
 /// `views` ordered so that a view comes after the views it reads (within
-/// `views`); ties and cycles by name.
+/// `views`); ties by name.
 fn order<'a>(views: &[&'a View]) -> Vec<&'a View> {
-    let names: BTreeSet<&str> = views.iter().map(|v| v.name.as_str()).collect();
-    let mut done: BTreeSet<&str> = BTreeSet::new();
-    let mut out = Vec::with_capacity(views.len());
-    while out.len() < views.len() {
-        let ready: Vec<&'a View> = views
-            .iter()
-            .filter(|v| !done.contains(v.name.as_str()))
-            .filter(|v| {
-                v.reads.iter().all(|r| {
-                    *r == v.name || !names.contains(r.as_str()) || done.contains(r.as_str())
-                })
-            })
-            .copied()
-            .collect();
-        // A cycle (not possible in a real catalog): take the rest by name.
-        let ready = if ready.is_empty() {
-            views
-                .iter()
-                .filter(|v| !done.contains(v.name.as_str()))
-                .copied()
-                .collect()
-        } else {
-            ready
-        };
-        for v in ready {
-            done.insert(v.name.as_str());
-            out.push(v);
-        }
-    }
-    out
+    super::topological(
+        views,
+        |v| v.name.as_str(),
+        |v| v.reads.iter().map(String::as_str),
+    )
 }
