@@ -48,6 +48,8 @@ fn ddl(dialect: Dialect) -> &'static [&'static str] {
             "CREATE VIEW album_titles AS SELECT id, name FROM \"Album\" WHERE price > 0",
             "CREATE VIEW long_titles AS SELECT id FROM album_titles WHERE length(name) > 10",
             "CREATE MATERIALIZED VIEW track_counts AS SELECT album_id, count(*) AS n FROM track GROUP BY album_id",
+            "CREATE UNIQUE INDEX track_counts_album ON track_counts (album_id)",
+            "CREATE INDEX track_counts_n ON track_counts (n DESC)",
         ],
         Dialect::MySql => &[
             "CREATE TABLE `Album` (`AlbumId` int(11) NOT NULL AUTO_INCREMENT, `Title` varchar(160) NOT NULL, `rating` enum('G','PG','R') DEFAULT 'G', `special` set('Trailers','Deleted Scenes') DEFAULT NULL, `last_update` timestamp NOT NULL DEFAULT current_timestamp() ON UPDATE current_timestamp(), `created` datetime(3) DEFAULT NULL, `plays` int(10) unsigned NOT NULL DEFAULT 0, `released` year(4) DEFAULT NULL, PRIMARY KEY (`AlbumId`), UNIQUE KEY `uq_title` (`Title`), KEY `idx_rating` (`rating`)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='albums'",

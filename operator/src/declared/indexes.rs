@@ -90,14 +90,20 @@ pub(super) fn create_index(
 ) -> Result<(), String> {
     let (table, index) = read_index(ci, dialect)?;
     let table = table_key(schema, &table, dialect);
-    let t = schema.tables.get_mut(&table).ok_or_else(|| {
-        format!(
+    if let Some(t) = schema.tables.get_mut(&table) {
+        t.indexes.push(index);
+        return Ok(());
+    }
+    match schema.views.get_mut(&table) {
+        Some(v) if v.materialized => {
+            v.indexes.push(index);
+            Ok(())
+        }
+        _ => Err(format!(
             "CREATE INDEX {}: table {table} is not declared before it",
             index.name
-        )
-    })?;
-    t.indexes.push(index);
-    Ok(())
+        )),
+    }
 }
 
 /// The index a `CREATE INDEX` statement makes, and its table's name as

@@ -43,6 +43,7 @@ pub(super) fn create_view(
             name,
             definition: cv.query.to_string(),
             materialized: cv.materialized,
+            indexes: Vec::new(),
             reads: BTreeSet::new(),
         },
     );

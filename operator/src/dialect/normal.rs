@@ -38,7 +38,21 @@ impl Schema {
             } else {
                 Default::default()
             },
-            views: self.views.clone(),
+            views: self
+                .views
+                .values()
+                .map(|v| {
+                    // A materialized view's indexes in a table's normal form.
+                    let as_table = Table {
+                        name: v.name.clone(),
+                        indexes: v.indexes.clone(),
+                        ..Table::default()
+                    };
+                    let mut v = v.clone();
+                    v.indexes = as_table.normalized(dialect).indexes;
+                    (v.name.clone(), v)
+                })
+                .collect(),
         }
     }
 

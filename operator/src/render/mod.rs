@@ -434,12 +434,14 @@ fn statements(op: &Op, dialect: Dialect, before: &Schema, after: Option<&Schema>
             to: Some(v),
             from: None,
             ..
-        } => vec![format!(
+        } => std::iter::once(format!(
             "CREATE {}VIEW {} AS {}",
             if v.materialized { "MATERIALIZED " } else { "" },
             sql.quote(&v.name),
             v.definition
-        )],
+        ))
+        .chain(v.indexes.iter().map(|i| create_index(i, &v.name, dialect)))
+        .collect(),
         Op::View { from: Some(v), .. } => vec![format!(
             "DROP {}VIEW {}",
             if v.materialized { "MATERIALIZED " } else { "" },

@@ -79,6 +79,9 @@ pub struct View {
     /// A materialized view (PostgreSQL).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub materialized: bool,
+    /// A materialized view's indexes (created with it, dropped with it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub indexes: Vec<Index>,
     /// The tables and views its query reads, by name: what it is dropped
     /// and created around.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]

@@ -117,6 +117,7 @@ mod tests {
                 name: "v".into(),
                 definition: "SELECT 1".into(),
                 materialized: false,
+                indexes: Vec::new(),
                 reads: Default::default(),
             },
         );

@@ -110,7 +110,7 @@ impl Introspect for PgBackend {
                  FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid \
                  WHERE t.typnamespace = (SELECT oid FROM pg_namespace WHERE nspname = {ns}) \
                  UNION ALL \
-                 SELECT 'v', c.relname::text, pg_get_viewdef(c.oid, true), NULL, 0, \
+                 SELECT 'v', c.relname::text, pg_get_viewdef(c.oid, true), c.oid::text, 0, \
                  CASE WHEN c.relkind = 'm' THEN '1' ELSE '0' END, NULL FROM pg_class c \
                  WHERE c.relkind IN ('v', 'm') AND c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = {ns}) \
                  UNION ALL \
@@ -120,6 +120,8 @@ impl Introspect for PgBackend {
             ))
             .await?;
         let mut oids: Vec<String> = Vec::new();
+        // Materialized views, whose indexes are read with the tables'.
+        let mut view_oids: Vec<String> = Vec::new();
         for r in &rows {
             let name = col(r, 1);
             match col(r, 0).as_str() {
@@ -133,6 +135,9 @@ impl Introspect for PgBackend {
                 }
                 "v" => {
                     if !opts.skip(&name) {
+                        if col(r, 4) == "1" {
+                            view_oids.push(col(r, 3));
+                        }
                         let definition = col(r, 2);
                         let definition = definition.trim().trim_end_matches(';').trim_end();
                         schema.views.insert(
@@ -141,6 +146,7 @@ impl Introspect for PgBackend {
                                 name,
                                 definition: definition.to_owned(),
                                 materialized: col(r, 4) == "1",
+                                indexes: Vec::new(),
                                 reads: Default::default(),
                             },
                         );
@@ -309,13 +315,18 @@ impl Introspect for PgBackend {
                  THEN NULL ELSE pg_get_indexdef(ix.indexrelid) END \
                  FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_class c ON c.oid = ix.indrelid \
                  JOIN pg_am am ON am.oid = i.relam \
-                 WHERE {in_schema} AND ix.indexrelid NOT IN (SELECT conindid FROM pg_constraint WHERE conindid <> 0) \
-                 ORDER BY c.relname, i.relname"
+                 WHERE c.oid = ANY('{{{}}}'::oid[]) AND ix.indexrelid NOT IN (SELECT conindid FROM pg_constraint WHERE conindid <> 0) \
+                 ORDER BY c.relname, i.relname",
+                oids.iter().chain(&view_oids).cloned().collect::<Vec<_>>().join(",")
             ))
             .await?;
         for r in &indexes {
-            let Some(t) = schema.tables.get_mut(&col(r, 0)) else {
-                continue;
+            let target = match schema.tables.get_mut(&col(r, 0)) {
+                Some(t) => &mut t.indexes,
+                None => match schema.views.get_mut(&col(r, 0)) {
+                    Some(v) => &mut v.indexes,
+                    None => continue,
+                },
             };
             // A plain btree index (default operator classes, ascending,
             // no INCLUDE, not unique) is read from the catalog alone; any
@@ -323,7 +334,7 @@ impl Introspect for PgBackend {
             let read = opt(r, 5)
                 .ok_or_else(String::new)
                 .and_then(|d| crate::declared::index_definition(&d, Dialect::Postgres));
-            t.indexes.push(match read {
+            target.push(match read {
                 Ok((_, index)) => index,
                 Err(_) => Index {
                     name: col(r, 1),
