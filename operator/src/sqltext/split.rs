@@ -5,6 +5,11 @@
 //! double-quoted and backtick-quoted identifiers, `--` line comments, `/* */`
 //! block comments (nested, as PostgreSQL allows), and dollar-quoted bodies
 //! (`$$ ... $$`, `$fn$ ... $fn$`). `$1` style parameters are not quotes.
+//! So do those in the body of a `CREATE [TEMP] TRIGGER ... BEGIN ... END`
+//! (SQLite's and MySQL's trigger bodies): `BEGIN` and `CASE` open a
+//! block, `END` closes one (`END IF`, `END LOOP`, `END WHILE` and `END
+//! REPEAT` close no `BEGIN`), and the statement ends at the first
+//! semicolon outside every block.
 //! Statements that hold only white space and comments are dropped.
 
 /// Why a section could not be split; `line` is 1-based within the section.
@@ -87,6 +92,11 @@ pub fn split_statements_with(
     let mut start_line = 1;
     // Whether the current statement holds anything but white space and comments.
     let mut has_code = false;
+    // The current statement's first words (up to three, upper case), and
+    // the depth of BEGIN/CASE blocks in a trigger body.
+    let mut words: Vec<String> = Vec::new();
+    let mut trigger = false;
+    let mut blocks = 0usize;
     while i < b.len() {
         let c = b[i];
         match c {
@@ -162,6 +172,7 @@ pub fn split_statements_with(
                     i += 1;
                 }
             }
+            b';' if blocks > 0 => i += 1,
             b';' => {
                 if has_code {
                     out.push(statement(sql, start, i, start_line));
@@ -170,8 +181,26 @@ pub fn split_statements_with(
                 start = i;
                 start_line = line;
                 has_code = false;
+                words.clear();
+                trigger = false;
             }
             c if c.is_ascii_whitespace() => i += 1,
+            c if is_ident(c) && (i == 0 || !is_ident(b[i - 1])) => {
+                has_code = true;
+                let end = (i..b.len()).find(|&j| !is_ident(b[j])).unwrap_or(b.len());
+                let word = &b[i..end];
+                if words.len() < 3 {
+                    words.push(String::from_utf8_lossy(word).to_ascii_uppercase());
+                    trigger = is_trigger(&words);
+                } else if trigger {
+                    if word.eq_ignore_ascii_case(b"BEGIN") || word.eq_ignore_ascii_case(b"CASE") {
+                        blocks += 1;
+                    } else if word.eq_ignore_ascii_case(b"END") && !closes_no_block(b, end) {
+                        blocks = blocks.saturating_sub(1);
+                    }
+                }
+                i = end;
+            }
             _ => {
                 has_code = true;
                 i += 1;
@@ -182,6 +211,30 @@ pub fn split_statements_with(
         out.push(statement(sql, start, b.len(), start_line));
     }
     Ok(out)
+}
+
+/// Whether a statement starting with `words` is a `CREATE [TEMP|TEMPORARY]
+/// TRIGGER`.
+fn is_trigger(words: &[String]) -> bool {
+    let w: Vec<&str> = words.iter().map(String::as_str).collect();
+    matches!(
+        w.as_slice(),
+        ["CREATE", "TRIGGER", ..] | ["CREATE", "TEMP" | "TEMPORARY", "TRIGGER"]
+    )
+}
+
+/// Whether the `END` that ends at `at` is `END IF`, `END LOOP`, `END
+/// WHILE` or `END REPEAT` (MySQL's compound statements, opened by no
+/// `BEGIN`).
+fn closes_no_block(b: &[u8], at: usize) -> bool {
+    let rest = &b[at..];
+    let skip = rest.iter().take_while(|c| c.is_ascii_whitespace()).count();
+    let next: String = rest[skip..]
+        .iter()
+        .take_while(|c| is_ident(**c))
+        .map(|c| c.to_ascii_uppercase() as char)
+        .collect();
+    matches!(next.as_str(), "IF" | "LOOP" | "WHILE" | "REPEAT")
 }
 
 fn statement(sql: &str, start: usize, end: usize, start_line: usize) -> Statement<'_> {
@@ -251,6 +304,33 @@ mod tests {
         assert_eq!(
             sqls("CREATE TABLE a (x int);\nCREATE TABLE b (y int);\n"),
             vec!["CREATE TABLE a (x int)", "CREATE TABLE b (y int)"]
+        );
+    }
+
+    #[test]
+    fn a_trigger_body_is_one_statement() {
+        // SQLite's trigger, with a CASE expression in its body.
+        let sqlite = "CREATE TRIGGER t_touch AFTER UPDATE ON t BEGIN\n  UPDATE t SET at = CASE WHEN new.x > 0 THEN 1 ELSE 0 END WHERE id = new.id;\n  INSERT INTO log VALUES (new.id);\nEND;\nCREATE TEMP TRIGGER u BEFORE DELETE ON t BEGIN SELECT 1; END;\nSELECT 2;";
+        assert_eq!(
+            sqls(sqlite),
+            vec![
+                "CREATE TRIGGER t_touch AFTER UPDATE ON t BEGIN\n  UPDATE t SET at = CASE WHEN new.x > 0 THEN 1 ELSE 0 END WHERE id = new.id;\n  INSERT INTO log VALUES (new.id);\nEND",
+                "CREATE TEMP TRIGGER u BEFORE DELETE ON t BEGIN SELECT 1; END",
+                "SELECT 2"
+            ]
+        );
+        // MySQL's, with IF ... END IF inside BEGIN ... END.
+        let mysql = "CREATE TRIGGER b BEFORE INSERT ON t FOR EACH ROW BEGIN IF NEW.x < 0 THEN SET NEW.x = 0; END IF; END;\nSELECT 1;";
+        assert_eq!(sqls(mysql).len(), 2, "{:?}", sqls(mysql));
+        // PostgreSQL's has no body; a transaction's BEGIN is no block.
+        assert_eq!(
+            sqls("CREATE TRIGGER p BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION f();\nBEGIN;\nSELECT 1;\nCOMMIT;"),
+            vec![
+                "CREATE TRIGGER p BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION f()",
+                "BEGIN",
+                "SELECT 1",
+                "COMMIT"
+            ]
         );
     }
 
