@@ -69,6 +69,8 @@ fn ddl(dialect: Dialect) -> &'static [&'static str] {
             "CREATE INDEX ix_track_name ON Track (Name DESC, TrackId)",
             "CREATE VIEW album_titles AS SELECT AlbumId, Title FROM \"Album\" WHERE AlbumId > 0",
             "CREATE VIEW recent AS SELECT t.Name, a.Title FROM Track t JOIN album_titles a ON a.AlbumId = t.AlbumId",
+            "CREATE TABLE log (id INTEGER PRIMARY KEY, track INTEGER, at TEXT)",
+            "CREATE TRIGGER track_log AFTER INSERT ON Track\nBEGIN\n  -- who and when\n  INSERT INTO log (track, at) VALUES (new.TrackId, CASE WHEN new.Name IS NULL THEN 'none' ELSE datetime('now') END);\nEND",
         ],
     }
 }
@@ -163,7 +165,8 @@ async fn round_trip(dialect: Dialect) {
             && left.enums.is_empty()
             && left.extensions.is_empty()
             && left.domains.is_empty()
-            && left.views.is_empty(),
+            && left.views.is_empty()
+            && left.triggers.is_empty(),
         "downgrade base left {left:?}"
     );
 }
@@ -217,7 +220,8 @@ async fn evolve(dialect: Dialect, steps: &[&str]) {
         left.tables.is_empty()
             && left.enums.is_empty()
             && left.domains.is_empty()
-            && left.views.is_empty(),
+            && left.views.is_empty()
+            && left.triggers.is_empty(),
         "{left:?}"
     );
 }
@@ -278,4 +282,19 @@ async fn views_evolve_both_ways_on_postgres() {
 #[tokio::test]
 async fn views_evolve_both_ways_on_sqlite() {
     views_evolve(Dialect::Sqlite).await;
+}
+
+/// SQLite triggers (issue 26): a trigger's body changed while its table is
+/// rebuilt under it (a column retyped), then the trigger dropped.
+#[tokio::test]
+async fn triggers_evolve_both_ways_on_sqlite() {
+    evolve(
+        Dialect::Sqlite,
+        &[
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, name VARCHAR(20));\nCREATE TABLE log (id INTEGER PRIMARY KEY, t_id INTEGER);\nCREATE TRIGGER t_ins AFTER INSERT ON t BEGIN INSERT INTO log (t_id) VALUES (new.id); END;\n",
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, name VARCHAR(40));\nCREATE TABLE log (id INTEGER PRIMARY KEY, t_id INTEGER);\nCREATE TRIGGER t_ins AFTER INSERT ON t WHEN new.name IS NOT NULL BEGIN INSERT INTO log (t_id) VALUES (new.id); END;\n",
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, name VARCHAR(40));\nCREATE TABLE log (id INTEGER PRIMARY KEY, t_id INTEGER);\n",
+        ],
+    )
+    .await;
 }

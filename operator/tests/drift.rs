@@ -162,6 +162,15 @@ fn changes(d: Dialect) -> Vec<Change> {
             names: "view order_notes",
         });
     }
+    // Triggers are read on SQLite.
+    if d == Dialect::Sqlite {
+        changes.push(Change {
+            what: "a trigger created",
+            apply: "CREATE TRIGGER orders_note AFTER INSERT ON orders BEGIN UPDATE orders SET note = 'new' WHERE id = new.id; END;\n".into(),
+            revert: "DROP TRIGGER orders_note;\n".into(),
+            names: "trigger orders_note",
+        });
+    }
     changes
 }
 

@@ -8,14 +8,16 @@
 //! INDEX` (`indexes`), `ALTER TABLE ... ADD CONSTRAINT`, `ALTER TABLE ...
 //! ALTER COLUMN ... SET DEFAULT | ADD GENERATED ... AS IDENTITY` and the
 //! sequences of serial columns (`sequences`), PostgreSQL's `CREATE TYPE
-//! ... AS ENUM` and `COMMENT ON TABLE|COLUMN`, and `CREATE [OR REPLACE]
-//! [MATERIALIZED] VIEW` (`views`; PostgreSQL and SQLite). Anything else is
+//! ... AS ENUM` and `COMMENT ON TABLE|COLUMN`, `CREATE [OR REPLACE]
+//! [MATERIALIZED] VIEW` (`views`; PostgreSQL and SQLite), and SQLite's
+//! `CREATE TRIGGER` (`triggers`). Anything else is
 //! an error naming the file and line, never silently dropped.
 
 mod constraints;
 mod domains;
 mod indexes;
 mod sequences;
+mod triggers;
 mod views;
 
 use constraints::{add_constraint, foreign_key};
@@ -166,6 +168,20 @@ pub fn parse_noting(
             if let Some(kind) = noise(&code) {
                 *skipped.entry(kind).or_default() += 1;
                 continue;
+            }
+            if dialect.sql().triggers() {
+                if let Some(read) = triggers::read(st.sql, dialect) {
+                    match read {
+                        Ok(t) if schema.triggers.contains_key(&t.name) => {
+                            errors.push(err(format!("trigger {} is declared twice", t.name)))
+                        }
+                        Ok(t) => {
+                            schema.triggers.insert(t.name.clone(), t);
+                        }
+                        Err(m) => errors.push(err(m)),
+                    }
+                    continue;
+                }
             }
             sequences.at = (file.clone(), st.line + leading);
             if let Some(done) = sequences.alter_sequence(&code, dialect) {

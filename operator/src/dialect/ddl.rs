@@ -361,6 +361,17 @@ pub trait SqlDialect: Sync + std::fmt::Debug {
         false
     }
 
+    /// Whether triggers are read and compared (SQLite, from
+    /// `sqlite_schema`); elsewhere a `CREATE TRIGGER` is refused.
+    fn triggers(&self) -> bool {
+        false
+    }
+
+    /// The statement that drops trigger `name` on `table`.
+    fn drop_trigger(&self, name: &str, _table: &str) -> String {
+        format!("DROP TRIGGER {}", self.quote(name))
+    }
+
     /// Whether views are read and compared (PostgreSQL from
     /// `pg_get_viewdef`, SQLite from `sqlite_schema`); MySQL's, which the
     /// server rewrites with schema-qualified names, are not yet.

@@ -53,6 +53,7 @@ impl Schema {
                     (v.name.clone(), v)
                 })
                 .collect(),
+            triggers: self.triggers.clone(),
         }
     }
 

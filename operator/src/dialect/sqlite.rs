@@ -25,6 +25,10 @@ impl SqlDialect for Sqlite {
         Dialect::Sqlite
     }
 
+    fn triggers(&self) -> bool {
+        true
+    }
+
     fn parse(
         &self,
         sql: &str,

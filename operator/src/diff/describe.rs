@@ -141,6 +141,11 @@ impl Op {
             } => format!("add view {name}"),
             Op::View { name, to: None, .. } => format!("remove view {name}"),
             Op::View { name, .. } => format!("modify view {name}"),
+            Op::Trigger {
+                name, from: None, ..
+            } => format!("add trigger {name}"),
+            Op::Trigger { name, to: None, .. } => format!("remove trigger {name}"),
+            Op::Trigger { name, .. } => format!("modify trigger {name}"),
             Op::Extension { name, create: true } => format!("add extension {name}"),
             Op::Extension {
                 name,

@@ -178,6 +178,15 @@ pub enum Op {
         /// After (`None`: the view is dropped).
         to: Option<crate::schema::View>,
     },
+    /// Create or drop a trigger (a changed one is dropped and created).
+    Trigger {
+        /// The trigger's name.
+        name: String,
+        /// Before (`None`: the trigger is created).
+        from: Option<crate::schema::Trigger>,
+        /// After (`None`: the trigger is dropped).
+        to: Option<crate::schema::Trigger>,
+    },
     /// Set or clear a table comment.
     SetTableComment {
         /// Table.
@@ -211,7 +220,8 @@ impl Op {
             Op::Enum { name, .. }
             | Op::Extension { name, .. }
             | Op::Domain { name, .. }
-            | Op::View { name, .. } => name,
+            | Op::View { name, .. }
+            | Op::Trigger { name, .. } => name,
         }
     }
 
@@ -297,6 +307,11 @@ impl Op {
                 create: !create,
             },
             Op::View { name, from, to } => Op::View {
+                name: t(name),
+                from: to.clone(),
+                to: from.clone(),
+            },
+            Op::Trigger { name, from, to } => Op::Trigger {
                 name: t(name),
                 from: to.clone(),
                 to: from.clone(),
@@ -557,10 +572,19 @@ pub fn diff(from: &Schema, to: &Schema, dialect: Dialect) -> Vec<Op> {
     );
     // Views go before everything they read changes and come after.
     let touched: BTreeSet<String> = ops.iter().map(|o| o.table().to_owned()).collect();
-    let (mut view_drops, view_creates) = views::view_changes(&from, &to, &touched);
-    view_drops.append(&mut ops);
-    view_drops.extend(view_creates);
-    view_drops
+    let (mut view_drops, mut view_creates) = views::view_changes(&from, &to, &touched);
+    // Triggers go before the views and tables they fire on change, and
+    // come back after them.
+    let touched: BTreeSet<String> = touched
+        .into_iter()
+        .chain(view_drops.iter().map(|o| o.table().to_owned()))
+        .collect();
+    let (mut out, trigger_creates) = views::trigger_changes(&from, &to, &touched);
+    out.append(&mut view_drops);
+    out.append(&mut ops);
+    out.append(&mut view_creates);
+    out.extend(trigger_creates);
+    out
 }
 
 /// Tables ordered so that a table comes after the tables it references

@@ -9,7 +9,7 @@
 //! depend on others are dropped first and created last.
 
 use super::Op;
-use crate::schema::{Schema, View};
+use crate::schema::{Schema, Trigger, View};
 use std::collections::BTreeSet;
 
 /// `(drops, creates)`: the view operations that go before the others
@@ -71,6 +71,38 @@ pub(super) fn view_changes(
             name: v.name.clone(),
             from: None,
             to: Some(v.clone()),
+        })
+        .collect();
+    (drops, creates)
+}
+
+/// `(drops, creates)` of triggers: a trigger is dropped and created again
+/// when it changed, and around any change to the table or view it fires
+/// on (`touched`: SQLite's table rebuild drops a table's triggers with it).
+pub(super) fn trigger_changes(
+    from: &Schema,
+    to: &Schema,
+    touched: &BTreeSet<String>,
+) -> (Vec<Op>, Vec<Op>) {
+    let redo = |t: &Trigger| to.triggers.get(&t.name) != Some(t) || touched.contains(&t.table);
+    let drops = from
+        .triggers
+        .values()
+        .filter(|t| redo(t))
+        .map(|t| Op::Trigger {
+            name: t.name.clone(),
+            from: Some(t.clone()),
+            to: None,
+        })
+        .collect();
+    let creates = to
+        .triggers
+        .values()
+        .filter(|t| from.triggers.get(&t.name).is_none_or(&redo))
+        .map(|t| Op::Trigger {
+            name: t.name.clone(),
+            from: None,
+            to: Some(t.clone()),
         })
         .collect();
     (drops, creates)

@@ -176,7 +176,8 @@ fn operation(op: &Op, d: Dialect) -> Result<Operation, OpsError> {
         | Op::Enum { .. }
         | Op::Domain { .. }
         | Op::Extension { .. }
-        | Op::View { .. } => return unsupported(),
+        | Op::View { .. }
+        | Op::Trigger { .. } => return unsupported(),
     })
 }
 

@@ -626,6 +626,13 @@ pub fn apply(s: &mut Schema, op: &Op) {
             };
             return;
         }
+        Op::Trigger { name, to, .. } => {
+            match to {
+                Some(t) => s.triggers.insert(name.clone(), t.clone()),
+                None => s.triggers.remove(name),
+            };
+            return;
+        }
         _ => {}
     }
     let table = s.tables.entry(t.clone()).or_insert_with(|| Table {
@@ -671,6 +678,7 @@ pub fn apply(s: &mut Schema, op: &Op) {
         | Op::Enum { .. }
         | Op::Domain { .. }
         | Op::Extension { .. }
-        | Op::View { .. } => {}
+        | Op::View { .. }
+        | Op::Trigger { .. } => {}
     }
 }

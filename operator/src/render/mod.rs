@@ -154,7 +154,8 @@ pub(crate) fn needs_rebuild(op: &Op) -> bool {
         | Op::Domain { .. }
         | Op::SetTableOptions { .. }
         | Op::Extension { .. }
-        | Op::View { .. } => false,
+        | Op::View { .. }
+        | Op::Trigger { .. } => false,
         Op::AlterColumn { from, to, .. } => {
             // Comments and collations SQLite does not keep are no change.
             let mut a = from.clone();
@@ -448,6 +449,13 @@ fn statements(op: &Op, dialect: Dialect, before: &Schema, after: Option<&Schema>
             sql.quote(&v.name)
         )],
         Op::View { .. } => Vec::new(),
+        Op::Trigger {
+            to: Some(t),
+            from: None,
+            ..
+        } => vec![t.definition.clone()],
+        Op::Trigger { from: Some(t), .. } => vec![sql.drop_trigger(&t.name, &t.table)],
+        Op::Trigger { .. } => Vec::new(),
     }
 }
 

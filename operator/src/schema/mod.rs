@@ -62,6 +62,21 @@ pub struct Schema {
     /// Views (and PostgreSQL's materialized views), by name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub views: BTreeMap<String, View>,
+    /// Triggers (SQLite), by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub triggers: BTreeMap<String, Trigger>,
+}
+
+/// A trigger: its whole `CREATE TRIGGER` statement, with white space and
+/// comments normalised (`sqltext::normalize_space`), compared as text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trigger {
+    /// Name.
+    pub name: String,
+    /// The table (or view) it fires on.
+    pub table: String,
+    /// The `CREATE TRIGGER ...` statement, without a final semicolon.
+    pub definition: String,
 }
 
 /// A view: its query as the server keeps it (PostgreSQL's

@@ -17,7 +17,7 @@ use super::Schema;
 ///   names, index methods, column options, `INCLUDE`, `NULLS NOT
 ///   DISTINCT`, deferrable and `NOT VALID` constraints, MySQL table
 ///   options (issue 25).
-/// - 3: views (issue 26).
+/// - 3: views and triggers (issue 26).
 pub const MODEL_VERSION: u64 = 3;
 
 impl Schema {
@@ -29,6 +29,7 @@ impl Schema {
         }
         let mut s = self.clone();
         s.views.clear();
+        s.triggers.clear();
         if version >= 2 {
             return s;
         }

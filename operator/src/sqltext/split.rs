@@ -213,6 +213,72 @@ pub fn split_statements_with(
     Ok(out)
 }
 
+/// `sql` with every run of white space and comments (outside strings,
+/// quoted identifiers and dollar-quoted bodies) as one space, trimmed,
+/// without a final semicolon: a statement's text in a form that spacing,
+/// line breaks and comments do not change. Text that does not scan (an
+/// unterminated quote) is only trimmed.
+pub fn normalize_space(sql: &str) -> String {
+    let b = sql.as_bytes();
+    let mut out: Vec<u8> = Vec::with_capacity(b.len());
+    let mut line = 0usize;
+    let mut i = 0;
+    let mut space = false;
+    let push_space = |out: &mut Vec<u8>, space: &mut bool| {
+        if *space && !out.is_empty() {
+            out.push(b' ');
+        }
+        *space = false;
+    };
+    while i < b.len() {
+        let c = b[i];
+        let next = match c {
+            b'-' if b.get(i + 1) == Some(&b'-') => {
+                space = true;
+                (i..b.len()).find(|&j| b[j] == b'\n').unwrap_or(b.len())
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                space = true;
+                match sql[i + 2..].find("*/") {
+                    Some(k) => i + 2 + k + 2,
+                    None => return sql.trim().to_owned(),
+                }
+            }
+            c if c.is_ascii_whitespace() => {
+                space = true;
+                i + 1
+            }
+            b'\'' | b'"' | b'`' => {
+                push_space(&mut out, &mut space);
+                let Some(end) = skip_quoted(b, i, c, false, &mut line) else {
+                    return sql.trim().to_owned();
+                };
+                out.extend_from_slice(&b[i..end]);
+                end
+            }
+            b'$' if dollar_tag(b, i).is_some() && (i == 0 || !is_ident(b[i - 1])) => {
+                push_space(&mut out, &mut space);
+                let tag_len = dollar_tag(b, i).unwrap_or(0);
+                let tag = &sql[i..i + tag_len];
+                let Some(k) = sql[i + tag_len..].find(tag) else {
+                    return sql.trim().to_owned();
+                };
+                let end = i + tag_len + k + tag_len;
+                out.extend_from_slice(&b[i..end]);
+                end
+            }
+            _ => {
+                push_space(&mut out, &mut space);
+                out.push(c);
+                i + 1
+            }
+        };
+        i = next;
+    }
+    let text = String::from_utf8(out).unwrap_or_else(|_| sql.to_owned());
+    text.trim().trim_end_matches(';').trim_end().to_owned()
+}
+
 /// Whether a statement starting with `words` is a `CREATE [TEMP|TEMPORARY]
 /// TRIGGER`.
 fn is_trigger(words: &[String]) -> bool {
@@ -332,6 +398,16 @@ mod tests {
                 "COMMIT"
             ]
         );
+    }
+
+    #[test]
+    fn space_and_comments_normalise_to_one_space_outside_quotes() {
+        assert_eq!(
+            normalize_space("CREATE TRIGGER t\n  AFTER UPDATE ON x -- why\nBEGIN /* note */ SELECT 'a  b', \"c  d\";\n END;\n"),
+            "CREATE TRIGGER t AFTER UPDATE ON x BEGIN SELECT 'a  b', \"c  d\"; END"
+        );
+        assert_eq!(normalize_space("SELECT $$ a\n b $$"), "SELECT $$ a\n b $$");
+        assert_eq!(normalize_space("SELECT 'open"), "SELECT 'open");
     }
 
     #[test]

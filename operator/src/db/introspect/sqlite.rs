@@ -38,12 +38,12 @@ impl Introspect for LiteBackend {
     }
 
     async fn introspect(&mut self, opts: &Options) -> Result<Schema, DbError> {
-        // Tables, then indexes, then views, each in creation order.
+        // Tables, then indexes, views and triggers, each in creation order.
         let rows = self
             .query(
                 "SELECT type, name, tbl_name, sql FROM sqlite_schema \
-                 WHERE type IN ('table', 'index', 'view') AND sql IS NOT NULL \
-                 ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 ELSE 2 END, rowid",
+                 WHERE type IN ('table', 'index', 'view', 'trigger') AND sql IS NOT NULL \
+                 ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 WHEN 'view' THEN 2 ELSE 3 END, rowid",
             )
             .await?;
         // Bookkeeping tables (see `without_bookkeeping`) are recognised by
