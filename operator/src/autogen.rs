@@ -211,13 +211,24 @@ pub async fn normalized(
             }
         )
     });
-    // A view on both sides whose query differs as written: the server
-    // rewrites queries (PostgreSQL's pg_get_viewdef), so compare its words.
+    // A view, function or trigger on both sides whose text differs as
+    // written: the server rewrites them (pg_get_viewdef,
+    // pg_get_functiondef, pg_get_triggerdef), so compare its words.
     let views_differ = declared.views.values().any(|v| {
         current
             .views
             .get(&v.name)
             .is_some_and(|c| c.definition != v.definition)
+    }) || declared.functions.values().any(|f| {
+        current
+            .functions
+            .get(&f.name)
+            .is_some_and(|c| c.definition != f.definition)
+    }) || declared.triggers.values().any(|t| {
+        current
+            .triggers
+            .get(&t.name)
+            .is_some_and(|c| c.definition != t.definition)
     });
     if touched.is_empty() && !types_differ && !views_differ {
         return Ok((declared, None));
@@ -241,10 +252,20 @@ pub async fn normalized(
         } else {
             Default::default()
         },
+        functions: if views_differ {
+            declared.functions.clone()
+        } else {
+            Default::default()
+        },
+        triggers: if views_differ {
+            declared.triggers.clone()
+        } else {
+            Default::default()
+        },
         ..declared.clone()
     };
     let Some(server) = server.filter(|s| Dialect::from_url(s).ok() == Some(dialect)) else {
-        let note = "checks, defaults, index expressions and view queries are compared as written: pass --dev-database to compare them in the server's own words";
+        let note = "checks, defaults, index expressions, views, functions and triggers are compared as written: pass --dev-database to compare them in the server's own words";
         return Ok((declared, Some(note.to_owned())));
     };
     let name = format!(
@@ -282,6 +303,16 @@ pub async fn normalized(
             read.views.clone()
         } else {
             declared.views.clone()
+        },
+        functions: if views_differ {
+            read.functions.clone()
+        } else {
+            declared.functions.clone()
+        },
+        triggers: if views_differ {
+            read.triggers.clone()
+        } else {
+            declared.triggers.clone()
         },
         ..read.clone()
     };

@@ -50,6 +50,12 @@ fn ddl(dialect: Dialect) -> &'static [&'static str] {
             "CREATE MATERIALIZED VIEW track_counts AS SELECT album_id, count(*) AS n FROM track GROUP BY album_id",
             "CREATE UNIQUE INDEX track_counts_album ON track_counts (album_id)",
             "CREATE INDEX track_counts_n ON track_counts (n DESC)",
+            // A PL/pgSQL trigger function and its trigger; a SQL function
+            // a view uses.
+            "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.\"timestamp\" := now(); RETURN NEW; END $$",
+            "CREATE TRIGGER album_touch BEFORE UPDATE ON \"Album\" FOR EACH ROW EXECUTE FUNCTION touch()",
+            "CREATE FUNCTION with_tax(p numeric, rate numeric DEFAULT 1.2) RETURNS numeric LANGUAGE sql IMMUTABLE AS $$ SELECT p * rate $$",
+            "CREATE VIEW taxed AS SELECT id, with_tax(price) AS gross FROM \"Album\"",
         ],
         Dialect::MySql => &[
             "CREATE TABLE `Album` (`AlbumId` int(11) NOT NULL AUTO_INCREMENT, `Title` varchar(160) NOT NULL, `rating` enum('G','PG','R') DEFAULT 'G', `special` set('Trailers','Deleted Scenes') DEFAULT NULL, `last_update` timestamp NOT NULL DEFAULT current_timestamp() ON UPDATE current_timestamp(), `created` datetime(3) DEFAULT NULL, `plays` int(10) unsigned NOT NULL DEFAULT 0, `released` year(4) DEFAULT NULL, PRIMARY KEY (`AlbumId`), UNIQUE KEY `uq_title` (`Title`), KEY `idx_rating` (`rating`)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='albums'",
@@ -145,6 +151,17 @@ async fn round_trip(dialect: Dialect) {
     ok(run(&["upgrade", "head", "--database", &target]));
     // The catalog equals the original database's.
     let (a, b) = (live(&original).await, live(&target).await);
+    // What the fixture made is read (so an empty read cannot pass).
+    let (views, triggers, functions) = match dialect {
+        Dialect::Postgres => (4, 1, 2),
+        Dialect::Sqlite => (2, 1, 0),
+        Dialect::MySql => (0, 0, 0),
+    };
+    assert_eq!(
+        (b.views.len(), b.triggers.len(), b.functions.len()),
+        (views, triggers, functions),
+        "{dialect:?}: views, triggers and functions made from the dump"
+    );
     let left = autogen::migration(&a, &b, dialect).ops;
     assert!(left.is_empty(), "{dialect:?}: {left:#?}");
     ok(run(&["check", "--database", &target, "--dialect", d]));
@@ -166,7 +183,8 @@ async fn round_trip(dialect: Dialect) {
             && left.extensions.is_empty()
             && left.domains.is_empty()
             && left.views.is_empty()
-            && left.triggers.is_empty(),
+            && left.triggers.is_empty()
+            && left.functions.is_empty(),
         "downgrade base left {left:?}"
     );
 }
@@ -221,7 +239,8 @@ async fn evolve(dialect: Dialect, steps: &[&str]) {
             && left.enums.is_empty()
             && left.domains.is_empty()
             && left.views.is_empty()
-            && left.triggers.is_empty(),
+            && left.triggers.is_empty()
+            && left.functions.is_empty(),
         "{left:?}"
     );
 }
@@ -294,6 +313,22 @@ async fn triggers_evolve_both_ways_on_sqlite() {
             "CREATE TABLE t (id INTEGER PRIMARY KEY, name VARCHAR(20));\nCREATE TABLE log (id INTEGER PRIMARY KEY, t_id INTEGER);\nCREATE TRIGGER t_ins AFTER INSERT ON t BEGIN INSERT INTO log (t_id) VALUES (new.id); END;\n",
             "CREATE TABLE t (id INTEGER PRIMARY KEY, name VARCHAR(40));\nCREATE TABLE log (id INTEGER PRIMARY KEY, t_id INTEGER);\nCREATE TRIGGER t_ins AFTER INSERT ON t WHEN new.name IS NOT NULL BEGIN INSERT INTO log (t_id) VALUES (new.id); END;\n",
             "CREATE TABLE t (id INTEGER PRIMARY KEY, name VARCHAR(40));\nCREATE TABLE log (id INTEGER PRIMARY KEY, t_id INTEGER);\n",
+        ],
+    )
+    .await;
+}
+
+/// PostgreSQL functions and triggers (issue 26): a trigger function's body
+/// changed under its trigger, a SQL function's signature changed under the
+/// view that uses it, then the trigger dropped.
+#[tokio::test]
+async fn functions_and_triggers_evolve_both_ways_on_postgres() {
+    evolve(
+        Dialect::Postgres,
+        &[
+            "CREATE TABLE t (id int PRIMARY KEY, n int, touched timestamp);\nCREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.touched := now(); RETURN NEW; END $$;\nCREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch();\nCREATE FUNCTION twice(x int) RETURNS int LANGUAGE sql IMMUTABLE AS $$ SELECT x * 2 $$;\nCREATE VIEW v AS SELECT id, twice(n) AS n2 FROM t;\n",
+            "CREATE TABLE t (id int PRIMARY KEY, n int, touched timestamp);\nCREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.touched := now() - interval '1 second'; RETURN NEW; END $$;\nCREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch();\nCREATE FUNCTION twice(x bigint) RETURNS bigint LANGUAGE sql IMMUTABLE AS $$ SELECT x * 2 $$;\nCREATE VIEW v AS SELECT id, twice(n) AS n2 FROM t;\n",
+            "CREATE TABLE t (id int PRIMARY KEY, n int, touched timestamp);\nCREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.touched := now() - interval '1 second'; RETURN NEW; END $$;\nCREATE FUNCTION twice(x bigint) RETURNS bigint LANGUAGE sql IMMUTABLE AS $$ SELECT x * 2 $$;\nCREATE VIEW v AS SELECT id, twice(n) AS n2 FROM t;\n",
         ],
     )
     .await;

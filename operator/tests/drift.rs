@@ -162,6 +162,16 @@ fn changes(d: Dialect) -> Vec<Change> {
             names: "view order_notes",
         });
     }
+    // Functions on PostgreSQL: a changed body is drift.
+    if d == Dialect::Postgres {
+        changes.push(Change {
+            what: "a function created",
+            apply: "CREATE FUNCTION order_total() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;\n"
+                .into(),
+            revert: "DROP FUNCTION order_total();\n".into(),
+            names: "function order_total",
+        });
+    }
     // Triggers are read on SQLite.
     if d == Dialect::Sqlite {
         changes.push(Change {

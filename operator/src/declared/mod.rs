@@ -183,6 +183,23 @@ pub fn parse_noting(
                     continue;
                 }
             }
+            if dialect.sql().enum_types() {
+                if let Some(read) = triggers::read_function(st.sql, dialect) {
+                    match read {
+                        Ok(f) if schema.functions.contains_key(&f.name) => {
+                            errors.push(err(format!(
+                                "function {} is declared twice (overloads are not supported)",
+                                f.name
+                            )))
+                        }
+                        Ok(f) => {
+                            schema.functions.insert(f.name.clone(), f);
+                        }
+                        Err(m) => errors.push(err(m)),
+                    }
+                    continue;
+                }
+            }
             sequences.at = (file.clone(), st.line + leading);
             if let Some(done) = sequences.alter_sequence(&code, dialect) {
                 if let Err(m) = done {

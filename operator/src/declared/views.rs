@@ -76,30 +76,38 @@ pub(super) fn without_data_clause(code: &str) -> Option<String> {
         })
 }
 
-/// Fills in what each view of `schema` reads: every table or view of the
-/// schema whose name appears as a word in its query (an over-estimate, as
-/// a column named like a table counts too, which only makes the view
-/// dropped and created around one more change).
+/// Fills in what each view and trigger of `schema` reads: every table,
+/// view or function of the schema whose name appears as a word in its
+/// statement (an over-estimate, as a column named like a table counts
+/// too, which only makes it dropped and created around one more change).
 pub fn resolve_reads(schema: &mut Schema, dialect: Dialect) {
-    use sqlparser::tokenizer::{Token, Tokenizer};
     let names: BTreeSet<String> = schema
         .tables
         .keys()
         .chain(schema.views.keys())
+        .chain(schema.functions.keys())
         .cloned()
         .collect();
-    let generic = sqlparser::dialect::GenericDialect {};
     for v in schema.views.values_mut() {
-        let tokens = Tokenizer::new(&generic, &v.definition)
-            .tokenize()
-            .unwrap_or_default();
-        v.reads = tokens
-            .into_iter()
-            .filter_map(|t| match t {
-                Token::Word(w) => Some(dialect.sql().fold_ident(&w.value, w.quote_style.is_some())),
-                _ => None,
-            })
-            .filter(|w| *w != v.name && names.contains(w))
-            .collect();
+        v.reads = named(&v.definition, &v.name, &names, dialect);
     }
+    for t in schema.triggers.values_mut() {
+        t.reads = named(&t.definition, &t.name, &names, dialect);
+    }
+}
+
+/// The words of `sql` that are among `names`, but `itself`.
+fn named(sql: &str, itself: &str, names: &BTreeSet<String>, dialect: Dialect) -> BTreeSet<String> {
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    let tokens = Tokenizer::new(&sqlparser::dialect::GenericDialect {}, sql)
+        .tokenize()
+        .unwrap_or_default();
+    tokens
+        .into_iter()
+        .filter_map(|t| match t {
+            Token::Word(w) => Some(dialect.sql().fold_ident(&w.value, w.quote_style.is_some())),
+            _ => None,
+        })
+        .filter(|w| w != itself && names.contains(w))
+        .collect()
 }

@@ -361,8 +361,9 @@ pub trait SqlDialect: Sync + std::fmt::Debug {
         false
     }
 
-    /// Whether triggers are read and compared (SQLite, from
-    /// `sqlite_schema`); elsewhere a `CREATE TRIGGER` is refused.
+    /// Whether triggers are read and compared (SQLite from
+    /// `sqlite_schema`, PostgreSQL from `pg_get_triggerdef`); elsewhere a
+    /// `CREATE TRIGGER` is refused.
     fn triggers(&self) -> bool {
         false
     }

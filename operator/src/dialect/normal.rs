@@ -54,6 +54,11 @@ impl Schema {
                 })
                 .collect(),
             triggers: self.triggers.clone(),
+            functions: if dialect.sql().enum_types() {
+                self.functions.clone()
+            } else {
+                Default::default()
+            },
         }
     }
 

@@ -22,6 +22,10 @@ impl SqlDialect for Postgres {
         true
     }
 
+    fn triggers(&self) -> bool {
+        true
+    }
+
     fn drop_trigger(&self, name: &str, table: &str) -> String {
         format!("DROP TRIGGER {} ON {}", self.quote(name), self.quote(table))
     }

@@ -141,6 +141,11 @@ impl Op {
             } => format!("add view {name}"),
             Op::View { name, to: None, .. } => format!("remove view {name}"),
             Op::View { name, .. } => format!("modify view {name}"),
+            Op::Function {
+                name, from: None, ..
+            } => format!("add function {name}"),
+            Op::Function { name, to: None, .. } => format!("remove function {name}"),
+            Op::Function { name, .. } => format!("modify function {name}"),
             Op::Trigger {
                 name, from: None, ..
             } => format!("add trigger {name}"),

@@ -178,6 +178,16 @@ pub enum Op {
         /// After (`None`: the view is dropped).
         to: Option<crate::schema::View>,
     },
+    /// Create or drop a function or procedure (a changed one is dropped
+    /// and created).
+    Function {
+        /// The function's name.
+        name: String,
+        /// Before (`None`: the function is created).
+        from: Option<crate::schema::Function>,
+        /// After (`None`: the function is dropped).
+        to: Option<crate::schema::Function>,
+    },
     /// Create or drop a trigger (a changed one is dropped and created).
     Trigger {
         /// The trigger's name.
@@ -221,7 +231,8 @@ impl Op {
             | Op::Extension { name, .. }
             | Op::Domain { name, .. }
             | Op::View { name, .. }
-            | Op::Trigger { name, .. } => name,
+            | Op::Trigger { name, .. }
+            | Op::Function { name, .. } => name,
         }
     }
 
@@ -312,6 +323,11 @@ impl Op {
                 to: from.clone(),
             },
             Op::Trigger { name, from, to } => Op::Trigger {
+                name: t(name),
+                from: to.clone(),
+                to: from.clone(),
+            },
+            Op::Function { name, from, to } => Op::Function {
                 name: t(name),
                 from: to.clone(),
                 to: from.clone(),
@@ -570,18 +586,20 @@ pub fn diff(from: &Schema, to: &Schema, dialect: Dialect) -> Vec<Op> {
             .difference(&to.extensions)
             .map(|n| extension(n, false)),
     );
-    // Views go before everything they read changes and come after.
-    let touched: BTreeSet<String> = ops.iter().map(|o| o.table().to_owned()).collect();
+    // Functions that change are dropped before the others and created
+    // after; views go before everything they read changes and come
+    // after; triggers go before the tables, views and functions they name
+    // change, and come back last.
+    let mut touched: BTreeSet<String> = ops.iter().map(|o| o.table().to_owned()).collect();
+    let (mut function_drops, mut function_creates) = views::function_changes(&from, &to);
+    touched.extend(function_drops.iter().map(|o| o.table().to_owned()));
     let (mut view_drops, mut view_creates) = views::view_changes(&from, &to, &touched);
-    // Triggers go before the views and tables they fire on change, and
-    // come back after them.
-    let touched: BTreeSet<String> = touched
-        .into_iter()
-        .chain(view_drops.iter().map(|o| o.table().to_owned()))
-        .collect();
+    touched.extend(view_drops.iter().map(|o| o.table().to_owned()));
     let (mut out, trigger_creates) = views::trigger_changes(&from, &to, &touched);
     out.append(&mut view_drops);
+    out.append(&mut function_drops);
     out.append(&mut ops);
+    out.append(&mut function_creates);
     out.append(&mut view_creates);
     out.extend(trigger_creates);
     out

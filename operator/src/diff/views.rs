@@ -84,7 +84,11 @@ pub(super) fn trigger_changes(
     to: &Schema,
     touched: &BTreeSet<String>,
 ) -> (Vec<Op>, Vec<Op>) {
-    let redo = |t: &Trigger| to.triggers.get(&t.name) != Some(t) || touched.contains(&t.table);
+    let redo = |t: &Trigger| {
+        to.triggers.get(&t.name) != Some(t)
+            || touched.contains(&t.table)
+            || t.reads.iter().any(|r| touched.contains(r))
+    };
     let drops = from
         .triggers
         .values()
@@ -103,6 +107,33 @@ pub(super) fn trigger_changes(
             name: t.name.clone(),
             from: None,
             to: Some(t.clone()),
+        })
+        .collect();
+    (drops, creates)
+}
+
+/// `(drops, creates)` of functions: one that goes or changes is dropped
+/// (after the views and triggers that use it), one that comes or changes
+/// is created (before them).
+pub(super) fn function_changes(from: &Schema, to: &Schema) -> (Vec<Op>, Vec<Op>) {
+    let drops = from
+        .functions
+        .values()
+        .filter(|f| to.functions.get(&f.name) != Some(*f))
+        .map(|f| Op::Function {
+            name: f.name.clone(),
+            from: Some(f.clone()),
+            to: None,
+        })
+        .collect();
+    let creates = to
+        .functions
+        .values()
+        .filter(|f| from.functions.get(&f.name) != Some(*f))
+        .map(|f| Op::Function {
+            name: f.name.clone(),
+            from: None,
+            to: Some(f.clone()),
         })
         .collect();
     (drops, creates)

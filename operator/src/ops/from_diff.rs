@@ -177,7 +177,8 @@ fn operation(op: &Op, d: Dialect) -> Result<Operation, OpsError> {
         | Op::Domain { .. }
         | Op::Extension { .. }
         | Op::View { .. }
-        | Op::Trigger { .. } => return unsupported(),
+        | Op::Trigger { .. }
+        | Op::Function { .. } => return unsupported(),
     })
 }
 

@@ -633,6 +633,13 @@ pub fn apply(s: &mut Schema, op: &Op) {
             };
             return;
         }
+        Op::Function { name, to, .. } => {
+            match to {
+                Some(f) => s.functions.insert(name.clone(), f.clone()),
+                None => s.functions.remove(name),
+            };
+            return;
+        }
         _ => {}
     }
     let table = s.tables.entry(t.clone()).or_insert_with(|| Table {
@@ -679,6 +686,7 @@ pub fn apply(s: &mut Schema, op: &Op) {
         | Op::Domain { .. }
         | Op::Extension { .. }
         | Op::View { .. }
-        | Op::Trigger { .. } => {}
+        | Op::Trigger { .. }
+        | Op::Function { .. } => {}
     }
 }

@@ -155,7 +155,8 @@ pub(crate) fn needs_rebuild(op: &Op) -> bool {
         | Op::SetTableOptions { .. }
         | Op::Extension { .. }
         | Op::View { .. }
-        | Op::Trigger { .. } => false,
+        | Op::Trigger { .. }
+        | Op::Function { .. } => false,
         Op::AlterColumn { from, to, .. } => {
             // Comments and collations SQLite does not keep are no change.
             let mut a = from.clone();
@@ -456,6 +457,18 @@ fn statements(op: &Op, dialect: Dialect, before: &Schema, after: Option<&Schema>
         } => vec![t.definition.clone()],
         Op::Trigger { from: Some(t), .. } => vec![sql.drop_trigger(&t.name, &t.table)],
         Op::Trigger { .. } => Vec::new(),
+        Op::Function {
+            to: Some(f),
+            from: None,
+            ..
+        } => vec![f.definition.clone()],
+        Op::Function { from: Some(f), .. } => vec![format!(
+            "DROP {} {}({})",
+            if f.procedure { "PROCEDURE" } else { "FUNCTION" },
+            sql.quote(&f.name),
+            f.arguments
+        )],
+        Op::Function { .. } => Vec::new(),
     }
 }
 

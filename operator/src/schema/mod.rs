@@ -62,9 +62,28 @@ pub struct Schema {
     /// Views (and PostgreSQL's materialized views), by name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub views: BTreeMap<String, View>,
-    /// Triggers (SQLite), by name.
+    /// Triggers (SQLite and PostgreSQL), by name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub triggers: BTreeMap<String, Trigger>,
+    /// Functions and procedures (PostgreSQL), by name (one per name).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub functions: BTreeMap<String, Function>,
+}
+
+/// A function or procedure (PostgreSQL): its whole `CREATE` statement,
+/// as the server prints it (`pg_get_functiondef`, the schema's name taken
+/// out), or as declared until normalised; compared as text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Function {
+    /// Name.
+    pub name: String,
+    /// A procedure (`CREATE PROCEDURE`), not a function.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub procedure: bool,
+    /// The argument types that identify it (`integer, text`), for `DROP`.
+    pub arguments: String,
+    /// The `CREATE [OR REPLACE] FUNCTION ...` statement.
+    pub definition: String,
 }
 
 /// A trigger: its whole `CREATE TRIGGER` statement, with white space and
@@ -77,6 +96,10 @@ pub struct Trigger {
     pub table: String,
     /// The `CREATE TRIGGER ...` statement, without a final semicolon.
     pub definition: String,
+    /// The tables, views and functions its statement names (its table,
+    /// the function it runs): what it is dropped and created around.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub reads: BTreeSet<String>,
 }
 
 /// A view: its query as the server keeps it (PostgreSQL's

@@ -17,7 +17,7 @@ use super::Schema;
 ///   names, index methods, column options, `INCLUDE`, `NULLS NOT
 ///   DISTINCT`, deferrable and `NOT VALID` constraints, MySQL table
 ///   options (issue 25).
-/// - 3: views and triggers (issue 26).
+/// - 3: views, triggers and functions (issue 26).
 pub const MODEL_VERSION: u64 = 3;
 
 impl Schema {
@@ -30,6 +30,7 @@ impl Schema {
         let mut s = self.clone();
         s.views.clear();
         s.triggers.clear();
+        s.functions.clear();
         if version >= 2 {
             return s;
         }

@@ -87,7 +87,9 @@ impl Introspect for PgBackend {
         // Tables, enum types, extensions and domains in one round trip (a
         // drift recheck of 1,000 resources pays each one 1,000 times): rows
         // of kind `t` (name, comment, oid), `e` (type, label; labels in
-        // order), `x` (extension), `v` (view, definition, materialized), `d` (domain, base type, collation set
+        // order), `x` (extension), `v` (view, definition, materialized),
+        // `f` (function, pg_get_functiondef, schema, prokind, identity
+        // arguments), `g` (trigger, pg_get_triggerdef, table), `d` (domain, base type, collation set
         // on it, NOT NULL, default) and `k` (domain, check name, check).
         let rows = self
             .query(&format!(
@@ -114,6 +116,15 @@ impl Introspect for PgBackend {
                  CASE WHEN c.relkind = 'm' THEN '1' ELSE '0' END, NULL FROM pg_class c \
                  WHERE c.relkind IN ('v', 'm') AND c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = {ns}) \
                  UNION ALL \
+                 SELECT 'f', p.proname::text, pg_get_functiondef(p.oid), n.nspname::text, 0, p.prokind::text, \
+                 pg_get_function_identity_arguments(p.oid) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
+                 WHERE n.nspname = {ns} AND p.prokind IN ('f', 'p') \
+                 AND NOT EXISTS (SELECT 1 FROM pg_depend dep WHERE dep.classid = 'pg_proc'::regclass AND dep.objid = p.oid AND dep.deptype = 'e') \
+                 UNION ALL \
+                 SELECT 'g', tg.tgname::text, pg_get_triggerdef(tg.oid), c.relname::text, 0, NULL, NULL \
+                 FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid \
+                 WHERE NOT tg.tgisinternal AND c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = {ns}) \
+                 UNION ALL \
                  SELECT 'x', extname::text, NULL, NULL, 0, NULL, NULL FROM pg_extension \
                  WHERE extnamespace = (SELECT oid FROM pg_namespace WHERE nspname = {ns})) x \
                  ORDER BY kind, name, ord, extra"
@@ -131,6 +142,37 @@ impl Introspect for PgBackend {
                 }
                 "x" => {
                     schema.extensions.insert(name);
+                    continue;
+                }
+                "f" => {
+                    // pg_get_functiondef names the schema: not part of
+                    // what the function is.
+                    let schema_prefix = format!("{}.", col(r, 3));
+                    let definition = col(r, 2).replacen(&schema_prefix, "", 1);
+                    schema.functions.insert(
+                        name.clone(),
+                        crate::schema::Function {
+                            name,
+                            procedure: col(r, 4) == "p",
+                            arguments: col(r, 5),
+                            definition: crate::sqltext::normalize_space(&definition),
+                        },
+                    );
+                    continue;
+                }
+                "g" => {
+                    let table = col(r, 3);
+                    if !opts.skip(&table) {
+                        schema.triggers.insert(
+                            name.clone(),
+                            crate::schema::Trigger {
+                                name,
+                                table,
+                                definition: crate::sqltext::normalize_space(&col(r, 2)),
+                                reads: Default::default(),
+                            },
+                        );
+                    }
                     continue;
                 }
                 "v" => {
