@@ -8,28 +8,60 @@ use super::Dialect;
 use crate::schema::{Function, Trigger};
 use sqlparser::tokenizer::{Token, Tokenizer};
 
+/// The tokens of `sql` but white space and comments; `None` when it does
+/// not tokenize.
+fn significant(sql: &str, dialect: &dyn sqlparser::dialect::Dialect) -> Option<Vec<Token>> {
+    Some(
+        Tokenizer::new(dialect, sql)
+            .tokenize()
+            .ok()?
+            .into_iter()
+            .filter(|t| !matches!(t, Token::Whitespace(_)))
+            .collect(),
+    )
+}
+
+/// Whether `t` is the unquoted keyword `k`.
+fn keyword(t: &Token, k: &str) -> bool {
+    matches!(t, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(k))
+}
+
+/// Where the words after `CREATE [OR REPLACE]` start, if `words` start so.
+fn after_create(words: &[Token]) -> Option<usize> {
+    if !words.first().is_some_and(|t| keyword(t, "CREATE")) {
+        return None;
+    }
+    Some(if words.get(1).is_some_and(|t| keyword(t, "OR")) {
+        3
+    } else {
+        1
+    })
+}
+
+/// The name at `at` (`schema.name` or `name`: the last part, folded) and
+/// where the words after it start.
+fn name_at(words: &[Token], mut at: usize, dialect: Dialect) -> Option<(String, usize)> {
+    let mut name = None;
+    while let Some(Token::Word(w)) = words.get(at) {
+        name = Some(dialect.sql().fold_ident(&w.value, w.quote_style.is_some()));
+        at += 1;
+        if words.get(at) == Some(&Token::Period) {
+            at += 1;
+        } else {
+            break;
+        }
+    }
+    name.map(|n| (n, at))
+}
+
 /// The trigger `sql` creates, when it is a `CREATE [OR REPLACE]
 /// [TEMP|TEMPORARY|CONSTRAINT] TRIGGER`: `None` for any other statement.
 ///
 /// # Errors
 /// A trigger whose name or table cannot be found.
 pub(super) fn read(sql: &str, dialect: Dialect) -> Option<Result<Trigger, String>> {
-    let tokens = Tokenizer::new(&sqlparser::dialect::SQLiteDialect {}, sql)
-        .tokenize()
-        .ok()?;
-    let words: Vec<&Token> = tokens
-        .iter()
-        .filter(|t| !matches!(t, Token::Whitespace(_)))
-        .collect();
-    let keyword = |t: &Token, k: &str| matches!(t, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(k));
-    let mut at = 0;
-    if !words.first().is_some_and(|t| keyword(t, "CREATE")) {
-        return None;
-    }
-    at += 1;
-    if words.get(at).is_some_and(|t| keyword(t, "OR")) {
-        at += 2;
-    }
+    let words = significant(sql, &sqlparser::dialect::SQLiteDialect {})?;
+    let mut at = after_create(&words)?;
     while words
         .get(at)
         .is_some_and(|t| keyword(t, "TEMP") || keyword(t, "TEMPORARY") || keyword(t, "CONSTRAINT"))
@@ -43,24 +75,11 @@ pub(super) fn read(sql: &str, dialect: Dialect) -> Option<Result<Trigger, String
     if words.get(at).is_some_and(|t| keyword(t, "IF")) {
         at += 3;
     }
-    // `schema.name` or `name`: the last part.
-    let name_at = |mut at: usize| -> Option<(String, usize)> {
-        let mut name = None;
-        while let Some(Token::Word(w)) = words.get(at) {
-            name = Some(dialect.sql().fold_ident(&w.value, w.quote_style.is_some()));
-            if words.get(at + 1) == Some(&&Token::Period) {
-                at += 2;
-            } else {
-                return name.map(|n| (n, at + 1));
-            }
-        }
-        name.map(|n| (n, at))
-    };
-    let Some((name, after)) = name_at(at) else {
+    let Some((name, after)) = name_at(&words, at, dialect) else {
         return Some(Err("CREATE TRIGGER: cannot read the trigger's name".into()));
     };
-    let on = (after..words.len()).find(|&i| keyword(words[i], "ON"));
-    let Some((table, _)) = on.and_then(|i| name_at(i + 1)) else {
+    let on = (after..words.len()).find(|&i| keyword(&words[i], "ON"));
+    let Some((table, _)) = on.and_then(|i| name_at(&words, i + 1, dialect)) else {
         return Some(Err(format!(
             "trigger {name}: cannot read the table after ON"
         )));
@@ -79,21 +98,8 @@ pub(super) fn read(sql: &str, dialect: Dialect) -> Option<Result<Trigger, String
 /// # Errors
 /// A name or argument list that cannot be read, and an aggregate.
 pub(super) fn read_function(sql: &str, dialect: Dialect) -> Option<Result<Function, String>> {
-    let tokens = Tokenizer::new(&sqlparser::dialect::PostgreSqlDialect {}, sql)
-        .tokenize()
-        .ok()?;
-    let words: Vec<&Token> = tokens
-        .iter()
-        .filter(|t| !matches!(t, Token::Whitespace(_)))
-        .collect();
-    let keyword = |t: &Token, k: &str| matches!(t, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(k));
-    if !words.first().is_some_and(|t| keyword(t, "CREATE")) {
-        return None;
-    }
-    let mut at = 1;
-    if words.get(at).is_some_and(|t| keyword(t, "OR")) {
-        at += 2;
-    }
+    let words = significant(sql, &sqlparser::dialect::PostgreSqlDialect {})?;
+    let mut at = after_create(&words)?;
     let procedure = match words.get(at) {
         Some(t) if keyword(t, "FUNCTION") => false,
         Some(t) if keyword(t, "PROCEDURE") => true,
@@ -105,17 +111,9 @@ pub(super) fn read_function(sql: &str, dialect: Dialect) -> Option<Result<Functi
         _ => return None,
     };
     at += 1;
-    let mut name = None;
-    while let Some(Token::Word(w)) = words.get(at) {
-        name = Some(dialect.sql().fold_ident(&w.value, w.quote_style.is_some()));
-        at += 1;
-        if words.get(at) == Some(&&Token::Period) {
-            at += 1;
-        } else {
-            break;
-        }
-    }
-    let (Some(name), Some(Token::LParen)) = (name, words.get(at)) else {
+    let Some((name, at)) =
+        name_at(&words, at, dialect).filter(|(_, at)| words.get(*at) == Some(&Token::LParen))
+    else {
         return Some(Err(
             "CREATE FUNCTION: cannot read the name and arguments".into()
         ));
@@ -167,4 +165,51 @@ pub(super) fn read_function(sql: &str, dialect: Dialect) -> Option<Result<Functi
         arguments,
         definition: crate::sqltext::normalize_space(sql),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_function_keeps_its_identity_arguments_without_defaults() {
+        let f = read_function(
+            "CREATE OR REPLACE FUNCTION public.with_tax(p numeric, rate numeric(4,2) DEFAULT 1.2, VARIADIC xs int[] = '{}') RETURNS numeric LANGUAGE sql AS $$ SELECT p * rate $$",
+            Dialect::Postgres,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(f.name, "with_tax");
+        assert!(!f.procedure);
+        assert_eq!(
+            f.arguments,
+            "p numeric, rate numeric ( 4 , 2 ), VARIADIC xs int [ ]"
+        );
+        assert!(read_function("CREATE TABLE t (id int)", Dialect::Postgres).is_none());
+        assert!(read_function(
+            "CREATE AGGREGATE a (int) (sfunc = f, stype = int)",
+            Dialect::Postgres
+        )
+        .unwrap()
+        .is_err());
+    }
+
+    #[test]
+    fn a_trigger_is_named_with_its_table_in_either_dialect() {
+        let t = read(
+            "CREATE TRIGGER IF NOT EXISTS main.t_ins AFTER INSERT ON \"Orders\" BEGIN SELECT 1; END",
+            Dialect::Sqlite,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!((t.name.as_str(), t.table.as_str()), ("t_ins", "Orders"));
+        let t = read(
+            "CREATE OR REPLACE CONSTRAINT TRIGGER c AFTER UPDATE ON public.orders DEFERRABLE FOR EACH ROW EXECUTE FUNCTION f()",
+            Dialect::Postgres,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!((t.name.as_str(), t.table.as_str()), ("c", "orders"));
+        assert!(read("CREATE VIEW v AS SELECT 1", Dialect::Sqlite).is_none());
+    }
 }
