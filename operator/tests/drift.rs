@@ -153,15 +153,13 @@ fn changes(d: Dialect) -> Vec<Change> {
             names: "foreign key orders",
         },
     ];
-    // Views are read on PostgreSQL and SQLite (issue 26).
-    if d != Dialect::MySql {
-        changes.push(Change {
-            what: "a view created",
-            apply: "CREATE VIEW order_notes AS SELECT id, note FROM orders;\n".into(),
-            revert: "DROP VIEW order_notes;\n".into(),
-            names: "view order_notes",
-        });
-    }
+    // Views are read on every dialect (issue 26).
+    changes.push(Change {
+        what: "a view created",
+        apply: "CREATE VIEW order_notes AS SELECT id, note FROM orders;\n".into(),
+        revert: "DROP VIEW order_notes;\n".into(),
+        names: "view order_notes",
+    });
     // Functions on PostgreSQL: a changed body is drift.
     if d == Dialect::Postgres {
         changes.push(Change {

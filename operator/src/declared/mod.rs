@@ -73,7 +73,7 @@ fn noise(code: &str) -> Option<&'static str> {
         Some("SET")
     } else if starts("SELECT PG_CATALOG.SET_CONFIG") {
         Some("SELECT pg_catalog.set_config")
-    } else if starts("DROP TABLE IF EXISTS") || starts("DROP VIEW IF EXISTS") {
+    } else if starts("DROP TABLE IF EXISTS") {
         Some("DROP ... IF EXISTS before a CREATE")
     } else if starts("LOCK TABLES") || starts("UNLOCK TABLES") {
         Some("LOCK/UNLOCK TABLES")
@@ -139,6 +139,12 @@ pub fn parse_noting(
             .map(|l| if l.starts_with('\\') { "" } else { l })
             .collect::<Vec<_>>()
             .join("\n");
+        // MySQL runs `/*!50001 ... */` (mysqldump's views are in them).
+        let text = if dialect.sql().versioned_comments() {
+            crate::sqltext::open_versioned_comments(&text)
+        } else {
+            text
+        };
         let statements =
             match crate::sqltext::split_statements_with(&text, dialect.sql().backslash_escapes()) {
                 Ok(s) => s,
@@ -348,6 +354,19 @@ impl Read<'_> {
                 Ok(())
             }
             Statement::CreateView(cv) => views::create_view(self.schema, &cv, dialect),
+            // mysqldump creates a placeholder view, drops it, then creates
+            // the real one.
+            Statement::Drop {
+                object_type: sqlparser::ast::ObjectType::View,
+                if_exists: true,
+                names,
+                ..
+            } => {
+                for n in &names {
+                    self.schema.views.remove(&object(n, dialect)?);
+                }
+                Ok(())
+            }
             Statement::CreateExtension(ce) if dialect.sql().enum_types() => {
                 self.schema.extensions.insert(ident(&ce.name, dialect));
                 Ok(())

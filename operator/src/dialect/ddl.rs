@@ -374,10 +374,16 @@ pub trait SqlDialect: Sync + std::fmt::Debug {
     }
 
     /// Whether views are read and compared (PostgreSQL from
-    /// `pg_get_viewdef`, SQLite from `sqlite_schema`); MySQL's, which the
-    /// server rewrites with schema-qualified names, are not yet.
+    /// `pg_get_viewdef`, MySQL from `information_schema.VIEWS`, SQLite
+    /// from `sqlite_schema`).
     fn views(&self) -> bool {
         true
+    }
+
+    /// Whether `/*!NNNNN ... */` comments are code (MySQL and MariaDB run
+    /// them; mysqldump wraps views and their settings in them).
+    fn versioned_comments(&self) -> bool {
+        false
     }
 
     /// Whether enums are types of their own (`CREATE TYPE ... AS ENUM`),

@@ -46,8 +46,8 @@ impl SqlDialect for MySql {
         true
     }
 
-    fn views(&self) -> bool {
-        false
+    fn versioned_comments(&self) -> bool {
+        true
     }
 
     fn parse(

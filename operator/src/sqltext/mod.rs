@@ -4,7 +4,10 @@
 
 mod split;
 
-pub use split::{normalize_space, split_statements, split_statements_with, SplitError, Statement};
+pub use split::{
+    normalize_space, open_versioned_comments, split_statements, split_statements_with, SplitError,
+    Statement,
+};
 
 use sha2::{Digest, Sha256};
 

@@ -213,6 +213,50 @@ pub fn split_statements_with(
     Ok(out)
 }
 
+/// `sql` with MySQL's versioned comments (`/*!50001 ... */`, `/*! ... */`)
+/// opened: their markers blanked (same length, so lines and columns hold)
+/// and their contents left as code, as MySQL runs them. Strings and
+/// quoted identifiers are left alone; other comments too.
+pub fn open_versioned_comments(sql: &str) -> String {
+    let b = sql.as_bytes();
+    let mut out = b.to_vec();
+    let mut line = 0usize;
+    let mut inside = false;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            q @ (b'\'' | b'"' | b'`') => {
+                i = skip_quoted(b, i, q, q == b'\'', &mut line).unwrap_or(b.len());
+            }
+            b'*' if inside && b.get(i + 1) == Some(&b'/') => {
+                out[i] = b' ';
+                out[i + 1] = b' ';
+                inside = false;
+                i += 2;
+            }
+            b'/' if !inside && b[i..].starts_with(b"/*!") => {
+                let mut j = i + 3;
+                while j < b.len() && b[j].is_ascii_digit() {
+                    j += 1;
+                }
+                for c in &mut out[i..j] {
+                    *c = b' ';
+                }
+                inside = true;
+                i = j;
+            }
+            b'/' if b[i..].starts_with(b"/*") => {
+                i = sql[i + 2..].find("*/").map_or(b.len(), |k| i + 2 + k + 2);
+            }
+            b'-' if b[i..].starts_with(b"--") => {
+                i = (i..b.len()).find(|&j| b[j] == b'\n').unwrap_or(b.len());
+            }
+            _ => i += 1,
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| sql.to_owned())
+}
+
 /// `sql` with every run of white space and comments (outside strings,
 /// quoted identifiers and dollar-quoted bodies) as one space, trimmed,
 /// without a final semicolon: a statement's text in a form that spacing,
@@ -408,6 +452,18 @@ mod tests {
         );
         assert_eq!(normalize_space("SELECT $$ a\n b $$"), "SELECT $$ a\n b $$");
         assert_eq!(normalize_space("SELECT 'open"), "SELECT 'open");
+    }
+
+    #[test]
+    fn versioned_comments_open_and_keep_their_lines() {
+        assert_eq!(
+            open_versioned_comments(
+                "/*!50001 CREATE VIEW `v` AS select '*/' AS `a` */;\n/*!50013 DEFINER=`r`@`h` */"
+            ),
+            "         CREATE VIEW `v` AS select '*/' AS `a`   ;\n         DEFINER=`r`@`h`   "
+        );
+        let other = "/* plain */ /*M!999999\\- sandbox */ SELECT 1";
+        assert_eq!(open_versioned_comments(other), other);
     }
 
     #[test]

@@ -289,6 +289,32 @@ impl Introspect for MyBackend {
             t.indexes[k].columns.push(column);
             t.indexes[k].column_options.push(option);
         }
+        // Views: the server's text, its own database's name taken out of
+        // the qualified names it writes (`db`.`t`.`a` -> `t`.`a`).
+        let views = self
+            .query(
+                "SELECT TABLE_NAME, VIEW_DEFINITION, DATABASE() FROM information_schema.VIEWS \
+                 WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME",
+            )
+            .await?;
+        for r in &views {
+            let name = col(r, 0);
+            if opts.skip(&name) {
+                continue;
+            }
+            let qualifier = format!("`{}`.", col(r, 2).replace('`', "``"));
+            schema.views.insert(
+                name.clone(),
+                crate::schema::View {
+                    name,
+                    definition: col(r, 1).replace(&qualifier, ""),
+                    materialized: false,
+                    indexes: Vec::new(),
+                    reads: Default::default(),
+                },
+            );
+        }
+        crate::declared::resolve_reads(&mut schema, crate::dialect::Dialect::MySql);
         Ok(super::without_bookkeeping(schema))
     }
 }
