@@ -170,11 +170,16 @@ fn changes(d: Dialect) -> Vec<Change> {
             names: "function order_total",
         });
     }
-    // Triggers are read on SQLite.
-    if d == Dialect::Sqlite {
+    // Triggers (PostgreSQL's need a function: see the function above).
+    let trigger = match d {
+        Dialect::Sqlite => Some("CREATE TRIGGER orders_note AFTER INSERT ON orders BEGIN UPDATE orders SET note = 'new' WHERE id = new.id; END;\n"),
+        Dialect::MySql => Some("CREATE TRIGGER orders_note BEFORE INSERT ON orders FOR EACH ROW BEGIN SET NEW.note = 'new'; END;\n"),
+        Dialect::Postgres => None,
+    };
+    if let Some(apply) = trigger {
         changes.push(Change {
             what: "a trigger created",
-            apply: "CREATE TRIGGER orders_note AFTER INSERT ON orders BEGIN UPDATE orders SET note = 'new' WHERE id = new.id; END;\n".into(),
+            apply: apply.into(),
             revert: "DROP TRIGGER orders_note;\n".into(),
             names: "trigger orders_note",
         });

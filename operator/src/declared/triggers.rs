@@ -62,6 +62,12 @@ fn name_at(words: &[Token], mut at: usize, dialect: Dialect) -> Option<(String, 
 pub(super) fn read(sql: &str, dialect: Dialect) -> Option<Result<Trigger, String>> {
     let words = significant(sql, &sqlparser::dialect::SQLiteDialect {})?;
     let mut at = after_create(&words)?;
+    // MySQL's `DEFINER = user@host` (mysqldump writes it): who the trigger
+    // runs as, not what it is; left out of the definition below.
+    let definer = words.get(at).is_some_and(|t| keyword(t, "DEFINER"));
+    if definer {
+        at = (at..words.len()).find(|&i| keyword(&words[i], "TRIGGER"))?;
+    }
     while words
         .get(at)
         .is_some_and(|t| keyword(t, "TEMP") || keyword(t, "TEMPORARY") || keyword(t, "CONSTRAINT"))
@@ -84,10 +90,17 @@ pub(super) fn read(sql: &str, dialect: Dialect) -> Option<Result<Trigger, String
             "trigger {name}: cannot read the table after ON"
         )));
     };
+    let mut definition = crate::sqltext::normalize_space(sql);
+    if definer {
+        let upper = definition.to_ascii_uppercase();
+        if let Some(i) = upper.find(" TRIGGER ") {
+            definition = format!("CREATE{}", &definition[i..]);
+        }
+    }
     Some(Ok(Trigger {
         name,
         table,
-        definition: crate::sqltext::normalize_space(sql),
+        definition,
         reads: Default::default(),
     }))
 }
@@ -211,5 +224,17 @@ mod tests {
         .unwrap();
         assert_eq!((t.name.as_str(), t.table.as_str()), ("c", "orders"));
         assert!(read("CREATE VIEW v AS SELECT 1", Dialect::Sqlite).is_none());
+        // mysqldump's, its DEFINER left out.
+        let t = read(
+            "CREATE   DEFINER=`root`@`localhost`  TRIGGER `t_ins` BEFORE INSERT ON `t` FOR EACH ROW BEGIN SET NEW.a = 1; END",
+            Dialect::MySql,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!((t.name.as_str(), t.table.as_str()), ("t_ins", "t"));
+        assert_eq!(
+            t.definition,
+            "CREATE TRIGGER `t_ins` BEFORE INSERT ON `t` FOR EACH ROW BEGIN SET NEW.a = 1; END"
+        );
     }
 }

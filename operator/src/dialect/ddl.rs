@@ -362,8 +362,8 @@ pub trait SqlDialect: Sync + std::fmt::Debug {
     }
 
     /// Whether triggers are read and compared (SQLite from
-    /// `sqlite_schema`, PostgreSQL from `pg_get_triggerdef`); elsewhere a
-    /// `CREATE TRIGGER` is refused.
+    /// `sqlite_schema`, PostgreSQL from `pg_get_triggerdef`, MySQL from
+    /// `information_schema.TRIGGERS`).
     fn triggers(&self) -> bool {
         false
     }

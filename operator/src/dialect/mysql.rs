@@ -46,6 +46,10 @@ impl SqlDialect for MySql {
         true
     }
 
+    fn triggers(&self) -> bool {
+        true
+    }
+
     fn versioned_comments(&self) -> bool {
         true
     }

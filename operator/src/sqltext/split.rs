@@ -10,6 +10,9 @@
 //! block, `END` closes one (`END IF`, `END LOOP`, `END WHILE` and `END
 //! REPEAT` close no `BEGIN`), and the statement ends at the first
 //! semicolon outside every block.
+//! A `DELIMITER x` line between statements (the mysql client's, which
+//! mysqldump writes around triggers and routines) makes `x` end statements
+//! until the next one.
 //! Statements that hold only white space and comments are dropped.
 
 /// Why a section could not be split; `line` is 1-based within the section.
@@ -97,7 +100,42 @@ pub fn split_statements_with(
     let mut words: Vec<String> = Vec::new();
     let mut trigger = false;
     let mut blocks = 0usize;
+    // The mysql client's `DELIMITER` (mysqldump's `DELIMITER ;;` around
+    // triggers and routines): a line of its own between statements.
+    let mut delimiter: Vec<u8> = b";".to_vec();
     while i < b.len() {
+        if !has_code && starts_with_word(&b[i..], b"DELIMITER") {
+            let rest = &b[i + 9..];
+            let skip = rest
+                .iter()
+                .take_while(|c| **c == b' ' || **c == b'\t')
+                .count();
+            let token: Vec<u8> = rest[skip..]
+                .iter()
+                .take_while(|c| !c.is_ascii_whitespace())
+                .copied()
+                .collect();
+            if !token.is_empty() {
+                delimiter = token;
+                i = (i..b.len()).find(|&j| b[j] == b'\n').unwrap_or(b.len());
+                start = i;
+                start_line = line;
+                continue;
+            }
+        }
+        if delimiter != b";" && b[i..].starts_with(&delimiter) {
+            if has_code {
+                out.push(statement(sql, start, i, start_line));
+            }
+            i += delimiter.len();
+            start = i;
+            start_line = line;
+            has_code = false;
+            words.clear();
+            trigger = false;
+            blocks = 0;
+            continue;
+        }
         let c = b[i];
         match c {
             b'\n' => {
@@ -172,7 +210,10 @@ pub fn split_statements_with(
                     i += 1;
                 }
             }
-            b';' if blocks > 0 => i += 1,
+            b';' if blocks > 0 || delimiter != b";" => {
+                has_code = true;
+                i += 1;
+            }
             b';' => {
                 if has_code {
                     out.push(statement(sql, start, i, start_line));
@@ -323,6 +364,14 @@ pub fn normalize_space(sql: &str) -> String {
     text.trim().trim_end_matches(';').trim_end().to_owned()
 }
 
+/// Whether `b` starts with the word `word` (any case), followed by a space
+/// or a tab.
+fn starts_with_word(b: &[u8], word: &[u8]) -> bool {
+    b.len() > word.len()
+        && b[..word.len()].eq_ignore_ascii_case(word)
+        && matches!(b[word.len()], b' ' | b'\t')
+}
+
 /// Whether a statement starting with `words` is a `CREATE [TEMP|TEMPORARY]
 /// TRIGGER`.
 fn is_trigger(words: &[String]) -> bool {
@@ -464,6 +513,23 @@ mod tests {
         );
         let other = "/* plain */ /*M!999999\\- sandbox */ SELECT 1";
         assert_eq!(open_versioned_comments(other), other);
+    }
+
+    #[test]
+    fn delimiter_lines_change_what_ends_a_statement() {
+        let dump = "SELECT 1;\nDELIMITER ;;\nCREATE TRIGGER t BEFORE INSERT ON x FOR EACH ROW BEGIN IF NEW.a < 0 THEN SET NEW.a = 0; END IF; END ;;\nDELIMITER ;\nSELECT 2;";
+        let got = split_statements(dump).unwrap();
+        let sqls: Vec<&str> = got.iter().map(|s| s.sql).collect();
+        assert_eq!(
+            sqls,
+            vec![
+                "SELECT 1",
+                "CREATE TRIGGER t BEFORE INSERT ON x FOR EACH ROW BEGIN IF NEW.a < 0 THEN SET NEW.a = 0; END IF; END",
+                "SELECT 2"
+            ]
+        );
+        assert_eq!(got[1].line, 3);
+        assert_eq!(got[2].line, 5);
     }
 
     #[test]

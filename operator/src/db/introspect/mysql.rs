@@ -314,6 +314,38 @@ impl Introspect for MyBackend {
                 },
             );
         }
+        // Triggers, as the statement that makes each (no DEFINER: who it
+        // runs as is not what it is).
+        let triggers = self
+            .query(
+                "SELECT TRIGGER_NAME, ACTION_TIMING, EVENT_MANIPULATION, EVENT_OBJECT_TABLE, ACTION_STATEMENT \
+                 FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() ORDER BY TRIGGER_NAME",
+            )
+            .await?;
+        let quote = |s: &str| crate::render::quote(s, crate::dialect::Dialect::MySql);
+        for r in &triggers {
+            let (name, table) = (col(r, 0), col(r, 3));
+            if opts.skip(&table) {
+                continue;
+            }
+            let definition = format!(
+                "CREATE TRIGGER {} {} {} ON {} FOR EACH ROW {}",
+                quote(&name),
+                col(r, 1),
+                col(r, 2),
+                quote(&table),
+                col(r, 4)
+            );
+            schema.triggers.insert(
+                name.clone(),
+                crate::schema::Trigger {
+                    name,
+                    table,
+                    definition: crate::sqltext::normalize_space(&definition),
+                    reads: Default::default(),
+                },
+            );
+        }
         crate::declared::resolve_reads(&mut schema, crate::dialect::Dialect::MySql);
         Ok(super::without_bookkeeping(schema))
     }
