@@ -73,7 +73,11 @@ fn noise(code: &str) -> Option<&'static str> {
         Some("SET")
     } else if starts("SELECT PG_CATALOG.SET_CONFIG") {
         Some("SELECT pg_catalog.set_config")
-    } else if starts("DROP TABLE IF EXISTS") {
+    } else if starts("DROP TABLE IF EXISTS")
+        || starts("DROP FUNCTION IF EXISTS")
+        || starts("DROP PROCEDURE IF EXISTS")
+        || starts("DROP TRIGGER IF EXISTS")
+    {
         Some("DROP ... IF EXISTS before a CREATE")
     } else if starts("LOCK TABLES") || starts("UNLOCK TABLES") {
         Some("LOCK/UNLOCK TABLES")
@@ -189,7 +193,7 @@ pub fn parse_noting(
                     continue;
                 }
             }
-            if dialect.sql().enum_types() {
+            if dialect.sql().routines() {
                 if let Some(read) = triggers::read_function(st.sql, dialect) {
                     match read {
                         Ok(f) if schema.functions.contains_key(&f.name) => {
@@ -412,7 +416,7 @@ impl Read<'_> {
                 }
             }
             other => Err(format!(
-                "unsupported statement `{}`: a declared schema holds CREATE TABLE, CREATE [UNIQUE] INDEX, CREATE [MATERIALIZED] VIEW, ALTER TABLE ... ADD CONSTRAINT and COMMENT ON, and the sequences of serial columns",
+                "unsupported statement `{}`: a declared schema holds CREATE TABLE, CREATE [UNIQUE] INDEX, CREATE [MATERIALIZED] VIEW, CREATE TRIGGER, CREATE FUNCTION|PROCEDURE, ALTER TABLE ... ADD CONSTRAINT and COMMENT ON, and the sequences of serial columns",
                 first_words(&other.to_string())
             )),
         }

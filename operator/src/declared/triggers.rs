@@ -6,19 +6,19 @@
 
 use super::Dialect;
 use crate::schema::{Function, Trigger};
-use sqlparser::tokenizer::{Token, Tokenizer};
+use sqlparser::tokenizer::Token;
 
-/// The tokens of `sql` but white space and comments; `None` when it does
-/// not tokenize.
-fn significant(sql: &str, dialect: &dyn sqlparser::dialect::Dialect) -> Option<Vec<Token>> {
-    Some(
-        Tokenizer::new(dialect, sql)
-            .tokenize()
-            .ok()?
-            .into_iter()
-            .filter(|t| !matches!(t, Token::Whitespace(_)))
-            .collect(),
-    )
+/// `definition` (normalised) without MySQL's `DEFINER = ...` clause when
+/// it has one: `CREATE` and what follows the first of `kinds`.
+fn without_definer(definition: String, definer: bool, kinds: &[&str]) -> String {
+    if !definer {
+        return definition;
+    }
+    let upper = definition.to_ascii_uppercase();
+    match kinds.iter().filter_map(|k| upper.find(k)).min() {
+        Some(i) => format!("CREATE{}", &definition[i..]),
+        None => definition,
+    }
 }
 
 /// Whether `t` is the unquoted keyword `k`.
@@ -60,7 +60,7 @@ fn name_at(words: &[Token], mut at: usize, dialect: Dialect) -> Option<(String, 
 /// # Errors
 /// A trigger whose name or table cannot be found.
 pub(super) fn read(sql: &str, dialect: Dialect) -> Option<Result<Trigger, String>> {
-    let words = significant(sql, &sqlparser::dialect::SQLiteDialect {})?;
+    let words = dialect.sql().tokens(sql)?;
     let mut at = after_create(&words)?;
     // MySQL's `DEFINER = user@host` (mysqldump writes it): who the trigger
     // runs as, not what it is; left out of the definition below.
@@ -90,13 +90,11 @@ pub(super) fn read(sql: &str, dialect: Dialect) -> Option<Result<Trigger, String
             "trigger {name}: cannot read the table after ON"
         )));
     };
-    let mut definition = crate::sqltext::normalize_space(sql);
-    if definer {
-        let upper = definition.to_ascii_uppercase();
-        if let Some(i) = upper.find(" TRIGGER ") {
-            definition = format!("CREATE{}", &definition[i..]);
-        }
-    }
+    let definition = without_definer(
+        crate::sqltext::normalize_space(sql),
+        definer,
+        &[" TRIGGER "],
+    );
     Some(Ok(Trigger {
         name,
         table,
@@ -111,8 +109,13 @@ pub(super) fn read(sql: &str, dialect: Dialect) -> Option<Result<Trigger, String
 /// # Errors
 /// A name or argument list that cannot be read, and an aggregate.
 pub(super) fn read_function(sql: &str, dialect: Dialect) -> Option<Result<Function, String>> {
-    let words = significant(sql, &sqlparser::dialect::PostgreSqlDialect {})?;
+    let words = dialect.sql().tokens(sql)?;
     let mut at = after_create(&words)?;
+    let definer = words.get(at).is_some_and(|t| keyword(t, "DEFINER"));
+    if definer {
+        at = (at..words.len())
+            .find(|&i| keyword(&words[i], "FUNCTION") || keyword(&words[i], "PROCEDURE"))?;
+    }
     let procedure = match words.get(at) {
         Some(t) if keyword(t, "FUNCTION") => false,
         Some(t) if keyword(t, "PROCEDURE") => true,
@@ -176,7 +179,11 @@ pub(super) fn read_function(sql: &str, dialect: Dialect) -> Option<Result<Functi
         name,
         procedure,
         arguments,
-        definition: crate::sqltext::normalize_space(sql),
+        definition: without_definer(
+            crate::sqltext::normalize_space(sql),
+            definer,
+            &[" FUNCTION ", " PROCEDURE "],
+        ),
     }))
 }
 

@@ -208,6 +208,22 @@ pub trait SqlDialect: Sync + std::fmt::Debug {
         sql: &str,
     ) -> Result<Vec<sqlparser::ast::Statement>, sqlparser::parser::ParserError>;
 
+    /// The tokens of `sql` in this dialect (its quotes), white space and
+    /// comments left out; `None` when it does not tokenize.
+    fn tokens(&self, sql: &str) -> Option<Vec<sqlparser::tokenizer::Token>>;
+
+    /// Whether functions and procedures are read and compared (PostgreSQL,
+    /// MySQL).
+    fn routines(&self) -> bool {
+        false
+    }
+
+    /// The statement that drops routine `name` with identity `arguments`.
+    fn drop_routine(&self, name: &str, arguments: &str, procedure: bool) -> String {
+        let kind = if procedure { "PROCEDURE" } else { "FUNCTION" };
+        format!("DROP {kind} {}({arguments})", self.quote(name))
+    }
+
     // ----- types ---------------------------------------------------------
 
     /// A type as declared or as the catalog reports it ([`Type::parse`]),

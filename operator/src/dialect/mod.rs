@@ -101,3 +101,20 @@ impl Dialect {
     /// on each).
     pub const ALL: [Dialect; 3] = [Dialect::Postgres, Dialect::MySql, Dialect::Sqlite];
 }
+
+/// The tokens of `sql` in `dialect` without white space and comments, for
+/// [`SqlDialect::tokens`].
+fn significant_tokens(
+    dialect: &dyn sqlparser::dialect::Dialect,
+    sql: &str,
+) -> Option<Vec<sqlparser::tokenizer::Token>> {
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    Some(
+        Tokenizer::new(dialect, sql)
+            .tokenize()
+            .ok()?
+            .into_iter()
+            .filter(|t| !matches!(t, Token::Whitespace(_)))
+            .collect(),
+    )
+}

@@ -54,6 +54,19 @@ impl SqlDialect for MySql {
         true
     }
 
+    fn tokens(&self, sql: &str) -> Option<Vec<sqlparser::tokenizer::Token>> {
+        super::significant_tokens(&sqlparser::dialect::MySqlDialect {}, sql)
+    }
+
+    fn routines(&self) -> bool {
+        true
+    }
+
+    fn drop_routine(&self, name: &str, _arguments: &str, procedure: bool) -> String {
+        let kind = if procedure { "PROCEDURE" } else { "FUNCTION" };
+        format!("DROP {kind} {}", self.quote(name))
+    }
+
     fn parse(
         &self,
         sql: &str,

@@ -54,7 +54,7 @@ impl Schema {
                 })
                 .collect(),
             triggers: self.triggers.clone(),
-            functions: if dialect.sql().enum_types() {
+            functions: if dialect.sql().routines() {
                 self.functions.clone()
             } else {
                 Default::default()

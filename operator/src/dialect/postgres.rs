@@ -30,6 +30,14 @@ impl SqlDialect for Postgres {
         format!("DROP TRIGGER {} ON {}", self.quote(name), self.quote(table))
     }
 
+    fn tokens(&self, sql: &str) -> Option<Vec<sqlparser::tokenizer::Token>> {
+        super::significant_tokens(&sqlparser::dialect::PostgreSqlDialect {}, sql)
+    }
+
+    fn routines(&self) -> bool {
+        true
+    }
+
     fn parse(
         &self,
         sql: &str,

@@ -29,6 +29,10 @@ impl SqlDialect for Sqlite {
         true
     }
 
+    fn tokens(&self, sql: &str) -> Option<Vec<sqlparser::tokenizer::Token>> {
+        super::significant_tokens(&sqlparser::dialect::SQLiteDialect {}, sql)
+    }
+
     fn parse(
         &self,
         sql: &str,

@@ -462,12 +462,9 @@ fn statements(op: &Op, dialect: Dialect, before: &Schema, after: Option<&Schema>
             from: None,
             ..
         } => vec![f.definition.clone()],
-        Op::Function { from: Some(f), .. } => vec![format!(
-            "DROP {} {}({})",
-            if f.procedure { "PROCEDURE" } else { "FUNCTION" },
-            sql.quote(&f.name),
-            f.arguments
-        )],
+        Op::Function { from: Some(f), .. } => {
+            vec![sql.drop_routine(&f.name, &f.arguments, f.procedure)]
+        }
         Op::Function { .. } => Vec::new(),
     }
 }

@@ -5,8 +5,9 @@
 //! double-quoted and backtick-quoted identifiers, `--` line comments, `/* */`
 //! block comments (nested, as PostgreSQL allows), and dollar-quoted bodies
 //! (`$$ ... $$`, `$fn$ ... $fn$`). `$1` style parameters are not quotes.
-//! So do those in the body of a `CREATE [TEMP] TRIGGER ... BEGIN ... END`
-//! (SQLite's and MySQL's trigger bodies): `BEGIN` and `CASE` open a
+//! So do those in the body of a `CREATE ... TRIGGER|FUNCTION|PROCEDURE|EVENT
+//! ... BEGIN ... END` (SQLite's triggers, MySQL's routines, PostgreSQL's
+//! `BEGIN ATOMIC`): `BEGIN` and `CASE` open a
 //! block, `END` closes one (`END IF`, `END LOOP`, `END WHILE` and `END
 //! REPEAT` close no `BEGIN`), and the statement ends at the first
 //! semicolon outside every block.
@@ -230,10 +231,12 @@ pub fn split_statements_with(
                 has_code = true;
                 let end = (i..b.len()).find(|&j| !is_ident(b[j])).unwrap_or(b.len());
                 let word = &b[i..end];
-                if words.len() < 3 {
+                let was = trigger;
+                if words.len() < 8 && !trigger {
                     words.push(String::from_utf8_lossy(word).to_ascii_uppercase());
-                    trigger = is_trigger(&words);
-                } else if trigger {
+                    trigger = is_routine(&words);
+                }
+                if was {
                     if word.eq_ignore_ascii_case(b"BEGIN") || word.eq_ignore_ascii_case(b"CASE") {
                         blocks += 1;
                     } else if word.eq_ignore_ascii_case(b"END") && !closes_no_block(b, end) {
@@ -372,14 +375,37 @@ fn starts_with_word(b: &[u8], word: &[u8]) -> bool {
         && matches!(b[word.len()], b' ' | b'\t')
 }
 
-/// Whether a statement starting with `words` is a `CREATE [TEMP|TEMPORARY]
-/// TRIGGER`.
-fn is_trigger(words: &[String]) -> bool {
-    let w: Vec<&str> = words.iter().map(String::as_str).collect();
-    matches!(
-        w.as_slice(),
-        ["CREATE", "TRIGGER", ..] | ["CREATE", "TEMP" | "TEMPORARY", "TRIGGER"]
-    )
+/// Whether a statement starting with `words` creates a trigger, function,
+/// procedure or event (its first object keyword after `CREATE`, so that
+/// `DEFINER = ...`, `OR REPLACE` and `TEMP` may come before it): a body
+/// of `BEGIN ... END` may follow.
+fn is_routine(words: &[String]) -> bool {
+    const KINDS: &[&str] = &[
+        "TABLE",
+        "VIEW",
+        "INDEX",
+        "SEQUENCE",
+        "TYPE",
+        "DOMAIN",
+        "EXTENSION",
+        "SCHEMA",
+        "DATABASE",
+        "ROLE",
+        "USER",
+        "POLICY",
+        "AGGREGATE",
+        "MATERIALIZED",
+        "UNIQUE",
+        "TRIGGER",
+        "FUNCTION",
+        "PROCEDURE",
+        "EVENT",
+    ];
+    words.first().map(String::as_str) == Some("CREATE")
+        && words[1..]
+            .iter()
+            .find(|w| KINDS.contains(&w.as_str()))
+            .is_some_and(|k| matches!(k.as_str(), "TRIGGER" | "FUNCTION" | "PROCEDURE" | "EVENT"))
 }
 
 /// Whether the `END` that ends at `at` is `END IF`, `END LOOP`, `END
@@ -478,9 +504,15 @@ mod tests {
                 "SELECT 2"
             ]
         );
-        // MySQL's, with IF ... END IF inside BEGIN ... END.
-        let mysql = "CREATE TRIGGER b BEFORE INSERT ON t FOR EACH ROW BEGIN IF NEW.x < 0 THEN SET NEW.x = 0; END IF; END;\nSELECT 1;";
-        assert_eq!(sqls(mysql).len(), 2, "{:?}", sqls(mysql));
+        // MySQL's, with IF ... END IF inside BEGIN ... END, and a
+        // function with a DEFINER.
+        let mysql = "CREATE TRIGGER b BEFORE INSERT ON t FOR EACH ROW BEGIN IF NEW.x < 0 THEN SET NEW.x = 0; END IF; END;\nCREATE DEFINER=`r`@`h` FUNCTION f(x int) RETURNS int DETERMINISTIC BEGIN DECLARE y int; SET y = x; RETURN y; END;\nSELECT 1;";
+        assert_eq!(sqls(mysql).len(), 3, "{:?}", sqls(mysql));
+        // A table with a column named like a keyword is no body.
+        assert_eq!(
+            sqls("CREATE TABLE ev (id int, \"begin\" int, trigger_at int);\nSELECT 1;").len(),
+            2
+        );
         // PostgreSQL's has no body; a transaction's BEGIN is no block.
         assert_eq!(
             sqls("CREATE TRIGGER p BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION f();\nBEGIN;\nSELECT 1;\nCOMMIT;"),

@@ -34,6 +34,76 @@ const NOT_BOOKKEEPING: &str = "SELECT TABLE_NAME FROM information_schema.COLUMNS
      OR (TABLE_NAME LIKE '%\\_history' AND SUM(COLUMN_NAME = 'checksum') > 0) \
      OR (TABLE_NAME LIKE '%\\_snapshot' AND SUM(COLUMN_NAME = 'schema_json') > 0))";
 
+impl MyBackend {
+    /// Stored functions and procedures, each as the `CREATE` statement
+    /// that makes it (no DEFINER), from `information_schema.ROUTINES` and
+    /// `PARAMETERS`, asked apart (MariaDB is slow to join them).
+    async fn routines(&mut self, schema: &mut Schema) -> Result<(), DbError> {
+        let routines = self
+            .query(
+                "SELECT ROUTINE_NAME, ROUTINE_TYPE, DTD_IDENTIFIER, IS_DETERMINISTIC, SQL_DATA_ACCESS, \
+                 SECURITY_TYPE, ROUTINE_DEFINITION FROM information_schema.ROUTINES \
+                 WHERE ROUTINE_SCHEMA = DATABASE() ORDER BY ROUTINE_NAME",
+            )
+            .await?;
+        if routines.is_empty() {
+            return Ok(());
+        }
+        let parameters = self
+            .query(
+                "SELECT SPECIFIC_NAME, PARAMETER_MODE, PARAMETER_NAME, DTD_IDENTIFIER FROM information_schema.PARAMETERS \
+                 WHERE SPECIFIC_SCHEMA = DATABASE() AND ORDINAL_POSITION > 0 ORDER BY SPECIFIC_NAME, ORDINAL_POSITION",
+            )
+            .await?;
+        let quote = |s: &str| crate::render::quote(s, crate::dialect::Dialect::MySql);
+        for r in &routines {
+            let name = col(r, 0);
+            let procedure = col(r, 1) == "PROCEDURE";
+            let arguments = parameters
+                .iter()
+                .filter(|p| col(p, 0) == name)
+                .map(|p| {
+                    let mode = if procedure {
+                        format!("{} ", col(p, 1))
+                    } else {
+                        String::new()
+                    };
+                    format!("{mode}{} {}", quote(&col(p, 2)), col(p, 3))
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            let returns = if procedure {
+                String::new()
+            } else {
+                format!(" RETURNS {}", col(r, 2))
+            };
+            let deterministic = if col(r, 3) == "YES" {
+                "DETERMINISTIC"
+            } else {
+                "NOT DETERMINISTIC"
+            };
+            let definition = format!(
+                "CREATE {} {}({arguments}){returns} {deterministic} {} SQL SECURITY {} {}",
+                if procedure { "PROCEDURE" } else { "FUNCTION" },
+                quote(&name),
+                col(r, 4),
+                col(r, 5),
+                col(r, 6)
+            );
+            schema.functions.insert(
+                name.clone(),
+                crate::schema::Function {
+                    name,
+                    procedure,
+                    arguments,
+                    definition: crate::sqltext::normalize_space(&definition),
+                },
+            );
+        }
+        Ok(())
+    }
+}
+
 impl Introspect for MyBackend {
     async fn lint_facts(&mut self) -> Result<super::LintFacts, DbError> {
         let version = self.query("SELECT VERSION()").await?;
@@ -346,6 +416,7 @@ impl Introspect for MyBackend {
                 },
             );
         }
+        self.routines(&mut schema).await?;
         crate::declared::resolve_reads(&mut schema, crate::dialect::Dialect::MySql);
         Ok(super::without_bookkeeping(schema))
     }
