@@ -102,7 +102,16 @@ fn dump(dialect: Dialect, url: &str) -> String {
             let hostport = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
             let (host, port) = hostport.rsplit_once(':').unwrap_or((hostport, "3306"));
             std::process::Command::new(client_tool(&["mariadb-dump", "mysqldump"]))
-                .args(["--no-data", "--routines", "-uroot", "-h", host, "-P", port, name])
+                .args([
+                    "--no-data",
+                    "--routines",
+                    "-uroot",
+                    "-h",
+                    host,
+                    "-P",
+                    port,
+                    name,
+                ])
                 .output()
         }
         Dialect::Sqlite => std::process::Command::new(client_tool(&["sqlite3"]))
