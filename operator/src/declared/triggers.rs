@@ -116,14 +116,10 @@ pub(super) fn read_function(sql: &str, dialect: Dialect) -> Option<Result<Functi
         at = (at..words.len())
             .find(|&i| keyword(&words[i], "FUNCTION") || keyword(&words[i], "PROCEDURE"))?;
     }
-    let procedure = match words.get(at) {
-        Some(t) if keyword(t, "FUNCTION") => false,
-        Some(t) if keyword(t, "PROCEDURE") => true,
-        Some(t) if keyword(t, "AGGREGATE") => {
-            return Some(Err(
-                "CREATE AGGREGATE: aggregates are not supported yet".into()
-            ))
-        }
+    let (procedure, aggregate) = match words.get(at) {
+        Some(t) if keyword(t, "FUNCTION") => (false, false),
+        Some(t) if keyword(t, "PROCEDURE") => (true, false),
+        Some(t) if keyword(t, "AGGREGATE") => (false, true),
         _ => return None,
     };
     at += 1;
@@ -178,6 +174,8 @@ pub(super) fn read_function(sql: &str, dialect: Dialect) -> Option<Result<Functi
     Some(Ok(Function {
         name,
         procedure,
+        aggregate,
+        reads: Default::default(),
         arguments,
         definition: without_definer(
             crate::sqltext::normalize_space(sql),
@@ -206,12 +204,13 @@ mod tests {
             "p numeric, rate numeric ( 4 , 2 ), VARIADIC xs int [ ]"
         );
         assert!(read_function("CREATE TABLE t (id int)", Dialect::Postgres).is_none());
-        assert!(read_function(
+        let a = read_function(
             "CREATE AGGREGATE a (int) (sfunc = f, stype = int)",
-            Dialect::Postgres
+            Dialect::Postgres,
         )
         .unwrap()
-        .is_err());
+        .unwrap();
+        assert_eq!((a.kind(), a.arguments.as_str()), ("AGGREGATE", "int"));
     }
 
     #[test]

@@ -94,6 +94,10 @@ pub fn resolve_reads(schema: &mut Schema, dialect: Dialect) {
     for t in schema.triggers.values_mut() {
         t.reads = named(&t.definition, &t.name, &names, dialect);
     }
+    let functions: BTreeSet<String> = schema.functions.keys().cloned().collect();
+    for f in schema.functions.values_mut() {
+        f.reads = named(&f.definition, &f.name, &functions, dialect);
+    }
 }
 
 /// The words of `sql` that are among `names`, but `itself`.

@@ -218,9 +218,9 @@ pub trait SqlDialect: Sync + std::fmt::Debug {
         false
     }
 
-    /// The statement that drops routine `name` with identity `arguments`.
-    fn drop_routine(&self, name: &str, arguments: &str, procedure: bool) -> String {
-        let kind = if procedure { "PROCEDURE" } else { "FUNCTION" };
+    /// The statement that drops routine `name` of `kind` (`FUNCTION`,
+    /// `PROCEDURE`, `AGGREGATE`) with identity `arguments`.
+    fn drop_routine(&self, name: &str, arguments: &str, kind: &str) -> String {
         format!("DROP {kind} {}({arguments})", self.quote(name))
     }
 

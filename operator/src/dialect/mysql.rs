@@ -62,8 +62,7 @@ impl SqlDialect for MySql {
         true
     }
 
-    fn drop_routine(&self, name: &str, _arguments: &str, procedure: bool) -> String {
-        let kind = if procedure { "PROCEDURE" } else { "FUNCTION" };
+    fn drop_routine(&self, name: &str, _arguments: &str, kind: &str) -> String {
         format!("DROP {kind} {}", self.quote(name))
     }
 

@@ -9,7 +9,7 @@
 //! depend on others are dropped first and created last.
 
 use super::Op;
-use crate::schema::{Schema, Trigger, View};
+use crate::schema::{Function, Schema, Trigger, View};
 use std::collections::BTreeSet;
 
 /// `(drops, creates)`: the view operations that go before the others
@@ -116,20 +116,28 @@ pub(super) fn trigger_changes(
 /// (after the views and triggers that use it), one that comes or changes
 /// is created (before them).
 pub(super) fn function_changes(from: &Schema, to: &Schema) -> (Vec<Op>, Vec<Op>) {
-    let drops = from
+    let dropped: Vec<&Function> = from
         .functions
         .values()
         .filter(|f| to.functions.get(&f.name) != Some(*f))
+        .collect();
+    // An aggregate comes after the functions it names, and goes before.
+    let drops = order_functions(&dropped)
+        .into_iter()
+        .rev()
         .map(|f| Op::Function {
             name: f.name.clone(),
             from: Some(f.clone()),
             to: None,
         })
         .collect();
-    let creates = to
+    let created: Vec<&Function> = to
         .functions
         .values()
         .filter(|f| from.functions.get(&f.name) != Some(*f))
+        .collect();
+    let creates = order_functions(&created)
+        .into_iter()
         .map(|f| Op::Function {
             name: f.name.clone(),
             from: None,
@@ -137,6 +145,15 @@ pub(super) fn function_changes(from: &Schema, to: &Schema) -> (Vec<Op>, Vec<Op>)
         })
         .collect();
     (drops, creates)
+}
+
+/// `functions` ordered so that one comes after those it names.
+fn order_functions<'a>(functions: &[&'a Function]) -> Vec<&'a Function> {
+    super::topological(
+        functions,
+        |f| f.name.as_str(),
+        |f| f.reads.iter().map(String::as_str),
+    )
 }
 
 /// `views` ordered so that a view comes after the views it reads (within

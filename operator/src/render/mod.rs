@@ -463,7 +463,7 @@ fn statements(op: &Op, dialect: Dialect, before: &Schema, after: Option<&Schema>
             ..
         } => vec![f.definition.clone()],
         Op::Function { from: Some(f), .. } => {
-            vec![sql.drop_routine(&f.name, &f.arguments, f.procedure)]
+            vec![sql.drop_routine(&f.name, &f.arguments, f.kind())]
         }
         Op::Function { .. } => Vec::new(),
     }

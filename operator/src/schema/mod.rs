@@ -80,10 +80,30 @@ pub struct Function {
     /// A procedure (`CREATE PROCEDURE`), not a function.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub procedure: bool,
+    /// An aggregate (`CREATE AGGREGATE`, PostgreSQL), not a function.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub aggregate: bool,
     /// The argument types that identify it (`integer, text`), for `DROP`.
     pub arguments: String,
     /// The `CREATE [OR REPLACE] FUNCTION ...` statement.
     pub definition: String,
+    /// The other functions its statement names (an aggregate's state and
+    /// final functions): what it is created after.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub reads: BTreeSet<String>,
+}
+
+impl Function {
+    /// `FUNCTION`, `PROCEDURE` or `AGGREGATE`: the word its DDL uses.
+    pub fn kind(&self) -> &'static str {
+        if self.aggregate {
+            "AGGREGATE"
+        } else if self.procedure {
+            "PROCEDURE"
+        } else {
+            "FUNCTION"
+        }
+    }
 }
 
 /// A trigger: its whole `CREATE TRIGGER` statement, with white space and

@@ -95,6 +95,8 @@ impl MyBackend {
                 crate::schema::Function {
                     name,
                     procedure,
+                    aggregate: false,
+                    reads: Default::default(),
                     arguments,
                     definition: crate::sqltext::normalize_space(&definition),
                 },

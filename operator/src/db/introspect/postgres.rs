@@ -121,6 +121,15 @@ impl Introspect for PgBackend {
                  WHERE n.nspname = {ns} AND p.prokind IN ('f', 'p') \
                  AND NOT EXISTS (SELECT 1 FROM pg_depend dep WHERE dep.classid = 'pg_proc'::regclass AND dep.objid = p.oid AND dep.deptype = 'e') \
                  UNION ALL \
+                 SELECT 'f', p.proname::text, format('CREATE AGGREGATE %I(%s) (SFUNC = %s, STYPE = %s%s%s)', p.proname, \
+                 pg_get_function_identity_arguments(p.oid), ag.aggtransfn::regproc, format_type(ag.aggtranstype, NULL), \
+                 CASE WHEN ag.aggfinalfn <> 0 THEN ', FINALFUNC = ' || ag.aggfinalfn::regproc::text END, \
+                 CASE WHEN ag.agginitval IS NOT NULL THEN ', INITCOND = ' || quote_literal(ag.agginitval) END), \
+                 n.nspname::text, 0, 'a', pg_get_function_identity_arguments(p.oid) \
+                 FROM pg_proc p JOIN pg_aggregate ag ON ag.aggfnoid = p.oid JOIN pg_namespace n ON n.oid = p.pronamespace \
+                 WHERE n.nspname = {ns} AND p.prokind = 'a' \
+                 AND NOT EXISTS (SELECT 1 FROM pg_depend dep WHERE dep.classid = 'pg_proc'::regclass AND dep.objid = p.oid AND dep.deptype = 'e') \
+                 UNION ALL \
                  SELECT 'g', tg.tgname::text, pg_get_triggerdef(tg.oid), c.relname::text, 0, NULL, NULL \
                  FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid \
                  WHERE NOT tg.tgisinternal AND c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = {ns}) \
@@ -154,6 +163,8 @@ impl Introspect for PgBackend {
                         crate::schema::Function {
                             name,
                             procedure: col(r, 4) == "p",
+                            aggregate: col(r, 4) == "a",
+                            reads: Default::default(),
                             arguments: col(r, 5),
                             definition: crate::sqltext::normalize_space(&definition),
                         },
