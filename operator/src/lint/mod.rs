@@ -387,6 +387,15 @@ impl Linter {
                 out.push(finding(h.code, h.line.unwrap_or(line), &st.sql, Some(&h)));
             }
         }
+        // A view or function dropped and created in the same revision is
+        // replaced, not lost (autogenerate drops and creates views and
+        // functions around the changes they depend on).
+        out.retain(|f| {
+            f.code != "RV103"
+                || f.table
+                    .as_ref()
+                    .is_none_or(|name| !seen.created_other.contains(name))
+        });
         let allowed = |code: &str| on(code) && !revision_allow.iter().any(|a| a == code);
         if seen.added_columns > 0 && seen.dropped_columns > 0 && allowed("RV203") {
             out.push(finding("RV203", up_line, "(the whole revision)", None));

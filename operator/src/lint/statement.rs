@@ -119,10 +119,12 @@ impl Checker<'_> {
                             self.seen.created_tables.remove(&last(n));
                         }
                     }
-                    ObjectType::Schema
-                    | ObjectType::Database
-                    | ObjectType::View
-                    | ObjectType::MaterializedView => hits.push(Hit::new("RV103")),
+                    ObjectType::Schema | ObjectType::Database => hits.push(Hit::new("RV103")),
+                    // Named, so that a view created again later in the
+                    // revision (autogenerate's drop-and-create) is exempt.
+                    ObjectType::View | ObjectType::MaterializedView => {
+                        hits.extend(names.iter().map(|n| Hit::on("RV103", &last(n))));
+                    }
                     ObjectType::Index if self.pg() => {
                         let fresh = names
                             .iter()
@@ -242,6 +244,14 @@ impl Checker<'_> {
                 self.seen.ddl = true;
                 // A view born here has no readers to block.
                 self.seen.created_other.insert(last(&v.name));
+            }
+            Statement::DropFunction(d) => {
+                self.seen.ddl = true;
+                hits.extend(d.func_desc.iter().map(|f| Hit::on("RV103", &last(&f.name))));
+            }
+            Statement::CreateFunction(f) => {
+                self.seen.ddl = true;
+                self.seen.created_other.insert(last(&f.name));
             }
             Statement::CreateSequence { name, .. } => {
                 self.seen.ddl = true;

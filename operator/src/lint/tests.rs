@@ -66,6 +66,8 @@ const CASES: &[(&str, Dialect, &str, &str)] = &[
     ("RV101", PG, "DROP TABLE users;", "CREATE TABLE t (id INT);\nDROP TABLE t;"),
     ("RV102", PG, "ALTER TABLE users DROP COLUMN email;", "ALTER TABLE users ADD COLUMN b int;\nALTER TABLE users DROP COLUMN b;"),
     ("RV103", PG, "DROP VIEW v;", "CREATE VIEW v AS SELECT 1;"),
+    ("RV103", PG, "DROP FUNCTION touch();", "DROP VIEW v;\nCREATE VIEW v AS SELECT 2;"),
+    ("RV103", PG, "DROP MATERIALIZED VIEW mv CASCADE;", "DROP FUNCTION f(int);\nCREATE FUNCTION f(x int) RETURNS int LANGUAGE sql AS $$ SELECT x $$;"),
     ("RV104", PG, "TRUNCATE users;", "DELETE FROM users WHERE id = 1;"),
     ("RV105", PG, "DELETE FROM users;", "DELETE FROM users WHERE created < '2020-01-01';"),
     ("RV105", PG, "UPDATE users SET a = 1;", "UPDATE users SET a = 1 WHERE id < 1000;"),
