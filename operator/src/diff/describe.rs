@@ -145,7 +145,7 @@ impl Op {
                 name, from: None, ..
             } => format!("add function {name}"),
             Op::Function { name, to: None, .. } => format!("remove function {name}"),
-            Op::Function { name, .. } => format!("modify function {name}"),
+            Op::Function { name, .. } => format!("replace function {name}"),
             Op::Trigger {
                 name, from: None, ..
             } => format!("add trigger {name}"),

@@ -116,10 +116,17 @@ pub(super) fn trigger_changes(
 /// (after the views and triggers that use it), one that comes or changes
 /// is created (before them).
 pub(super) fn function_changes(from: &Schema, to: &Schema) -> (Vec<Op>, Vec<Op>) {
+    // A function whose body alone changed is replaced in place: its oid,
+    // grants and dependants stay.
+    let replaced = |f: &Function| {
+        to.functions
+            .get(&f.name)
+            .is_some_and(|t| t != f && replaceable(f, t))
+    };
     let dropped: Vec<&Function> = from
         .functions
         .values()
-        .filter(|f| to.functions.get(&f.name) != Some(*f))
+        .filter(|f| to.functions.get(&f.name) != Some(*f) && !replaced(f))
         .collect();
     // An aggregate comes after the functions it names, and goes before.
     let drops = order_functions(&dropped)
@@ -140,11 +147,43 @@ pub(super) fn function_changes(from: &Schema, to: &Schema) -> (Vec<Op>, Vec<Op>)
         .into_iter()
         .map(|f| Op::Function {
             name: f.name.clone(),
-            from: None,
+            from: from
+                .functions
+                .get(&f.name)
+                .filter(|old| replaced(old))
+                .cloned(),
             to: Some(f.clone()),
         })
         .collect();
     (drops, creates)
+}
+
+/// Whether `new` can replace `old` in place (`CREATE OR REPLACE`): both in
+/// the server's words (PostgreSQL's `pg_get_functiondef`, which says `OR
+/// REPLACE`), of one kind, with the same arguments and return type, so
+/// only the body or attributes differ.
+fn replaceable(old: &Function, new: &Function) -> bool {
+    let server = |f: &Function| {
+        f.definition.starts_with("CREATE OR REPLACE FUNCTION")
+            || f.definition.starts_with("CREATE OR REPLACE PROCEDURE")
+    };
+    server(old)
+        && server(new)
+        && old.kind() == new.kind()
+        && old.arguments == new.arguments
+        && returns(&old.definition) == returns(&new.definition)
+}
+
+/// The return type in a normalised `CREATE OR REPLACE FUNCTION`: what
+/// follows ` RETURNS ` up to ` LANGUAGE ` or ` AS `.
+fn returns(definition: &str) -> Option<&str> {
+    let rest = &definition[definition.find(" RETURNS ")? + 9..];
+    let end = [" LANGUAGE ", " AS "]
+        .iter()
+        .filter_map(|k| rest.find(k))
+        .min()
+        .unwrap_or(rest.len());
+    Some(&rest[..end])
 }
 
 /// `functions` ordered so that one comes after those it names.
@@ -164,4 +203,84 @@ fn order<'a>(views: &[&'a View]) -> Vec<&'a View> {
         |v| v.name.as_str(),
         |v| v.reads.iter().map(String::as_str),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dialect::Dialect;
+    use crate::schema::Table;
+
+    fn function(name: &str, args: &str, returns: &str, body: &str) -> Function {
+        Function {
+            name: name.into(),
+            procedure: false,
+            aggregate: false,
+            arguments: args.into(),
+            definition: format!(
+                "CREATE OR REPLACE FUNCTION {name}({args}) RETURNS {returns} LANGUAGE plpgsql AS $function$ {body} $function$"
+            ),
+            reads: Default::default(),
+        }
+    }
+
+    fn schema(f: Function) -> Schema {
+        let mut s = Schema::default();
+        s.tables.insert(
+            "t".into(),
+            Table {
+                name: "t".into(),
+                ..Table::default()
+            },
+        );
+        s.triggers.insert(
+            "t_touch".into(),
+            Trigger {
+                name: "t_touch".into(),
+                table: "t".into(),
+                definition: format!(
+                    "CREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION {}()",
+                    f.name
+                ),
+                reads: [f.name.clone(), "t".to_owned()].into(),
+            },
+        );
+        s.functions.insert(f.name.clone(), f);
+        s
+    }
+
+    #[test]
+    fn a_body_change_replaces_the_function_and_leaves_its_trigger() {
+        let old = schema(function("touch", "", "trigger", "BEGIN RETURN NEW; END"));
+        let new = schema(function(
+            "touch",
+            "",
+            "trigger",
+            "BEGIN NEW.a := 1; RETURN NEW; END",
+        ));
+        let ops = super::super::diff(&old, &new, Dialect::Postgres);
+        assert_eq!(ops.len(), 1, "{ops:#?}");
+        assert!(matches!(
+            &ops[0],
+            Op::Function {
+                from: Some(_),
+                to: Some(_),
+                ..
+            }
+        ));
+        // A new return type cannot be replaced: dropped and created, and
+        // the trigger that runs it with it.
+        let retyped = schema(function("touch", "", "integer", "BEGIN RETURN 1; END"));
+        let ops = super::super::diff(&old, &retyped, Dialect::Postgres);
+        let kinds: Vec<String> = ops.iter().map(|o| o.describe()).collect();
+        assert_eq!(
+            kinds,
+            [
+                "remove trigger t_touch",
+                "remove function touch",
+                "add function touch",
+                "add trigger t_touch"
+            ]
+        );
+    }
 }

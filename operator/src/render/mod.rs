@@ -457,11 +457,8 @@ fn statements(op: &Op, dialect: Dialect, before: &Schema, after: Option<&Schema>
         } => vec![t.definition.clone()],
         Op::Trigger { from: Some(t), .. } => vec![sql.drop_trigger(&t.name, &t.table)],
         Op::Trigger { .. } => Vec::new(),
-        Op::Function {
-            to: Some(f),
-            from: None,
-            ..
-        } => vec![f.definition.clone()],
+        // Created, or replaced in place (see `diff`).
+        Op::Function { to: Some(f), .. } => vec![f.definition.clone()],
         Op::Function { from: Some(f), .. } => {
             vec![sql.drop_routine(&f.name, &f.arguments, f.kind())]
         }
