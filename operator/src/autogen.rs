@@ -214,7 +214,7 @@ pub async fn normalized(
     // A view, function or trigger on both sides whose text differs as
     // written: the server rewrites them (pg_get_viewdef,
     // pg_get_functiondef, pg_get_triggerdef), so compare its words.
-    let views_differ = declared.views.values().any(|v| {
+    let server_words_differ = declared.views.values().any(|v| {
         current
             .views
             .get(&v.name)
@@ -230,7 +230,7 @@ pub async fn normalized(
             .get(&t.name)
             .is_some_and(|c| c.definition != t.definition)
     });
-    if touched.is_empty() && !types_differ && !views_differ {
+    if touched.is_empty() && !types_differ && !server_words_differ {
         return Ok((declared, None));
     }
     // The part to normalise: the touched tables, without foreign keys
@@ -240,24 +240,24 @@ pub async fn normalized(
         tables: declared
             .tables
             .iter()
-            .filter(|(name, _)| views_differ || touched.contains(name.as_str()))
+            .filter(|(name, _)| server_words_differ || touched.contains(name.as_str()))
             .map(|(name, t)| {
                 let mut t = t.clone();
                 t.foreign_keys.clear();
                 (name.clone(), t)
             })
             .collect(),
-        views: if views_differ {
+        views: if server_words_differ {
             declared.views.clone()
         } else {
             Default::default()
         },
-        functions: if views_differ {
+        functions: if server_words_differ {
             declared.functions.clone()
         } else {
             Default::default()
         },
-        triggers: if views_differ {
+        triggers: if server_words_differ {
             declared.triggers.clone()
         } else {
             Default::default()
@@ -299,17 +299,17 @@ pub async fn normalized(
     // The server's words for the part, the declared foreign keys back.
     let mut schema = Schema {
         tables: declared.tables.clone(),
-        views: if views_differ {
+        views: if server_words_differ {
             read.views.clone()
         } else {
             declared.views.clone()
         },
-        functions: if views_differ {
+        functions: if server_words_differ {
             read.functions.clone()
         } else {
             declared.functions.clone()
         },
-        triggers: if views_differ {
+        triggers: if server_words_differ {
             read.triggers.clone()
         } else {
             declared.triggers.clone()

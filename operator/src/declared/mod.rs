@@ -9,15 +9,15 @@
 //! ALTER COLUMN ... SET DEFAULT | ADD GENERATED ... AS IDENTITY` and the
 //! sequences of serial columns (`sequences`), PostgreSQL's `CREATE TYPE
 //! ... AS ENUM` and `COMMENT ON TABLE|COLUMN`, `CREATE [OR REPLACE]
-//! [MATERIALIZED] VIEW` (`views`; PostgreSQL and SQLite), and SQLite's
-//! `CREATE TRIGGER` (`triggers`). Anything else is
-//! an error naming the file and line, never silently dropped.
+//! [MATERIALIZED] VIEW` (`views`), and `CREATE TRIGGER`, `CREATE
+//! FUNCTION|PROCEDURE|AGGREGATE` (`routines`). Anything else is an error
+//! naming the file and line, never silently dropped.
 
 mod constraints;
 mod domains;
 mod indexes;
+mod routines;
 mod sequences;
-mod triggers;
 mod views;
 
 use constraints::{add_constraint, foreign_key};
@@ -180,7 +180,7 @@ pub fn parse_noting(
                 continue;
             }
             if dialect.sql().triggers() {
-                if let Some(read) = triggers::read(st.sql, dialect) {
+                if let Some(read) = routines::read(st.sql, dialect) {
                     match read {
                         Ok(t) if schema.triggers.contains_key(&t.name) => {
                             errors.push(err(format!("trigger {} is declared twice", t.name)))
@@ -194,7 +194,7 @@ pub fn parse_noting(
                 }
             }
             if dialect.sql().routines() {
-                if let Some(read) = triggers::read_function(st.sql, dialect) {
+                if let Some(read) = routines::read_function(st.sql, dialect) {
                     match read {
                         Ok(f) if schema.functions.contains_key(&f.name) => {
                             errors.push(err(format!(
