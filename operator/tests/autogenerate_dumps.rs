@@ -40,6 +40,11 @@ fn ddl(dialect: Dialect) -> &'static [&'static str] {
             "ALTER TABLE track ADD CONSTRAINT track_album_later FOREIGN KEY (album_id) REFERENCES \"Album\"(id) DEFERRABLE INITIALLY DEFERRED NOT VALID",
             "ALTER TABLE track ADD CONSTRAINT title_short CHECK (length(title) < 500) NOT VALID",
             "COMMENT ON TABLE track IS 'tracks'",
+            // A foreign key served by a unique index that is no constraint
+            // (the index is still the table's own).
+            "CREATE TABLE sku (code text NOT NULL)",
+            "CREATE UNIQUE INDEX sku_code ON sku (code)",
+            "CREATE TABLE stock (code text REFERENCES sku (code))",
             // pg_dump writes serial columns as a sequence, OWNED BY and
             // SET DEFAULT nextval; identity columns as ADD GENERATED with
             // a SEQUENCE NAME.
@@ -184,6 +189,13 @@ async fn round_trip(dialect: Dialect) {
         (views, triggers, functions),
         "{dialect:?}: views, triggers and functions made from the dump"
     );
+    if dialect == Dialect::Postgres {
+        let sku = &b.tables["sku"];
+        assert!(
+            sku.indexes.iter().any(|i| i.name == "sku_code" && i.unique),
+            "the unique index a foreign key uses is read: {sku:?}"
+        );
+    }
     let left = autogen::migration(&a, &b, dialect).ops;
     assert!(left.is_empty(), "{dialect:?}: {left:#?}");
     ok(run(&["check", "--database", &target, "--dialect", d]));
