@@ -11,22 +11,37 @@
 //! for one URL may close another URL's idle connection to take its slot.
 //!
 //! - [`Pools::acquire`] reuses an idle connection of the same URL, else opens
-//!   a new one while the server has a free slot, else closes the oldest idle
-//!   connection of another URL on the server, else waits (at most
-//!   [`PoolConfig::acquire_timeout`], then [`DbError::PoolTimeout`]).
+//!   a new one while the server has a free slot, else asks whether the
+//!   sessions of closed connections (ghosts, below) have ended, else closes
+//!   the oldest idle connection of another URL on the server, else waits
+//!   (at most [`PoolConfig::acquire_timeout`], then [`DbError::PoolTimeout`]).
 //! - A [`Pooled`] connection goes back to its idle list when dropped, unless
 //!   it was [discarded](Pooled::discard) (session state it must not pass
-//!   on); a discarded one is closed and its slot freed after the close.
+//!   on); a discarded one is closed, and its slot freed once its session
+//!   has ended.
 //! - [`Pools::reap`] closes connections idle longer than
 //!   [`PoolConfig::idle_timeout`]; the operator calls it periodically.
 //!
-//! Slots are released only after a connection is closed, so the pool never
-//! holds more than the cap. The server's count can lag by a few
-//! milliseconds: closing sends Terminate without waiting for the backend to
-//! exit, so when a waiter closes another URL's idle connection and connects
-//! at once, PostgreSQL may list both for a moment (seen as 21 of 20 in
-//! `tests/load.rs` with a URL per resource). Leave that headroom below
-//! `max_connections`; the default cap of 20 leaves 80.
+//! Slots are released only once the server no longer has the connection,
+//! so the server does not list more than the cap from these pools. Closing
+//! sends Terminate (PostgreSQL) or COM_QUIT (MySQL) without waiting for
+//! the session to end (only over TLS does sqlx read to the server's end),
+//! and the server lists a leaving session a moment longer: as long as it
+//! takes to drop its temporary tables, say (`tests/pool.rs` sees it on
+//! every replacement without the check below). So a
+//! closed connection stays a *ghost* that holds its slot: the pool learns
+//! each session's id when it connects (`pg_backend_pid()`,
+//! `CONNECTION_ID()`), and a waiter that needs the slot asks the server
+//! through another idle connection of it whether the ghost's session is
+//! still listed (`pg_stat_activity`, `information_schema.PROCESSLIST`).
+//! When no idle connection is there to ask, a ghost is taken as gone
+//! [`GHOST_GRACE`] after its close (a session ends within milliseconds:
+//! the one place where the cap rests on timing); one older than
+//! [`GHOST_MAX_AGE`] (a session the server keeps after the network
+//! failed) too. Neither query
+//! counts in [`Pools::round_trips`]; [`Pools::own_queries`] counts them.
+//! On MySQL a session of another user is not listed to this one, so there
+//! the check trusts the close for URLs with different users.
 
 use super::DbError;
 use sqlx::{ConnectOptions, Connection};
@@ -47,6 +62,20 @@ pub struct PoolConfig {
     /// How long [`Pools::acquire`] waits for a slot.
     pub acquire_timeout: Duration,
 }
+
+/// A closed connection whose session the server may still list holds its
+/// slot this long when no idle connection of the server can be asked:
+/// a session ends within milliseconds of its close.
+pub const GHOST_GRACE: Duration = Duration::from_secs(1);
+
+/// A closed connection whose session the server still lists after this
+/// long (the network failed, and the server has not noticed yet) no
+/// longer holds a slot: it would starve every run, and the server drops it
+/// on its own (TCP keepalive).
+pub const GHOST_MAX_AGE: Duration = Duration::from_secs(60);
+
+/// How often a waiter asks again whether a ghost's session has ended.
+const GHOST_POLL: Duration = Duration::from_millis(2);
 
 /// `--max-db-connections`'s default: a fifth of PostgreSQL's and MySQL's
 /// default `max_connections` (100, 151), leaving the rest to the
@@ -89,6 +118,50 @@ impl AnyConn {
             AnyConn::My(c) => c.close().await,
             AnyConn::Lite(c) => c.close().await,
         };
+    }
+
+    /// The server's id of this session (PostgreSQL's backend pid, MySQL's
+    /// connection id); `None` for SQLite, which has no server.
+    async fn session_id(&mut self) -> Option<u64> {
+        let id: Result<String, sqlx::Error> = match self {
+            AnyConn::Pg(c) => {
+                sqlx::query_scalar("SELECT pg_backend_pid()::text")
+                    .fetch_one(c)
+                    .await
+            }
+            AnyConn::My(c) => {
+                sqlx::query_scalar("SELECT CAST(CONNECTION_ID() AS CHAR)")
+                    .fetch_one(c)
+                    .await
+            }
+            AnyConn::Lite(_) => return None,
+        };
+        id.ok()?.parse().ok()
+    }
+
+    /// Which of the sessions `ids` the server still lists.
+    async fn listed(&mut self, ids: &[u64]) -> Result<Vec<u64>, sqlx::Error> {
+        let list = ids.iter().map(u64::to_string).collect::<Vec<_>>().join(",");
+        let rows: Vec<String> = match self {
+            AnyConn::Pg(c) => {
+                let sql = format!("SELECT pid::text FROM pg_stat_activity WHERE pid IN ({list})");
+                sqlx::query_scalar(&sql)
+                    .persistent(false)
+                    .fetch_all(c)
+                    .await?
+            }
+            AnyConn::My(c) => {
+                let sql = format!(
+                    "SELECT CAST(ID AS CHAR) FROM information_schema.PROCESSLIST WHERE ID IN ({list})"
+                );
+                sqlx::query_scalar(&sql)
+                    .persistent(false)
+                    .fetch_all(c)
+                    .await?
+            }
+            AnyConn::Lite(_) => Vec::new(),
+        };
+        Ok(rows.iter().filter_map(|r| r.parse().ok()).collect())
     }
 }
 
@@ -141,6 +214,7 @@ pub struct Pools {
     config: PoolConfig,
     servers: Mutex<HashMap<String, Arc<Server>>>,
     round_trips: Arc<AtomicU64>,
+    own_queries: Arc<AtomicU64>,
     closed: Arc<AtomicU64>,
 }
 
@@ -162,15 +236,49 @@ struct Server {
 
 #[derive(Default)]
 struct State {
-    /// Connections open or being opened (each holds a slot).
+    /// Slots taken: connections open or being opened, and ghosts.
     open: usize,
     /// Idle connections by URL key, most recently used last.
     idle: HashMap<String, Vec<Idle>>,
+    /// Closed connections whose sessions the server may still list.
+    ghosts: Vec<Ghost>,
 }
 
 struct Idle {
     conn: AnyConn,
+    session: Option<u64>,
     since: Instant,
+}
+
+struct Ghost {
+    session: u64,
+    closed: Instant,
+}
+
+impl State {
+    /// Frees the slots of ghosts that no longer count: those past
+    /// [`GHOST_MAX_AGE`], and those past [`GHOST_GRACE`] when no idle
+    /// connection is there to ask about them.
+    fn forget_ghosts(&mut self) {
+        let before = self.ghosts.len();
+        let askable = self.idle.values().any(|l| !l.is_empty());
+        self.ghosts.retain(|g| {
+            let age = g.closed.elapsed();
+            age < GHOST_MAX_AGE && (askable || age < GHOST_GRACE)
+        });
+        self.open -= before - self.ghosts.len();
+    }
+
+    /// Frees the slots of the ghosts whose sessions `listed` leaves out
+    /// (of those asked about); how many.
+    fn gone(&mut self, asked: &[u64], listed: &[u64]) -> usize {
+        let before = self.ghosts.len();
+        self.ghosts
+            .retain(|g| !asked.contains(&g.session) || listed.contains(&g.session));
+        let freed = before - self.ghosts.len();
+        self.open -= freed;
+        freed
+    }
 }
 
 impl Server {
@@ -180,14 +288,20 @@ impl Server {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Frees `n` slots whose connections are closed.
-    fn free(&self, n: usize) {
-        if n > 0 {
-            let mut s = self.lock();
-            s.open = s.open.saturating_sub(n);
-            drop(s);
-            self.changed.notify_waiters();
+    /// Closes `conn`: its slot is freed at once when the server has no
+    /// session for it to list (`session` unknown), else it stays a ghost.
+    async fn retire(&self, conn: AnyConn, session: Option<u64>) {
+        conn.close().await;
+        let mut s = self.lock();
+        match session {
+            Some(session) => s.ghosts.push(Ghost {
+                session,
+                closed: Instant::now(),
+            }),
+            None => s.open = s.open.saturating_sub(1),
         }
+        drop(s);
+        self.changed.notify_waiters();
     }
 }
 
@@ -198,8 +312,15 @@ impl Pools {
             config,
             servers: Mutex::default(),
             round_trips: Arc::default(),
+            own_queries: Arc::default(),
             closed: Arc::default(),
         }
+    }
+
+    /// Queries the pools sent of their own (a session id per new
+    /// connection, ghost checks), apart from [`Pools::round_trips`].
+    pub fn own_queries(&self) -> u64 {
+        self.own_queries.load(Ordering::Relaxed)
     }
 
     /// Connections closed so far (discarded, evicted or idle too long),
@@ -219,7 +340,8 @@ impl Pools {
         self.round_trips.load(Ordering::Relaxed)
     }
 
-    /// Connections open to `server` now (idle and in use).
+    /// Slots taken on `server` now: connections idle and in use, and
+    /// closed ones whose sessions the server may still list.
     pub fn open(&self, server: &str) -> usize {
         self.server(server).lock().open
     }
@@ -259,46 +381,93 @@ impl Pools {
             tokio::pin!(notified);
             notified.as_mut().enable();
             enum Got {
-                Idle(AnyConn),
-                Slot(Option<AnyConn>),
+                Idle(Idle),
+                Slot,
+                Ask(String, Idle, Vec<u64>),
+                Evict(Idle),
                 Wait,
             }
             let got = {
                 let mut s = server.lock();
+                s.forget_ghosts();
                 if let Some(i) = s.idle.get_mut(url_key).and_then(Vec::pop) {
-                    Got::Idle(i.conn)
+                    Got::Idle(i)
                 } else if s.open < server.max {
                     s.open += 1;
-                    Got::Slot(None)
+                    Got::Slot
+                } else if !s.ghosts.is_empty() {
+                    // A ghost holds the slot we need: ask the server about
+                    // it through an idle connection, if one is there.
+                    let asked = s.ghosts.iter().map(|g| g.session).collect();
+                    match newest_idle(&mut s.idle) {
+                        Some((key, i)) => Got::Ask(key, i, asked),
+                        None => Got::Wait,
+                    }
                 } else if let Some(victim) = oldest_idle(&mut s.idle) {
-                    // Its slot passes to us once it is closed.
-                    Got::Slot(Some(victim))
+                    Got::Evict(victim)
                 } else {
                     Got::Wait
                 }
             };
             match got {
-                Got::Idle(conn) => {
-                    if let Some(conn) = C::from_any(conn) {
-                        return Ok(self.wrap(server.clone(), url_key, conn));
+                Got::Idle(i) => {
+                    if let Some(conn) = C::from_any(i.conn) {
+                        return Ok(self.wrap(server.clone(), url_key, conn, i.session));
                     }
-                    server.free(1);
+                    server.lock().open -= 1;
+                    server.changed.notify_waiters();
                 }
-                Got::Slot(victim) => {
-                    if let Some(v) = victim {
-                        self.closed.fetch_add(1, Ordering::Relaxed);
-                        v.close().await;
-                    }
-                    return match options.connect().await {
-                        Ok(conn) => Ok(self.wrap(server.clone(), url_key, conn)),
+                Got::Slot => {
+                    let conn = match options.connect().await {
+                        Ok(conn) => conn,
                         Err(e) => {
-                            server.free(1);
-                            Err(DbError::connect(describe, &e))
+                            server.lock().open -= 1;
+                            server.changed.notify_waiters();
+                            return Err(DbError::connect(describe, &e));
                         }
                     };
+                    let mut any = conn.into_any();
+                    self.own_queries.fetch_add(1, Ordering::Relaxed);
+                    let session = any.session_id().await;
+                    let conn = C::from_any(any).expect("the same dialect");
+                    return Ok(self.wrap(server.clone(), url_key, conn, session));
+                }
+                Got::Ask(key, mut i, asked) => {
+                    self.own_queries.fetch_add(1, Ordering::Relaxed);
+                    match i.conn.listed(&asked).await {
+                        Ok(listed) => {
+                            let freed = {
+                                let mut s = server.lock();
+                                s.idle.entry(key).or_default().push(i);
+                                s.gone(&asked, &listed)
+                            };
+                            server.changed.notify_waiters();
+                            if freed == 0 {
+                                tokio::time::sleep(GHOST_POLL).await;
+                            }
+                        }
+                        Err(_) => {
+                            self.closed.fetch_add(1, Ordering::Relaxed);
+                            server.retire(i.conn, i.session).await;
+                        }
+                    }
+                }
+                Got::Evict(victim) => {
+                    // Its slot passes on once its session has ended.
+                    self.closed.fetch_add(1, Ordering::Relaxed);
+                    server.retire(victim.conn, victim.session).await;
                 }
                 Got::Wait => {
-                    if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                    // With ghosts, look again once the grace may be over.
+                    let ghosts = server.lock().ghosts.len();
+                    let until = if ghosts == 0 {
+                        deadline
+                    } else {
+                        deadline.min(tokio::time::Instant::now() + GHOST_POLL * 25)
+                    };
+                    if tokio::time::timeout_at(until, notified).await.is_err()
+                        && tokio::time::Instant::now() >= deadline
+                    {
                         return Err(DbError::PoolTimeout {
                             seconds: self.config.acquire_timeout.as_secs(),
                             max: server.max,
@@ -309,9 +478,16 @@ impl Pools {
         }
     }
 
-    fn wrap<C: PoolConn>(&self, server: Arc<Server>, url_key: &str, conn: C) -> Pooled<C> {
+    fn wrap<C: PoolConn>(
+        &self,
+        server: Arc<Server>,
+        url_key: &str,
+        conn: C,
+        session: Option<u64>,
+    ) -> Pooled<C> {
         Pooled {
             conn: Some(conn),
+            session,
             url_key: url_key.to_owned(),
             server,
             reuse: true,
@@ -330,7 +506,7 @@ impl Pools {
             .cloned()
             .collect();
         for server in servers {
-            let expired: Vec<AnyConn> = {
+            let expired: Vec<Idle> = {
                 let mut s = server.lock();
                 let mut out = Vec::new();
                 for list in s.idle.values_mut() {
@@ -338,39 +514,55 @@ impl Pools {
                         .into_iter()
                         .partition(|i| i.since.elapsed() >= self.config.idle_timeout);
                     *list = keep;
-                    out.extend(old.into_iter().map(|i| i.conn));
+                    out.extend(old);
                 }
                 s.idle.retain(|_, l| !l.is_empty());
                 out
             };
-            let n = expired.len();
-            self.closed.fetch_add(n as u64, Ordering::Relaxed);
-            for c in expired {
-                c.close().await;
+            self.closed
+                .fetch_add(expired.len() as u64, Ordering::Relaxed);
+            for i in expired {
+                server.retire(i.conn, i.session).await;
             }
-            server.free(n);
         }
     }
 }
 
 /// Takes the idle connection unused for longest, of any URL.
-fn oldest_idle(idle: &mut HashMap<String, Vec<Idle>>) -> Option<AnyConn> {
+fn oldest_idle(idle: &mut HashMap<String, Vec<Idle>>) -> Option<Idle> {
     let key = idle
         .iter()
         .filter_map(|(k, l)| l.first().map(|i| (k.clone(), i.since)))
         .min_by_key(|(_, since)| *since)?
         .0;
     let list = idle.get_mut(&key)?;
-    let conn = list.remove(0).conn;
+    let conn = list.remove(0);
     if list.is_empty() {
         idle.remove(&key);
     }
     Some(conn)
 }
 
+/// Takes the idle connection used last, of any URL, with its URL key.
+fn newest_idle(idle: &mut HashMap<String, Vec<Idle>>) -> Option<(String, Idle)> {
+    let key = idle
+        .iter()
+        .filter_map(|(k, l)| l.last().map(|i| (k.clone(), i.since)))
+        .max_by_key(|(_, since)| *since)?
+        .0;
+    let list = idle.get_mut(&key)?;
+    let conn = list.pop()?;
+    if list.is_empty() {
+        idle.remove(&key);
+    }
+    Some((key, conn))
+}
+
 /// A connection out of [`Pools`]; back to its idle list on drop.
 pub struct Pooled<C: PoolConn> {
     conn: Option<C>,
+    /// The server's id of the session ([`AnyConn::session_id`]).
+    session: Option<u64>,
     url_key: String,
     server: Arc<Server>,
     reuse: bool,
@@ -418,10 +610,12 @@ impl<C: PoolConn> Drop for Pooled<C> {
         let Some(conn) = self.conn.take() else {
             return;
         };
+        let session = self.session;
         if self.reuse {
             let mut s = self.server.lock();
             s.idle.entry(self.url_key.clone()).or_default().push(Idle {
                 conn: conn.into_any(),
+                session,
                 since: Instant::now(),
             });
             drop(s);
@@ -431,16 +625,20 @@ impl<C: PoolConn> Drop for Pooled<C> {
         self.closed.fetch_add(1, Ordering::Relaxed);
         let server = self.server.clone();
         match tokio::runtime::Handle::try_current() {
-            // Free the slot only once the server has been told goodbye.
+            // The slot is freed once the session has ended.
             Ok(rt) => {
-                rt.spawn(async move {
-                    conn.into_any().close().await;
-                    server.free(1);
-                });
+                rt.spawn(async move { server.retire(conn.into_any(), session).await });
             }
             Err(_) => {
                 drop(conn);
-                server.free(1);
+                let mut s = server.lock();
+                match session {
+                    Some(session) => s.ghosts.push(Ghost {
+                        session,
+                        closed: Instant::now(),
+                    }),
+                    None => s.open = s.open.saturating_sub(1),
+                }
             }
         }
     }
