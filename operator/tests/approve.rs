@@ -16,6 +16,7 @@ const PATH: &str = "/apis/revisor.dev/v1alpha1/namespaces/shop/databaseschemas/s
 struct Sent {
     method: String,
     path: String,
+    query: String,
     content_type: String,
     body: Value,
 }
@@ -41,6 +42,25 @@ fn awaiting() -> Value {
 /// A client whose API server answers GETs of the object (and lists) with
 /// `obj` and records every request.
 fn mock(obj: Value) -> (Client, Arc<Mutex<Vec<Sent>>>) {
+    mock_with(move |_, target| {
+        if target
+            .split('?')
+            .next()
+            .unwrap()
+            .ends_with("/databaseschemas")
+        {
+            json!({"apiVersion": "revisor.dev/v1alpha1", "kind": "DatabaseSchemaList", "metadata": {}, "items": [obj.clone()]})
+        } else {
+            obj.clone()
+        }
+    })
+}
+
+/// A client whose API server answers each request with `answer(method,
+/// path with query)` and records every request.
+fn mock_with(
+    answer: impl Fn(&str, &str) -> Value + Send + 'static,
+) -> (Client, Arc<Mutex<Vec<Sent>>>) {
     let (service, mut handle) = tower_test::mock::pair::<Request<Body>, Response<Body>>();
     let sent: Arc<Mutex<Vec<Sent>>> = Arc::default();
     let log = sent.clone();
@@ -49,9 +69,14 @@ fn mock(obj: Value) -> (Client, Arc<Mutex<Vec<Sent>>>) {
             let (parts, body) = req.into_parts();
             let bytes = body.collect_bytes().await.unwrap();
             let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+            let target = parts
+                .uri
+                .path_and_query()
+                .map_or(String::new(), |p| p.to_string());
             log.lock().unwrap().push(Sent {
                 method: parts.method.to_string(),
                 path: parts.uri.path().to_owned(),
+                query: parts.uri.query().unwrap_or("").to_owned(),
                 content_type: parts
                     .headers
                     .get("content-type")
@@ -60,11 +85,7 @@ fn mock(obj: Value) -> (Client, Arc<Mutex<Vec<Sent>>>) {
                     .to_owned(),
                 body,
             });
-            let answer = if parts.uri.path().ends_with("/databaseschemas") {
-                json!({"apiVersion": "revisor.dev/v1alpha1", "kind": "DatabaseSchemaList", "metadata": {}, "items": [obj.clone()]})
-            } else {
-                obj.clone()
-            };
+            let answer = answer(parts.method.as_str(), &target);
             send.send_response(
                 Response::builder()
                     .status(200)
@@ -183,4 +204,104 @@ fn the_binary_is_a_kubectl_plugin_under_the_name_kubectl_revisor() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("gitops"));
+}
+
+/// A child of set `tenants` for Secret `secret`.
+fn child(secret: &str, phase: &str, plan: Option<&str>, approved: Option<&str>) -> Value {
+    let mut obj = schema(json!({
+        "phase": phase, "message": "",
+        "plan": plan.map(|h| json!({"hash": h, "steps": []})),
+    }));
+    obj["metadata"]["name"] = json!(format!("tenants-{secret}"));
+    obj["metadata"]["resourceVersion"] = json!(format!("rv-{secret}"));
+    obj["metadata"]["labels"] = json!({"revisor.dev/set": "tenants", "revisor.dev/secret": secret});
+    if let Some(h) = approved {
+        obj["metadata"]["annotations"] = json!({"revisor.dev/approved-plan": h});
+    }
+    obj
+}
+
+#[tokio::test]
+async fn approve_set_approves_the_children_waiting_on_the_canarys_plan_and_no_other() {
+    let children = vec![
+        child("t1", "Ready", Some("h1"), Some("h1")),
+        child("t2", "AwaitingApproval", Some("h1"), None),
+        child("t3", "AwaitingApproval", Some("h2"), None),
+        child("t4", "AwaitingApproval", Some("h1"), None),
+        child("t5", "Pending", None, None),
+    ];
+    let set = json!({
+        "apiVersion": "revisor.dev/v1alpha1", "kind": "DatabaseSchemaSet",
+        "metadata": {"name": "tenants", "namespace": "shop"},
+        "spec": {"databases": {"secretSelector": {"matchLabels": {"tier": "tenant"}}},
+                 "template": {"targetRevision": "head", "approval": "Manual",
+                              "migrations": {"configMapRef": {"name": "m"}}},
+                 "rollout": {"canary": 1, "maxParallel": 2}},
+    });
+    let (client, sent) = mock_with(move |_, target| {
+        if target.contains("/databaseschemasets/") {
+            set.clone()
+        } else if target
+            .split('?')
+            .next()
+            .unwrap()
+            .ends_with("/databaseschemas")
+        {
+            json!({"apiVersion": "revisor.dev/v1alpha1", "kind": "DatabaseSchemaList",
+                   "metadata": {}, "items": children.clone()})
+        } else {
+            // A PATCH of one child: the child.
+            let path = target.split('?').next().unwrap();
+            let name = path.rsplit('/').next().unwrap();
+            children
+                .iter()
+                .find(|c| c["metadata"]["name"] == name)
+                .cloned()
+                .unwrap_or(Value::Null)
+        }
+    });
+    let mut out = Vec::new();
+    let r = cluster::approve_set(
+        &client,
+        Some("shop"),
+        "tenants",
+        true,
+        &mut "".as_bytes(),
+        &mut out,
+    )
+    .await;
+    let out = String::from_utf8(out).unwrap();
+    r.unwrap_or_else(|e| panic!("{e}: {out}"));
+    assert!(
+        out.contains("Plan h1 of the canary tenants-t1") && out.contains("skip     tenants-t3"),
+        "{out}"
+    );
+    let sent = sent.lock().unwrap().clone();
+    let list = sent
+        .iter()
+        .find(|s| s.path.ends_with("/databaseschemas"))
+        .unwrap();
+    assert!(
+        list.query
+            .contains("labelSelector=revisor.dev%2Fset%3Dtenants"),
+        "{list:?}"
+    );
+    let patches: Vec<(&str, &Value)> = sent
+        .iter()
+        .filter(|s| s.method == "PATCH")
+        .map(|s| (s.path.rsplit('/').next().unwrap(), &s.body))
+        .collect();
+    assert_eq!(
+        patches,
+        [
+            (
+                "tenants-t2",
+                &json!({"metadata": {"resourceVersion": "rv-t2", "annotations": {"revisor.dev/approved-plan": "h1"}}})
+            ),
+            (
+                "tenants-t4",
+                &json!({"metadata": {"resourceVersion": "rv-t4", "annotations": {"revisor.dev/approved-plan": "h1"}}})
+            ),
+        ]
+    );
 }

@@ -1,8 +1,10 @@
-//! `revisor approve` and `revisor status`: the cluster side of the CLI,
+//! `revisor approve` (one DatabaseSchema, or a set's children) and
+//! `revisor status`: the cluster side of the CLI,
 //! with the user's kubeconfig. Installed as `kubectl-revisor`, the same
 //! binary is the kubectl plugin: `kubectl revisor approve shop`.
 
 use super::{runtime, CliError};
+use crate::fleet::{self, approval::Waiting, DatabaseSchemaSet};
 use crate::resource::{DatabaseSchema, Phase, APPROVED_PLAN_ANNOTATION};
 use kube::api::{Api, ListParams, Patch, PatchParams};
 use kube::{Client, ResourceExt};
@@ -114,6 +116,112 @@ pub async fn approve(
         .await
         .map_err(kube_error)?;
     writeln!(out, "Approved: {APPROVED_PLAN_ANNOTATION}={}", plan.hash).map_err(runtime)
+}
+
+/// `approve --set SET`: prints the canary's plan hash and the children
+/// that wait on it ([`fleet::approval::children_to_approve`]) and, once
+/// confirmed, sets `revisor.dev/approved-plan` on each with a merge patch
+/// that carries the resourceVersion listed (a child whose plan changed
+/// meanwhile is refused by the API server and reported, never approved
+/// blind).
+///
+/// # Errors
+/// [`CliError::Input`] when the set has no canary or no plan to go by, or
+/// the answer is not yes; [`CliError::Runtime`] for the API, or when some
+/// patches were refused (the others stay approved).
+pub async fn approve_set(
+    client: &Client,
+    namespace: Option<&str>,
+    set: &str,
+    yes: bool,
+    confirm: &mut dyn BufRead,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let sets: Api<DatabaseSchemaSet> = match namespace {
+        Some(ns) => Api::namespaced(client.clone(), ns),
+        None => Api::default_namespaced(client.clone()),
+    };
+    let the_set = sets.get(set).await.map_err(kube_error)?;
+    let api = api(client, namespace);
+    let children = api
+        .list(&ListParams::default().labels(&format!("{}={set}", fleet::SET_LABEL)))
+        .await
+        .map_err(kube_error)?
+        .items;
+    let waiting: Vec<Waiting> = children
+        .iter()
+        .map(|c| {
+            let status = c.status.clone().unwrap_or_default();
+            Waiting {
+                name: c.name_any(),
+                secret: c
+                    .labels()
+                    .get(fleet::SECRET_LABEL)
+                    .cloned()
+                    .unwrap_or_default(),
+                phase: status.phase,
+                plan: status.plan.map(|p| p.hash).filter(|h| !h.is_empty()),
+                approved: c.annotations().get(APPROVED_PLAN_ANNOTATION).cloned(),
+            }
+        })
+        .collect();
+    let decided = fleet::approval::children_to_approve(the_set.spec.rollout.canary, &waiting)
+        .map_err(|e| CliError::Input(format!("{set}: {e}")))?;
+    writeln!(
+        out,
+        "Plan {} of the canary {} for set {set}:",
+        decided.hash, decided.canary
+    )
+    .map_err(runtime)?;
+    for name in &decided.approve {
+        writeln!(out, "  approve  {name}").map_err(runtime)?;
+    }
+    for name in &decided.differing {
+        writeln!(
+            out,
+            "  skip     {name} (awaits another plan: `revisor approve {name}`)"
+        )
+        .map_err(runtime)?;
+    }
+    if decided.approve.is_empty() {
+        writeln!(out, "No child waits on this plan.").map_err(runtime)?;
+        return Ok(());
+    }
+    if !yes {
+        write!(out, "Approve {} child(ren)? [y/N] ", decided.approve.len()).map_err(runtime)?;
+        out.flush().map_err(runtime)?;
+        let mut answer = String::new();
+        confirm.read_line(&mut answer).map_err(runtime)?;
+        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+            return Err(CliError::Input("not approved".into()));
+        }
+    }
+    let mut refused = Vec::new();
+    for name in &decided.approve {
+        let Some(child) = children.iter().find(|c| &c.name_any() == name) else {
+            continue;
+        };
+        let patch = serde_json::json!({"metadata": {
+            "resourceVersion": child.resource_version(),
+            "annotations": {APPROVED_PLAN_ANNOTATION: decided.hash},
+        }});
+        match api
+            .patch(name, &PatchParams::default(), &Patch::Merge(&patch))
+            .await
+        {
+            Ok(_) => writeln!(out, "Approved: {name}").map_err(runtime)?,
+            Err(e) => refused.push(format!("{name}: {}", kube_error(e))),
+        }
+    }
+    if refused.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::Runtime(format!(
+            "{} child(ren) not approved: {}",
+            refused.len(),
+            refused.join("; ")
+        )))
+    }
 }
 
 /// `status [-n NS | -A]`: every DatabaseSchema's target, current revision,

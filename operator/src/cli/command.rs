@@ -136,8 +136,9 @@ pub enum Command {
     /// Example: revisor list-templates
     ListTemplates,
     /// Approve the plan a DatabaseSchema waits on (approval: Manual): print
-    /// it, confirm, and set revisor.dev/approved-plan to its hash. Uses
-    /// your kubeconfig; also `kubectl revisor approve`.
+    /// it, confirm, and set revisor.dev/approved-plan to its hash. With
+    /// --set, every child of a DatabaseSchemaSet that waits on the canary's
+    /// plan. Uses your kubeconfig; also `kubectl revisor approve`.
     ///
     /// Example: revisor approve shop -n shop --yes
     Approve(commands::approve::ApproveArgs),

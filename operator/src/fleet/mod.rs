@@ -5,6 +5,7 @@
 //! ([`rollout::decide`]) that says which children get the new target now.
 //! Pure: the set controller ([`crate::k8s::fleet`]) does the I/O.
 
+pub mod approval;
 pub mod rollout;
 
 use crate::resource::{DatabaseRef, DatabaseSchemaSpec, LabelSelector, SecretKeyRef};
