@@ -130,6 +130,11 @@ fn defaults_render_a_cluster_wide_operator_as_kubernetes_objects() {
     assert!(rules
         .iter()
         .any(|r| r.resources.as_deref() == Some(&["databaseschemasets/status".to_owned()][..])));
+    // The sets themselves: read, and patched only for the `orphan`
+    // finalizer (their spec is the user's).
+    assert!(rules.iter().any(|r| r.resources.as_deref()
+        == Some(&["databaseschemasets".to_owned()][..])
+        && r.verbs.join(",") == "get,list,watch,patch"));
     // Without fleets, DatabaseSchemas are read-only and the sets unwatched.
     let docs_without = render(&["fleets.enabled=false"]);
     let role: ClusterRole = one(&docs_without, "ClusterRole");

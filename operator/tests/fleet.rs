@@ -277,3 +277,46 @@ async fn a_bad_template_or_target_blocks_the_set_and_touches_no_database() {
     assert!(f.status().message.contains("targetRevison"));
     assert!(f.applied().is_empty());
 }
+
+#[tokio::test]
+async fn the_set_carries_kubernetes_orphan_finalizer_so_deleting_it_keeps_its_children() {
+    let mut f = Fleet::new(set("head", json!({})), chain(1), 2);
+    f.reconcile().await;
+    let finalizer: Vec<_> = f
+        .last()
+        .into_iter()
+        .filter(|r| {
+            r.method == "PATCH"
+                && r.path == "/apis/revisor.dev/v1alpha1/namespaces/saas/databaseschemasets/tenants"
+        })
+        .collect();
+    assert_eq!(finalizer.len(), 1, "{:?}", f.last());
+    assert_eq!(
+        finalizer[0].body["metadata"]["finalizers"],
+        json!(["orphan"]),
+        "only Kubernetes' own orphan finalizer, applied as one member of the set"
+    );
+    assert!(
+        finalizer[0]
+            .query
+            .contains("fieldManager=revisor-set-finalizer"),
+        "{}",
+        finalizer[0].query
+    );
+    // Once there, never written again.
+    f.reconcile().await;
+    assert!(
+        !f.last()
+            .iter()
+            .any(|r| r.method == "PATCH" && r.path.ends_with("/databaseschemasets/tenants")),
+        "{:?}",
+        f.last()
+    );
+    // A set being deleted is left to the garbage collector: no writes.
+    f.state.lock().unwrap().set.metadata.deletion_timestamp = Some(
+        k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(k8s_openapi::jiff::Timestamp::now()),
+    );
+    f.reconcile().await;
+    let writes: Vec<_> = f.last().into_iter().filter(|r| r.method != "GET").collect();
+    assert!(writes.is_empty(), "{writes:?}");
+}

@@ -34,6 +34,9 @@ use std::sync::{Arc, Mutex};
 /// The field manager of the set's writes (children and its own status).
 pub const FIELD_MANAGER: &str = "revisor-set";
 
+/// The field manager of the set's `orphan` finalizer ([`ORPHAN_FINALIZER`]).
+pub const FINALIZER_MANAGER: &str = "revisor-set-finalizer";
+
 /// What every set reconcile shares.
 pub struct FleetContext {
     /// The API client.
@@ -106,6 +109,14 @@ pub async fn reconcile(
     let generation = set.metadata.generation;
     let old = set.status.clone().unwrap_or_default();
     let api: Api<DatabaseSchemaSet> = Api::namespaced(ctx.client.clone(), &ns);
+    if set.meta().deletion_timestamp.is_some() {
+        // Being deleted: Kubernetes' garbage collector lets go of the
+        // children (or deletes them, as the delete asked); nothing to do.
+        return Ok(Action::await_change());
+    }
+    if !set.finalizers().iter().any(|f| f == ORPHAN_FINALIZER) {
+        orphan_on_delete(&api, &name).await?;
+    }
     let key = &set.spec.databases.key;
     let base = match set.spec.template.spec(fleet::database_ref("-", key)) {
         Ok(spec) => spec,
@@ -326,6 +337,33 @@ async fn fingerprint(
     }
     let text = serde_json::to_string(&sources.inline).unwrap_or_default();
     Ok(Ok(crate::revision::checksum(&text)))
+}
+
+/// Kubernetes' own finalizer that makes the garbage collector orphan an
+/// object's dependents when it is deleted (`metav1.FinalizerOrphanDependents`).
+pub const ORPHAN_FINALIZER: &str = "orphan";
+
+/// Deleting a set keeps its children by default: the set carries
+/// Kubernetes' `orphan` finalizer, which the garbage collector itself acts
+/// on (it removes the children's owner references, then the finalizer), so
+/// deletion never waits on Revisor and works with the operator gone. A
+/// delete that names a propagation policy (`kubectl delete dbss NAME
+/// --cascade=background`) overrides it and deletes the DatabaseSchemas
+/// (never a database). Applied with a field manager of its own, as one
+/// member of the finalizer set: other finalizers stay.
+async fn orphan_on_delete(api: &Api<DatabaseSchemaSet>, name: &str) -> Result<(), kube::Error> {
+    let patch = serde_json::json!({
+        "apiVersion": resource::API_VERSION,
+        "kind": fleet::KIND,
+        "metadata": {"name": name, "finalizers": [ORPHAN_FINALIZER]},
+    });
+    api.patch(
+        name,
+        &PatchParams::apply(FINALIZER_MANAGER),
+        &Patch::Apply(&patch),
+    )
+    .await
+    .map(|_| ())
 }
 
 /// The set as its children's controller owner. No `blockOwnerDeletion`:

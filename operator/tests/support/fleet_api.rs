@@ -99,6 +99,25 @@ impl State {
             }
             (
                 "PATCH",
+                ["", "apis", "revisor.dev", "v1alpha1", "namespaces", NS, "databaseschemasets", SET],
+            ) => {
+                // An apply of metadata.finalizers: a set, merged.
+                assert!(content_type.contains("apply-patch"), "{content_type}");
+                let finalizers = self.set.metadata.finalizers.get_or_insert_with(Vec::new);
+                for f in body["metadata"]["finalizers"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                {
+                    let f = f.as_str().unwrap().to_owned();
+                    if !finalizers.contains(&f) {
+                        finalizers.push(f);
+                    }
+                }
+                (200, serde_json::to_value(&self.set).unwrap())
+            }
+            (
+                "PATCH",
                 ["", "apis", "revisor.dev", "v1alpha1", "namespaces", NS, "databaseschemasets", SET, "status"],
             ) => {
                 self.set.status = Some(serde_json::from_value(body["status"].clone()).unwrap());
