@@ -227,7 +227,7 @@ pub async fn normalized(
     }) || declared.triggers.values().any(|t| {
         current
             .triggers
-            .get(&t.name)
+            .get(&t.key())
             .is_some_and(|c| c.definition != t.definition)
     });
     if touched.is_empty() && !types_differ && !server_words_differ {

@@ -181,7 +181,7 @@ fn changes(d: Dialect) -> Vec<Change> {
             what: "a trigger created",
             apply: apply.into(),
             revert: "DROP TRIGGER orders_note;\n".into(),
-            names: "trigger orders_note",
+            names: "trigger orders.orders_note",
         });
     }
     changes

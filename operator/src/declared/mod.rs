@@ -182,11 +182,11 @@ pub fn parse_noting(
             if dialect.sql().triggers() {
                 if let Some(read) = routines::read(st.sql, dialect) {
                     match read {
-                        Ok(t) if schema.triggers.contains_key(&t.name) => {
-                            errors.push(err(format!("trigger {} is declared twice", t.name)))
-                        }
+                        Ok(t) if schema.triggers.contains_key(&t.key()) => errors.push(err(
+                            format!("trigger {} on {} is declared twice", t.name, t.table),
+                        )),
                         Ok(t) => {
-                            schema.triggers.insert(t.name.clone(), t);
+                            schema.triggers.insert(t.key(), t);
                         }
                         Err(m) => errors.push(err(m)),
                     }

@@ -190,7 +190,8 @@ pub enum Op {
     },
     /// Create or drop a trigger (a changed one is dropped and created).
     Trigger {
-        /// The trigger's name.
+        /// The trigger's key in [`crate::schema::Schema::triggers`]
+        /// (`table.name`).
         name: String,
         /// Before (`None`: the trigger is created).
         from: Option<crate::schema::Trigger>,

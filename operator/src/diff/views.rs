@@ -85,7 +85,7 @@ pub(super) fn trigger_changes(
     touched: &BTreeSet<String>,
 ) -> (Vec<Op>, Vec<Op>) {
     let redo = |t: &Trigger| {
-        to.triggers.get(&t.name) != Some(t)
+        to.triggers.get(&t.key()) != Some(t)
             || touched.contains(&t.table)
             || t.reads.iter().any(|r| touched.contains(r))
     };
@@ -94,7 +94,7 @@ pub(super) fn trigger_changes(
         .values()
         .filter(|t| redo(t))
         .map(|t| Op::Trigger {
-            name: t.name.clone(),
+            name: t.key(),
             from: Some(t.clone()),
             to: None,
         })
@@ -102,9 +102,9 @@ pub(super) fn trigger_changes(
     let creates = to
         .triggers
         .values()
-        .filter(|t| from.triggers.get(&t.name).is_none_or(&redo))
+        .filter(|t| from.triggers.get(&t.key()).is_none_or(&redo))
         .map(|t| Op::Trigger {
-            name: t.name.clone(),
+            name: t.key(),
             from: None,
             to: Some(t.clone()),
         })
@@ -234,7 +234,7 @@ mod tests {
             },
         );
         s.triggers.insert(
-            "t_touch".into(),
+            "t.t_touch".into(),
             Trigger {
                 name: "t_touch".into(),
                 table: "t".into(),
@@ -276,10 +276,10 @@ mod tests {
         assert_eq!(
             kinds,
             [
-                "remove trigger t_touch",
+                "remove trigger t.t_touch",
                 "remove function touch",
                 "add function touch",
-                "add trigger t_touch"
+                "add trigger t.t_touch"
             ]
         );
     }

@@ -628,7 +628,7 @@ pub fn apply(s: &mut Schema, op: &Op) {
         }
         Op::Trigger { name, to, .. } => {
             match to {
-                Some(t) => s.triggers.insert(name.clone(), t.clone()),
+                Some(t) => s.triggers.insert(t.key(), t.clone()),
                 None => s.triggers.remove(name),
             };
             return;

@@ -62,7 +62,9 @@ pub struct Schema {
     /// Views (and PostgreSQL's materialized views), by name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub views: BTreeMap<String, View>,
-    /// Triggers (SQLite and PostgreSQL), by name.
+    /// Triggers, by [`Trigger::key`] (table and name: PostgreSQL scopes a
+    /// trigger's name to its table, and a real schema gives fourteen tables
+    /// one `last_updated` trigger).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub triggers: BTreeMap<String, Trigger>,
     /// Functions and procedures (PostgreSQL), by name (one per name).
@@ -120,6 +122,13 @@ pub struct Trigger {
     /// the function it runs): what it is dropped and created around.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub reads: BTreeSet<String>,
+}
+
+impl Trigger {
+    /// Its key in [`Schema::triggers`]: `table.name`.
+    pub fn key(&self) -> String {
+        format!("{}.{}", self.table, self.name)
+    }
 }
 
 /// A view: its query as the server keeps it (PostgreSQL's

@@ -18,7 +18,9 @@ use super::Schema;
 ///   DISTINCT`, deferrable and `NOT VALID` constraints, MySQL table
 ///   options (issue 25).
 /// - 3: views, triggers and functions (issue 26).
-pub const MODEL_VERSION: u64 = 3;
+/// - 4: triggers keyed by table and name ([`super::Trigger::key`]; by
+///   name before, so same-named triggers of two tables collided).
+pub const MODEL_VERSION: u64 = 4;
 
 impl Schema {
     /// This schema as model `version` sees it: what later versions added
@@ -28,6 +30,13 @@ impl Schema {
             return self.clone();
         }
         let mut s = self.clone();
+        if version == 3 {
+            s.triggers = std::mem::take(&mut s.triggers)
+                .into_values()
+                .map(|t| (t.name.clone(), t))
+                .collect();
+            return s;
+        }
         s.views.clear();
         s.triggers.clear();
         s.functions.clear();
@@ -126,5 +135,27 @@ mod tests {
         let v2 = new.as_of(2);
         assert!(v2.views.is_empty());
         assert_eq!(v2.enums.len(), 1);
+    }
+
+    #[test]
+    fn a_version_3_snapshot_keyed_its_triggers_by_name() {
+        let trigger = crate::schema::Trigger {
+            name: "last_updated".into(),
+            table: "actor".into(),
+            definition: "CREATE TRIGGER last_updated ...".into(),
+            reads: Default::default(),
+        };
+        let mut live = Schema::default();
+        live.triggers.insert(trigger.key(), trigger.clone());
+        assert_eq!(trigger.key(), "actor.last_updated");
+        // What Revisor 3 stored, read back.
+        let mut stored = Schema::default();
+        stored.triggers.insert("last_updated".into(), trigger);
+        assert_ne!(stored, live);
+        assert_eq!(
+            stored.as_of(3),
+            live.as_of(3),
+            "in the model the snapshot was taken in, nothing changed"
+        );
     }
 }

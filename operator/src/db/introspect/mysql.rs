@@ -408,15 +408,13 @@ impl Introspect for MyBackend {
                 quote(&table),
                 col(r, 4)
             );
-            schema.triggers.insert(
-                name.clone(),
-                crate::schema::Trigger {
-                    name,
-                    table,
-                    definition: crate::sqltext::normalize_space(&definition),
-                    reads: Default::default(),
-                },
-            );
+            let trigger = crate::schema::Trigger {
+                name,
+                table,
+                definition: crate::sqltext::normalize_space(&definition),
+                reads: Default::default(),
+            };
+            schema.triggers.insert(trigger.key(), trigger);
         }
         self.routines(&mut schema).await?;
         crate::declared::resolve_reads(&mut schema, crate::dialect::Dialect::MySql);

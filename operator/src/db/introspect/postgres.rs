@@ -189,15 +189,13 @@ impl Introspect for PgBackend {
                 "g" => {
                     let table = col(r, 3);
                     if !opts.skip(&table) {
-                        schema.triggers.insert(
-                            name.clone(),
-                            crate::schema::Trigger {
-                                name,
-                                table,
-                                definition: crate::sqltext::normalize_space(&col(r, 2)),
-                                reads: Default::default(),
-                            },
-                        );
+                        let trigger = crate::schema::Trigger {
+                            name,
+                            table,
+                            definition: crate::sqltext::normalize_space(&col(r, 2)),
+                            reads: Default::default(),
+                        };
+                        schema.triggers.insert(trigger.key(), trigger);
                     }
                     continue;
                 }
