@@ -42,7 +42,7 @@ fn ddl(dialect: Dialect) -> &'static [&'static str] {
             "COMMENT ON TABLE track IS 'tracks'",
             // A foreign key served by a unique index that is no constraint
             // (the index is still the table's own).
-            "CREATE TABLE sku (code text NOT NULL)",
+            "CREATE TABLE sku (code text COLLATE \"C\" NOT NULL)",
             "CREATE UNIQUE INDEX sku_code ON sku (code)",
             "CREATE TABLE stock (code text REFERENCES sku (code))",
             // pg_dump writes serial columns as a sequence, OWNED BY and

@@ -614,7 +614,9 @@ fn create_table(
                     expression: c.expr.to_string(),
                     not_valid: false,
                 }),
-                ColumnOption::Collation(c) => col.collation = Some(c.to_string()),
+                // By its name as the catalog keeps it: `COLLATE "C"` and
+                // `COLLATE pg_catalog."C"` are the catalog's `C`.
+                ColumnOption::Collation(c) => col.collation = Some(object(c, dialect)?),
                 ColumnOption::Comment(c) => col.comment = Some(c.clone()),
                 ColumnOption::OnUpdate(e) => col.on_update = Some(e.to_string()),
                 ColumnOption::Generated {
@@ -929,5 +931,27 @@ mod tests {
         assert_eq!(d.checks.len(), 1);
         assert!(!s.domains["note"].not_null);
         assert_eq!(s.tables["t"].columns[0].ty, Type::Other("code".into()));
+    }
+
+    #[test]
+    fn a_column_collation_is_read_as_the_catalog_names_it() {
+        let s = one(
+            "CREATE TABLE t (a text COLLATE \"C\", b text COLLATE pg_catalog.\"POSIX\", c text COLLATE \"en-x-icu\");\n",
+            Dialect::Postgres,
+        );
+        let collations: Vec<_> = s.tables["t"]
+            .columns
+            .iter()
+            .map(|c| c.collation.as_deref().unwrap())
+            .collect();
+        assert_eq!(collations, ["C", "POSIX", "en-x-icu"]);
+        let s = one(
+            "CREATE TABLE t (a varchar(10) COLLATE utf8mb4_bin);\n",
+            Dialect::MySql,
+        );
+        assert_eq!(
+            s.tables["t"].columns[0].collation.as_deref(),
+            Some("utf8mb4_bin")
+        );
     }
 }

@@ -18,8 +18,10 @@ pub(super) fn column_def<D: SqlDialect + ?Sized>(d: &D, c: &Column, inline_key: 
         .and_then(|_| d.serial_type(&c.ty));
     let ty = serial.map_or_else(|| c.ty.sql(d.dialect()), str::to_owned);
     let mut s = format!("{} {ty}", d.quote(&c.name));
+    // A collation by its catalog name, quoted where the name needs it
+    // (PostgreSQL's `"C"`; MySQL takes `utf8mb4_bin` bare).
     if let (Some(coll), true) = (&c.collation, d.column_collation()) {
-        s.push_str(&format!(" COLLATE {coll}"));
+        s.push_str(&format!(" COLLATE {}", d.quote(coll)));
     }
     if inline_key {
         s.push_str(" PRIMARY KEY");
@@ -150,7 +152,7 @@ pub(super) fn alter_column<D: SqlDialect + ?Sized>(
         let coll = to
             .collation
             .as_ref()
-            .map(|c| format!(" COLLATE {c}"))
+            .map(|c| format!(" COLLATE {}", d.quote(c)))
             .unwrap_or_default();
         v.push(format!(
             "{alter} ALTER COLUMN {col} TYPE {ty}{coll} USING {col}::{ty}",
