@@ -79,6 +79,8 @@ fn ddl(dialect: Dialect) -> &'static [&'static str] {
             "CREATE UNIQUE INDEX uq_lyrics ON `Track` (`Lyrics`(100))",
             // Table options: engine, character set, collation.
             "CREATE TABLE `legacy` (`id` int NOT NULL, `name` varchar(20), PRIMARY KEY (`id`)) ENGINE=MyISAM DEFAULT CHARSET=latin1 COLLATE=latin1_swedish_ci",
+            // Columns in another character set than their table's.
+            "CREATE TABLE `mixed` (`id` int NOT NULL PRIMARY KEY, `latin` varchar(20) CHARACTER SET latin1, `exact` varchar(20) CHARACTER SET utf8mb3 COLLATE utf8mb3_bin) DEFAULT CHARSET=utf8mb4",
             // Views, which mysqldump writes as placeholders first and in
             // `/*!50001 ... */` comments.
             "CREATE VIEW album_titles AS SELECT AlbumId, Title FROM `Album` WHERE AlbumId > 0",

@@ -617,6 +617,19 @@ fn create_table(
                 // By its name as the catalog keeps it: `COLLATE "C"` and
                 // `COLLATE pg_catalog."C"` are the catalog's `C`.
                 ColumnOption::Collation(c) => col.collation = Some(object(c, dialect)?),
+                // MySQL: a collation implies its character set, and the
+                // model holds the collation; mysqldump writes both.
+                ColumnOption::CharacterSet(cs) => {
+                    let collated = cd
+                        .options
+                        .iter()
+                        .any(|o| matches!(o.option, ColumnOption::Collation(_)));
+                    if !collated {
+                        return Err(format!(
+                            "column {name}.{cname}: CHARACTER SET {cs} without COLLATE: name the collation too (as mysqldump writes it), which the column's character set follows"
+                        ));
+                    }
+                }
                 ColumnOption::Comment(c) => col.comment = Some(c.clone()),
                 ColumnOption::OnUpdate(e) => col.on_update = Some(e.to_string()),
                 ColumnOption::Generated {
@@ -952,6 +965,28 @@ mod tests {
         assert_eq!(
             s.tables["t"].columns[0].collation.as_deref(),
             Some("utf8mb4_bin")
+        );
+        // mysqldump's column in another character set: the collation
+        // holds it; a character set alone is refused, naming the column.
+        let s = one(
+            "CREATE TABLE t (a varchar(10) CHARACTER SET latin1 COLLATE latin1_swedish_ci DEFAULT NULL);\n",
+            Dialect::MySql,
+        );
+        assert_eq!(
+            s.tables["t"].columns[0].collation.as_deref(),
+            Some("latin1_swedish_ci")
+        );
+        let e = parse(
+            &[(
+                "schema.sql".into(),
+                "CREATE TABLE t (a varchar(10) CHARACTER SET latin1);\n".into(),
+            )],
+            Dialect::MySql,
+        )
+        .unwrap_err();
+        assert!(
+            format!("{e:?}").contains("t.a: CHARACTER SET latin1 without COLLATE"),
+            "{e:?}"
         );
     }
 }
