@@ -45,6 +45,12 @@ fn ddl(dialect: Dialect) -> &'static [&'static str] {
             "CREATE TABLE sku (code text COLLATE \"C\" NOT NULL)",
             "CREATE UNIQUE INDEX sku_code ON sku (code)",
             "CREATE TABLE stock (code text REFERENCES sku (code))",
+            // Standalone sequences: one a column's default draws from
+            // (pg_dump writes the default in the CREATE TABLE), one the
+            // application draws from, with settings of their own.
+            "CREATE SEQUENCE invoice_no START WITH 1000 INCREMENT BY 10 CACHE 5",
+            "CREATE SEQUENCE ticket AS integer MINVALUE 0 MAXVALUE 999999 CYCLE",
+            "CREATE TABLE invoices (no bigint NOT NULL DEFAULT nextval('invoice_no'), note text)",
             // pg_dump writes serial columns as a sequence, OWNED BY and
             // SET DEFAULT nextval; identity columns as ADD GENERATED with
             // a SEQUENCE NAME.
@@ -196,6 +202,18 @@ async fn round_trip(dialect: Dialect) {
         "{dialect:?}: views, triggers and functions made from the dump"
     );
     if dialect == Dialect::Postgres {
+        assert_eq!(
+            b.sequences.keys().collect::<Vec<_>>(),
+            ["invoice_no", "ticket"],
+            "standalone sequences made from the dump"
+        );
+        assert_eq!(
+            (
+                b.sequences["invoice_no"].start,
+                b.sequences["ticket"].ty.as_str()
+            ),
+            (1000, "integer")
+        );
         let sku = &b.tables["sku"];
         assert!(
             sku.indexes.iter().any(|i| i.name == "sku_code" && i.unique),
@@ -224,7 +242,8 @@ async fn round_trip(dialect: Dialect) {
             && left.domains.is_empty()
             && left.views.is_empty()
             && left.triggers.is_empty()
-            && left.functions.is_empty(),
+            && left.functions.is_empty()
+            && left.sequences.is_empty(),
         "downgrade base left {left:?}"
     );
 }
@@ -280,9 +299,26 @@ async fn evolve(dialect: Dialect, steps: &[&str]) {
             && left.domains.is_empty()
             && left.views.is_empty()
             && left.triggers.is_empty()
-            && left.functions.is_empty(),
+            && left.functions.is_empty()
+            && left.sequences.is_empty(),
         "{left:?}"
     );
+}
+
+/// Standalone sequences created (with a column default drawing from one,
+/// written inline), changed in place (`ALTER SEQUENCE`: increment, bounds,
+/// type, cycle), dropped with the default that used it; and back down.
+#[tokio::test]
+async fn standalone_sequences_evolve_both_ways_on_postgres() {
+    evolve(
+        Dialect::Postgres,
+        &[
+            "CREATE SEQUENCE invoice_no START WITH 1000;\nCREATE SEQUENCE ticket;\nCREATE TABLE invoices (no bigint NOT NULL DEFAULT nextval('invoice_no'::regclass), note text);\n",
+            "CREATE SEQUENCE invoice_no START WITH 1000 INCREMENT BY 10 MAXVALUE 900000 CYCLE;\nCREATE SEQUENCE ticket AS integer CACHE 10;\nCREATE TABLE invoices (no bigint NOT NULL DEFAULT nextval('invoice_no'::regclass), note text);\n",
+            "CREATE SEQUENCE ticket AS integer CACHE 10;\nCREATE TABLE invoices (no bigint NOT NULL, note text);\n",
+        ],
+    )
+    .await;
 }
 
 /// Enum labels added (`ADD VALUE` at their place) and removed (the type

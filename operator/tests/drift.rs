@@ -169,6 +169,12 @@ fn changes(d: Dialect) -> Vec<Change> {
             revert: "DROP FUNCTION order_total();\n".into(),
             names: "function order_total",
         });
+        changes.push(Change {
+            what: "a sequence created",
+            apply: "CREATE SEQUENCE order_numbers START WITH 100;\n".into(),
+            revert: "DROP SEQUENCE order_numbers;\n".into(),
+            names: "sequence order_numbers",
+        });
     }
     // Triggers (PostgreSQL's need a function: see the function above).
     let trigger = match d {

@@ -244,7 +244,7 @@ pub fn parse_noting(
             }
         }
     }
-    for ((file, line), message) in sequences.resolve(&mut schema) {
+    for ((file, line), message) in sequences.resolve(&mut schema, dialect) {
         errors.push(DeclaredError {
             file,
             line,
@@ -334,9 +334,12 @@ impl Read<'_> {
                 sequence_options,
                 temporary: false,
                 ..
-            } => self
+            } if dialect.sql().enum_types() => self
                 .sequences
                 .create(object(&name, dialect)?, &sequence_options),
+            Statement::CreateSequence { name, .. } => Err(format!(
+                "CREATE SEQUENCE {name}: sequences are in Revisor's model for PostgreSQL only"
+            )),
             Statement::CreateType {
                 name,
                 representation: Some(UserDefinedTypeRepresentation::Enum { labels }),
@@ -848,16 +851,51 @@ mod tests {
     }
 
     #[test]
+    fn a_standalone_sequence_keeps_its_settings_and_the_default_that_draws_from_it() {
+        let s = one(
+            "CREATE SEQUENCE public.invoice_no\n    START WITH 1000\n    INCREMENT BY 10\n    NO MINVALUE\n    NO MAXVALUE\n    CACHE 5;\n\
+             CREATE TABLE public.invoices (no bigint DEFAULT nextval('public.invoice_no'::regclass) NOT NULL);\n\
+             CREATE SEQUENCE \"Tickets\" AS integer CYCLE;\n",
+            Dialect::Postgres,
+        );
+        let q = &s.sequences["invoice_no"];
+        assert_eq!(
+            (q.start, q.increment, q.cache, q.max),
+            (1000, 10, 5, i64::MAX)
+        );
+        assert_eq!(s.sequences["Tickets"].ty, "integer");
+        assert!(s.sequences["Tickets"].cycle);
+        let no = s.tables["invoices"].column("no").unwrap();
+        assert_eq!(
+            no.default.as_deref(),
+            Some("nextval('invoice_no'::regclass)")
+        );
+        assert!(!no.identity);
+        // Elsewhere than PostgreSQL, refused rather than dropped.
+        let e = parse(
+            &[("s.sql".into(), "CREATE SEQUENCE s;\n".into())],
+            Dialect::MySql,
+        )
+        .unwrap_err();
+        assert!(e[0].message.contains("PostgreSQL only"), "{:?}", e[0]);
+    }
+
+    #[test]
     fn sequences_the_model_cannot_hold_are_refused_at_their_line() {
         let refused = |sql: &str| {
             let e = parse(&[("s.sql".into(), sql.into())], Dialect::Postgres).unwrap_err();
             (e[0].line, e[0].message.clone())
         };
-        // A sequence no column draws from.
-        let (line, m) = refused("CREATE TABLE t (id int);\nCREATE SEQUENCE counter;\n");
+        // A sequence a column owns but does not draw from.
+        let (line, m) = refused(
+            "CREATE TABLE t (id int);\nCREATE SEQUENCE counter;\nALTER SEQUENCE counter OWNED BY t.id;\n",
+        );
         assert_eq!(line, 2);
-        assert!(m.contains("standalone sequences"), "{m}");
-        // Settings other than the defaults.
+        assert!(
+            m.contains("owned by a column whose default does not"),
+            "{m}"
+        );
+        // A serial column's sequence with settings other than the defaults.
         let dump = SERIAL_DUMP.replace(
             "START WITH 1\n    INCREMENT",
             "START WITH 1000\n    INCREMENT",
@@ -869,7 +907,7 @@ mod tests {
         let dump = SERIAL_DUMP.replace("OWNED BY public.t.id", "OWNED BY public.t.k");
         let (line, m) = refused(&dump);
         assert_eq!(line, 13);
-        assert!(m.contains("not its own serial sequence"), "{m}");
+        assert!(m.contains("neither its own serial sequence"), "{m}");
         // An identity whose sequence has another name.
         let dump = SERIAL_DUMP.replace("public.t_k_seq", "public.k_numbers");
         let (_, m) = refused(&dump);

@@ -4,11 +4,16 @@
 //! TABLE ... ALTER COLUMN ... ADD GENERATED ... AS IDENTITY (SEQUENCE NAME
 //! ...)` for an identity column. Pure.
 //!
-//! The model holds a sequence only as a column's: named
+//! A column's own sequence is the column's (serial): named
 //! `<table>_<column>_seq` ([`sequence_name`]), owned by that column, with
-//! the default options (start 1, step 1, no bounds, cache 1, no cycle).
-//! Anything else, a standalone sequence included, is refused with the
-//! line of its statement: a dump that needs it would not round-trip.
+//! the default options (start 1, step 1, no bounds, cache 1, no cycle). A
+//! sequence no column owns is a standalone one ([`crate::schema::Sequence`],
+//! every setting kept), and a column default that draws from it
+//! (`nextval('public.s'::regclass)`, pg_dump's words) is kept in the
+//! server's words (`nextval('s'::regclass)`). Anything else (a sequence
+//! owned by a column that does not draw from it, or with another name or
+//! settings) is refused with the line of its statement: a dump that needs
+//! it would not round-trip.
 //!
 //! sqlparser reads neither `ALTER SEQUENCE` nor `SEQUENCE NAME` among an
 //! identity's options; both are read from sqlparser's tokens here.
@@ -31,6 +36,9 @@ struct Sequence {
     owner: Option<(String, String)>,
     /// Whether a column's default draws from it.
     used: bool,
+    /// Its options as written (for a serial one, checked to be the
+    /// defaults; for a standalone one, its settings).
+    options: Vec<SequenceOptions>,
 }
 
 /// The sequences of a declared schema and the column defaults that draw
@@ -138,7 +146,6 @@ impl Sequences {
         name: String,
         options: &[SequenceOptions],
     ) -> Result<(), String> {
-        check_options(&name, options)?;
         if self.declared.contains_key(&name) {
             return Err(format!("sequence {name} is declared twice"));
         }
@@ -160,6 +167,7 @@ impl Sequences {
                 at: self.at.clone(),
                 owner,
                 used: false,
+                options: options.to_vec(),
             },
         );
         Ok(())
@@ -202,16 +210,36 @@ impl Sequences {
     }
 
     /// Makes every column whose default draws from its own sequence a
-    /// serial column, and refuses every other use and every sequence no
-    /// column owns.
+    /// serial column, keeps every sequence no column owns as a standalone
+    /// one (and the defaults that draw from it in the server's words), and
+    /// refuses the rest.
     ///
     /// # Errors
-    /// `(at, message)` for each sequence or default that is not a serial
-    /// column's.
-    pub(super) fn resolve(mut self, schema: &mut Schema) -> Vec<(At, String)> {
+    /// `(at, message)` for each sequence or default that is neither.
+    pub(super) fn resolve(mut self, schema: &mut Schema, dialect: Dialect) -> Vec<(At, String)> {
         let mut errors = Vec::new();
+        // Defaults written in the column (`DEFAULT nextval(...)` in CREATE
+        // TABLE, as pg_dump writes a standalone sequence's user) are uses
+        // too.
+        let inline: Vec<(At, String, String, String)> = schema
+            .tables
+            .values()
+            .flat_map(|t| {
+                t.columns.iter().filter_map(|c| {
+                    let seq = nextval_text(c.default.as_deref()?, dialect)?;
+                    let at = self
+                        .declared
+                        .get(&seq)
+                        .map_or_else(|| self.at.clone(), |s| s.at.clone());
+                    Some((at, t.name.clone(), c.name.clone(), seq))
+                })
+            })
+            .collect();
+        self.uses.extend(inline);
         for (at, table, column, seq) in std::mem::take(&mut self.uses) {
-            let ok = self.declared.get_mut(&seq).is_some_and(|s| {
+            let declared = self.declared.get_mut(&seq);
+            let standalone = declared.as_ref().is_some_and(|s| s.owner.is_none());
+            let own = declared.is_some_and(|s| {
                 s.used = true;
                 s.owner.as_ref().is_some_and(|(t, c)| {
                     t.eq_ignore_ascii_case(&table) && c.eq_ignore_ascii_case(&column)
@@ -221,31 +249,102 @@ impl Sequences {
                 .tables
                 .get_mut(&table)
                 .and_then(|t| t.columns.iter_mut().find(|c| c.name == column));
-            match (ok, col) {
-                (true, Some(c)) => {
+            match (own, standalone, col) {
+                (_, _, None) => errors.push((at, format!("column {table}.{column} is not declared before its default"))),
+                (true, _, Some(c)) => {
+                    let options = &self.declared[&seq].options;
+                    if let Err(m) = check_options(&seq, options) {
+                        errors.push((self.declared[&seq].at.clone(), m));
+                    }
                     c.identity = true;
                     c.identity_kind = Some(IdentityKind::Serial);
                     c.default = None;
                 }
-                (_, None) => errors.push((at, format!("column {table}.{column} is not declared before its default"))),
-                (false, _) => errors.push((
+                (false, true, Some(c)) => c.default = Some(nextval_default(&seq, dialect)),
+                (false, false, _) => errors.push((
                     at,
                     format!(
-                        "column {table}.{column}: its default draws from sequence {seq}, which is not its own serial sequence ({}, owned by the column); standalone sequences are not in Revisor's model yet",
+                        "column {table}.{column}: its default draws from sequence {seq}, which is neither its own serial sequence ({}, owned by the column) nor a standalone one (declared, owned by no column)",
                         sequence_name(&table, &column)
                     ),
                 )),
             }
         }
         for (name, s) in self.declared {
-            if !s.used {
+            if s.owner.is_none() {
+                match standalone(&name, &s.options) {
+                    Ok(q) => {
+                        schema.sequences.insert(name, q);
+                    }
+                    Err(m) => errors.push((s.at, m)),
+                }
+            } else if !s.used {
                 errors.push((
                     s.at,
-                    format!("sequence {name}: no column's default draws from it; standalone sequences are not in Revisor's model yet"),
+                    format!(
+                        "sequence {name}: owned by a column whose default does not draw from it"
+                    ),
                 ));
             }
         }
         errors
+    }
+}
+
+/// A standalone sequence from its declared options.
+fn standalone(name: &str, options: &[SequenceOptions]) -> Result<crate::schema::Sequence, String> {
+    let number = |e: &Expr| -> Result<i64, String> {
+        let text = e.to_string().replace(' ', "");
+        text.parse()
+            .map_err(|_| format!("sequence {name}: `{text}` is not a whole number"))
+    };
+    let mut o = crate::schema::SequenceOptions::default();
+    for opt in options {
+        match opt {
+            SequenceOptions::DataType(t) => o.ty = Some(t.to_string()),
+            SequenceOptions::IncrementBy(e, _) => o.increment = Some(number(e)?),
+            SequenceOptions::MinValue(e) => o.min = e.as_ref().map(number).transpose()?,
+            SequenceOptions::MaxValue(e) => o.max = e.as_ref().map(number).transpose()?,
+            SequenceOptions::StartWith(e, _) => o.start = Some(number(e)?),
+            SequenceOptions::Cache(e) => o.cache = Some(number(e)?),
+            SequenceOptions::Cycle(no) => o.cycle = !no,
+            SequenceOptions::OwnedBy(_) => {}
+        }
+    }
+    crate::schema::Sequence::with_defaults(name, &o)
+}
+
+/// A default that draws from standalone sequence `seq`, in PostgreSQL's
+/// words (`pg_get_expr`): `nextval('seq'::regclass)`, the name quoted
+/// where it needs it.
+fn nextval_default(seq: &str, dialect: Dialect) -> String {
+    let name = dialect.sql().quote(seq);
+    format!(
+        "nextval({}::regclass)",
+        crate::render::literal(&name, dialect)
+    )
+}
+
+/// The sequence a default's text draws from, when it is
+/// `nextval('[schema.]s'[::regclass])`.
+fn nextval_text(default: &str, dialect: Dialect) -> Option<String> {
+    if !default
+        .trim_start()
+        .to_ascii_lowercase()
+        .starts_with("nextval")
+    {
+        return None;
+    }
+    let parsed = dialect.sql().parse(&format!("SELECT {default}")).ok()?;
+    let Some(sqlparser::ast::Statement::Query(q)) = parsed.first() else {
+        return None;
+    };
+    let sqlparser::ast::SetExpr::Select(s) = q.body.as_ref() else {
+        return None;
+    };
+    match s.projection.first()? {
+        sqlparser::ast::SelectItem::UnnamedExpr(e) => nextval_of(e, dialect),
+        _ => None,
     }
 }
 

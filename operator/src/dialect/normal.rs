@@ -38,6 +38,13 @@ impl Schema {
             } else {
                 Default::default()
             },
+            // PostgreSQL's alone (the types' flag: the dialect of schema
+            // objects beyond tables).
+            sequences: if dialect.sql().enum_types() {
+                self.sequences.clone()
+            } else {
+                Default::default()
+            },
             views: self
                 .views
                 .values()

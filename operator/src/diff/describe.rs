@@ -135,6 +135,11 @@ impl Op {
                 name, from: None, ..
             } => format!("add domain {name}"),
             Op::Domain { name, to: None, .. } => format!("remove domain {name}"),
+            Op::Sequence {
+                name, from: None, ..
+            } => format!("add sequence {name}"),
+            Op::Sequence { name, to: None, .. } => format!("remove sequence {name}"),
+            Op::Sequence { name, .. } => format!("modify sequence {name}"),
             Op::Domain { name, .. } => format!("modify domain {name}"),
             Op::View {
                 name, from: None, ..

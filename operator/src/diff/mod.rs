@@ -26,7 +26,7 @@ mod types;
 mod views;
 
 pub use types::labels_only_added;
-use types::{domain_changes, enum_changes};
+use types::{domain_changes, enum_changes, sequence_changes};
 
 /// One schema change.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -151,6 +151,16 @@ pub enum Op {
         /// the change runs, for a recreation.
         columns: Vec<(String, String, Option<String>)>,
     },
+    /// Create, change (`ALTER SEQUENCE`, every setting) or drop a
+    /// standalone sequence (PostgreSQL).
+    Sequence {
+        /// The sequence's name.
+        name: String,
+        /// Before (`None`: the sequence is created).
+        from: Option<crate::schema::Sequence>,
+        /// After (`None`: the sequence is dropped).
+        to: Option<crate::schema::Sequence>,
+    },
     /// Install (`create`) or remove an extension (PostgreSQL).
     Extension {
         /// The extension's name.
@@ -231,6 +241,7 @@ impl Op {
             Op::Enum { name, .. }
             | Op::Extension { name, .. }
             | Op::Domain { name, .. }
+            | Op::Sequence { name, .. }
             | Op::View { name, .. }
             | Op::Trigger { name, .. }
             | Op::Function { name, .. } => name,
@@ -313,6 +324,11 @@ impl Op {
                 from: to.clone(),
                 to: from.clone(),
                 columns: columns.clone(),
+            },
+            Op::Sequence { name, from, to } => Op::Sequence {
+                name: t(name),
+                from: to.clone(),
+                to: from.clone(),
             },
             Op::Extension { name, create } => Op::Extension {
                 name: t(name),
@@ -560,8 +576,11 @@ pub fn diff(from: &Schema, to: &Schema, dialect: Dialect) -> Vec<Op> {
     // them) and go last.
     let (mut enums, mut drop_enums) = enum_changes(&from, &to);
     let (mut domains, mut drop_domains) = domain_changes(&from, &to);
+    let (mut sequences, mut drop_sequences) = sequence_changes(&from, &to);
     enums.append(&mut domains);
+    enums.append(&mut sequences);
     drop_domains.append(&mut drop_enums);
+    drop_domains.append(&mut drop_sequences);
     let mut drop_enums = drop_domains;
     let extension = |name: &String, create: bool| Op::Extension {
         name: name.clone(),

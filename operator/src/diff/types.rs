@@ -1,4 +1,5 @@
-//! Types of the schema's own (PostgreSQL's enums and domains): created
+//! Types of the schema's own (PostgreSQL's enums and domains) and its
+//! standalone sequences: created
 //! before the tables that use them, changed in place where the server
 //! can, recreated around their columns where it cannot, dropped last.
 //! Pure.
@@ -77,6 +78,17 @@ pub(super) fn domain_changes(from: &Schema, to: &Schema) -> (Vec<Op>, Vec<Op>) {
             to,
             columns,
         },
+    )
+}
+
+/// The standalone sequences created or changed (first: column defaults
+/// draw from them) and dropped (last) from `from` to `to`.
+pub(super) fn sequence_changes(from: &Schema, to: &Schema) -> (Vec<Op>, Vec<Op>) {
+    changes(
+        from,
+        |s| &s.sequences,
+        to,
+        |name, from, to, _| Op::Sequence { name, from, to },
     )
 }
 

@@ -175,6 +175,7 @@ fn operation(op: &Op, d: Dialect) -> Result<Operation, OpsError> {
         | Op::SetTableOptions { .. }
         | Op::Enum { .. }
         | Op::Domain { .. }
+        | Op::Sequence { .. }
         | Op::Extension { .. }
         | Op::View { .. }
         | Op::Trigger { .. }

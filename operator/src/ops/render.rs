@@ -604,6 +604,13 @@ pub fn apply(s: &mut Schema, op: &Op) {
             };
             return;
         }
+        Op::Sequence { name, to, .. } => {
+            match to {
+                Some(q) => s.sequences.insert(name.clone(), q.clone()),
+                None => s.sequences.remove(name),
+            };
+            return;
+        }
         Op::Extension { name, create } => {
             if *create {
                 s.extensions.insert(name.clone());
@@ -684,6 +691,7 @@ pub fn apply(s: &mut Schema, op: &Op) {
         | Op::DropTable(_)
         | Op::Enum { .. }
         | Op::Domain { .. }
+        | Op::Sequence { .. }
         | Op::Extension { .. }
         | Op::View { .. }
         | Op::Trigger { .. }

@@ -152,6 +152,7 @@ pub(crate) fn needs_rebuild(op: &Op) -> bool {
         | Op::SetTableComment { .. }
         | Op::Enum { .. }
         | Op::Domain { .. }
+        | Op::Sequence { .. }
         | Op::SetTableOptions { .. }
         | Op::Extension { .. }
         | Op::View { .. }
@@ -422,6 +423,11 @@ fn statements(op: &Op, dialect: Dialect, before: &Schema, after: Option<&Schema>
             to,
             columns,
         } => types::domain_statements(name, from.as_ref(), to.as_ref(), columns, before, dialect),
+        Op::Sequence { name, from, to } => vec![match (from, to) {
+            (_, None) => format!("DROP SEQUENCE {}", sql.quote(name)),
+            (None, Some(s)) => format!("CREATE SEQUENCE {} {}", sql.quote(name), s.settings()),
+            (Some(_), Some(s)) => format!("ALTER SEQUENCE {} {}", sql.quote(name), s.settings()),
+        }],
         Op::Extension { name, create: true } => {
             vec![format!(
                 "CREATE EXTENSION IF NOT EXISTS {}",

@@ -22,6 +22,7 @@
 //!   count as unnamed, since autogenerate compares constraints by content.
 
 mod names;
+mod sequences;
 mod types;
 mod versions;
 
@@ -38,6 +39,7 @@ pub fn sequence_name(table: &str, column: &str) -> String {
     format!("{table}_{column}_seq")
 }
 
+pub use sequences::{sequence_type, Sequence, SequenceOptions};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -59,6 +61,9 @@ pub struct Schema {
     /// Domains (PostgreSQL's `CREATE DOMAIN`), by name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub domains: BTreeMap<String, Domain>,
+    /// Standalone sequences (PostgreSQL's, no column's own), by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sequences: BTreeMap<String, Sequence>,
     /// Views (and PostgreSQL's materialized views), by name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub views: BTreeMap<String, View>,

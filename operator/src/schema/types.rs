@@ -301,13 +301,14 @@ fn strip_casts(s: &str) -> String {
 }
 
 /// A server default in normal form for a column of `ty` (see the module
-/// docs of [`crate::schema`]); `None` for no default (or `NULL`, or a
-/// sequence, which is an identity).
+/// docs of [`crate::schema`]); `None` for no default (or `NULL`). A serial
+/// column's `nextval(...)` is no default but its identity (both sides
+/// leave it out); one that draws from a standalone sequence is kept.
 pub fn normalize_default(raw: &str, ty: &Type) -> Option<String> {
     let s = strip_casts(strip_outer_parens(raw));
     let s = strip_outer_parens(&s).trim().to_owned();
     let lower = s.to_lowercase();
-    if lower.is_empty() || lower == "null" || lower.starts_with("nextval(") {
+    if lower.is_empty() || lower == "null" {
         return None;
     }
     if matches!(
@@ -468,8 +469,8 @@ mod tests {
         );
         assert_eq!(normalize_default("NULL", &Type::Text), None);
         assert_eq!(
-            normalize_default("nextval('users_id_seq'::regclass)", &Type::Integer),
-            None
+            normalize_default("nextval('invoice_no'::regclass)", &Type::Integer).as_deref(),
+            Some("nextval('invoice_no')")
         );
         assert_eq!(
             normalize_default("current_timestamp()", &Type::Timestamp(None)).as_deref(),

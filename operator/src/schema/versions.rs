@@ -20,7 +20,8 @@ use super::Schema;
 /// - 3: views, triggers and functions (issue 26).
 /// - 4: triggers keyed by table and name ([`super::Trigger::key`]; by
 ///   name before, so same-named triggers of two tables collided).
-pub const MODEL_VERSION: u64 = 4;
+/// - 5: standalone sequences ([`super::Sequence`]).
+pub const MODEL_VERSION: u64 = 5;
 
 impl Schema {
     /// This schema as model `version` sees it: what later versions added
@@ -30,6 +31,10 @@ impl Schema {
             return self.clone();
         }
         let mut s = self.clone();
+        s.sequences.clear();
+        if version == 4 {
+            return s;
+        }
         if version == 3 {
             s.triggers = std::mem::take(&mut s.triggers)
                 .into_values()

@@ -150,7 +150,14 @@ impl Introspect for PgBackend {
                  WHERE NOT tg.tgisinternal \
                  UNION ALL \
                  SELECT 'x', extname::text, NULL, NULL, 0, NULL, NULL FROM pg_extension \
-                 WHERE extnamespace = (SELECT oid FROM ns)) x \
+                 WHERE extnamespace = (SELECT oid FROM ns) \
+                 UNION ALL \
+                 SELECT 's', c.relname::text, format_type(q.seqtypid, NULL), NULL, 0, \
+                 concat_ws(',', q.seqstart, q.seqincrement, q.seqmin, q.seqmax, q.seqcache, \
+                 CASE WHEN q.seqcycle THEN 1 ELSE 0 END), NULL \
+                 FROM rels c JOIN pg_sequence q ON q.seqrelid = c.oid WHERE c.relkind = 'S' \
+                 AND NOT EXISTS (SELECT 1 FROM pg_depend dep WHERE dep.classid = 'pg_class'::regclass \
+                 AND dep.objid = c.oid AND dep.deptype IN ('a', 'i', 'e'))) x \
                  ORDER BY kind, name, ord, extra"
             ))
             .await?;
@@ -166,6 +173,30 @@ impl Introspect for PgBackend {
                 }
                 "x" => {
                     schema.extensions.insert(name);
+                    continue;
+                }
+                "s" => {
+                    // A sequence no column owns (a serial or identity
+                    // column's is the column's) nor an extension.
+                    let n: Vec<i64> = col(r, 4)
+                        .split(',')
+                        .filter_map(|v| v.parse().ok())
+                        .collect();
+                    if let [start, increment, min, max, cache, cycle] = n[..] {
+                        schema.sequences.insert(
+                            name.clone(),
+                            crate::schema::Sequence {
+                                name,
+                                ty: col(r, 2),
+                                start,
+                                increment,
+                                min,
+                                max,
+                                cache,
+                                cycle: cycle == 1,
+                            },
+                        );
+                    }
                     continue;
                 }
                 "f" => {
@@ -270,7 +301,10 @@ impl Introspect for PgBackend {
                  CASE WHEN a.attnotnull THEN '1' ELSE '0' END, pg_get_expr(d.adbin, d.adrelid), \
                  a.attidentity::text, \
                  CASE WHEN a.attcollation <> t.typcollation THEN co.collname::text END, \
-                 col_description(c.oid, a.attnum) \
+                 col_description(c.oid, a.attnum), \
+                 CASE WHEN EXISTS (SELECT 1 FROM pg_depend dep WHERE dep.refclassid = 'pg_class'::regclass \
+                 AND dep.refobjid = c.oid AND dep.refobjsubid = a.attnum AND dep.classid = 'pg_class'::regclass \
+                 AND dep.deptype = 'a') THEN '1' ELSE '0' END \
                  FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
                  JOIN pg_type t ON t.oid = a.atttypid \
                  LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
@@ -284,12 +318,14 @@ impl Introspect for PgBackend {
                 continue;
             };
             let default = opt(r, 4);
-            // `serial` is a column whose default draws from a sequence
-            // (pg_dump's three statements); the model holds it by the
-            // sequence's standard name only (`schema::sequence_name`).
-            let serial = default
-                .as_deref()
-                .is_some_and(|d| d.starts_with("nextval("));
+            // `serial` is a column whose default draws from a sequence it
+            // owns (pg_dump's three statements); the model holds it by the
+            // sequence's standard name only (`schema::sequence_name`). A
+            // default that draws from a standalone sequence stays one.
+            let serial = col(r, 8) == "1"
+                && default
+                    .as_deref()
+                    .is_some_and(|d| d.starts_with("nextval("));
             let (identity, identity_kind) = match col(r, 5).as_str() {
                 "a" => (true, Some(IdentityKind::Always)),
                 "d" => (true, None),
