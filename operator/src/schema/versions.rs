@@ -32,6 +32,21 @@ impl Schema {
         }
         let mut s = self.clone();
         s.sequences.clear();
+        // Before 5, any column whose default drew from a sequence was read
+        // as a serial column.
+        for t in s.tables.values_mut() {
+            for c in &mut t.columns {
+                if !c.identity
+                    && c.default
+                        .as_deref()
+                        .is_some_and(|d| d.starts_with("nextval("))
+                {
+                    c.identity = true;
+                    c.identity_kind = Some(super::IdentityKind::Serial);
+                    c.default = None;
+                }
+            }
+        }
         if version == 4 {
             return s;
         }
@@ -140,6 +155,31 @@ mod tests {
         let v2 = new.as_of(2);
         assert!(v2.views.is_empty());
         assert_eq!(v2.enums.len(), 1);
+    }
+
+    #[test]
+    fn a_version_4_snapshot_saw_no_standalone_sequence_and_took_its_users_for_serial() {
+        let mut live = Schema::default();
+        let mut t = Table {
+            name: "invoices".into(),
+            ..Table::default()
+        };
+        t.columns.push(Column {
+            default: Some("nextval('invoice_no'::regclass)".into()),
+            ..Column::new("no", Type::BigInt)
+        });
+        live.tables.insert("invoices".into(), t);
+        live.sequences.insert(
+            "invoice_no".into(),
+            crate::schema::Sequence::with_defaults("invoice_no", &Default::default()).unwrap(),
+        );
+        // What Revisor 4 stored for the same database.
+        let mut stored = live.clone();
+        stored.sequences.clear();
+        let c = &mut stored.tables.get_mut("invoices").unwrap().columns[0];
+        (c.identity, c.identity_kind, c.default) = (true, Some(IdentityKind::Serial), None);
+        assert_eq!(live.as_of(4), stored.as_of(4));
+        assert_ne!(live.as_of(MODEL_VERSION), stored);
     }
 
     #[test]
