@@ -21,10 +21,32 @@ pub async fn client() -> Result<Client, CliError> {
         .map_err(|e| CliError::Runtime(format!("no Kubernetes configuration: {e}")))
 }
 
-fn api(client: &Client, namespace: Option<&str>) -> Api<DatabaseSchema> {
+/// The API of a namespaced kind in `namespace` (default: the kubeconfig
+/// context's).
+fn api<K>(client: &Client, namespace: Option<&str>) -> Api<K>
+where
+    K: kube::Resource<Scope = kube::core::NamespaceResourceScope>,
+    <K as kube::Resource>::DynamicType: Default,
+{
     match namespace {
         Some(ns) => Api::namespaced(client.clone(), ns),
         None => Api::default_namespaced(client.clone()),
+    }
+}
+
+/// Asks `question [y/N]` and reads the answer.
+///
+/// # Errors
+/// [`CliError::Input`] `not approved` unless it is yes.
+fn ask(question: &str, confirm: &mut dyn BufRead, out: &mut dyn Write) -> Result<(), CliError> {
+    write!(out, "{question} [y/N] ").map_err(runtime)?;
+    out.flush().map_err(runtime)?;
+    let mut answer = String::new();
+    confirm.read_line(&mut answer).map_err(runtime)?;
+    if matches!(answer.trim(), "y" | "Y" | "yes") {
+        Ok(())
+    } else {
+        Err(CliError::Input("not approved".into()))
     }
 }
 
@@ -57,7 +79,7 @@ pub async fn approve(
     confirm: &mut dyn BufRead,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
-    let api = api(client, namespace);
+    let api: Api<DatabaseSchema> = api(client, namespace);
     let obj = api.get(name).await.map_err(kube_error)?;
     let status = obj.status.clone().unwrap_or_default();
     if status.phase != Phase::AwaitingApproval {
@@ -98,13 +120,7 @@ pub async fn approve(
         .map_err(runtime)?;
     }
     if !yes {
-        write!(out, "Approve this plan? [y/N] ").map_err(runtime)?;
-        out.flush().map_err(runtime)?;
-        let mut answer = String::new();
-        confirm.read_line(&mut answer).map_err(runtime)?;
-        if !matches!(answer.trim(), "y" | "Y" | "yes") {
-            return Err(CliError::Input("not approved".into()));
-        }
+        ask("Approve this plan?", confirm, out)?;
     }
     // With the resourceVersion read, the API server refuses (409) the patch
     // if the resource changed meanwhile: a new plan is never approved blind.
@@ -137,12 +153,11 @@ pub async fn approve_set(
     confirm: &mut dyn BufRead,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
-    let sets: Api<DatabaseSchemaSet> = match namespace {
-        Some(ns) => Api::namespaced(client.clone(), ns),
-        None => Api::default_namespaced(client.clone()),
-    };
-    let the_set = sets.get(set).await.map_err(kube_error)?;
-    let api = api(client, namespace);
+    let the_set = api::<DatabaseSchemaSet>(client, namespace)
+        .get(set)
+        .await
+        .map_err(kube_error)?;
+    let api: Api<DatabaseSchema> = api(client, namespace);
     let children = api
         .list(&ListParams::default().labels(&format!("{}={set}", fleet::SET_LABEL)))
         .await
@@ -188,13 +203,8 @@ pub async fn approve_set(
         return Ok(());
     }
     if !yes {
-        write!(out, "Approve {} child(ren)? [y/N] ", decided.approve.len()).map_err(runtime)?;
-        out.flush().map_err(runtime)?;
-        let mut answer = String::new();
-        confirm.read_line(&mut answer).map_err(runtime)?;
-        if !matches!(answer.trim(), "y" | "Y" | "yes") {
-            return Err(CliError::Input("not approved".into()));
-        }
+        let question = format!("Approve {} child(ren)?", decided.approve.len());
+        ask(&question, confirm, out)?;
     }
     let mut refused = Vec::new();
     for name in &decided.approve {

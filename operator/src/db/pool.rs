@@ -256,6 +256,19 @@ struct Ghost {
 }
 
 impl State {
+    /// A connection of session `session` was closed: its slot is freed at
+    /// once when the server has no session to list for it, else held by a
+    /// ghost.
+    fn closed(&mut self, session: Option<u64>) {
+        match session {
+            Some(session) => self.ghosts.push(Ghost {
+                session,
+                closed: Instant::now(),
+            }),
+            None => self.open = self.open.saturating_sub(1),
+        }
+    }
+
     /// Frees the slots of ghosts that no longer count: those past
     /// [`GHOST_MAX_AGE`], and those past [`GHOST_GRACE`] when no idle
     /// connection is there to ask about them.
@@ -288,19 +301,10 @@ impl Server {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Closes `conn`: its slot is freed at once when the server has no
-    /// session for it to list (`session` unknown), else it stays a ghost.
+    /// Closes `conn`, then [`State::closed`].
     async fn retire(&self, conn: AnyConn, session: Option<u64>) {
         conn.close().await;
-        let mut s = self.lock();
-        match session {
-            Some(session) => s.ghosts.push(Ghost {
-                session,
-                closed: Instant::now(),
-            }),
-            None => s.open = s.open.saturating_sub(1),
-        }
-        drop(s);
+        self.lock().closed(session);
         self.changed.notify_waiters();
     }
 }
@@ -631,14 +635,7 @@ impl<C: PoolConn> Drop for Pooled<C> {
             }
             Err(_) => {
                 drop(conn);
-                let mut s = server.lock();
-                match session {
-                    Some(session) => s.ghosts.push(Ghost {
-                        session,
-                        closed: Instant::now(),
-                    }),
-                    None => s.open = s.open.saturating_sub(1),
-                }
+                server.lock().closed(session);
             }
         }
     }
