@@ -74,7 +74,9 @@ pub const GHOST_GRACE: Duration = Duration::from_secs(1);
 /// on its own (TCP keepalive).
 pub const GHOST_MAX_AGE: Duration = Duration::from_secs(60);
 
-/// How often a waiter asks again whether a ghost's session has ended.
+/// How long a waiter waits before it asks again whether a ghost's session
+/// has ended: doubled after each answer that it has not, up to 64 times
+/// this (a session the server keeps for long is not polled hot).
 const GHOST_POLL: Duration = Duration::from_millis(2);
 
 /// `--max-db-connections`'s default: a fifth of PostgreSQL's and MySQL's
@@ -380,6 +382,11 @@ impl Pools {
     ) -> Result<Pooled<C>, DbError> {
         let server = self.server(server_key);
         let deadline = tokio::time::Instant::now() + self.config.acquire_timeout;
+        let mut asked_in_vain: u32 = 0;
+        let timeout = || DbError::PoolTimeout {
+            seconds: self.config.acquire_timeout.as_secs(),
+            max: server.max,
+        };
         loop {
             let notified = server.changed.notified();
             tokio::pin!(notified);
@@ -447,7 +454,11 @@ impl Pools {
                             };
                             server.changed.notify_waiters();
                             if freed == 0 {
-                                tokio::time::sleep(GHOST_POLL).await;
+                                tokio::time::sleep(GHOST_POLL * (1 << asked_in_vain.min(6))).await;
+                                asked_in_vain += 1;
+                                if tokio::time::Instant::now() >= deadline {
+                                    return Err(timeout());
+                                }
                             }
                         }
                         Err(_) => {
@@ -472,10 +483,7 @@ impl Pools {
                     if tokio::time::timeout_at(until, notified).await.is_err()
                         && tokio::time::Instant::now() >= deadline
                     {
-                        return Err(DbError::PoolTimeout {
-                            seconds: self.config.acquire_timeout.as_secs(),
-                            max: server.max,
-                        });
+                        return Err(timeout());
                     }
                 }
             }
