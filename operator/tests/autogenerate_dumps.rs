@@ -51,6 +51,8 @@ fn ddl(dialect: Dialect) -> &'static [&'static str] {
             "CREATE SEQUENCE invoice_no START WITH 1000 INCREMENT BY 10 CACHE 5",
             "CREATE SEQUENCE ticket AS integer MINVALUE 0 MAXVALUE 999999 CYCLE",
             "CREATE TABLE invoices (no bigint NOT NULL DEFAULT nextval('invoice_no'), note text)",
+            // Deferrable keys (pg_dump adds them after the table).
+            "CREATE TABLE slots (pos integer CONSTRAINT slots_pos UNIQUE DEFERRABLE INITIALLY DEFERRED, id integer PRIMARY KEY DEFERRABLE)",
             // pg_dump writes serial columns as a sequence, OWNED BY and
             // SET DEFAULT nextval; identity columns as ADD GENERATED with
             // a SEQUENCE NAME.
@@ -214,6 +216,14 @@ async fn round_trip(dialect: Dialect) {
             ),
             (1000, "integer")
         );
+        let slots = &b.tables["slots"];
+        assert!(
+            slots.primary_key_deferrable
+                && !slots.primary_key_initially_deferred
+                && slots.uniques[0].deferrable
+                && slots.uniques[0].initially_deferred,
+            "deferrable keys made from the dump: {slots:?}"
+        );
         let sku = &b.tables["sku"];
         assert!(
             sku.indexes.iter().any(|i| i.name == "sku_code" && i.unique),
@@ -303,6 +313,21 @@ async fn evolve(dialect: Dialect, steps: &[&str]) {
             && left.sequences.is_empty(),
         "{left:?}"
     );
+}
+
+/// A unique constraint and a primary key made deferrable, initially
+/// deferred, and back.
+#[tokio::test]
+async fn deferrable_keys_evolve_both_ways_on_postgres() {
+    evolve(
+        Dialect::Postgres,
+        &[
+            "CREATE TABLE slots (id integer PRIMARY KEY, pos integer CONSTRAINT slots_pos UNIQUE);\n",
+            "CREATE TABLE slots (id integer PRIMARY KEY DEFERRABLE, pos integer CONSTRAINT slots_pos UNIQUE DEFERRABLE INITIALLY DEFERRED);\n",
+            "CREATE TABLE slots (id integer PRIMARY KEY DEFERRABLE INITIALLY DEFERRED, pos integer CONSTRAINT slots_pos UNIQUE);\n",
+        ],
+    )
+    .await;
 }
 
 /// Standalone sequences created (with a column default drawing from one,

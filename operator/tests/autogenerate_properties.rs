@@ -66,7 +66,8 @@ fn table(name: &'static str, may_reference: Option<&'static str>) -> BoxedStrate
         .collect();
     // The identity form of `id`, and what an index and a foreign key may
     // carry: dialects that lack one drop it in normal form (MySQL builds
-    // `hash` as a B-tree and has no DEFERRABLE; SQLite has no methods).
+    // `hash` as a B-tree and has no DEFERRABLE; SQLite has no methods and
+    // no deferrable unique constraint).
     let extras = (0..4u8, any::<bool>(), any::<bool>(), any::<bool>());
     (columns, any::<bool>(), any::<bool>(), any::<bool>(), extras)
         .prop_map(
@@ -104,9 +105,12 @@ fn table(name: &'static str, may_reference: Option<&'static str>) -> BoxedStrate
                     });
                 }
                 if unique && t.column("label").is_some() {
+                    // PostgreSQL's keys may be deferrable too.
                     t.uniques.push(Unique {
                         name: None,
                         columns: vec!["label".into()],
+                        deferrable: deferred,
+                        initially_deferred: deferred && desc,
                     });
                 }
                 if let (true, Some(parent)) = (fk, may_reference) {

@@ -23,7 +23,8 @@ pub(super) fn add_constraint(
     let name = |n: &Option<Ident>| n.as_ref().map(|n| ident(n, dialect));
     match c {
         TableConstraint::PrimaryKey(pk) => {
-            immediate(&pk.characteristics, &t.name)?;
+            (t.primary_key_deferrable, t.primary_key_initially_deferred) =
+                key_deferral(&pk.characteristics, &t.name, dialect)?;
             t.primary_key_name = name(&pk.name);
             t.primary_key = pk
                 .columns
@@ -35,12 +36,15 @@ pub(super) fn add_constraint(
         // constraint's name there.
         // One with a prefix length or an order is a unique index there.
         TableConstraint::Unique(u) => {
-            immediate(&u.characteristics, &t.name)?;
+            let (deferrable, initially_deferred) =
+                key_deferral(&u.characteristics, &t.name, dialect)?;
             let named = name(&u.name).or_else(|| name(&u.index_name));
             match key_columns(&u.columns, &t.name, dialect) {
                 Ok(columns) => t.uniques.push(Unique {
                     name: named,
                     columns,
+                    deferrable,
+                    initially_deferred,
                 }),
                 Err(_) if !dialect.sql().folds_unquoted() => {
                     let i = index(String::new(), &u.columns, true, None, dialect);
@@ -163,13 +167,21 @@ fn deferral(c: &Option<ConstraintCharacteristics>) -> Result<(bool, bool), Strin
     Ok((c.deferrable == Some(true) || deferred, deferred))
 }
 
-/// Refuses a deferrable primary key or unique constraint of `table`: the
-/// model holds deferral on foreign keys only.
-pub(super) fn immediate(c: &Option<ConstraintCharacteristics>, table: &str) -> Result<(), String> {
+/// `DEFERRABLE` and `INITIALLY DEFERRED` of a primary key or unique
+/// constraint of `table`.
+///
+/// # Errors
+/// A deferrable one where the dialect has none (MySQL, SQLite), and
+/// `NOT ENFORCED`.
+pub(super) fn key_deferral(
+    c: &Option<ConstraintCharacteristics>,
+    table: &str,
+    dialect: Dialect,
+) -> Result<(bool, bool), String> {
     match deferral(c)? {
-        (false, _) => Ok(()),
-        _ => Err(format!(
-            "table {table}: a DEFERRABLE primary key or unique constraint is not in Revisor's model yet"
+        (true, _) if !dialect.sql().deferrable_keys() => Err(format!(
+            "table {table}: a DEFERRABLE primary key or unique constraint is PostgreSQL's"
         )),
+        d => Ok(d),
     }
 }

@@ -593,17 +593,21 @@ fn create_table(
                 ColumnOption::NotNull => col.nullable = false,
                 ColumnOption::Default(e) => col.default = Some(e.to_string()),
                 ColumnOption::PrimaryKey(pk) => {
-                    constraints::immediate(&pk.characteristics, &name)?;
+                    (t.primary_key_deferrable, t.primary_key_initially_deferred) =
+                        constraints::key_deferral(&pk.characteristics, &name, dialect)?;
                     t.primary_key = vec![cname.clone()];
                     t.primary_key_name =
                         constraint_name.or_else(|| pk.name.as_ref().map(|n| ident(n, dialect)));
                     col.nullable = false;
                 }
                 ColumnOption::Unique(u) => {
-                    constraints::immediate(&u.characteristics, &name)?;
+                    let (deferrable, initially_deferred) =
+                        constraints::key_deferral(&u.characteristics, &name, dialect)?;
                     t.uniques.push(Unique {
                         name: constraint_name,
                         columns: vec![cname.clone()],
+                        deferrable,
+                        initially_deferred,
                     })
                 }
                 ColumnOption::ForeignKey(fk) => t.foreign_keys.push(foreign_key(
@@ -929,6 +933,30 @@ mod tests {
     }
 
     #[test]
+    fn deferrable_keys_are_read_on_postgresql_and_refused_elsewhere() {
+        let s = one(
+            "CREATE TABLE t (a int, b int UNIQUE DEFERRABLE, CONSTRAINT k PRIMARY KEY (a) DEFERRABLE);\n\
+             CREATE TABLE u (id int);\n\
+             ALTER TABLE ONLY public.u ADD CONSTRAINT u_id UNIQUE (id) DEFERRABLE INITIALLY DEFERRED;\n",
+            Dialect::Postgres,
+        );
+        let t = &s.tables["t"];
+        assert!(t.primary_key_deferrable && !t.primary_key_initially_deferred);
+        assert!(t.uniques[0].deferrable && !t.uniques[0].initially_deferred);
+        let u = &s.tables["u"].uniques[0];
+        assert!(u.deferrable && u.initially_deferred);
+        let e = parse(
+            &[(
+                "s.sql".into(),
+                "CREATE TABLE t (a int UNIQUE DEFERRABLE);\n".into(),
+            )],
+            Dialect::Sqlite,
+        )
+        .unwrap_err();
+        assert!(e[0].message.contains("PostgreSQL's"), "{:?}", e[0]);
+    }
+
+    #[test]
     fn constraint_and_index_clauses_the_model_lacks_are_refused_not_dropped() {
         let refused = |sql: &str| {
             let e = parse(&[("s.sql".into(), sql.into())], Dialect::Postgres).unwrap_err();
@@ -936,10 +964,6 @@ mod tests {
         };
         let t = "CREATE TABLE u (id int PRIMARY KEY);\n";
         for (sql, clause) in [
-            (
-                "CREATE TABLE t (a int, CONSTRAINT k PRIMARY KEY (a) DEFERRABLE);",
-                "DEFERRABLE",
-            ),
             (
                 "CREATE TABLE t (a int REFERENCES u (id) MATCH FULL);",
                 "MATCH FULL",

@@ -105,6 +105,16 @@ pub struct ForeignKeySwitch {
     pub violations: &'static str,
 }
 
+/// A constraint's deferral clause: `""`, ` DEFERRABLE` or ` DEFERRABLE
+/// INITIALLY DEFERRED` (`initially_deferred` implies `DEFERRABLE`).
+pub fn deferral(deferrable: bool, initially_deferred: bool) -> &'static str {
+    match (deferrable, initially_deferred) {
+        (_, true) => " DEFERRABLE INITIALLY DEFERRED",
+        (true, false) => " DEFERRABLE",
+        (false, false) => "",
+    }
+}
+
 /// Everything that differs between SQL dialects. Pure: text in, text out.
 ///
 /// Get the impl with [`Dialect::sql`]. Statement-level rendering of schema
@@ -409,6 +419,12 @@ pub trait SqlDialect: Sync + std::fmt::Debug {
         false
     }
 
+    /// Whether a primary key or unique constraint may be `DEFERRABLE`
+    /// (PostgreSQL); elsewhere a declared one is refused.
+    fn deferrable_keys(&self) -> bool {
+        false
+    }
+
     /// Whether identity columns come in kinds ([`IdentityKind`]:
     /// PostgreSQL's serial and `ALWAYS`); elsewhere the kind is dropped in
     /// normal form.
@@ -468,12 +484,7 @@ pub trait SqlDialect: Sync + std::fmt::Debug {
         if fk.on_update != Default::default() {
             s.push_str(&format!(" ON UPDATE {}", fk.on_update.sql()));
         }
-        if fk.deferrable {
-            s.push_str(" DEFERRABLE");
-        }
-        if fk.initially_deferred {
-            s.push_str(" INITIALLY DEFERRED");
-        }
+        s.push_str(deferral(fk.deferrable, fk.initially_deferred));
         s
     }
 
@@ -484,9 +495,10 @@ pub trait SqlDialect: Sync + std::fmt::Debug {
             .clone()
             .unwrap_or_else(|| self.constraint_name("key", table, &unique.columns));
         format!(
-            "CONSTRAINT {} UNIQUE ({})",
+            "CONSTRAINT {} UNIQUE ({}){}",
             self.quote(&name),
-            self.list(&unique.columns)
+            self.list(&unique.columns),
+            deferral(unique.deferrable, unique.initially_deferred)
         )
     }
 

@@ -17,7 +17,7 @@ mod normal;
 pub mod postgres;
 pub mod sqlite;
 
-pub use ddl::{ForeignKeySwitch, OnlineDdl, SqlDialect};
+pub use ddl::{deferral, ForeignKeySwitch, OnlineDdl, SqlDialect};
 
 /// A SQL dialect: PostgreSQL, MySQL/MariaDB or SQLite.
 ///

@@ -133,6 +133,7 @@ impl Table {
             .chain(unique_indexes.iter().map(|i| Unique {
                 name: Some(i.name.clone()),
                 columns: i.columns.clone(),
+                ..Unique::default()
             }))
             .map(|u| Unique {
                 name: u
@@ -140,6 +141,8 @@ impl Table {
                     .clone()
                     .filter(|n| !sql.server_named(n, t, &u.columns, "key")),
                 columns: u.columns.clone(),
+                deferrable: u.deferrable && sql.deferrable_keys(),
+                initially_deferred: u.initially_deferred && sql.deferrable_keys(),
             })
             // A unique constraint on exactly the primary key adds nothing.
             .filter(|u| u.columns != self.primary_key)
@@ -227,6 +230,9 @@ impl Table {
                 .as_deref()
                 .filter(|_| !self.primary_key.is_empty())
                 .and_then(|n| sql.primary_key_name(n, t)),
+            primary_key_deferrable: self.primary_key_deferrable && sql.deferrable_keys(),
+            primary_key_initially_deferred: self.primary_key_initially_deferred
+                && sql.deferrable_keys(),
             uniques,
             indexes,
             foreign_keys,

@@ -78,6 +78,10 @@ impl SqlDialect for Postgres {
         true
     }
 
+    fn deferrable_keys(&self) -> bool {
+        true
+    }
+
     fn identity_not_null(&self) -> bool {
         true
     }

@@ -435,7 +435,7 @@ pub fn diff(from: &Schema, to: &Schema, dialect: Dialect) -> Vec<Op> {
             }
         }
         for u in &old.uniques {
-            if !new.uniques.iter().any(|x| x.columns == u.columns) {
+            if !new.uniques.iter().any(|x| x.same_key(u)) {
                 drop_constraints.push(Op::DropUnique {
                     table: table(),
                     unique: u.clone(),
@@ -465,7 +465,16 @@ pub fn diff(from: &Schema, to: &Schema, dialect: Dialect) -> Vec<Op> {
                 Some(_) => {}
             }
         }
-        if old.primary_key != new.primary_key || old.primary_key_name != new.primary_key_name {
+        if old.primary_key != new.primary_key
+            || old.primary_key_name != new.primary_key_name
+            || (
+                old.primary_key_deferrable,
+                old.primary_key_initially_deferred,
+            ) != (
+                new.primary_key_deferrable,
+                new.primary_key_initially_deferred,
+            )
+        {
             columns.push(Op::SetPrimaryKey {
                 table: table(),
                 from: old.primary_key.clone(),
@@ -481,7 +490,7 @@ pub fn diff(from: &Schema, to: &Schema, dialect: Dialect) -> Vec<Op> {
             }
         }
         for u in &new.uniques {
-            if !old.uniques.iter().any(|x| x.columns == u.columns) {
+            if !old.uniques.iter().any(|x| x.same_key(u)) {
                 add_constraints.push(Op::AddUnique {
                     table: table(),
                     unique: u.clone(),

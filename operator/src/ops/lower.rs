@@ -102,6 +102,8 @@ pub(super) fn table(name: &str, t: &TableSpec, d: Dialect) -> Result<Table, OpsE
         columns,
         primary_key,
         primary_key_name: None,
+        primary_key_deferrable: false,
+        primary_key_initially_deferred: false,
         options: Default::default(),
         uniques: t
             .unique
@@ -109,6 +111,7 @@ pub(super) fn table(name: &str, t: &TableSpec, d: Dialect) -> Result<Table, OpsE
             .map(|u| Unique {
                 name: u.name.clone(),
                 columns: u.columns.clone(),
+                ..Unique::default()
             })
             .collect(),
         indexes: t

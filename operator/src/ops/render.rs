@@ -303,6 +303,7 @@ fn render_one(op: &Operation, d: Dialect, model: &mut Model) -> Result<Vec<Strin
                 unique: Unique {
                     name: Some(u.name.clone()),
                     columns: u.columns.clone(),
+                    ..Unique::default()
                 },
             };
             constraint_change(
@@ -538,6 +539,7 @@ fn drop_constraint(
                 unique: Unique {
                     name,
                     columns: u.columns.clone(),
+                    ..Unique::default()
                 },
             }
         } else {

@@ -70,8 +70,9 @@ pub fn create_table(t: &Table, as_name: &str, dialect: Dialect) -> String {
             .map(|n| format!("CONSTRAINT {} ", sql.quote(n)))
             .unwrap_or_default();
         parts.push(format!(
-            "{constraint}PRIMARY KEY ({})",
-            sql.list(&t.primary_key)
+            "{constraint}PRIMARY KEY ({}){}",
+            sql.list(&t.primary_key),
+            crate::dialect::deferral(t.primary_key_deferrable, t.primary_key_initially_deferred)
         ));
     }
     parts.extend(t.uniques.iter().map(|u| sql.unique_clause(u, &t.name)));
@@ -345,8 +346,14 @@ fn statements(op: &Op, dialect: Dialect, before: &Schema, after: Option<&Schema>
                 let constraint = name(after)
                     .map(|n| format!("CONSTRAINT {} ", sql.quote(&n)))
                     .unwrap_or_default();
+                let deferral = after.and_then(|s| s.tables.get(table)).map_or("", |t| {
+                    crate::dialect::deferral(
+                        t.primary_key_deferrable,
+                        t.primary_key_initially_deferred,
+                    )
+                });
                 v.push(format!(
-                    "{} ADD {constraint}PRIMARY KEY ({})",
+                    "{} ADD {constraint}PRIMARY KEY ({}){deferral}",
                     alter(table),
                     sql.list(to)
                 ));

@@ -196,6 +196,12 @@ pub struct Table {
     /// choose (PostgreSQL's `<table>_pkey`; MySQL's is always `PRIMARY`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary_key_name: Option<String>,
+    /// The primary key is `DEFERRABLE` (PostgreSQL).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub primary_key_deferrable: bool,
+    /// The primary key is `INITIALLY DEFERRED` (with `DEFERRABLE`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub primary_key_initially_deferred: bool,
     /// Unique constraints.
     pub uniques: Vec<Unique>,
     /// Indexes (other than those backing the primary key and unique constraints).
@@ -356,13 +362,29 @@ impl Index {
 }
 
 /// A unique constraint.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Unique {
     /// Name, when explicitly chosen.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Columns.
     pub columns: Vec<String>,
+    /// `DEFERRABLE` (PostgreSQL): checked at the end of the transaction
+    /// when deferred.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deferrable: bool,
+    /// `INITIALLY DEFERRED` (with `deferrable`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub initially_deferred: bool,
+}
+
+impl Unique {
+    /// Whether `other` is the same constraint: columns and deferral (a
+    /// name is no difference: constraints compare by content).
+    pub fn same_key(&self, other: &Unique) -> bool {
+        (&self.columns, self.deferrable, self.initially_deferred)
+            == (&other.columns, other.deferrable, other.initially_deferred)
+    }
 }
 
 /// An index.
@@ -560,6 +582,7 @@ mod tests {
         t.uniques.push(Unique {
             name: Some("users_created_key".into()),
             columns: vec!["created".into()],
+            ..Unique::default()
         });
         let n = s.normalized(Dialect::Postgres);
         assert_eq!(n.tables["users"].uniques[0].name, None);

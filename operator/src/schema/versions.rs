@@ -21,7 +21,8 @@ use super::Schema;
 /// - 4: triggers keyed by table and name ([`super::Trigger::key`]; by
 ///   name before, so same-named triggers of two tables collided).
 /// - 5: standalone sequences ([`super::Sequence`]).
-pub const MODEL_VERSION: u64 = 5;
+/// - 6: deferrable primary keys and unique constraints.
+pub const MODEL_VERSION: u64 = 6;
 
 impl Schema {
     /// This schema as model `version` sees it: what later versions added
@@ -31,6 +32,17 @@ impl Schema {
             return self.clone();
         }
         let mut s = self.clone();
+        for t in s.tables.values_mut() {
+            t.primary_key_deferrable = false;
+            t.primary_key_initially_deferred = false;
+            for u in &mut t.uniques {
+                u.deferrable = false;
+                u.initially_deferred = false;
+            }
+        }
+        if version == 5 {
+            return s;
+        }
         s.sequences.clear();
         // Before 5, any column whose default drew from a sequence was read
         // as a serial column.

@@ -372,8 +372,15 @@ impl Introspect for PgBackend {
                 "p" => {
                     t.primary_key = columns;
                     t.primary_key_name = name;
+                    t.primary_key_deferrable = col(r, 9) == "1";
+                    t.primary_key_initially_deferred = col(r, 10) == "1";
                 }
-                "u" => t.uniques.push(Unique { name, columns }),
+                "u" => t.uniques.push(Unique {
+                    name,
+                    columns,
+                    deferrable: col(r, 9) == "1",
+                    initially_deferred: col(r, 10) == "1",
+                }),
                 "f" => t.foreign_keys.push(ForeignKey {
                     name,
                     columns,
