@@ -53,6 +53,8 @@ fn ddl(dialect: Dialect) -> &'static [&'static str] {
             "CREATE TABLE invoices (no bigint NOT NULL DEFAULT nextval('invoice_no'), note text)",
             // Deferrable keys (pg_dump adds them after the table).
             "CREATE TABLE slots (pos integer CONSTRAINT slots_pos UNIQUE DEFERRABLE INITIALLY DEFERRED, id integer PRIMARY KEY DEFERRABLE)",
+            // Exclusion constraints (pg_dump adds them after the table).
+            "CREATE TABLE bookings (room integer, during tstzrange, CONSTRAINT no_overlap EXCLUDE USING gist (during WITH &&) WHERE (room > 0))",
             // pg_dump writes serial columns as a sequence, OWNED BY and
             // SET DEFAULT nextval; identity columns as ADD GENERATED with
             // a SEQUENCE NAME.
@@ -216,6 +218,16 @@ async fn round_trip(dialect: Dialect) {
             ),
             (1000, "integer")
         );
+        let bookings = &b.tables["bookings"];
+        assert_eq!(
+            bookings
+                .exclusions
+                .iter()
+                .map(|x| x.name.as_str())
+                .collect::<Vec<_>>(),
+            ["no_overlap"],
+            "the exclusion constraint made from the dump: {bookings:?}"
+        );
         let slots = &b.tables["slots"];
         assert!(
             slots.primary_key_deferrable
@@ -313,6 +325,21 @@ async fn evolve(dialect: Dialect, steps: &[&str]) {
             && left.sequences.is_empty(),
         "{left:?}"
     );
+}
+
+/// An exclusion constraint added with its table, changed (dropped and
+/// added), and dropped; and back.
+#[tokio::test]
+async fn exclusion_constraints_evolve_both_ways_on_postgres() {
+    evolve(
+        Dialect::Postgres,
+        &[
+            "CREATE TABLE bookings (room integer, during tstzrange, CONSTRAINT no_overlap EXCLUDE USING gist (during WITH &&));\n",
+            "CREATE TABLE bookings (room integer, during tstzrange, CONSTRAINT no_overlap EXCLUDE USING gist (during WITH &&) WHERE (room > 0));\n",
+            "CREATE TABLE bookings (room integer, during tstzrange);\n",
+        ],
+    )
+    .await;
 }
 
 /// A unique constraint and a primary key made deferrable, initially

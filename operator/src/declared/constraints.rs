@@ -98,6 +98,9 @@ pub(super) fn add_constraint(
                 not_valid,
             })
         }
+        TableConstraint::Exclude(x) if dialect.sql().exclusion_constraints() => {
+            t.exclusions.push(exclusion(x, &t.name, dialect)?)
+        }
         other => {
             return Err(format!(
                 "table {}: unsupported constraint `{other}`",
@@ -106,6 +109,42 @@ pub(super) fn add_constraint(
         }
     }
     Ok(())
+}
+
+/// An exclusion constraint of `table`: its name (one must be given, as
+/// pg_dump gives it) and what follows the name, as sqlparser prints it.
+fn exclusion(
+    x: &sqlparser::ast::ExcludeConstraint,
+    table: &str,
+    dialect: Dialect,
+) -> Result<crate::schema::Exclusion, String> {
+    let name = x.name.as_ref().map(|n| ident(n, dialect)).ok_or_else(|| {
+        format!("table {table}: an exclusion constraint needs a name (CONSTRAINT name EXCLUDE ...)")
+    })?;
+    let mut unnamed = x.clone();
+    unnamed.name = None;
+    Ok(crate::schema::Exclusion {
+        name,
+        definition: unnamed.to_string(),
+    })
+}
+
+/// An exclusion constraint as the catalog prints it
+/// (`pg_get_constraintdef`), in the words the declared side uses: read
+/// and printed by sqlparser. `None` when it does not read.
+pub fn exclusion_definition(definition: &str, dialect: Dialect) -> Option<String> {
+    let sql = format!("ALTER TABLE t ADD CONSTRAINT c {definition}");
+    let parsed = dialect.sql().parse(&sql).ok()?;
+    let Some(sqlparser::ast::Statement::AlterTable(at)) = parsed.first() else {
+        return None;
+    };
+    at.operations.iter().find_map(|op| match op {
+        sqlparser::ast::AlterTableOperation::AddConstraint {
+            constraint: TableConstraint::Exclude(x),
+            ..
+        } => exclusion(x, "t", dialect).ok().map(|x| x.definition),
+        _ => None,
+    })
 }
 
 /// A foreign key on `columns` as `fk` declares it (inline or table-level).

@@ -20,6 +20,7 @@ mod routines;
 mod sequences;
 mod views;
 
+pub use constraints::exclusion_definition;
 use constraints::{add_constraint, foreign_key};
 use indexes::create_index;
 pub use indexes::index_definition;
@@ -930,6 +931,35 @@ mod tests {
         assert_eq!(c.ty, Type::Other("mpaa_rating".into()));
         let n = s.normalized(Dialect::Postgres);
         assert_eq!(n.tables["film"].columns[0].default.as_deref(), Some("'G'"));
+    }
+
+    #[test]
+    fn exclusion_constraints_read_in_the_words_the_catalog_is_read_in() {
+        let s = one(
+            "CREATE TABLE public.bookings (room integer, during tstzrange);\n\
+             ALTER TABLE ONLY public.bookings\n    ADD CONSTRAINT no_overlap EXCLUDE USING gist (during WITH &&) WHERE ((room > 0));\n",
+            Dialect::Postgres,
+        );
+        let x = &s.tables["bookings"].exclusions[0];
+        assert_eq!(x.name, "no_overlap");
+        // pg_get_constraintdef's text, read the same way, is the same.
+        assert_eq!(
+            exclusion_definition(
+                "EXCLUDE USING gist (during WITH &&) WHERE ((room > 0))",
+                Dialect::Postgres
+            )
+            .as_deref(),
+            Some(x.definition.as_str())
+        );
+        let e = parse(
+            &[(
+                "s.sql".into(),
+                "CREATE TABLE b (d tstzrange, EXCLUDE USING gist (d WITH &&));\n".into(),
+            )],
+            Dialect::Postgres,
+        )
+        .unwrap_err();
+        assert!(e[0].message.contains("needs a name"), "{:?}", e[0]);
     }
 
     #[test]

@@ -425,6 +425,11 @@ pub trait SqlDialect: Sync + std::fmt::Debug {
         false
     }
 
+    /// Whether tables may have exclusion constraints (PostgreSQL).
+    fn exclusion_constraints(&self) -> bool {
+        false
+    }
+
     /// Whether identity columns come in kinds ([`IdentityKind`]:
     /// PostgreSQL's serial and `ALWAYS`); elsewhere the kind is dropped in
     /// normal form.

@@ -237,6 +237,13 @@ impl Table {
             indexes,
             foreign_keys,
             checks,
+            exclusions: if sql.exclusion_constraints() {
+                let mut x = self.exclusions.clone();
+                x.sort_by(|a, b| a.definition.cmp(&b.definition));
+                x
+            } else {
+                Vec::new()
+            },
             comment: self.comment.clone().filter(|_| sql.keeps_comments()),
             options: if sql.table_options() {
                 table_options(&self.options)

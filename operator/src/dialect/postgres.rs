@@ -82,6 +82,10 @@ impl SqlDialect for Postgres {
         true
     }
 
+    fn exclusion_constraints(&self) -> bool {
+        true
+    }
+
     fn identity_not_null(&self) -> bool {
         true
     }

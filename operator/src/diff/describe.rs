@@ -116,6 +116,12 @@ impl Op {
                 fk.ref_table
             ),
             Op::AddCheck { table, check } => format!("add check on {table}: {}", check.expression),
+            Op::AddExclusion { table, exclusion } => {
+                format!("add exclusion constraint {} on {table}", exclusion.name)
+            }
+            Op::DropExclusion { table, exclusion } => {
+                format!("remove exclusion constraint {} on {table}", exclusion.name)
+            }
             Op::DropCheck { table, check } => {
                 format!("remove check on {table}: {}", check.expression)
             }

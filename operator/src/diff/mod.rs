@@ -109,6 +109,20 @@ pub enum Op {
         /// The key as it was.
         fk: ForeignKey,
     },
+    /// Add an exclusion constraint (PostgreSQL).
+    AddExclusion {
+        /// Table.
+        table: String,
+        /// The constraint.
+        exclusion: crate::schema::Exclusion,
+    },
+    /// Drop an exclusion constraint (PostgreSQL).
+    DropExclusion {
+        /// Table.
+        table: String,
+        /// The constraint.
+        exclusion: crate::schema::Exclusion,
+    },
     /// Add a check constraint.
     AddCheck {
         /// Table.
@@ -235,6 +249,8 @@ impl Op {
             | Op::AddForeignKey { table, .. }
             | Op::DropForeignKey { table, .. }
             | Op::AddCheck { table, .. }
+            | Op::AddExclusion { table, .. }
+            | Op::DropExclusion { table, .. }
             | Op::DropCheck { table, .. }
             | Op::SetTableComment { table, .. }
             | Op::SetTableOptions { table, .. } => table,
@@ -295,6 +311,14 @@ impl Op {
             Op::DropForeignKey { table, fk } => Op::AddForeignKey {
                 table: t(table),
                 fk: fk.clone(),
+            },
+            Op::AddExclusion { table, exclusion } => Op::DropExclusion {
+                table: t(table),
+                exclusion: exclusion.clone(),
+            },
+            Op::DropExclusion { table, exclusion } => Op::AddExclusion {
+                table: t(table),
+                exclusion: exclusion.clone(),
             },
             Op::AddCheck { table, check } => Op::DropCheck {
                 table: t(table),
@@ -450,6 +474,15 @@ pub fn diff(from: &Schema, to: &Schema, dialect: Dialect) -> Vec<Op> {
                 });
             }
         }
+        // Exclusion constraints compare by definition.
+        for x in &old.exclusions {
+            if !new.exclusions.iter().any(|n| n.definition == x.definition) {
+                drop_constraints.push(Op::DropExclusion {
+                    table: table(),
+                    exclusion: x.clone(),
+                });
+            }
+        }
         // Columns: add, alter, drop (a new key column is added before the key moves).
         for c in &new.columns {
             match old.column(&c.name) {
@@ -510,6 +543,14 @@ pub fn diff(from: &Schema, to: &Schema, dialect: Dialect) -> Vec<Op> {
                 add_constraints.push(Op::AddCheck {
                     table: table(),
                     check: c.clone(),
+                });
+            }
+        }
+        for x in &new.exclusions {
+            if !old.exclusions.iter().any(|o| o.definition == x.definition) {
+                add_constraints.push(Op::AddExclusion {
+                    table: table(),
+                    exclusion: x.clone(),
                 });
             }
         }

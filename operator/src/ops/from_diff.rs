@@ -176,6 +176,8 @@ fn operation(op: &Op, d: Dialect) -> Result<Operation, OpsError> {
         | Op::Enum { .. }
         | Op::Domain { .. }
         | Op::Sequence { .. }
+        | Op::AddExclusion { .. }
+        | Op::DropExclusion { .. }
         | Op::Extension { .. }
         | Op::View { .. }
         | Op::Trigger { .. }

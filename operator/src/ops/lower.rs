@@ -104,6 +104,7 @@ pub(super) fn table(name: &str, t: &TableSpec, d: Dialect) -> Result<Table, OpsE
         primary_key_name: None,
         primary_key_deferrable: false,
         primary_key_initially_deferred: false,
+        exclusions: Vec::new(),
         options: Default::default(),
         uniques: t
             .unique

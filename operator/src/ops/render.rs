@@ -684,6 +684,10 @@ pub fn apply(s: &mut Schema, op: &Op) {
                 && (fk.name.is_none() || f.name == fk.name))
         }),
         Op::AddCheck { check, .. } => table.checks.push(check.clone()),
+        Op::AddExclusion { exclusion, .. } => table.exclusions.push(exclusion.clone()),
+        Op::DropExclusion { exclusion, .. } => {
+            table.exclusions.retain(|x| x.name != exclusion.name)
+        }
         Op::DropCheck { check, .. } => table.checks.retain(|c| {
             !(c.key() == check.key() && (check.name.is_none() || c.name == check.name))
         }),

@@ -78,6 +78,11 @@ pub fn create_table(t: &Table, as_name: &str, dialect: Dialect) -> String {
     parts.extend(t.uniques.iter().map(|u| sql.unique_clause(u, &t.name)));
     parts.extend(t.foreign_keys.iter().map(|f| sql.fk_clause(f, &t.name)));
     parts.extend(t.checks.iter().map(|c| sql.check_clause(c, &t.name)));
+    parts.extend(
+        t.exclusions
+            .iter()
+            .map(|x| format!("CONSTRAINT {} {}", sql.quote(&x.name), x.definition)),
+    );
     format!(
         "CREATE TABLE {} (\n    {}\n){}",
         sql.quote(as_name),
@@ -395,6 +400,17 @@ fn statements(op: &Op, dialect: Dialect, before: &Schema, after: Option<&Schema>
             .unwrap_or_else(|| sql.constraint_name("fkey", table, &fk.columns));
             sql.drop_foreign_key(table, &name, fk, before.tables.get(table))
         }
+        Op::AddExclusion { table, exclusion } => vec![format!(
+            "{} ADD CONSTRAINT {} {}",
+            alter(table),
+            sql.quote(&exclusion.name),
+            exclusion.definition
+        )],
+        Op::DropExclusion { table, exclusion } => vec![format!(
+            "{} DROP CONSTRAINT {}",
+            alter(table),
+            sql.quote(&exclusion.name)
+        )],
         Op::AddCheck { table, check } => vec![format!(
             "{} ADD {}{}",
             alter(table),

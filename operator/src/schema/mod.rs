@@ -210,6 +210,9 @@ pub struct Table {
     pub foreign_keys: Vec<ForeignKey>,
     /// Check constraints.
     pub checks: Vec<Check>,
+    /// Exclusion constraints (PostgreSQL).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclusions: Vec<Exclusion>,
     /// Table comment, where the dialect has them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
@@ -487,6 +490,18 @@ pub struct ForeignKey {
     /// there. A valid live key satisfies a declared `NOT VALID` one.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub not_valid: bool,
+}
+
+/// An exclusion constraint (PostgreSQL's `EXCLUDE USING gist (...)`),
+/// compared by its definition.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Exclusion {
+    /// Name.
+    pub name: String,
+    /// What follows the name, as `sqlparser` prints it (a declared one and
+    /// the catalog's `pg_get_constraintdef` are both read through it):
+    /// `EXCLUDE USING gist (during WITH &&)`.
+    pub definition: String,
 }
 
 /// A check constraint.

@@ -22,7 +22,8 @@ use super::Schema;
 ///   name before, so same-named triggers of two tables collided).
 /// - 5: standalone sequences ([`super::Sequence`]).
 /// - 6: deferrable primary keys and unique constraints.
-pub const MODEL_VERSION: u64 = 6;
+/// - 7: exclusion constraints ([`super::Exclusion`]).
+pub const MODEL_VERSION: u64 = 7;
 
 impl Schema {
     /// This schema as model `version` sees it: what later versions added
@@ -32,6 +33,12 @@ impl Schema {
             return self.clone();
         }
         let mut s = self.clone();
+        for t in s.tables.values_mut() {
+            t.exclusions.clear();
+        }
+        if version == 6 {
+            return s;
+        }
         for t in s.tables.values_mut() {
             t.primary_key_deferrable = false;
             t.primary_key_initially_deferred = false;

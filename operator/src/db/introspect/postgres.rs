@@ -354,10 +354,11 @@ impl Introspect for PgBackend {
                    JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n ORDER BY k.o), {SEP}), \
                  con.confdeltype::text, con.confupdtype::text, pg_get_expr(con.conbin, con.conrelid), \
                  CASE WHEN con.condeferrable THEN '1' ELSE '0' END, CASE WHEN con.condeferred THEN '1' ELSE '0' END, \
-                 CASE WHEN con.convalidated THEN '1' ELSE '0' END \
+                 CASE WHEN con.convalidated THEN '1' ELSE '0' END, \
+                 CASE WHEN con.contype = 'x' THEN pg_get_constraintdef(con.oid) END \
                  FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid \
                  LEFT JOIN pg_class r ON r.oid = con.confrelid \
-                 WHERE {in_schema} AND con.contype IN ('p', 'u', 'f', 'c') \
+                 WHERE {in_schema} AND con.contype IN ('p', 'u', 'f', 'c', 'x') \
                  ORDER BY c.relname, con.conname"
             ))
             .await?;
@@ -374,6 +375,16 @@ impl Introspect for PgBackend {
                     t.primary_key_name = name;
                     t.primary_key_deferrable = col(r, 9) == "1";
                     t.primary_key_initially_deferred = col(r, 10) == "1";
+                }
+                "x" => {
+                    // In the declared side's words (read through sqlparser);
+                    // as the catalog prints it when sqlparser cannot read it.
+                    let def = col(r, 12);
+                    t.exclusions.push(crate::schema::Exclusion {
+                        name: col(r, 1),
+                        definition: crate::declared::exclusion_definition(&def, Dialect::Postgres)
+                            .unwrap_or(def),
+                    })
                 }
                 "u" => t.uniques.push(Unique {
                     name,
