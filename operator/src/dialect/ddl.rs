@@ -2,28 +2,10 @@
 //! methods hold what the dialects share (standard SQL, as PostgreSQL and
 //! SQLite write it); each impl overrides only where its dialect differs.
 
+use super::shared::{deferral, ForeignKeySwitch, OnlineDdl};
 use super::Dialect;
 use crate::schema::{Check, Column, ForeignKey, IdentityKind, NameCase, Table, Type};
 use std::time::Duration;
-
-/// How a dialect's server changes a table under a running application,
-/// which decides lint's locking rules.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OnlineDdl {
-    /// PostgreSQL: each command takes a documented table lock (`ACCESS
-    /// EXCLUSIVE` for most `ALTER TABLE` forms, `SHARE` for a plain `CREATE
-    /// INDEX`), some rewrite or scan the table, and `CONCURRENTLY` and `NOT
-    /// VALID` are the ways out: the ground squawk and strong_migrations cover.
-    LockLevels,
-    /// MySQL and MariaDB (InnoDB): each `ALTER TABLE` runs with an algorithm,
-    /// `INSTANT`, `INPLACE` (with or without a rebuild) or `COPY` (writes
-    /// blocked), by operation and server version; an `ALGORITHM=` clause
-    /// makes the server refuse rather than fall back.
-    Algorithms,
-    /// SQLite: one writer at a time; changes beyond adding, renaming and
-    /// dropping columns rebuild the table (Alembic's batch mode).
-    Rebuilds,
-}
 
 /// Words that need quoting as identifiers in at least one dialect (the
 /// common ones; anything not plain lower-case ASCII is quoted too).
@@ -89,31 +71,6 @@ const RESERVED: &[&str] = &[
 /// PostgreSQL's identifier limit in bytes (NAMEDATALEN - 1), the shortest
 /// of the three (MySQL's is 64): generated names fit every dialect.
 const MAX_GENERATED_NAME: usize = 63;
-
-/// How a dialect turns foreign-key enforcement off for a step and checks
-/// afterwards what it would have refused (SQLite, whose table rebuild drops
-/// and recreates referenced tables).
-#[derive(Debug, Clone, Copy)]
-pub struct ForeignKeySwitch {
-    /// A query whose one text column is `1` while enforcement is on.
-    pub query: &'static str,
-    /// Turns enforcement on.
-    pub on: &'static str,
-    /// Turns enforcement off.
-    pub off: &'static str,
-    /// A query listing each violated reference as one line of text.
-    pub violations: &'static str,
-}
-
-/// A constraint's deferral clause: `""`, ` DEFERRABLE` or ` DEFERRABLE
-/// INITIALLY DEFERRED` (`initially_deferred` implies `DEFERRABLE`).
-pub fn deferral(deferrable: bool, initially_deferred: bool) -> &'static str {
-    match (deferrable, initially_deferred) {
-        (_, true) => " DEFERRABLE INITIALLY DEFERRED",
-        (true, false) => " DEFERRABLE",
-        (false, false) => "",
-    }
-}
 
 /// Everything that differs between SQL dialects. Pure: text in, text out.
 ///

@@ -15,9 +15,11 @@ mod ddl;
 pub mod mysql;
 mod normal;
 pub mod postgres;
+mod shared;
 pub mod sqlite;
 
-pub use ddl::{deferral, ForeignKeySwitch, OnlineDdl, SqlDialect};
+pub use ddl::SqlDialect;
+pub use shared::{deferral, ForeignKeySwitch, OnlineDdl};
 
 /// A SQL dialect: PostgreSQL, MySQL/MariaDB or SQLite.
 ///

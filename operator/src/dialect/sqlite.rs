@@ -1,7 +1,7 @@
 //! SQLite: what differs from the shared SQL of [`SqlDialect`]'s provided
 //! methods.
 
-use super::ddl::ForeignKeySwitch;
+use super::shared::ForeignKeySwitch;
 use super::{Dialect, OnlineDdl, SqlDialect};
 use std::time::Duration;
 

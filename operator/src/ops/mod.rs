@@ -24,6 +24,7 @@
 //!   on every dialect. The down checksum covers the effective downgrade
 //!   (written or derived).
 
+mod apply;
 mod check;
 mod error;
 pub mod from_diff;
