@@ -302,7 +302,8 @@ impl Introspect for PgBackend {
                  a.attidentity::text, \
                  CASE WHEN a.attcollation <> t.typcollation THEN co.collname::text END, \
                  col_description(c.oid, a.attnum), \
-                 CASE WHEN EXISTS (SELECT 1 FROM pg_depend dep WHERE dep.refclassid = 'pg_class'::regclass \
+                 CASE WHEN d.adbin IS NOT NULL AND pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%' \
+                 AND EXISTS (SELECT 1 FROM pg_depend dep WHERE dep.refclassid = 'pg_class'::regclass \
                  AND dep.refobjid = c.oid AND dep.refobjsubid = a.attnum AND dep.classid = 'pg_class'::regclass \
                  AND dep.deptype = 'a') THEN '1' ELSE '0' END \
                  FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
