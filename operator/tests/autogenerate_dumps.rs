@@ -78,6 +78,8 @@ fn ddl(dialect: Dialect) -> &'static [&'static str] {
             // An aggregate and its state function.
             "CREATE FUNCTION longest_step(acc text, x text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT CASE WHEN acc IS NULL OR length(x) > length(acc) THEN x ELSE acc END $$",
             "CREATE AGGREGATE longest(text) (SFUNC = longest_step, STYPE = text)",
+            // One with options beyond SFUNC/STYPE/FINALFUNC/INITCOND.
+            "CREATE AGGREGATE longest_parallel(text) (SFUNC = longest_step, STYPE = text, COMBINEFUNC = longest_step, PARALLEL = SAFE)",
         ],
         Dialect::MySql => &[
             "CREATE TABLE `Album` (`AlbumId` int(11) NOT NULL AUTO_INCREMENT, `Title` varchar(160) NOT NULL, `rating` enum('G','PG','R') DEFAULT 'G', `special` set('Trailers','Deleted Scenes') DEFAULT NULL, `last_update` timestamp NOT NULL DEFAULT current_timestamp() ON UPDATE current_timestamp(), `created` datetime(3) DEFAULT NULL, `plays` int(10) unsigned NOT NULL DEFAULT 0, `released` year(4) DEFAULT NULL, PRIMARY KEY (`AlbumId`), UNIQUE KEY `uq_title` (`Title`), KEY `idx_rating` (`rating`)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='albums'",
@@ -196,7 +198,7 @@ async fn round_trip(dialect: Dialect) {
     let (a, b) = (live(&original).await, live(&target).await);
     // What the fixture made is read (so an empty read cannot pass).
     let (views, triggers, functions) = match dialect {
-        Dialect::Postgres => (4, 3, 4),
+        Dialect::Postgres => (4, 3, 5),
         Dialect::Sqlite => (2, 1, 0),
         Dialect::MySql => (2, 1, 2),
     };
@@ -217,6 +219,11 @@ async fn round_trip(dialect: Dialect) {
                 b.sequences["ticket"].ty.as_str()
             ),
             (1000, "integer")
+        );
+        let parallel = &b.functions["longest_parallel"].definition;
+        assert!(
+            parallel.contains("COMBINEFUNC = longest_step") && parallel.contains("PARALLEL = SAFE"),
+            "{parallel}"
         );
         let bookings = &b.tables["bookings"];
         assert_eq!(

@@ -137,10 +137,28 @@ impl Introspect for PgBackend {
                  pg_get_function_identity_arguments(p.oid) FROM procs p JOIN pg_namespace n ON n.oid = p.pronamespace \
                  WHERE p.prokind IN ('f', 'p') \
                  UNION ALL \
-                 SELECT 'f', p.proname::text, format('CREATE AGGREGATE %I(%s) (SFUNC = %s, STYPE = %s%s%s)', p.proname, \
-                 pg_get_function_identity_arguments(p.oid), ag.aggtransfn::regproc, format_type(ag.aggtranstype, NULL), \
+                 SELECT 'f', p.proname::text, format('CREATE AGGREGATE %I(%s) (SFUNC = %s, STYPE = %s%s)', p.proname, \
+                 pg_get_function_identity_arguments(p.oid), ag.aggtransfn::regproc, format_type(ag.aggtranstype, NULL), concat( \
+                 CASE WHEN ag.aggtransspace <> 0 THEN ', SSPACE = ' || ag.aggtransspace END, \
                  CASE WHEN ag.aggfinalfn <> 0 THEN ', FINALFUNC = ' || ag.aggfinalfn::regproc::text END, \
-                 CASE WHEN ag.agginitval IS NOT NULL THEN ', INITCOND = ' || quote_literal(ag.agginitval) END), \
+                 CASE WHEN ag.aggfinalextra THEN ', FINALFUNC_EXTRA' END, \
+                 CASE WHEN ag.aggfinalmodify <> CASE WHEN ag.aggkind = 'n' THEN 'r' ELSE 'w' END \
+                 THEN ', FINALFUNC_MODIFY = ' || CASE ag.aggfinalmodify WHEN 'r' THEN 'READ_ONLY' WHEN 's' THEN 'SHAREABLE' ELSE 'READ_WRITE' END END, \
+                 CASE WHEN ag.aggcombinefn <> 0 THEN ', COMBINEFUNC = ' || ag.aggcombinefn::regproc::text END, \
+                 CASE WHEN ag.aggserialfn <> 0 THEN ', SERIALFUNC = ' || ag.aggserialfn::regproc::text END, \
+                 CASE WHEN ag.aggdeserialfn <> 0 THEN ', DESERIALFUNC = ' || ag.aggdeserialfn::regproc::text END, \
+                 CASE WHEN ag.agginitval IS NOT NULL THEN ', INITCOND = ' || quote_literal(ag.agginitval) END, \
+                 CASE WHEN ag.aggmtransfn <> 0 THEN ', MSFUNC = ' || ag.aggmtransfn::regproc::text \
+                 || ', MINVFUNC = ' || ag.aggminvtransfn::regproc::text || ', MSTYPE = ' || format_type(ag.aggmtranstype, NULL) END, \
+                 CASE WHEN ag.aggmtransspace <> 0 THEN ', MSSPACE = ' || ag.aggmtransspace END, \
+                 CASE WHEN ag.aggmfinalfn <> 0 THEN ', MFINALFUNC = ' || ag.aggmfinalfn::regproc::text END, \
+                 CASE WHEN ag.aggmfinalextra THEN ', MFINALFUNC_EXTRA' END, \
+                 CASE WHEN ag.aggmtransfn <> 0 AND ag.aggmfinalmodify <> CASE WHEN ag.aggkind = 'n' THEN 'r' ELSE 'w' END \
+                 THEN ', MFINALFUNC_MODIFY = ' || CASE ag.aggmfinalmodify WHEN 'r' THEN 'READ_ONLY' WHEN 's' THEN 'SHAREABLE' ELSE 'READ_WRITE' END END, \
+                 CASE WHEN ag.aggminitval IS NOT NULL THEN ', MINITCOND = ' || quote_literal(ag.aggminitval) END, \
+                 CASE WHEN ag.aggsortop <> 0 THEN ', SORTOP = ' || ag.aggsortop::regoper::text END, \
+                 CASE WHEN p.proparallel = 's' THEN ', PARALLEL = SAFE' WHEN p.proparallel = 'r' THEN ', PARALLEL = RESTRICTED' END, \
+                 CASE WHEN ag.aggkind = 'h' THEN ', HYPOTHETICAL' END)), \
                  n.nspname::text, 0, 'a', pg_get_function_identity_arguments(p.oid) \
                  FROM procs p JOIN pg_aggregate ag ON ag.aggfnoid = p.oid JOIN pg_namespace n ON n.oid = p.pronamespace \
                  WHERE p.prokind = 'a' \
