@@ -6,7 +6,7 @@
 //! Run with `bash e2e/run.sh`; a plain `cargo test` reports them ignored.
 
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Secret};
-use kube::api::{Api, Patch, PatchParams, PostParams};
+use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use kube::Client;
 use revisor::db::tables::Tables;
 use revisor::db::{Backend, Database};
@@ -743,6 +743,49 @@ async fn a_fleet_halts_on_a_failing_database_and_resumes_once_it_is_fixed() {
     assert_eq!(status["targetRevisions"], json!(["r2"]));
     for i in 0..TENANTS {
         assert_eq!(heads(&url(i)).await, ["r2"], "tenant-{i:02}");
+    }
+    // Deleting the set with no propagation policy (kube-rs's default, as
+    // client-go's) keeps its children: the set's `orphan` finalizer has the
+    // garbage collector take their owner references away.
+    let set_uid = sets.get("tenants").await.unwrap().metadata.uid.unwrap();
+    assert!(
+        sets.get("tenants")
+            .await
+            .unwrap()
+            .metadata
+            .finalizers
+            .unwrap_or_default()
+            .contains(&"orphan".to_owned()),
+        "the set carries Kubernetes' orphan finalizer"
+    );
+    sets.delete("tenants", &DeleteParams::default())
+        .await
+        .unwrap();
+    let schemas: Api<DatabaseSchema> = Api::namespaced(w.client.clone(), &w.ns);
+    let t0 = Instant::now();
+    loop {
+        let gone = sets.get_opt("tenants").await.unwrap().is_none();
+        let children = schemas.list(&ListParams::default()).await.unwrap().items;
+        let owned = children
+            .iter()
+            .filter(|c| {
+                c.metadata
+                    .owner_references
+                    .iter()
+                    .flatten()
+                    .any(|o| o.uid == set_uid)
+            })
+            .count();
+        if gone && owned == 0 {
+            assert_eq!(children.len(), TENANTS, "every child is still there");
+            break;
+        }
+        assert!(
+            t0.elapsed() < TIMEOUT,
+            "set gone: {gone}; {} children, {owned} still owned",
+            children.len()
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
     }
 }
 
