@@ -192,11 +192,20 @@ pub async fn normalized(
     // Only what exists on both sides and differs as written can be the
     // server's rewriting; a new table is created as declared.
     let ops = diff::diff(current, &declared, dialect);
-    let touched: std::collections::BTreeSet<&str> = ops
+    let mut touched: std::collections::BTreeSet<&str> = ops
         .iter()
         .map(Op::table)
         .filter(|t| current.tables.contains_key(*t) && declared.tables.contains_key(*t))
         .collect();
+    // A partition is created with its partitioned table.
+    while let Some(parent) = touched
+        .iter()
+        .filter_map(|t| declared.tables.get(*t)?.storage.partition_of.as_ref())
+        .map(|p| p.parent.as_str())
+        .find(|p| !touched.contains(p) && declared.tables.contains_key(*p))
+    {
+        touched.insert(parent);
+    }
     let types_differ = ops.iter().any(|o| {
         matches!(
             o,

@@ -16,23 +16,26 @@
 mod constraints;
 mod domains;
 mod indexes;
+mod partitions;
 mod routines;
 mod sequences;
+mod tables;
 mod views;
 
+use constraints::add_constraint;
 pub use constraints::exclusion_definition;
-use constraints::{add_constraint, foreign_key};
 use indexes::create_index;
 pub use indexes::index_definition;
 pub use views::resolve_reads;
 
 use crate::dialect::Dialect;
-use crate::schema::{Check, Column, IdentityKind, Schema, Table, TableOptions, Type, Unique};
+use crate::schema::{IdentityKind, Schema};
 use sequences::Sequences;
 use sqlparser::ast::{
-    AlterColumnOperation, AlterTableOperation, ColumnOption, CommentObject, CreateTable, DataType,
-    GeneratedAs, Ident, ObjectName, Statement, UserDefinedTypeRepresentation,
+    AlterColumnOperation, AlterTableOperation, CommentObject, GeneratedAs, Ident, ObjectName,
+    Statement, UserDefinedTypeRepresentation,
 };
+use tables::create_table;
 
 /// A declared-schema file that cannot be read into the model.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -218,11 +221,20 @@ pub fn parse_noting(
                 }
                 continue;
             }
+            if dialect.sql().partitioned_tables() {
+                if let Some(done) = partitions::attach_index(&code, &mut schema) {
+                    if let Err(m) = done {
+                        errors.push(err(m));
+                    }
+                    continue;
+                }
+            }
             let (rewritten, not_null) = match domains::without_unread_clauses(&code) {
                 Some((text, not_null)) => (Some(text), not_null),
                 None => (
                     views::without_data_clause(&code)
-                        .or_else(|| sequences.without_sequence_name(&code, dialect)),
+                        .or_else(|| sequences.without_sequence_name(&code, dialect))
+                        .or_else(|| partitions::without_only(&code)),
                     false,
                 ),
             };
@@ -249,6 +261,13 @@ pub fn parse_noting(
         errors.push(DeclaredError {
             file,
             line,
+            message,
+        });
+    }
+    for message in partitions::resolve(&mut schema) {
+        errors.push(DeclaredError {
+            file: files.last().map(|f| f.0.clone()).unwrap_or_default(),
+            line: 1,
             message,
         });
     }
@@ -430,6 +449,14 @@ impl Read<'_> {
     /// `CREATE TABLE` (constraints, serial defaults, identities).
     fn alter_table(&mut self, table: &str, op: AlterTableOperation) -> Result<(), String> {
         let dialect = self.dialect;
+        if let AlterTableOperation::AttachPartitionOf {
+            partition,
+            for_values,
+        } = &op
+        {
+            let child = table_key(self.schema, &object(partition, dialect)?, dialect);
+            return partitions::attach(self.schema, table, &child, partitions::bound(for_values));
+        }
         let t =
             self.schema.tables.get_mut(table).ok_or_else(|| {
                 format!("ALTER TABLE {table}: the table is not declared before it")
@@ -474,7 +501,7 @@ impl Read<'_> {
                 }
             }
             other => Err(format!(
-                "unsupported ALTER TABLE operation `{other}`: a declared schema takes only ADD CONSTRAINT, ALTER COLUMN ... SET DEFAULT and ADD GENERATED ... AS IDENTITY"
+                "unsupported ALTER TABLE operation `{other}`: a declared schema takes only ADD CONSTRAINT, ALTER COLUMN ... SET DEFAULT, ADD GENERATED ... AS IDENTITY and (PostgreSQL) ATTACH PARTITION"
             )),
         }
     }
@@ -484,209 +511,10 @@ fn first_words(s: &str) -> String {
     s.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
 }
 
-/// Clauses of CREATE TABLE that change what the table is, which the model
-/// cannot hold yet: refused, never dropped (SPEC: "nothing is dropped
-/// silently").
-fn unmodelled_clause(ct: &CreateTable) -> Option<&'static str> {
-    [
-        (ct.unlogged, "UNLOGGED"),
-        (ct.temporary, "TEMPORARY"),
-        (ct.partition_by.is_some(), "PARTITION BY"),
-        (ct.partition_of.is_some(), "PARTITION OF"),
-        (ct.inherits.is_some(), "INHERITS"),
-        (ct.like.is_some(), "LIKE"),
-        (ct.query.is_some(), "AS SELECT"),
-    ]
-    .into_iter()
-    .find_map(|(present, clause)| present.then_some(clause))
-}
-
-/// The table's comment (MySQL's `COMMENT='...'`, which its catalog keeps
-/// as the table's comment), its engine, character set and collation
-/// (compared), and the other options as written (`ROW_FORMAT=DYNAMIC`),
-/// which are not compared but noted. `AUTO_INCREMENT=n` is the counter's
-/// state, not the schema's: left out.
-fn table_options(ct: &CreateTable) -> (Option<String>, TableOptions, Vec<String>) {
-    use sqlparser::ast::{CommentDef, CreateTableOptions, SqlOption};
-    let text = |c: &CommentDef| match c {
-        CommentDef::WithEq(s) | CommentDef::WithoutEq(s) => s.clone(),
-    };
-    let mut comment = ct.comment.as_ref().map(text);
-    let mut others = Vec::new();
-    let options = match &ct.table_options {
-        CreateTableOptions::None => &[][..],
-        CreateTableOptions::With(o)
-        | CreateTableOptions::Options(o)
-        | CreateTableOptions::Plain(o)
-        | CreateTableOptions::TableProperties(o) => o,
-    };
-    let mut kept = TableOptions::default();
-    let value = |e: &sqlparser::ast::Expr| e.to_string().trim_matches(['\'', '"', '`']).to_owned();
-    for o in options {
-        match o {
-            SqlOption::Comment(c) => comment = Some(text(c)),
-            SqlOption::NamedParenthesizedList(l) if l.key.value.eq_ignore_ascii_case("ENGINE") => {
-                kept.engine = l.name.as_ref().map(|n| n.value.clone());
-            }
-            SqlOption::KeyValue { key, value: v } => {
-                match key.to_string().to_uppercase().as_str() {
-                    "DEFAULT CHARSET" | "CHARSET" | "DEFAULT CHARACTER SET" | "CHARACTER SET" => {
-                        kept.charset = Some(value(v));
-                    }
-                    "COLLATE" | "DEFAULT COLLATE" => kept.collation = Some(value(v)),
-                    "AUTO_INCREMENT" => {}
-                    _ => others.push(o.to_string()),
-                }
-            }
-            other => others.push(other.to_string()),
-        }
-    }
-    (comment, kept, others)
-}
-
-fn create_table(
-    schema: &mut Schema,
-    ct: &CreateTable,
-    dialect: Dialect,
-    notes: &mut Vec<String>,
-) -> Result<(), String> {
-    let name = object(&ct.name, dialect)?;
-    if schema.tables.contains_key(&name) {
-        return Err(format!("table {name} is declared twice"));
-    }
-    if let Some(clause) = unmodelled_clause(ct) {
-        return Err(format!(
-            "table {name}: `{clause}` is not in Revisor's model yet; the table cannot be declared with it (and without it would mean another table)"
-        ));
-    }
-    let (comment, options, others) = table_options(ct);
-    if !others.is_empty() {
-        notes.push(format!(
-            "table {name}: table options not compared: {}",
-            others.join(", ")
-        ));
-    }
-    let mut t = Table {
-        name: name.clone(),
-        comment,
-        options,
-        ..Table::default()
-    };
-    for cd in &ct.columns {
-        let cname = ident(&cd.name, dialect);
-        // A type of the schema itself (an enum) may be written qualified,
-        // as pg_dump writes it (`public.mpaa_rating`); the model holds one
-        // schema, so the name alone.
-        let raw_type = match &cd.data_type {
-            DataType::Custom(n, args) if n.0.len() > 1 && args.is_empty() => {
-                n.0.last()
-                    .map_or_else(|| cd.data_type.to_string(), |p| p.to_string())
-            }
-            other => other.to_string(),
-        };
-        let mut col = Column::new(&cname, dialect.sql().read_type(&raw_type));
-        col.identity = Type::is_serial(&raw_type);
-        col.identity_kind = col.identity.then_some(IdentityKind::Serial);
-        for opt in &cd.options {
-            let constraint_name = opt.name.as_ref().map(|n| ident(n, dialect));
-            match &opt.option {
-                ColumnOption::Null => col.nullable = true,
-                ColumnOption::NotNull => col.nullable = false,
-                ColumnOption::Default(e) => col.default = Some(e.to_string()),
-                ColumnOption::PrimaryKey(pk) => {
-                    (t.primary_key_deferrable, t.primary_key_initially_deferred) =
-                        constraints::key_deferral(&pk.characteristics, &name, dialect)?;
-                    t.primary_key = vec![cname.clone()];
-                    t.primary_key_name =
-                        constraint_name.or_else(|| pk.name.as_ref().map(|n| ident(n, dialect)));
-                    col.nullable = false;
-                }
-                ColumnOption::Unique(u) => {
-                    let (deferrable, initially_deferred) =
-                        constraints::key_deferral(&u.characteristics, &name, dialect)?;
-                    t.uniques.push(Unique {
-                        name: constraint_name,
-                        columns: vec![cname.clone()],
-                        deferrable,
-                        initially_deferred,
-                    })
-                }
-                ColumnOption::ForeignKey(fk) => t.foreign_keys.push(foreign_key(
-                    constraint_name,
-                    vec![cname.clone()],
-                    fk,
-                    dialect,
-                )?),
-                ColumnOption::Check(c) => t.checks.push(Check {
-                    name: constraint_name.or_else(|| c.name.as_ref().map(|n| ident(n, dialect))),
-                    expression: c.expr.to_string(),
-                    not_valid: false,
-                }),
-                // By its name as the catalog keeps it: `COLLATE "C"` and
-                // `COLLATE pg_catalog."C"` are the catalog's `C`.
-                ColumnOption::Collation(c) => col.collation = Some(object(c, dialect)?),
-                // MySQL: a collation implies its character set, and the
-                // model holds the collation; mysqldump writes both.
-                ColumnOption::CharacterSet(cs) => {
-                    let collated = cd
-                        .options
-                        .iter()
-                        .any(|o| matches!(o.option, ColumnOption::Collation(_)));
-                    if !collated {
-                        return Err(format!(
-                            "column {name}.{cname}: CHARACTER SET {cs} without COLLATE: name the collation too (as mysqldump writes it), which the column's character set follows"
-                        ));
-                    }
-                }
-                ColumnOption::Comment(c) => col.comment = Some(c.clone()),
-                ColumnOption::OnUpdate(e) => col.on_update = Some(e.to_string()),
-                ColumnOption::Generated {
-                    generated_as: ga @ (GeneratedAs::Always | GeneratedAs::ByDefault),
-                    generation_expr: None,
-                    sequence_options,
-                    ..
-                } => {
-                    sequences::check_options(
-                        &crate::schema::sequence_name(&name, &cname),
-                        sequence_options.as_deref().unwrap_or_default(),
-                    )?;
-                    col.identity = true;
-                    col.identity_kind =
-                        matches!(ga, GeneratedAs::Always).then_some(IdentityKind::Always);
-                }
-                ColumnOption::DialectSpecific(tokens)
-                    if tokens.iter().any(|t| {
-                        let w = t.to_string().to_uppercase();
-                        w == "AUTO_INCREMENT" || w == "AUTOINCREMENT"
-                    }) =>
-                {
-                    col.identity = true
-                }
-                other => {
-                    return Err(format!(
-                        "column {name}.{cname}: unsupported column option `{other}`"
-                    ))
-                }
-            }
-        }
-        t.columns.push(col);
-    }
-    for c in &ct.constraints {
-        add_constraint(&mut t, c, false, dialect)?;
-    }
-    for pk in t.primary_key.clone() {
-        if let Some(c) = t.columns.iter_mut().find(|c| c.name == pk) {
-            c.nullable = false;
-        }
-    }
-    schema.tables.insert(name, t);
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::Action;
+    use crate::schema::{Action, Type};
 
     fn one(sql: &str, d: Dialect) -> Schema {
         parse(&[("schema.sql".into(), sql.into())], d).unwrap_or_else(|e| panic!("{e:?}"))
@@ -761,21 +589,79 @@ mod tests {
         assert_eq!(at, [("a.sql".to_owned(), 2), ("b.sql".to_owned(), 1)]);
     }
 
+    /// pg_dump's form (partitions created apart, attached, their copies of
+    /// the parent's check, key and index left to the parent) and a
+    /// user's (`PARTITION OF`, columns from the parent) read alike.
+    #[test]
+    fn partitions_read_in_pg_dump_form_and_as_written_alike() {
+        let dumped = one(
+            "CREATE TABLE public.p (id integer NOT NULL, at date NOT NULL, n integer DEFAULT 0, CONSTRAINT p_n_check CHECK ((n >= 0))) PARTITION BY RANGE (at);\n\
+             CREATE TABLE public.p_2024 (id integer NOT NULL, at date NOT NULL, n integer DEFAULT 5, CONSTRAINT p_n_check CHECK ((n >= 0)));\n\
+             ALTER TABLE ONLY public.p ATTACH PARTITION public.p_2024 FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');\n\
+             ALTER TABLE ONLY public.p ADD CONSTRAINT p_pkey PRIMARY KEY (at, id);\n\
+             ALTER TABLE ONLY public.p_2024 ADD CONSTRAINT p_2024_pkey PRIMARY KEY (at, id);\n\
+             CREATE INDEX p_n ON ONLY public.p USING btree (n);\n\
+             CREATE INDEX p_2024_n_idx ON public.p_2024 USING btree (n);\n\
+             CREATE INDEX p_2024_own ON public.p_2024 USING btree (id);\n\
+             ALTER INDEX public.p_n ATTACH PARTITION public.p_2024_n_idx;\n\
+             ALTER INDEX public.p_pkey ATTACH PARTITION public.p_2024_pkey;\n",
+            Dialect::Postgres,
+        );
+        let written = one(
+            "CREATE TABLE p (id integer NOT NULL, at date NOT NULL, n integer DEFAULT 0 CONSTRAINT p_n_check CHECK (n >= 0), PRIMARY KEY (at, id)) PARTITION BY RANGE (at);\n\
+             CREATE INDEX p_n ON p (n);\n\
+             CREATE TABLE p_2024 PARTITION OF p (n WITH OPTIONS DEFAULT 5) FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');\n\
+             CREATE INDEX p_2024_own ON p_2024 (id);\n",
+            Dialect::Postgres,
+        );
+        for s in [&dumped, &written] {
+            let t = &s.tables["p_2024"];
+            assert_eq!(
+                t.storage.partition_of,
+                Some(crate::schema::PartitionOf {
+                    parent: "p".into(),
+                    bound: "FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')".into()
+                })
+            );
+            assert!(t.primary_key.is_empty() && t.checks.is_empty(), "{t:?}");
+            assert_eq!(t.indexes.len(), 1, "{t:?}");
+            assert_eq!(t.columns.len(), 3);
+            assert!(!t.columns[0].nullable && !t.columns[1].nullable);
+            assert_eq!(t.columns[2].default.as_deref(), Some("5"));
+            assert_eq!(
+                s.tables["p"].storage.partition_by.as_deref(),
+                Some("RANGE (at)")
+            );
+        }
+        let diff = crate::diff::diff(&dumped, &written, Dialect::Postgres);
+        assert!(diff.is_empty(), "{diff:#?}");
+        // A partition of a table not declared before it.
+        let e = parse(
+            &[(
+                "s.sql".into(),
+                "CREATE TABLE c PARTITION OF p DEFAULT;".into(),
+            )],
+            Dialect::Postgres,
+        )
+        .unwrap_err();
+        assert!(e[0].message.contains("PARTITION OF p"), "{e:?}");
+    }
+
     #[test]
     fn an_error_names_the_line_where_the_statement_starts_not_its_comments() {
-        let sql = "CREATE TABLE a (id int);\n\n--\n-- Name: b; Type: TABLE\n--\n\nCREATE UNLOGGED TABLE b (id int);\n";
+        let sql = "CREATE TABLE a (id int);\n\n--\n-- Name: b; Type: TABLE\n--\n\nCREATE TABLE b (id int) INHERITS (a);\n";
         let e = parse(&[("s.sql".into(), sql.into())], Dialect::Postgres).unwrap_err();
         assert_eq!(e[0].line, 7, "{e:?}");
     }
 
     #[test]
     fn clauses_the_model_lacks_are_refused_and_table_options_noted() {
-        for sql in [
-            "CREATE UNLOGGED TABLE t (a int);",
-            "CREATE TABLE t (a int) PARTITION BY RANGE (a);",
-            "CREATE TABLE c (a int) INHERITS (p);",
+        for (sql, dialect) in [
+            ("CREATE UNLOGGED TABLE t (a int);", Dialect::Sqlite),
+            ("CREATE TABLE t PARTITION OF p DEFAULT;", Dialect::Sqlite),
+            ("CREATE TABLE c (a int) INHERITS (p);", Dialect::Postgres),
         ] {
-            let e = parse(&[("s.sql".into(), sql.into())], Dialect::Postgres).unwrap_err();
+            let e = parse(&[("s.sql".into(), sql.into())], dialect).unwrap_err();
             assert!(
                 e[0].message.contains("not in Revisor's model"),
                 "{sql}: {e:?}"

@@ -239,12 +239,27 @@ impl Sequences {
         for (at, table, column, seq) in std::mem::take(&mut self.uses) {
             let declared = self.declared.get_mut(&seq);
             let standalone = declared.as_ref().is_some_and(|s| s.owner.is_none());
-            let own = declared.is_some_and(|s| {
-                s.used = true;
-                s.owner.as_ref().is_some_and(|(t, c)| {
-                    t.eq_ignore_ascii_case(&table) && c.eq_ignore_ascii_case(&column)
+            // A partition's column draws from its parent's serial
+            // sequence (PostgreSQL copies the default to the partition).
+            let parent = schema
+                .tables
+                .get(&table)
+                .and_then(|t| t.storage.partition_of.as_ref())
+                .map(|p| p.parent.clone());
+            let owned_by = |t: &str, c: &str| {
+                declared.as_ref().is_some_and(|s| {
+                    s.owner.as_ref().is_some_and(|(ot, oc)| {
+                        ot.eq_ignore_ascii_case(t) && oc.eq_ignore_ascii_case(c)
+                    })
                 })
-            }) && seq == sequence_name(&table, &column);
+            };
+            let standalone = standalone
+                || parent
+                    .is_some_and(|p| owned_by(&p, &column) && seq == sequence_name(&p, &column));
+            let own = owned_by(&table, &column) && seq == sequence_name(&table, &column);
+            if let Some(s) = declared {
+                s.used = true;
+            }
             let col = schema
                 .tables
                 .get_mut(&table)

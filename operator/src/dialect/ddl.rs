@@ -387,6 +387,13 @@ pub trait SqlDialect: Sync + std::fmt::Debug {
         false
     }
 
+    /// Whether tables may be partitioned with `PARTITION BY` / `PARTITION
+    /// OF` and be `UNLOGGED` ([`crate::schema::Storage`]; PostgreSQL).
+    /// Elsewhere a declared one is refused.
+    fn partitioned_tables(&self) -> bool {
+        false
+    }
+
     /// Whether identity columns come in kinds ([`IdentityKind`]:
     /// PostgreSQL's serial and `ALWAYS`); elsewhere the kind is dropped in
     /// normal form.

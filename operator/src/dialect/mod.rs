@@ -120,3 +120,30 @@ fn significant_tokens(
             .collect(),
     )
 }
+
+/// The column a partition has from its parent's `c` when created with
+/// `PARTITION OF`: the same but for what PostgreSQL does not pass on: an
+/// identity (the parent's makes the values; PostgreSQL 15 gives the
+/// partition's column none), a serial column's ownership of its sequence
+/// (the partition's default draws from the parent's sequence), the
+/// comment.
+pub fn partition_column(
+    parent: &str,
+    c: &crate::schema::Column,
+    dialect: Dialect,
+) -> crate::schema::Column {
+    let mut col = c.clone();
+    col.comment = None;
+    if c.identity {
+        col.identity = false;
+        col.identity_kind = None;
+        if c.identity_kind == Some(crate::schema::IdentityKind::Serial) {
+            let seq = dialect
+                .sql()
+                .quote(&crate::schema::sequence_name(parent, &c.name));
+            let nextval = format!("nextval({}::regclass)", dialect.sql().string_literal(&seq));
+            col.default = crate::schema::normalize_default(&nextval, &c.ty);
+        }
+    }
+    col
+}

@@ -250,6 +250,16 @@ impl Table {
             } else {
                 Default::default()
             },
+            storage: if sql.partitioned_tables() {
+                let mut s = self.storage.clone();
+                s.partition_by = s
+                    .partition_by
+                    .as_deref()
+                    .map(crate::sqltext::normalize_space);
+                s
+            } else {
+                Default::default()
+            },
         }
     }
 }

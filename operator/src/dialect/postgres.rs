@@ -86,6 +86,10 @@ impl SqlDialect for Postgres {
         true
     }
 
+    fn partitioned_tables(&self) -> bool {
+        true
+    }
+
     fn identity_not_null(&self) -> bool {
         true
     }

@@ -126,6 +126,22 @@ impl Op {
                 format!("remove check on {table}: {}", check.expression)
             }
             Op::SetTableComment { table, .. } => format!("comment on table {table}"),
+            Op::SetStorage { table, from, to } => {
+                let mut parts = Vec::new();
+                if from.partition_of != to.partition_of {
+                    if let Some(p) = &from.partition_of {
+                        parts.push(format!("detach {table} from {}", p.parent));
+                    }
+                    if let Some(p) = &to.partition_of {
+                        parts.push(format!("attach {table} to {} {}", p.parent, p.bound));
+                    }
+                }
+                if from.unlogged != to.unlogged {
+                    let how = if to.unlogged { "unlogged" } else { "logged" };
+                    parts.push(format!("make {table} {how}"));
+                }
+                parts.join("; ")
+            }
             Op::SetTableOptions { table, to, .. } => {
                 let stated: Vec<String> = [
                     ("engine", &to.engine),

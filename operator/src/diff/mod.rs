@@ -23,6 +23,7 @@ use std::collections::{BTreeSet, HashSet};
 
 mod describe;
 mod op;
+mod partitions;
 mod types;
 mod views;
 
@@ -44,11 +45,20 @@ pub fn diff(from: &Schema, to: &Schema, dialect: Dialect) -> Vec<Op> {
     let mut add_constraints = Vec::new();
     let mut add_fks = Vec::new();
     let mut comments = Vec::new();
+    // Tables dropped and created for a changed partition key.
+    let recreated = partitions::recreated(&from, &to);
+    let kept = |name: &String| !recreated.contains(name);
 
     for (name, old) in &from.tables {
-        let Some(new) = to.tables.get(name) else {
+        let Some(new) = to.tables.get(name).filter(|_| kept(name)) else {
             continue;
         };
+        // A table that leaves or joins a partitioned table: what it has
+        // from it as its own.
+        let (old, new) = (
+            &partitions::with_inherited(old, new, &from),
+            &partitions::with_inherited(new, old, &to),
+        );
         let table = || name.clone();
         // Constraints compare by content: a name the server chose, or one
         // that Revisor gave an unnamed constraint, is no difference.
@@ -126,8 +136,15 @@ pub fn diff(from: &Schema, to: &Schema, dialect: Dialect) -> Vec<Op> {
                 });
             }
         }
-        // Columns: add, alter, drop (a new key column is added before the key moves).
-        for c in &new.columns {
+        let (detach, attach) = partitions::storage_changes(name, old, new);
+        drop_fks.extend(detach);
+        comments.extend(attach);
+        // Columns: add, alter, drop (a new key column is added before the
+        // key moves); a partition's follow its parent's.
+        let partition_columns = partitions::partition_columns(old, new, &from, &to, dialect);
+        let own_columns = partition_columns.is_none();
+        columns.extend(partition_columns.into_iter().flatten());
+        for c in new.columns.iter().filter(|_| own_columns) {
             match old.column(&c.name) {
                 None => columns.push(Op::AddColumn {
                     table: table(),
@@ -157,7 +174,7 @@ pub fn diff(from: &Schema, to: &Schema, dialect: Dialect) -> Vec<Op> {
                 to: new.primary_key.clone(),
             });
         }
-        for c in &old.columns {
+        for c in old.columns.iter().filter(|_| own_columns) {
             if new.column(&c.name).is_none() {
                 columns.push(Op::DropColumn {
                     table: table(),
@@ -217,24 +234,27 @@ pub fn diff(from: &Schema, to: &Schema, dialect: Dialect) -> Vec<Op> {
     let dropped: Vec<&Table> = from
         .tables
         .values()
-        .filter(|t| !to.tables.contains_key(&t.name))
+        .filter(|t| !to.tables.contains_key(&t.name) || !kept(&t.name))
         .collect();
     let mut drops: Vec<Op> = dependency_order(&dropped)
         .into_iter()
         .rev()
         .map(|t| Op::DropTable(t.clone()))
         .collect();
+    for t in &dropped {
+        drop_constraints.extend(partitions::dropped_partition(t, &from, dialect));
+    }
     // Tables that come, referenced ones first; a foreign key to a table
     // that does not exist yet (a cycle) is added after all of them.
     let created: Vec<&Table> = to
         .tables
         .values()
-        .filter(|t| !from.tables.contains_key(&t.name))
+        .filter(|t| !from.tables.contains_key(&t.name) || !kept(&t.name))
         .collect();
     let mut exists: HashSet<String> = from
         .tables
         .keys()
-        .filter(|k| to.tables.contains_key(*k))
+        .filter(|k| to.tables.contains_key(*k) && kept(k))
         .cloned()
         .collect();
     let mut creates = Vec::new();
@@ -262,6 +282,7 @@ pub fn diff(from: &Schema, to: &Schema, dialect: Dialect) -> Vec<Op> {
                 fk,
             });
         }
+        columns.extend(partitions::created_partition(&t, &to, dialect));
         creates.push(Op::CreateTable(t));
     }
 
@@ -319,12 +340,18 @@ pub fn diff(from: &Schema, to: &Schema, dialect: Dialect) -> Vec<Op> {
 }
 
 /// Tables ordered so that a table comes after the tables it references
-/// (within `tables`); ties and cycles by name.
+/// and the partitioned table it is a partition of (within `tables`); ties
+/// and cycles by name.
 fn dependency_order<'a>(tables: &[&'a Table]) -> Vec<&'a Table> {
     topological(
         tables,
         |t| t.name.as_str(),
-        |t| t.foreign_keys.iter().map(|fk| fk.ref_table.as_str()),
+        |t| {
+            t.foreign_keys
+                .iter()
+                .map(|fk| fk.ref_table.as_str())
+                .chain(t.storage.partition_of.iter().map(|p| p.parent.as_str()))
+        },
     )
 }
 

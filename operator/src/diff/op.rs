@@ -167,6 +167,17 @@ pub enum Op {
         /// After (only what it states is changed).
         to: crate::schema::TableOptions,
     },
+    /// Attach a table to a partitioned table or detach it, or make it
+    /// `UNLOGGED` or logged again (PostgreSQL; a changed partition key is
+    /// a drop and create instead).
+    SetStorage {
+        /// Table.
+        table: String,
+        /// Before.
+        from: crate::schema::Storage,
+        /// After.
+        to: crate::schema::Storage,
+    },
     /// Create or drop a view (a changed one is dropped and created; see
     /// `views.rs`).
     View {
@@ -228,7 +239,8 @@ impl Op {
             | Op::DropExclusion { table, .. }
             | Op::DropCheck { table, .. }
             | Op::SetTableComment { table, .. }
-            | Op::SetTableOptions { table, .. } => table,
+            | Op::SetTableOptions { table, .. }
+            | Op::SetStorage { table, .. } => table,
             Op::Enum { name, .. }
             | Op::Extension { name, .. }
             | Op::Domain { name, .. }
@@ -304,6 +316,11 @@ impl Op {
                 check: check.clone(),
             },
             Op::SetTableOptions { table, from, to } => Op::SetTableOptions {
+                table: t(table),
+                from: to.clone(),
+                to: from.clone(),
+            },
+            Op::SetStorage { table, from, to } => Op::SetStorage {
                 table: t(table),
                 from: to.clone(),
                 to: from.clone(),

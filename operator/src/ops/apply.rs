@@ -110,6 +110,7 @@ pub fn apply(s: &mut Schema, op: &Op) {
         }),
         Op::SetTableComment { to, .. } => table.comment = to.clone(),
         Op::SetTableOptions { to, .. } => table.options = to.clone(),
+        Op::SetStorage { to, .. } => table.storage = to.clone(),
         Op::CreateTable(_)
         | Op::DropTable(_)
         | Op::Enum { .. }

@@ -38,10 +38,13 @@ fn operation(op: &Op, d: Dialect) -> Result<Operation, OpsError> {
         )))
     };
     // `autoincrement` is the dialect's one identity form: a serial or
-    // `ALWAYS` identity column has no operation.
+    // `ALWAYS` identity column has no operation; nor has a partitioned,
+    // partition or unlogged table, or an exclusion constraint.
     let kinded = match op {
         Op::CreateTable(t) | Op::DropTable(t) => {
             t.columns.iter().any(|c| c.identity_kind.is_some())
+                || !t.storage.is_plain()
+                || !t.exclusions.is_empty()
         }
         Op::AddColumn { column, .. } | Op::DropColumn { column, .. } => {
             column.identity_kind.is_some()
@@ -173,6 +176,7 @@ fn operation(op: &Op, d: Dialect) -> Result<Operation, OpsError> {
         Op::SetPrimaryKey { .. }
         | Op::SetTableComment { .. }
         | Op::SetTableOptions { .. }
+        | Op::SetStorage { .. }
         | Op::Enum { .. }
         | Op::Domain { .. }
         | Op::Sequence { .. }

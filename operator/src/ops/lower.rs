@@ -106,6 +106,7 @@ pub(super) fn table(name: &str, t: &TableSpec, d: Dialect) -> Result<Table, OpsE
         primary_key_initially_deferred: false,
         exclusions: Vec::new(),
         options: Default::default(),
+        storage: Default::default(),
         uniques: t
             .unique
             .iter()

@@ -83,12 +83,67 @@ pub fn create_table(t: &Table, as_name: &str, dialect: Dialect) -> String {
             .iter()
             .map(|x| format!("CONSTRAINT {} {}", sql.quote(&x.name), x.definition)),
     );
+    let partition_by = t
+        .storage
+        .partition_by
+        .as_ref()
+        .map(|k| format!(" PARTITION BY {k}"))
+        .unwrap_or_default();
+    // A partition has its parent's columns: only its own constraints are
+    // written (a column that differs from the parent's is altered after).
+    if let Some(p) = &t.storage.partition_of {
+        let own = if parts.len() > t.columns.len() {
+            format!(" (\n    {}\n)", parts[t.columns.len()..].join(",\n    "))
+        } else {
+            String::new()
+        };
+        return format!(
+            "CREATE TABLE {} PARTITION OF {}{own} {}{partition_by}",
+            sql.quote(as_name),
+            sql.quote(&p.parent),
+            p.bound
+        );
+    }
     format!(
-        "CREATE TABLE {} (\n    {}\n){}",
+        "CREATE {}TABLE {} (\n    {}\n){}{partition_by}",
+        if t.storage.unlogged { "UNLOGGED " } else { "" },
         sql.quote(as_name),
         parts.join(",\n    "),
         sql.table_options_clause(&t.options)
     )
+}
+
+/// `Op::SetStorage`: detach from the old partitioned table, attach to
+/// the new one, `SET LOGGED` / `SET UNLOGGED` (PostgreSQL).
+fn set_storage(
+    table: &str,
+    from: &crate::schema::Storage,
+    to: &crate::schema::Storage,
+    sql: &dyn SqlDialect,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    if from.partition_of != to.partition_of {
+        if let Some(p) = &from.partition_of {
+            out.push(format!(
+                "ALTER TABLE {} DETACH PARTITION {}",
+                sql.quote(&p.parent),
+                sql.quote(table)
+            ));
+        }
+        if let Some(p) = &to.partition_of {
+            out.push(format!(
+                "ALTER TABLE {} ATTACH PARTITION {} {}",
+                sql.quote(&p.parent),
+                sql.quote(table),
+                p.bound
+            ));
+        }
+    }
+    if from.unlogged != to.unlogged {
+        let how = if to.unlogged { "UNLOGGED" } else { "LOGGED" };
+        out.push(format!("ALTER TABLE {} SET {how}", sql.quote(table)));
+    }
+    out
 }
 
 fn create_index(i: &Index, table: &str, dialect: Dialect) -> String {
@@ -160,6 +215,7 @@ pub(crate) fn needs_rebuild(op: &Op) -> bool {
         | Op::Domain { .. }
         | Op::Sequence { .. }
         | Op::SetTableOptions { .. }
+        | Op::SetStorage { .. }
         | Op::Extension { .. }
         | Op::View { .. }
         | Op::Trigger { .. }
@@ -434,6 +490,7 @@ fn statements(op: &Op, dialect: Dialect, before: &Schema, after: Option<&Schema>
         }
         Op::SetTableComment { table, to, .. } => sql.set_table_comment(table, to.as_deref()),
         Op::SetTableOptions { table, from, to } => sql.alter_table_options(table, from, to),
+        Op::SetStorage { table, from, to } => set_storage(table, from, to, sql),
         Op::Enum {
             name,
             from,

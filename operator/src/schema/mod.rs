@@ -219,6 +219,58 @@ pub struct Table {
     /// MySQL's storage engine and default character set and collation.
     #[serde(default, skip_serializing_if = "TableOptions::is_empty")]
     pub options: TableOptions,
+    /// PostgreSQL's partitioning and persistence: `PARTITION BY`,
+    /// `PARTITION OF` and `UNLOGGED`.
+    #[serde(default, skip_serializing_if = "Storage::is_plain")]
+    pub storage: Storage,
+}
+
+/// How a PostgreSQL table is laid out: partitioned by a key, a partition
+/// of another table, unlogged (the plain heap table: all empty).
+///
+/// A partition's columns are its parent's (PostgreSQL keeps them equal);
+/// the model holds them, as pg_dump writes them, but a partition holds
+/// only its *own* keys, unique and check constraints, foreign keys and
+/// indexes: those it has from its parent (the catalog's `conparentid`,
+/// `coninhcount`, attached indexes) are the parent's, created with it by
+/// PostgreSQL. Changing a partition key cannot be done in place: the
+/// table and its partitions are dropped and created (SPEC: partitioned
+/// tables).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Storage {
+    /// `PARTITION BY` as the catalog prints it (`pg_get_partkeydef`):
+    /// the method in capitals and the key in parentheses,
+    /// `RANGE (created_at)`, `LIST (region)`, `HASH (id)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition_by: Option<String>,
+    /// The table is a partition: of which table, for which values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition_of: Option<PartitionOf>,
+    /// `UNLOGGED`: not written to the WAL (emptied after a crash).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unlogged: bool,
+}
+
+impl Storage {
+    /// Whether this is a plain table: not partitioned, no partition,
+    /// logged.
+    pub fn is_plain(&self) -> bool {
+        *self == Storage::default()
+    }
+}
+
+/// Where a partition belongs: its partitioned table and its bound.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartitionOf {
+    /// The partitioned table (in the same schema).
+    pub parent: String,
+    /// The bound as the catalog prints it (`pg_get_expr(relpartbound)`):
+    /// `FOR VALUES FROM ('2022-01-01') TO ('2022-02-01')`, `FOR VALUES
+    /// IN ('a', 'b')`, `FOR VALUES WITH (modulus 4, remainder 0)` or
+    /// `DEFAULT`. Range bounds of time types are printed by the server in
+    /// its session's time zone, so a declared one compares in the
+    /// server's words through the dev database.
+    pub bound: String,
 }
 
 /// The table options that change what a MySQL table is: its storage
@@ -543,6 +595,41 @@ impl Table {
     /// The column named `name`.
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// This table with the keys, unique constraints, indexes, foreign keys
+    /// and checks of `parent` (its partitioned table) as its own, under
+    /// the names PostgreSQL gives a partition's copies: `<table>_pkey`,
+    /// `<table>_<columns>_key`, `<table>_<columns>_idx` (`expr` for an
+    /// expression; names longer than 63 bytes are not shortened as the
+    /// server does), foreign keys and checks by the parent's names. What
+    /// a partition has once detached, or needs before it is attached.
+    pub fn with_parent_objects(&self, parent: &Table) -> Table {
+        let mut t = self.clone();
+        let named = |cols: &[String], suffix: &str| {
+            let cols: Vec<&str> = cols
+                .iter()
+                .map(|c| if c.starts_with('(') { "expr" } else { c })
+                .collect();
+            format!("{}_{}_{suffix}", self.name, cols.join("_"))
+        };
+        if t.primary_key.is_empty() && !parent.primary_key.is_empty() {
+            t.primary_key = parent.primary_key.clone();
+            t.primary_key_name = Some(format!("{}_pkey", t.name));
+        }
+        for u in &parent.uniques {
+            let mut u = u.clone();
+            u.name = Some(named(&u.columns, "key"));
+            t.uniques.push(u);
+        }
+        for i in &parent.indexes {
+            let mut i = i.clone();
+            i.name = named(&i.columns, "idx");
+            t.indexes.push(i);
+        }
+        t.foreign_keys.extend(parent.foreign_keys.iter().cloned());
+        t.checks.extend(parent.checks.iter().cloned());
+        t
     }
 }
 

@@ -71,6 +71,9 @@ pub(super) fn respell(from: &Schema, mut to: Schema, case: NameCase) -> Schema {
         for fk in &mut t.foreign_keys {
             fk.ref_table = table_of(&fk.ref_table);
         }
+        if let Some(p) = &mut t.storage.partition_of {
+            p.parent = table_of(&p.parent);
+        }
         if !columns_ci {
             continue;
         }

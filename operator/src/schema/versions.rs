@@ -23,7 +23,11 @@ use super::Schema;
 /// - 5: standalone sequences ([`super::Sequence`]).
 /// - 6: deferrable primary keys and unique constraints.
 /// - 7: exclusion constraints ([`super::Exclusion`]).
-pub const MODEL_VERSION: u64 = 7;
+/// - 8: partitioned tables, partitions and unlogged tables
+///   ([`super::Storage`]); a partition holds only its own keys,
+///   constraints and indexes (before, it held its copies of its parent's
+///   too, and its parent was a plain table).
+pub const MODEL_VERSION: u64 = 8;
 
 impl Schema {
     /// This schema as model `version` sees it: what later versions added
@@ -33,6 +37,25 @@ impl Schema {
             return self.clone();
         }
         let mut s = self.clone();
+        // Before 8 a partition's copies of its parent's keys, constraints
+        // and indexes were read as its own (the names of the indexes as
+        // the server gives them: `Table::with_parent_objects`; triggers
+        // cloned to partitions are not brought back, and show once).
+        let parents = s.clone();
+        for t in s.tables.values_mut() {
+            let parent = t
+                .storage
+                .partition_of
+                .as_ref()
+                .and_then(|p| parents.tables.get(&p.parent));
+            if let Some(parent) = parent {
+                *t = t.with_parent_objects(&ancestors_merged(parent, &parents));
+            }
+            t.storage = Default::default();
+        }
+        if version == 7 {
+            return s;
+        }
         for t in s.tables.values_mut() {
             t.exclusions.clear();
         }
@@ -130,6 +153,20 @@ impl Schema {
     }
 }
 
+/// `t` with the keys, constraints and indexes of the tables it is a
+/// partition of, up the chain, as a partition of it holds them.
+fn ancestors_merged(t: &super::Table, schema: &Schema) -> super::Table {
+    match t
+        .storage
+        .partition_of
+        .as_ref()
+        .and_then(|p| schema.tables.get(&p.parent))
+    {
+        Some(parent) => t.with_parent_objects(&ancestors_merged(parent, schema)),
+        None => t.clone(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,6 +235,66 @@ mod tests {
         let c = &mut stored.tables.get_mut("invoices").unwrap().columns[0];
         (c.identity, c.identity_kind, c.default) = (true, Some(IdentityKind::Serial), None);
         assert_eq!(live.as_of(4), stored.as_of(4));
+        assert_ne!(live.as_of(MODEL_VERSION), stored);
+    }
+
+    #[test]
+    fn a_version_7_snapshot_held_a_partitions_copies_of_its_parents_objects() {
+        let parent = Table {
+            name: "p".into(),
+            columns: vec![
+                Column::new("id", Type::Integer),
+                Column::new("n", Type::Integer),
+            ],
+            primary_key: vec!["id".into()],
+            indexes: vec![crate::schema::Index {
+                name: "p_n".into(),
+                columns: vec!["n".into()],
+                ..Default::default()
+            }],
+            storage: crate::schema::Storage {
+                partition_by: Some("RANGE (id)".into()),
+                ..Default::default()
+            },
+            ..Table::default()
+        };
+        let child = Table {
+            name: "p_1".into(),
+            columns: parent.columns.clone(),
+            storage: crate::schema::Storage {
+                partition_of: Some(crate::schema::PartitionOf {
+                    parent: "p".into(),
+                    bound: "DEFAULT".into(),
+                }),
+                ..Default::default()
+            },
+            ..Table::default()
+        };
+        let mut live = Schema::default();
+        live.tables.insert("p".into(), parent.clone());
+        live.tables.insert("p_1".into(), child.clone());
+        // What Revisor 7 read from the same database.
+        let mut stored = Schema::default();
+        stored.tables.insert(
+            "p".into(),
+            Table {
+                storage: Default::default(),
+                ..parent
+            },
+        );
+        let mut old_child = Table {
+            storage: Default::default(),
+            ..child
+        };
+        old_child.primary_key = vec!["id".into()];
+        old_child.primary_key_name = Some("p_1_pkey".into());
+        old_child.indexes.push(crate::schema::Index {
+            name: "p_1_n_idx".into(),
+            columns: vec!["n".into()],
+            ..Default::default()
+        });
+        stored.tables.insert("p_1".into(), old_child);
+        assert_eq!(live.as_of(7), stored);
         assert_ne!(live.as_of(MODEL_VERSION), stored);
     }
 

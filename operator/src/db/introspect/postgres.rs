@@ -113,7 +113,11 @@ impl Introspect for PgBackend {
                  AND NOT EXISTS (SELECT 1 FROM pg_depend dep WHERE dep.classid = 'pg_proc'::regclass AND dep.objid = p.oid AND dep.deptype = 'e')) \
                  SELECT kind, name, extra, oid, extra2, extra3 FROM ( \
                  SELECT 't' AS kind, c.relname::text AS name, obj_description(c.oid, 'pg_class') AS extra, \
-                 c.oid::text AS oid, 0::float4 AS ord, NULL::text AS extra2, NULL::text AS extra3 FROM rels c \
+                 c.oid::text AS oid, 0::float4 AS ord, \
+                 CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS extra2, \
+                 concat_ws({SEP}, c.relpersistence, CASE WHEN c.relispartition THEN (SELECT p.relname::text \
+                 FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent WHERE i.inhrelid = c.oid) END, \
+                 CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END) AS extra3 FROM rels c \
                  WHERE c.relkind IN ('r', 'p') AND NOT {BOOKKEEPING} \
                  UNION ALL \
                  SELECT 'd', t.typname::text, format_type(t.typbasetype, t.typtypmod), \
@@ -165,7 +169,7 @@ impl Introspect for PgBackend {
                  UNION ALL \
                  SELECT 'g', tg.tgname::text, pg_get_triggerdef(tg.oid), c.relname::text, 0, NULL, NULL \
                  FROM rels c JOIN pg_trigger tg ON tg.tgrelid = c.oid \
-                 WHERE NOT tg.tgisinternal \
+                 WHERE NOT tg.tgisinternal AND tg.tgparentid = 0 \
                  UNION ALL \
                  SELECT 'x', extname::text, NULL, NULL, 0, NULL, NULL FROM pg_extension \
                  WHERE extnamespace = (SELECT oid FROM ns) \
@@ -297,11 +301,25 @@ impl Introspect for PgBackend {
                 continue;
             }
             oids.push(col(r, 3));
+            // Persistence, then a partition's table and bound.
+            let layout = split_list(&col(r, 5));
+            let storage = crate::schema::Storage {
+                partition_by: opt(r, 4),
+                partition_of: match layout.as_slice() {
+                    [_, parent, bound] => Some(crate::schema::PartitionOf {
+                        parent: parent.clone(),
+                        bound: bound.clone(),
+                    }),
+                    _ => None,
+                },
+                unlogged: layout.first().is_some_and(|p| p == "u"),
+            };
             schema.tables.insert(
                 name.clone(),
                 Table {
                     name,
                     comment: opt(r, 2),
+                    storage,
                     ..Table::default()
                 },
             );
@@ -377,7 +395,8 @@ impl Introspect for PgBackend {
                  CASE WHEN con.contype = 'x' THEN pg_get_constraintdef(con.oid) END \
                  FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid \
                  LEFT JOIN pg_class r ON r.oid = con.confrelid \
-                 WHERE {in_schema} AND con.contype IN ('p', 'u', 'f', 'c', 'x') \
+                 WHERE {in_schema} AND con.contype IN ('p', 'u', 'f', 'c', 'x') AND con.conparentid = 0 \
+                 AND NOT (c.relispartition AND con.contype = 'c' AND con.coninhcount > 0) \
                  ORDER BY c.relname, con.conname"
             ))
             .await?;
@@ -454,7 +473,7 @@ impl Introspect for PgBackend {
                  THEN NULL ELSE pg_get_indexdef(ix.indexrelid) END \
                  FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_class c ON c.oid = ix.indrelid \
                  JOIN pg_am am ON am.oid = i.relam \
-                 WHERE c.oid = ANY('{{{}}}'::oid[]) AND NOT EXISTS (SELECT 1 FROM pg_constraint pc \
+                 WHERE c.oid = ANY('{{{}}}'::oid[]) AND NOT i.relispartition AND NOT EXISTS (SELECT 1 FROM pg_constraint pc \
                  WHERE pc.conrelid = ix.indrelid AND pc.conindid = ix.indexrelid AND pc.contype IN ('p', 'u', 'x')) \
                  ORDER BY c.relname, i.relname",
                 oids.iter().chain(&view_oids).cloned().collect::<Vec<_>>().join(",")
