@@ -186,7 +186,8 @@ pub async fn normalized(
     server: Option<&str>,
     opts: &introspect::Options,
 ) -> Result<(Schema, Option<String>), AutogenError> {
-    if dialect.sql().scratch_url().is_some() || declared.tables.is_empty() {
+    // (A schema of views and functions alone is normalised too.)
+    if dialect.sql().scratch_url().is_some() {
         return Ok((declared, None));
     }
     // Only what exists on both sides and differs as written can be the
@@ -231,7 +232,7 @@ pub async fn normalized(
     }) || declared.functions.values().any(|f| {
         current
             .functions
-            .get(&f.name)
+            .get(&f.key())
             .is_some_and(|c| c.definition != f.definition)
     }) || declared.triggers.values().any(|t| {
         current

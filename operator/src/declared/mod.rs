@@ -200,14 +200,11 @@ pub fn parse_noting(
             if dialect.sql().routines() {
                 if let Some(read) = routines::read_function(st.sql, dialect) {
                     match read {
-                        Ok(f) if schema.functions.contains_key(&f.name) => {
-                            errors.push(err(format!(
-                                "function {} is declared twice (overloads are not supported)",
-                                f.name
-                            )))
-                        }
+                        Ok(f) if schema.functions.contains_key(&f.key()) => errors.push(err(
+                            format!("{} {} is declared twice", f.kind().to_lowercase(), f.key()),
+                        )),
                         Ok(f) => {
-                            schema.functions.insert(f.name.clone(), f);
+                            schema.functions.insert(f.key(), f);
                         }
                         Err(m) => errors.push(err(m)),
                     }
@@ -645,6 +642,28 @@ mod tests {
         )
         .unwrap_err();
         assert!(e[0].message.contains("PARTITION OF p"), "{e:?}");
+    }
+
+    #[test]
+    fn overloads_are_two_functions_and_one_signature_twice_is_refused() {
+        let s = one(
+            "CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql AS $$ SELECT a $$;\nCREATE FUNCTION f(a text) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;\n",
+            Dialect::Postgres,
+        );
+        assert_eq!(
+            s.functions.keys().collect::<Vec<_>>(),
+            ["f(integer)", "f(text)"]
+        );
+        let e = parse(
+            &[("s.sql".into(), "CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql AS $$ SELECT a $$;\nCREATE FUNCTION f(b integer) RETURNS int LANGUAGE sql AS $$ SELECT b $$;\n".into())],
+            Dialect::Postgres,
+        )
+        .unwrap_err();
+        assert_eq!(e[0].line, 2);
+        assert!(
+            e[0].message.contains("f(integer) is declared twice"),
+            "{e:?}"
+        );
     }
 
     #[test]

@@ -85,8 +85,8 @@ pub fn resolve_reads(schema: &mut Schema, dialect: Dialect) {
         .tables
         .keys()
         .chain(schema.views.keys())
-        .chain(schema.functions.keys())
         .cloned()
+        .chain(schema.functions.values().map(|f| f.name.clone()))
         .collect();
     for v in schema.views.values_mut() {
         v.reads = named(&v.definition, &v.name, &names, dialect);
@@ -94,7 +94,7 @@ pub fn resolve_reads(schema: &mut Schema, dialect: Dialect) {
     for t in schema.triggers.values_mut() {
         t.reads = named(&t.definition, &t.name, &names, dialect);
     }
-    let functions: BTreeSet<String> = schema.functions.keys().cloned().collect();
+    let functions: BTreeSet<String> = schema.functions.values().map(|f| f.name.clone()).collect();
     for f in schema.functions.values_mut() {
         f.reads = named(&f.definition, &f.name, &functions, dialect);
     }

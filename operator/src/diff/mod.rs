@@ -326,7 +326,11 @@ pub fn diff(from: &Schema, to: &Schema, dialect: Dialect) -> Vec<Op> {
     // change, and come back last.
     let mut touched: BTreeSet<String> = ops.iter().map(|o| o.table().to_owned()).collect();
     let (mut function_drops, mut function_creates) = views::function_changes(&from, &to);
-    touched.extend(function_drops.iter().map(|o| o.table().to_owned()));
+    // Views and triggers name a function by its name (any overload).
+    touched.extend(function_drops.iter().map(|o| match o {
+        Op::Function { from: Some(f), .. } => f.name.clone(),
+        other => other.table().to_owned(),
+    }));
     let (mut view_drops, mut view_creates) = views::view_changes(&from, &to, &touched);
     touched.extend(view_drops.iter().map(|o| o.table().to_owned()));
     let (mut out, trigger_creates) = views::trigger_changes(&from, &to, &touched);

@@ -120,20 +120,20 @@ pub(super) fn function_changes(from: &Schema, to: &Schema) -> (Vec<Op>, Vec<Op>)
     // grants and dependants stay.
     let replaced = |f: &Function| {
         to.functions
-            .get(&f.name)
+            .get(&f.key())
             .is_some_and(|t| t != f && replaceable(f, t))
     };
     let dropped: Vec<&Function> = from
         .functions
         .values()
-        .filter(|f| to.functions.get(&f.name) != Some(*f) && !replaced(f))
+        .filter(|f| to.functions.get(&f.key()) != Some(*f) && !replaced(f))
         .collect();
     // An aggregate comes after the functions it names, and goes before.
     let drops = order_functions(&dropped)
         .into_iter()
         .rev()
         .map(|f| Op::Function {
-            name: f.name.clone(),
+            name: f.key(),
             from: Some(f.clone()),
             to: None,
         })
@@ -141,15 +141,15 @@ pub(super) fn function_changes(from: &Schema, to: &Schema) -> (Vec<Op>, Vec<Op>)
     let created: Vec<&Function> = to
         .functions
         .values()
-        .filter(|f| from.functions.get(&f.name) != Some(*f))
+        .filter(|f| from.functions.get(&f.key()) != Some(*f))
         .collect();
     let creates = order_functions(&created)
         .into_iter()
         .map(|f| Op::Function {
-            name: f.name.clone(),
+            name: f.key(),
             from: from
                 .functions
-                .get(&f.name)
+                .get(&f.key())
                 .filter(|old| replaced(old))
                 .cloned(),
             to: Some(f.clone()),
@@ -186,13 +186,35 @@ fn returns(definition: &str) -> Option<&str> {
     Some(&rest[..end])
 }
 
-/// `functions` ordered so that one comes after those it names.
+/// `functions` ordered so that one comes after those it names (every
+/// overload of a name it names).
 fn order_functions<'a>(functions: &[&'a Function]) -> Vec<&'a Function> {
+    struct Keyed<'a> {
+        key: String,
+        needs: Vec<String>,
+        f: &'a Function,
+    }
+    let keyed: Vec<Keyed> = functions
+        .iter()
+        .map(|f| Keyed {
+            key: f.key(),
+            needs: functions
+                .iter()
+                .filter(|g| f.reads.contains(&g.name))
+                .map(|g| g.key())
+                .collect(),
+            f,
+        })
+        .collect();
+    let refs: Vec<&Keyed> = keyed.iter().collect();
     super::topological(
-        functions,
-        |f| f.name.as_str(),
-        |f| f.reads.iter().map(String::as_str),
+        &refs,
+        |k| k.key.as_str(),
+        |k| k.needs.iter().map(String::as_str),
     )
+    .into_iter()
+    .map(|k| k.f)
+    .collect()
 }
 
 /// `views` ordered so that a view comes after the views it reads (within
@@ -245,7 +267,7 @@ mod tests {
                 reads: [f.name.clone(), "t".to_owned()].into(),
             },
         );
-        s.functions.insert(f.name.clone(), f);
+        s.functions.insert(f.key(), f);
         s
     }
 
@@ -277,8 +299,8 @@ mod tests {
             kinds,
             [
                 "remove trigger t.t_touch",
-                "remove function touch",
-                "add function touch",
+                "remove function touch()",
+                "add function touch()",
                 "add trigger t.t_touch"
             ]
         );

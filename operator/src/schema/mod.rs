@@ -22,6 +22,7 @@
 //!   count as unnamed, since autogenerate compares constraints by content.
 
 mod names;
+mod objects;
 mod sequences;
 mod types;
 mod versions;
@@ -29,6 +30,8 @@ mod versions;
 pub use versions::MODEL_VERSION;
 
 pub use names::NameCase;
+
+pub use objects::{signature, Function, Trigger, View};
 
 pub use types::{normalize_default, normalize_expr, Type};
 
@@ -72,92 +75,10 @@ pub struct Schema {
     /// one `last_updated` trigger).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub triggers: BTreeMap<String, Trigger>,
-    /// Functions and procedures (PostgreSQL), by name (one per name).
+    /// Functions, procedures and aggregates, by [`Function::key`] (name
+    /// and argument types: overloads are apart).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub functions: BTreeMap<String, Function>,
-}
-
-/// A function or procedure (PostgreSQL): its whole `CREATE` statement,
-/// as the server prints it (`pg_get_functiondef`, the schema's name taken
-/// out), or as declared until normalised; compared as text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Function {
-    /// Name.
-    pub name: String,
-    /// A procedure (`CREATE PROCEDURE`), not a function.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub procedure: bool,
-    /// An aggregate (`CREATE AGGREGATE`, PostgreSQL), not a function.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub aggregate: bool,
-    /// The argument types that identify it (`integer, text`), for `DROP`.
-    pub arguments: String,
-    /// The `CREATE [OR REPLACE] FUNCTION ...` statement.
-    pub definition: String,
-    /// The other functions its statement names (an aggregate's state and
-    /// final functions): what it is created after.
-    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
-    pub reads: BTreeSet<String>,
-}
-
-impl Function {
-    /// `FUNCTION`, `PROCEDURE` or `AGGREGATE`: the word its DDL uses.
-    pub fn kind(&self) -> &'static str {
-        if self.aggregate {
-            "AGGREGATE"
-        } else if self.procedure {
-            "PROCEDURE"
-        } else {
-            "FUNCTION"
-        }
-    }
-}
-
-/// A trigger: its whole `CREATE TRIGGER` statement, with white space and
-/// comments normalised (`sqltext::normalize_space`), compared as text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Trigger {
-    /// Name.
-    pub name: String,
-    /// The table (or view) it fires on.
-    pub table: String,
-    /// The `CREATE TRIGGER ...` statement, without a final semicolon.
-    pub definition: String,
-    /// The tables, views and functions its statement names (its table,
-    /// the function it runs): what it is dropped and created around.
-    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
-    pub reads: BTreeSet<String>,
-}
-
-impl Trigger {
-    /// Its key in [`Schema::triggers`]: `table.name`.
-    pub fn key(&self) -> String {
-        format!("{}.{}", self.table, self.name)
-    }
-}
-
-/// A view: its query as the server keeps it (PostgreSQL's
-/// `pg_get_viewdef`, MySQL's `information_schema.VIEWS`), or, for SQLite
-/// and a declared view not yet normalised, as `sqlparser` prints it back.
-/// Compared by that text: two spellings of one query are equal once both
-/// are in the server's words (see `autogen::normalized`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct View {
-    /// Name.
-    pub name: String,
-    /// The query (`SELECT ...`), without `CREATE VIEW ... AS` or a final
-    /// semicolon.
-    pub definition: String,
-    /// A materialized view (PostgreSQL).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub materialized: bool,
-    /// A materialized view's indexes (created with it, dropped with it).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub indexes: Vec<Index>,
-    /// The tables and views its query reads, by name: what it is dropped
-    /// and created around.
-    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
-    pub reads: BTreeSet<String>,
 }
 
 /// A domain: a base type with a default, `NOT NULL` and checks of its own
@@ -644,6 +565,7 @@ pub fn glob_match(glob: &str, name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
     use crate::dialect::Dialect;
 
     fn users(dialect_default: &str, ty: Type) -> Schema {

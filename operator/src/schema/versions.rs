@@ -27,7 +27,9 @@ use super::Schema;
 ///   ([`super::Storage`]); a partition holds only its own keys,
 ///   constraints and indexes (before, it held its copies of its parent's
 ///   too, and its parent was a plain table).
-pub const MODEL_VERSION: u64 = 8;
+/// - 9: functions keyed by name and argument types
+///   ([`super::Function::key`]; by name before, so overloads collided).
+pub const MODEL_VERSION: u64 = 9;
 
 impl Schema {
     /// This schema as model `version` sees it: what later versions added
@@ -37,6 +39,13 @@ impl Schema {
             return self.clone();
         }
         let mut s = self.clone();
+        s.functions = std::mem::take(&mut s.functions)
+            .into_values()
+            .map(|f| (f.name.clone(), f))
+            .collect();
+        if version == 8 {
+            return s;
+        }
         // Before 8 a partition's copies of its parent's keys, constraints
         // and indexes were read as its own (the names of the indexes as
         // the server gives them: `Table::with_parent_objects`; triggers
@@ -295,6 +304,25 @@ mod tests {
         });
         stored.tables.insert("p_1".into(), old_child);
         assert_eq!(live.as_of(7), stored);
+        assert_ne!(live.as_of(MODEL_VERSION), stored);
+    }
+
+    #[test]
+    fn a_version_8_snapshot_keyed_its_functions_by_name() {
+        let f = crate::schema::Function {
+            name: "twice".into(),
+            procedure: false,
+            aggregate: false,
+            arguments: "x integer".into(),
+            definition: "CREATE OR REPLACE FUNCTION twice(x integer) ...".into(),
+            reads: Default::default(),
+        };
+        let mut live = Schema::default();
+        live.functions.insert(f.key(), f.clone());
+        assert_eq!(f.key(), "twice(integer)");
+        let mut stored = Schema::default();
+        stored.functions.insert("twice".into(), f);
+        assert_eq!(live.as_of(8), stored);
         assert_ne!(live.as_of(MODEL_VERSION), stored);
     }
 

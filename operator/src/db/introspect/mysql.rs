@@ -90,17 +90,15 @@ impl MyBackend {
                 col(r, 5),
                 col(r, 6)
             );
-            schema.functions.insert(
-                name.clone(),
-                crate::schema::Function {
-                    name,
-                    procedure,
-                    aggregate: false,
-                    reads: Default::default(),
-                    arguments,
-                    definition: crate::sqltext::normalize_space(&definition),
-                },
-            );
+            let f = crate::schema::Function {
+                name,
+                procedure,
+                aggregate: false,
+                reads: Default::default(),
+                arguments,
+                definition: crate::sqltext::normalize_space(&definition),
+            };
+            schema.functions.insert(f.key(), f);
         }
         Ok(())
     }

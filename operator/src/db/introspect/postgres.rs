@@ -226,17 +226,15 @@ impl Introspect for PgBackend {
                     // what the function is.
                     let schema_prefix = format!("{}.", col(r, 3));
                     let definition = col(r, 2).replacen(&schema_prefix, "", 1);
-                    schema.functions.insert(
-                        name.clone(),
-                        crate::schema::Function {
-                            name,
-                            procedure: col(r, 4) == "p",
-                            aggregate: col(r, 4) == "a",
-                            reads: Default::default(),
-                            arguments: col(r, 5),
-                            definition: crate::sqltext::normalize_space(&definition),
-                        },
-                    );
+                    let f = crate::schema::Function {
+                        name,
+                        procedure: col(r, 4) == "p",
+                        aggregate: col(r, 4) == "a",
+                        reads: Default::default(),
+                        arguments: col(r, 5),
+                        definition: crate::sqltext::normalize_space(&definition),
+                    };
+                    schema.functions.insert(f.key(), f);
                     continue;
                 }
                 "g" => {
