@@ -45,6 +45,7 @@ pub(super) fn create_view(
             materialized: cv.materialized,
             indexes: Vec::new(),
             reads: BTreeSet::new(),
+            columns: Vec::new(),
         },
     );
     Ok(())

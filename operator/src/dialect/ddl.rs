@@ -394,6 +394,14 @@ pub trait SqlDialect: Sync + std::fmt::Debug {
         false
     }
 
+    /// Whether a view whose query changed from one with `old` columns to
+    /// one with `new` (`name type`, empty where unknown) can be replaced
+    /// in place with `CREATE OR REPLACE VIEW`, in both directions (the
+    /// down section replaces it back). SQLite has no such statement.
+    fn view_replaceable(&self, _old: &[String], _new: &[String]) -> bool {
+        false
+    }
+
     /// Whether identity columns come in kinds ([`IdentityKind`]:
     /// PostgreSQL's serial and `ALWAYS`); elsewhere the kind is dropped in
     /// normal form.

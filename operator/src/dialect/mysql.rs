@@ -10,6 +10,11 @@ use std::time::Duration;
 pub struct MySql;
 
 impl SqlDialect for MySql {
+    /// MySQL's `CREATE OR REPLACE VIEW` takes any query.
+    fn view_replaceable(&self, _old: &[String], _new: &[String]) -> bool {
+        true
+    }
+
     fn name_case(&self) -> crate::schema::NameCase {
         crate::schema::NameCase {
             tables: false,

@@ -90,6 +90,13 @@ impl SqlDialect for Postgres {
         true
     }
 
+    /// PostgreSQL keeps a replaced view's columns (it may add some at the
+    /// end, which the down section could not take away): the same names
+    /// and types, both known.
+    fn view_replaceable(&self, old: &[String], new: &[String]) -> bool {
+        !old.is_empty() && old == new
+    }
+
     fn identity_not_null(&self) -> bool {
         true
     }

@@ -167,7 +167,7 @@ impl Op {
                 name, from: None, ..
             } => format!("add view {name}"),
             Op::View { name, to: None, .. } => format!("remove view {name}"),
-            Op::View { name, .. } => format!("modify view {name}"),
+            Op::View { name, .. } => format!("replace view {name}"),
             Op::Function {
                 name, from: None, ..
             } => format!("add function {name}"),

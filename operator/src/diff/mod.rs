@@ -331,7 +331,7 @@ pub fn diff(from: &Schema, to: &Schema, dialect: Dialect) -> Vec<Op> {
         Op::Function { from: Some(f), .. } => f.name.clone(),
         other => other.table().to_owned(),
     }));
-    let (mut view_drops, mut view_creates) = views::view_changes(&from, &to, &touched);
+    let (mut view_drops, mut view_creates) = views::view_changes(&from, &to, &touched, dialect);
     touched.extend(view_drops.iter().map(|o| o.table().to_owned()));
     let (mut out, trigger_creates) = views::trigger_changes(&from, &to, &touched);
     out.append(&mut view_drops);

@@ -1,14 +1,20 @@
 //! Views in the diff: which are dropped before the other operations and
 //! created after them, in what order. Pure.
 //!
-//! A view is dropped and created again (never altered in place) when its
-//! definition changed, and around any change to a table, type or view it
-//! reads, directly or through other views: PostgreSQL refuses to drop or
-//! retype a column a view uses, and SQLite's table rebuilds (and `ALTER
-//! TABLE ... RENAME`) fail while a view names the table. Views that
-//! depend on others are dropped first and created last.
+//! A view whose query alone changed is replaced in place (`CREATE OR
+//! REPLACE VIEW`: its grants and the views that read it stay) where the
+//! server allows it both ways ([`SqlDialect::view_replaceable`]: on
+//! PostgreSQL, the same columns). Otherwise it is dropped and created
+//! again, and so is every view around any change to a table, type or
+//! view it reads, directly or through other views: PostgreSQL refuses to
+//! drop or retype a column a view uses, and SQLite's table rebuilds (and
+//! `ALTER TABLE ... RENAME`) fail while a view names the table. Views
+//! that depend on others are dropped first and created last.
+//!
+//! [`SqlDialect::view_replaceable`]: crate::dialect::SqlDialect::view_replaceable
 
 use super::Op;
+use crate::dialect::Dialect;
 use crate::schema::{Function, Schema, Trigger, View};
 use std::collections::BTreeSet;
 
@@ -20,13 +26,24 @@ pub(super) fn view_changes(
     from: &Schema,
     to: &Schema,
     touched: &BTreeSet<String>,
+    dialect: Dialect,
 ) -> (Vec<Op>, Vec<Op>) {
+    let changed = |v: &View| !to.views.get(&v.name).is_some_and(|n| n.same_as(v));
+    // Replaced in place: a plain view whose query alone changed, where
+    // the server allows it and it reads nothing the revision touches.
+    let replaceable = |v: &View| {
+        to.views.get(&v.name).is_some_and(|n| {
+            !v.materialized
+                && !n.materialized
+                && dialect.sql().view_replaceable(&v.columns, &n.columns)
+        })
+    };
     // Views that go or change, then everything that reads them or a
     // touched object, to a fixpoint.
     let mut redo: BTreeSet<&str> = from
         .views
         .values()
-        .filter(|v| to.views.get(&v.name) != Some(*v))
+        .filter(|v| changed(v) && !replaceable(v))
         .map(|v| v.name.as_str())
         .collect();
     loop {
@@ -63,13 +80,22 @@ pub(super) fn view_changes(
     let created: Vec<&View> = to
         .views
         .values()
-        .filter(|v| !from.views.contains_key(&v.name) || redo.contains(v.name.as_str()))
+        .filter(|v| {
+            !from.views.contains_key(&v.name)
+                || redo.contains(v.name.as_str())
+                || from.views.get(&v.name).is_some_and(changed)
+        })
         .collect();
     let creates = order(&created)
         .into_iter()
         .map(|v| Op::View {
             name: v.name.clone(),
-            from: None,
+            // Changed and not dropped: replaced.
+            from: from
+                .views
+                .get(&v.name)
+                .filter(|old| !redo.contains(old.name.as_str()))
+                .cloned(),
             to: Some(v.clone()),
         })
         .collect();

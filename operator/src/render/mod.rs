@@ -518,6 +518,16 @@ fn statements(op: &Op, dialect: Dialect, before: &Schema, after: Option<&Schema>
             name,
             create: false,
         } => vec![format!("DROP EXTENSION {}", sql.quote(name))],
+        // Replaced in place (see `diff::views`).
+        Op::View {
+            from: Some(_),
+            to: Some(v),
+            ..
+        } => vec![format!(
+            "CREATE OR REPLACE VIEW {} AS {}",
+            sql.quote(&v.name),
+            v.definition
+        )],
         Op::View {
             to: Some(v),
             from: None,

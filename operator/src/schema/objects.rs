@@ -95,6 +95,33 @@ pub struct View {
     /// and created around.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub reads: BTreeSet<String>,
+    /// Its columns as the server reports them, `name type` in order
+    /// (PostgreSQL: `id integer`); empty where unknown (a declared view
+    /// not normalised through a dev database, MySQL, SQLite). Not compared
+    /// ([`View::same_as`]): what decides whether a changed view can be
+    /// replaced in place (`CREATE OR REPLACE VIEW` keeps the columns).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<String>,
+}
+
+impl View {
+    /// Whether `other` is the same view: all but [`View::columns`], which
+    /// only one side may know.
+    pub fn same_as(&self, other: &View) -> bool {
+        (
+            &self.name,
+            &self.definition,
+            self.materialized,
+            &self.indexes,
+            &self.reads,
+        ) == (
+            &other.name,
+            &other.definition,
+            other.materialized,
+            &other.indexes,
+            &other.reads,
+        )
+    }
 }
 
 /// The argument types that identify a routine, from its argument list as

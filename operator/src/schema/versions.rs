@@ -215,6 +215,7 @@ mod tests {
                 materialized: false,
                 indexes: Vec::new(),
                 reads: Default::default(),
+                columns: Vec::new(),
             },
         );
         let v2 = new.as_of(2);

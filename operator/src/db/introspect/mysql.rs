@@ -381,6 +381,7 @@ impl Introspect for MyBackend {
                     materialized: false,
                     indexes: Vec::new(),
                     reads: Default::default(),
+                    columns: Vec::new(),
                 },
             );
         }

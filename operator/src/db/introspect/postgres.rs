@@ -186,6 +186,8 @@ impl Introspect for PgBackend {
         let mut oids: Vec<String> = Vec::new();
         // Materialized views, whose indexes are read with the tables'.
         let mut view_oids: Vec<String> = Vec::new();
+        // Views, whose columns are read with the tables'.
+        let mut plain_view_oids: Vec<String> = Vec::new();
         for r in &rows {
             let name = col(r, 1);
             match col(r, 0).as_str() {
@@ -254,6 +256,8 @@ impl Introspect for PgBackend {
                     if !opts.skip(&name) {
                         if col(r, 4) == "1" {
                             view_oids.push(col(r, 3));
+                        } else {
+                            plain_view_oids.push(col(r, 3));
                         }
                         let definition = col(r, 2);
                         let definition = definition.trim().trim_end_matches(';').trim_end();
@@ -265,6 +269,7 @@ impl Introspect for PgBackend {
                                 materialized: col(r, 4) == "1",
                                 indexes: Vec::new(),
                                 reads: Default::default(),
+                                columns: Vec::new(),
                             },
                         );
                     }
@@ -329,6 +334,14 @@ impl Introspect for PgBackend {
         // The other queries read only these tables, by oid (an index scan,
         // however many other tables the database holds).
         let in_schema = format!("c.oid = ANY('{{{}}}'::oid[])", oids.join(","));
+        let with_views = format!(
+            "c.oid = ANY('{{{}}}'::oid[])",
+            oids.iter()
+                .chain(&plain_view_oids)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(",")
+        );
         let columns = self
             .query(&format!(
                 "SELECT c.relname::text, a.attname::text, format_type(a.atttypid, a.atttypmod), \
@@ -344,12 +357,16 @@ impl Introspect for PgBackend {
                  JOIN pg_type t ON t.oid = a.atttypid \
                  LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
                  LEFT JOIN pg_collation co ON co.oid = a.attcollation \
-                 WHERE {in_schema} AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped \
+                 WHERE {with_views} AND c.relkind IN ('r', 'p', 'v') AND a.attnum > 0 AND NOT a.attisdropped \
                  ORDER BY c.relname, a.attnum"
             ))
             .await?;
         for r in &columns {
             let Some(t) = schema.tables.get_mut(&col(r, 0)) else {
+                // A view's: what decides whether it can be replaced in place.
+                if let Some(v) = schema.views.get_mut(&col(r, 0)) {
+                    v.columns.push(format!("{} {}", col(r, 1), col(r, 2)));
+                }
                 continue;
             };
             let default = opt(r, 4);
