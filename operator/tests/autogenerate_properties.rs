@@ -14,7 +14,8 @@ use revisor::autogen;
 use revisor::db::introspect::{Introspect, Options};
 use revisor::db::{Backend, Database, Dialect};
 use revisor::schema::{
-    Action, Column, ForeignKey, IdentityKind, Index, Schema, Table, Type, Unique,
+    Action, Column, ForeignKey, IdentityKind, Index, PartitionOf, Schema, Storage, Table, Type,
+    Unique,
 };
 use revisor::with_backend;
 use support::databases::fresh;
@@ -133,20 +134,111 @@ fn table(name: &'static str, may_reference: Option<&'static str>) -> BoxedStrate
         .boxed()
 }
 
-/// A schema of up to three tables; `orders` may reference `customers`.
+/// A partitioned table `events` (by range or hash) with one or two
+/// partitions, one maybe with a default of its own, and `events_old`,
+/// attached or a plain table; an index on the parent. Elsewhere than on
+/// PostgreSQL the normal form makes them plain tables.
+fn events() -> BoxedStrategy<Vec<Table>> {
+    (
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(|(hash, second, own, attached, index)| {
+            let mut columns = vec![
+                Column {
+                    nullable: false,
+                    ..Column::new("id", Type::Integer)
+                },
+                Column {
+                    nullable: false,
+                    ..Column::new("at", Type::Integer)
+                },
+                Column {
+                    default: Some("'k'".into()),
+                    ..Column::new("kind", Type::Varchar(Some(20)))
+                },
+            ];
+            let parent = Table {
+                name: "events".into(),
+                columns: columns.clone(),
+                primary_key: vec!["id".into(), "at".into()],
+                indexes: if index {
+                    vec![Index {
+                        name: "events_kind".into(),
+                        columns: vec!["kind".into()],
+                        ..Index::default()
+                    }]
+                } else {
+                    Vec::new()
+                },
+                storage: Storage {
+                    partition_by: Some(if hash { "HASH (at)" } else { "RANGE (at)" }.into()),
+                    ..Storage::default()
+                },
+                ..Table::default()
+            };
+            let partition = |name: &str, bound: String, columns: Vec<Column>| Table {
+                name: name.into(),
+                columns,
+                storage: Storage {
+                    partition_of: Some(PartitionOf {
+                        parent: "events".into(),
+                        bound,
+                    }),
+                    ..Storage::default()
+                },
+                ..Table::default()
+            };
+            let bound = |k: u32| {
+                if hash {
+                    format!("FOR VALUES WITH (modulus 3, remainder {k})")
+                } else {
+                    format!("FOR VALUES FROM ({}) TO ({})", k * 100, k * 100 + 100)
+                }
+            };
+            let mut out = vec![partition("events_a", bound(0), columns.clone())];
+            if second {
+                let mut cols = columns.clone();
+                if own {
+                    cols[2].default = Some("'own'".into());
+                }
+                out.push(partition("events_b", bound(1), cols));
+            }
+            let mut old = partition("events_old", bound(2), columns.split_off(0));
+            if !attached {
+                old.storage = Storage::default();
+            }
+            out.push(old);
+            out.push(parent);
+            out
+        })
+        .boxed()
+}
+
+/// A schema of up to three tables; `orders` may reference `customers`;
+/// `notes` may be unlogged; maybe [`events`].
 fn schema() -> impl Strategy<Value = Schema> {
     (
         proptest::option::of(table("customers", None)),
         proptest::option::of(table("orders", Some("customers"))),
         proptest::option::of(table("notes", None)),
+        any::<bool>(),
+        proptest::option::of(events()),
     )
-        .prop_map(|(c, o, n)| {
+        .prop_map(|(c, o, n, unlogged, events)| {
             let has_customers = c.is_some();
             let mut s = Schema::default();
             for mut t in [c, o, n].into_iter().flatten() {
                 if !has_customers {
                     t.foreign_keys.clear();
                 }
+                t.storage.unlogged = unlogged && t.name == "notes";
+                s.tables.insert(t.name.clone(), t);
+            }
+            for t in events.into_iter().flatten() {
                 s.tables.insert(t.name.clone(), t);
             }
             s
