@@ -221,25 +221,45 @@ pub async fn normalized(
             }
         )
     });
-    // A view, function or trigger on both sides whose text differs as
-    // written: the server rewrites them (pg_get_viewdef,
+    // The views, functions and triggers on both sides whose text differs
+    // as written: the server rewrites them (pg_get_viewdef,
     // pg_get_functiondef, pg_get_triggerdef), so compare its words.
-    let server_words_differ = declared.views.values().any(|v| {
-        current
-            .views
-            .get(&v.name)
-            .is_some_and(|c| c.definition != v.definition)
-    }) || declared.functions.values().any(|f| {
-        current
+    let mut rewritten: Vec<String> = declared
+        .views
+        .values()
+        .filter(|v| {
+            current
+                .views
+                .get(&v.name)
+                .is_some_and(|c| c.definition != v.definition)
+        })
+        .map(|v| format!("view {}", v.name))
+        .collect();
+    rewritten.extend(
+        declared
             .functions
-            .get(&f.key())
-            .is_some_and(|c| c.definition != f.definition)
-    }) || declared.triggers.values().any(|t| {
-        current
+            .values()
+            .filter(|f| {
+                current
+                    .functions
+                    .get(&f.key())
+                    .is_some_and(|c| c.definition != f.definition)
+            })
+            .map(|f| format!("function {}", f.key())),
+    );
+    rewritten.extend(
+        declared
             .triggers
-            .get(&t.key())
-            .is_some_and(|c| c.definition != t.definition)
-    });
+            .values()
+            .filter(|t| {
+                current
+                    .triggers
+                    .get(&t.key())
+                    .is_some_and(|c| c.definition != t.definition)
+            })
+            .map(|t| format!("trigger {}", t.key())),
+    );
+    let server_words_differ = !rewritten.is_empty();
     if touched.is_empty() && !types_differ && !server_words_differ {
         return Ok((declared, None));
     }
@@ -275,8 +295,17 @@ pub async fn normalized(
         ..declared.clone()
     };
     let Some(server) = server.filter(|s| Dialect::from_url(s).ok() == Some(dialect)) else {
-        let note = "checks, defaults, index expressions, views, functions and triggers are compared as written: pass --dev-database to compare them in the server's own words";
-        return Ok((declared, Some(note.to_owned())));
+        // Name what could not be normalised.
+        let mut names: Vec<String> = touched.iter().map(|t| format!("table {t}")).collect();
+        names.extend(rewritten);
+        if types_differ {
+            names.push("enum and domain types".into());
+        }
+        let note = format!(
+            "compared as written, not in the server's own words (pass --dev-database for that): {}",
+            names.join(", ")
+        );
+        return Ok((declared, Some(note)));
     };
     let name = format!(
         "revisor_scratch_{:012x}",
