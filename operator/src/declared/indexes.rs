@@ -148,3 +148,25 @@ fn read_index(ci: &CreateIndex, dialect: Dialect) -> Result<(String, Index), Str
     };
     Ok((table, index))
 }
+/// MySQL's `CREATE FULLTEXT|SPATIAL INDEX name ON t (...)` (which
+/// sqlparser does not read, and `schema dump` writes) as the `ALTER TABLE t
+/// ADD FULLTEXT|SPATIAL INDEX name (...)` it means; `None` for any other
+/// statement.
+pub(super) fn fulltext_as_alter(code: &str) -> Option<String> {
+    let words: Vec<&str> = code.split_whitespace().collect();
+    let upper = |i: usize| words.get(i).map(|w| w.to_ascii_uppercase());
+    let kind = upper(1).filter(|k| k == "FULLTEXT" || k == "SPATIAL")?;
+    if upper(0)? != "CREATE" || upper(2)? != "INDEX" || upper(4)? != "ON" {
+        return None;
+    }
+    // The table may run into its column list: `t(a)`.
+    let (table, columns) = match words.get(5)?.split_once('(') {
+        Some((t, rest)) => (t.to_owned(), format!("({rest} {}", words[6..].join(" "))),
+        None => (words[5].to_owned(), words[6..].join(" ")),
+    };
+    Some(format!(
+        "ALTER TABLE {table} ADD {kind} INDEX {} {}",
+        words[3],
+        columns.trim_end()
+    ))
+}

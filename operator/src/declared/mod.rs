@@ -231,7 +231,8 @@ pub fn parse_noting(
                 None => (
                     views::without_data_clause(&code)
                         .or_else(|| sequences.without_sequence_name(&code, dialect))
-                        .or_else(|| partitions::without_only(&code)),
+                        .or_else(|| partitions::without_only(&code))
+                        .or_else(|| indexes::fulltext_as_alter(&code)),
                     false,
                 ),
             };
@@ -479,6 +480,20 @@ impl Read<'_> {
                         }
                         Ok(())
                     }
+                    // What `schema dump` writes for a partition's column
+                    // that differs from its parent's.
+                    AlterColumnOperation::DropDefault => {
+                        col.default = None;
+                        Ok(())
+                    }
+                    AlterColumnOperation::SetNotNull => {
+                        col.nullable = false;
+                        Ok(())
+                    }
+                    AlterColumnOperation::DropNotNull => {
+                        col.nullable = true;
+                        Ok(())
+                    }
                     AlterColumnOperation::AddGenerated {
                         generated_as,
                         sequence_options,
@@ -493,7 +508,7 @@ impl Read<'_> {
                         )
                     }
                     other => Err(format!(
-                        "unsupported ALTER COLUMN operation `{other}`: a declared schema takes only SET DEFAULT and ADD GENERATED ... AS IDENTITY there"
+                        "unsupported ALTER COLUMN operation `{other}`: a declared schema takes only SET/DROP DEFAULT, SET/DROP NOT NULL and ADD GENERATED ... AS IDENTITY there"
                     )),
                 }
             }
@@ -642,6 +657,24 @@ mod tests {
         )
         .unwrap_err();
         assert!(e[0].message.contains("PARTITION OF p"), "{e:?}");
+    }
+
+    /// What `schema dump` writes for MySQL, which sqlparser does not read
+    /// as it stands.
+    #[test]
+    fn create_fulltext_and_spatial_index_read_as_the_keys_they_make() {
+        let s = one(
+            "CREATE TABLE t (a text, p point NOT NULL) COMMENT='x';\nCREATE FULLTEXT INDEX ft ON t (a);\nCREATE SPATIAL INDEX sp ON `t`(p);\n",
+            Dialect::MySql,
+        );
+        let t = &s.tables["t"];
+        let methods: Vec<(&str, Option<&str>)> = t
+            .indexes
+            .iter()
+            .map(|i| (i.name.as_str(), i.method.as_deref()))
+            .collect();
+        assert_eq!(methods, [("ft", Some("fulltext")), ("sp", Some("spatial"))]);
+        assert_eq!(t.comment.as_deref(), Some("x"));
     }
 
     #[test]

@@ -253,9 +253,20 @@ impl Sequences {
                     })
                 })
             };
+            // The parent's serial column owns it: declared with its
+            // sequence (pg_dump) or as `serial` (a user, `schema dump`).
+            let parent_serial = |p: &str| {
+                schema
+                    .tables
+                    .get(p)
+                    .and_then(|t| t.column(&column))
+                    .is_some_and(|c| c.identity_kind == Some(IdentityKind::Serial))
+            };
             let standalone = standalone
-                || parent
-                    .is_some_and(|p| owned_by(&p, &column) && seq == sequence_name(&p, &column));
+                || parent.is_some_and(|p| {
+                    (owned_by(&p, &column) || parent_serial(&p))
+                        && seq == sequence_name(&p, &column)
+                });
             let own = owned_by(&table, &column) && seq == sequence_name(&table, &column);
             if let Some(s) = declared {
                 s.used = true;

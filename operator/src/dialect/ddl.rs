@@ -286,9 +286,9 @@ pub trait SqlDialect: Sync + std::fmt::Debug {
         false
     }
 
-    /// The options clause after `CREATE TABLE (...)`: `""` where the
-    /// dialect has none.
-    fn table_options_clause(&self, _o: &crate::schema::TableOptions) -> String {
+    /// The options clause after `CREATE TABLE (...)` for table `t`: `""`
+    /// where the dialect has none.
+    fn table_options_clause(&self, _t: &Table) -> String {
         String::new()
     }
 

@@ -162,7 +162,10 @@ impl SqlDialect for MySql {
         true
     }
 
-    fn table_options_clause(&self, o: &TableOptions) -> String {
+    /// Engine, character set, collation and the comment, as mysqldump
+    /// writes them (a declared schema reads them back there).
+    fn table_options_clause(&self, t: &Table) -> String {
+        let o = &t.options;
         let mut s = String::new();
         if let Some(e) = &o.engine {
             s.push_str(&format!(" ENGINE={e}"));
@@ -172,6 +175,9 @@ impl SqlDialect for MySql {
         }
         if let Some(c) = &o.collation {
             s.push_str(&format!(" COLLATE={c}"));
+        }
+        if let Some(c) = &t.comment {
+            s.push_str(&format!(" COMMENT={}", self.string_literal(c)));
         }
         s
     }
@@ -239,19 +245,6 @@ impl SqlDialect for MySql {
 
     fn drop_index(&self, index: &str, table: &str) -> String {
         format!("DROP INDEX {} ON {}", self.quote(index), self.quote(table))
-    }
-
-    fn comment_statements(&self, t: &Table) -> Vec<String> {
-        t.comment
-            .iter()
-            .map(|c| {
-                format!(
-                    "ALTER TABLE {} COMMENT = {}",
-                    self.quote(&t.name),
-                    self.string_literal(c)
-                )
-            })
-            .collect()
     }
 
     fn set_table_comment(&self, table: &str, to: Option<&str>) -> Vec<String> {

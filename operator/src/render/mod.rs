@@ -109,7 +109,7 @@ pub fn create_table(t: &Table, as_name: &str, dialect: Dialect) -> String {
         if t.storage.unlogged { "UNLOGGED " } else { "" },
         sql.quote(as_name),
         parts.join(",\n    "),
-        sql.table_options_clause(&t.options)
+        sql.table_options_clause(t)
     )
 }
 
