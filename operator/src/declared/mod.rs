@@ -239,7 +239,9 @@ pub fn parse_noting(
             let parsed = match parse_one(rewritten.as_deref().unwrap_or(st.sql), dialect) {
                 Ok(p) => p,
                 Err(m) => {
-                    errors.push(err(m));
+                    errors.push(err(
+                        partitions::unread_partitioning(&code, dialect).unwrap_or(m)
+                    ));
                     continue;
                 }
             };
@@ -712,6 +714,11 @@ mod tests {
             ("CREATE UNLOGGED TABLE t (a int);", Dialect::Sqlite),
             ("CREATE TABLE t PARTITION OF p DEFAULT;", Dialect::Sqlite),
             ("CREATE TABLE c (a int) INHERITS (p);", Dialect::Postgres),
+            // mysqldump's, with the versioned comment opened.
+            (
+                "CREATE TABLE `t` (`id` int NOT NULL) ENGINE=InnoDB\n/*!50100 PARTITION BY RANGE (`id`)\n(PARTITION `p0` VALUES LESS THAN (10) ENGINE = InnoDB) */;",
+                Dialect::MySql,
+            ),
         ] {
             let e = parse(&[("s.sql".into(), sql.into())], dialect).unwrap_err();
             assert!(
