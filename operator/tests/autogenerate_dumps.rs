@@ -649,3 +649,18 @@ async fn function_overloads_evolve_both_ways_on_postgres() {
     )
     .await;
 }
+
+/// A view reading a table whose enum column is converted when the enum
+/// loses a label (the type recreated): the view is dropped and created
+/// around the conversion, which PostgreSQL refuses under a view.
+#[tokio::test]
+async fn a_view_over_a_recreated_enum_column_evolves_both_ways_on_postgres() {
+    evolve(
+        Dialect::Postgres,
+        &[
+            "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');\nCREATE TABLE q (m mood);\nCREATE VIEW qv AS SELECT m FROM q;\n",
+            "CREATE TYPE mood AS ENUM ('ok', 'happy');\nCREATE TABLE q (m mood);\nCREATE VIEW qv AS SELECT m FROM q;\n",
+        ],
+    )
+    .await;
+}

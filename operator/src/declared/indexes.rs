@@ -153,6 +153,13 @@ fn read_index(ci: &CreateIndex, dialect: Dialect) -> Result<(String, Index), Str
 /// ADD FULLTEXT|SPATIAL INDEX name (...)` it means; `None` for any other
 /// statement.
 pub(super) fn fulltext_as_alter(code: &str) -> Option<String> {
+    // Cheap test first: every statement of a dump comes this way.
+    let mut head = code.split_whitespace();
+    let create = head.next()?.eq_ignore_ascii_case("CREATE");
+    let kind = head.next()?;
+    if !create || !(kind.eq_ignore_ascii_case("FULLTEXT") || kind.eq_ignore_ascii_case("SPATIAL")) {
+        return None;
+    }
     let words: Vec<&str> = code.split_whitespace().collect();
     let upper = |i: usize| words.get(i).map(|w| w.to_ascii_uppercase());
     let kind = upper(1).filter(|k| k == "FULLTEXT" || k == "SPATIAL")?;

@@ -132,11 +132,19 @@ pub(super) fn attach(
 /// index alone, its partitions' attached later) without `ONLY`, which
 /// sqlparser does not read; `None` for any other statement.
 pub(super) fn without_only(code: &str) -> Option<String> {
-    let upper = code.to_uppercase();
-    if !upper.trim_start().starts_with("CREATE") || !upper.contains(" INDEX ") {
+    // Cheap tests first: every statement of a dump comes this way.
+    let mut words = code.split_whitespace();
+    if !words.next()?.eq_ignore_ascii_case("CREATE") {
         return None;
     }
-    let at = upper.find(" ON ONLY ")?;
+    let second = words.next()?;
+    if !(second.eq_ignore_ascii_case("INDEX") || second.eq_ignore_ascii_case("UNIQUE")) {
+        return None;
+    }
+    let at = code
+        .as_bytes()
+        .windows(" ON ONLY ".len())
+        .position(|w| w.eq_ignore_ascii_case(b" ON ONLY "))?;
     Some(format!(
         "{} ON {}",
         &code[..at],
@@ -149,6 +157,13 @@ pub(super) fn without_only(code: &str) -> Option<String> {
 /// `child_idx` is the parent's, so it leaves the partition's model.
 /// `None` for any other statement.
 pub(super) fn attach_index(code: &str, schema: &mut Schema) -> Option<Result<(), String>> {
+    // Cheap test first: every statement of a dump comes this way.
+    let mut head = code.split_whitespace();
+    let alter_index =
+        head.next()?.eq_ignore_ascii_case("ALTER") && head.next()?.eq_ignore_ascii_case("INDEX");
+    if !alter_index {
+        return None;
+    }
     let words: Vec<&str> = code
         .trim()
         .trim_end_matches(';')

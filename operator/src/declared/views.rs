@@ -78,7 +78,8 @@ pub(super) fn without_data_clause(code: &str) -> Option<String> {
 }
 
 /// Fills in what each view and trigger of `schema` reads: every table,
-/// view or function of the schema whose name appears as a word in its
+/// view, function, enum type or domain of the schema whose name appears
+/// as a word in its
 /// statement (an over-estimate, as a column named like a table counts
 /// too, which only makes it dropped and created around one more change).
 pub fn resolve_reads(schema: &mut Schema, dialect: Dialect) {
@@ -86,6 +87,8 @@ pub fn resolve_reads(schema: &mut Schema, dialect: Dialect) {
         .tables
         .keys()
         .chain(schema.views.keys())
+        .chain(schema.enums.keys())
+        .chain(schema.domains.keys())
         .cloned()
         .chain(schema.functions.values().map(|f| f.name.clone()))
         .collect();

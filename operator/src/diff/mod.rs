@@ -56,8 +56,8 @@ pub fn diff(from: &Schema, to: &Schema, dialect: Dialect) -> Vec<Op> {
         // A table that leaves or joins a partitioned table: what it has
         // from it as its own.
         let (old, new) = (
-            &partitions::with_inherited(old, new, &from),
-            &partitions::with_inherited(new, old, &to),
+            &*partitions::with_inherited(old, new, &from),
+            &*partitions::with_inherited(new, old, &to),
         );
         let table = || name.clone();
         // Constraints compare by content: a name the server chose, or one
@@ -325,6 +325,12 @@ pub fn diff(from: &Schema, to: &Schema, dialect: Dialect) -> Vec<Op> {
     // after; triggers go before the tables, views and functions they name
     // change, and come back last.
     let mut touched: BTreeSet<String> = ops.iter().map(|o| o.table().to_owned()).collect();
+    // A recreated enum or domain converts its columns' tables too.
+    for o in &ops {
+        if let Op::Enum { columns, .. } | Op::Domain { columns, .. } = o {
+            touched.extend(columns.iter().map(|(table, _, _)| table.clone()));
+        }
+    }
     let (mut function_drops, mut function_creates) = views::function_changes(&from, &to);
     // Views and triggers name a function by its name (any overload).
     touched.extend(function_drops.iter().map(|o| match o {

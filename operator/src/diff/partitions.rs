@@ -15,6 +15,7 @@
 use super::Op;
 use crate::dialect::{partition_column, Dialect};
 use crate::schema::{Column, Schema, Storage, Table};
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 /// Tables on both sides that are dropped and created: those whose
@@ -86,17 +87,17 @@ pub(super) fn storage_changes(name: &str, old: &Table, new: &Table) -> (Option<O
 /// are dropped; a table about to be attached gets them first, and
 /// `ATTACH PARTITION` takes them as the parent's (it needs the checks).
 /// `t` itself when it stays where it is.
-pub(super) fn with_inherited(t: &Table, other: &Table, schema: &Schema) -> Table {
+pub(super) fn with_inherited<'a>(t: &'a Table, other: &Table, schema: &Schema) -> Cow<'a, Table> {
     let Some(p) = t.storage.partition_of.as_ref() else {
-        return t.clone();
+        return Cow::Borrowed(t);
     };
     let Some(parent) = schema.tables.get(&p.parent) else {
-        return t.clone();
+        return Cow::Borrowed(t);
     };
     if other.storage.partition_of.as_ref().map(|n| &n.parent) == Some(&p.parent) {
-        return t.clone();
+        return Cow::Borrowed(t);
     }
-    t.with_parent_objects(parent)
+    Cow::Owned(t.with_parent_objects(parent))
 }
 
 /// The column operations of a partition kept on both sides under the same
