@@ -20,6 +20,9 @@ fn is_word(t: Option<&Token>, w: &str) -> bool {
 /// `code` without what sqlparser does not read, and whether it said `NOT
 /// NULL`; `None` when `code` is no `CREATE DOMAIN`.
 pub(super) fn without_unread_clauses(code: &str) -> Option<(String, bool)> {
+    if !super::starts_with_words(code, &["CREATE", "DOMAIN"]) {
+        return None;
+    }
     let tokens: Vec<Token> = Tokenizer::new(&GenericDialect {}, code)
         .tokenize()
         .ok()?

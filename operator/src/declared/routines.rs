@@ -59,6 +59,23 @@ fn name_at(words: &[Token], mut at: usize, dialect: Dialect) -> Option<(String, 
 ///
 /// # Errors
 /// A trigger whose name or table cannot be found.
+/// Whether `code` (a statement without its comments) may be a `CREATE
+/// TRIGGER`, `FUNCTION`, `PROCEDURE` or `AGGREGATE`: `CREATE` first and one
+/// of those words among the next eight (after `OR REPLACE`, `DEFINER =
+/// ...`, `TEMP`, `CONSTRAINT`). A cheap test on words, before [`read`] and
+/// [`read_function`] tokenize the statement.
+pub(super) fn may_be(code: &str) -> bool {
+    let mut words = code.split_whitespace();
+    words
+        .next()
+        .is_some_and(|w| w.eq_ignore_ascii_case("CREATE"))
+        && words.take(8).any(|w| {
+            ["TRIGGER", "FUNCTION", "PROCEDURE", "AGGREGATE"]
+                .iter()
+                .any(|k| w.eq_ignore_ascii_case(k))
+        })
+}
+
 pub(super) fn read(sql: &str, dialect: Dialect) -> Option<Result<Trigger, String>> {
     let words = dialect.sql().tokens(sql)?;
     let mut at = after_create(&words)?;

@@ -91,6 +91,9 @@ impl Sequences {
         code: &str,
         dialect: Dialect,
     ) -> Option<Result<(), String>> {
+        if !super::starts_with_words(code, &["ALTER", "SEQUENCE"]) {
+            return None;
+        }
         let t = tokens(code);
         if !(is_word(t.first(), "ALTER") && is_word(t.get(1), "SEQUENCE")) {
             return None;
@@ -124,6 +127,10 @@ impl Sequences {
     /// sqlparser does not read; `s` is kept for [`Sequences::check_identity`].
     /// `None` when `code` has none.
     pub(super) fn without_sequence_name(&mut self, code: &str, dialect: Dialect) -> Option<String> {
+        if !(super::contains_word_ci(code, "SEQUENCE") && super::contains_word_ci(code, "IDENTITY"))
+        {
+            return None;
+        }
         let t = tokens(code);
         let i = (0..t.len())
             .find(|&i| is_word(t.get(i), "SEQUENCE") && is_word(t.get(i + 1), "NAME"))?;

@@ -169,7 +169,8 @@ impl Introspect for PgBackend {
                  UNION ALL \
                  SELECT 'g', tg.tgname::text, pg_get_triggerdef(tg.oid), c.relname::text, 0, NULL, NULL \
                  FROM rels c JOIN pg_trigger tg ON tg.tgrelid = c.oid \
-                 WHERE NOT tg.tgisinternal AND tg.tgparentid = 0 \
+                 WHERE NOT tg.tgisinternal AND NOT EXISTS (SELECT 1 FROM pg_depend dep \
+                 WHERE dep.classid = 'pg_trigger'::regclass AND dep.objid = tg.oid AND dep.deptype = 'P') \
                  UNION ALL \
                  SELECT 'x', extname::text, NULL, NULL, 0, NULL, NULL FROM pg_extension \
                  WHERE extnamespace = (SELECT oid FROM ns) \
@@ -342,14 +343,19 @@ impl Introspect for PgBackend {
                 .collect::<Vec<_>>()
                 .join(",")
         );
+        // A default holds no column reference (a generated column's
+        // expression does): deparsed without its table, since
+        // `pg_get_expr` with one opens and locks the table each time, which
+        // was most of this query's time on 1,000 tables (180 -> 113 ms).
         let columns = self
             .query(&format!(
                 "SELECT c.relname::text, a.attname::text, format_type(a.atttypid, a.atttypmod), \
-                 CASE WHEN a.attnotnull THEN '1' ELSE '0' END, pg_get_expr(d.adbin, d.adrelid), \
+                 CASE WHEN a.attnotnull THEN '1' ELSE '0' END, \
+                 pg_get_expr(d.adbin, CASE WHEN a.attgenerated = '' THEN 0 ELSE d.adrelid END), \
                  a.attidentity::text, \
                  CASE WHEN a.attcollation <> t.typcollation THEN co.collname::text END, \
-                 col_description(c.oid, a.attnum), \
-                 CASE WHEN d.adbin IS NOT NULL AND pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%' \
+                 cd.description, \
+                 CASE WHEN d.adbin IS NOT NULL \
                  AND EXISTS (SELECT 1 FROM pg_depend dep WHERE dep.refclassid = 'pg_class'::regclass \
                  AND dep.refobjid = c.oid AND dep.refobjsubid = a.attnum AND dep.classid = 'pg_class'::regclass \
                  AND dep.deptype = 'a') THEN '1' ELSE '0' END \
@@ -357,6 +363,8 @@ impl Introspect for PgBackend {
                  JOIN pg_type t ON t.oid = a.atttypid \
                  LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
                  LEFT JOIN pg_collation co ON co.oid = a.attcollation \
+                 LEFT JOIN pg_description cd ON cd.objoid = c.oid AND cd.classoid = 'pg_class'::regclass \
+                 AND cd.objsubid = a.attnum \
                  WHERE {with_views} AND c.relkind IN ('r', 'p', 'v') AND a.attnum > 0 AND NOT a.attisdropped \
                  ORDER BY c.relname, a.attnum"
             ))
@@ -484,7 +492,7 @@ impl Introspect for PgBackend {
                    FROM unnest(ix.indkey::int2[]) WITH ORDINALITY k(attnum, n) WHERE k.n <= ix.indnkeyatts ORDER BY k.n), {SEP}), \
                  CASE WHEN am.amname = 'btree' AND NOT ix.indisunique AND ix.indnkeyatts = ix.indnatts \
                    AND NOT EXISTS (SELECT 1 FROM unnest(ix.indoption::int2[]) o WHERE o <> 0) \
-                   AND NOT EXISTS (SELECT 1 FROM unnest(ix.indclass::oid[]) k JOIN pg_opclass oc ON oc.oid = k WHERE NOT oc.opcdefault) \
+                   AND NOT EXISTS (SELECT 1 FROM pg_opclass oc WHERE oc.oid = ANY(ix.indclass::oid[]) AND NOT oc.opcdefault) \
                  THEN NULL ELSE pg_get_indexdef(ix.indexrelid) END \
                  FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_class c ON c.oid = ix.indrelid \
                  JOIN pg_am am ON am.oid = i.relam \
