@@ -186,7 +186,8 @@ pub async fn normalized(
     server: Option<&str>,
     opts: &introspect::Options,
 ) -> Result<(Schema, Option<String>), AutogenError> {
-    // (A schema of views and functions alone is normalised too.)
+    // SQLite keeps what was written. (A schema without tables, of views
+    // and functions alone, is normalised too.)
     if dialect.sql().scratch_url().is_some() {
         return Ok((declared, None));
     }

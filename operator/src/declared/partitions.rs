@@ -169,12 +169,11 @@ pub(super) fn attach_index(code: &str, schema: &mut Schema) -> Option<Result<(),
         .trim_end_matches(';')
         .split_whitespace()
         .collect();
-    let upper: Vec<String> = words.iter().map(|w| w.to_uppercase()).collect();
-    let [a, i, _, at, pa, child] = words.as_slice() else {
+    // ALTER INDEX parent_idx ATTACH PARTITION child_idx
+    let [_, _, _, attach, partition, child] = words.as_slice() else {
         return None;
     };
-    let _ = (a, i, at, pa);
-    if upper[..2] != ["ALTER", "INDEX"] || upper[3..5] != ["ATTACH", "PARTITION"] {
+    if !(attach.eq_ignore_ascii_case("ATTACH") && partition.eq_ignore_ascii_case("PARTITION")) {
         return None;
     }
     let child = name(child);
