@@ -225,41 +225,37 @@ pub async fn normalized(
     // The views, functions and triggers on both sides whose text differs
     // as written: the server rewrites them (pg_get_viewdef,
     // pg_get_functiondef, pg_get_triggerdef), so compare its words.
-    let mut rewritten: Vec<String> = declared
-        .views
-        .values()
-        .filter(|v| {
-            current
-                .views
-                .get(&v.name)
-                .is_some_and(|c| c.definition != v.definition)
-        })
-        .map(|v| format!("view {}", v.name))
-        .collect();
-    rewritten.extend(
+    // Each map is keyed alike on both sides (name, `Function::key`,
+    // `Trigger::key`).
+    fn differ<T>(
+        kind: &str,
+        declared: &std::collections::BTreeMap<String, T>,
+        current: &std::collections::BTreeMap<String, T>,
+        definition: impl Fn(&T) -> &str,
+    ) -> Vec<String> {
         declared
-            .functions
-            .values()
-            .filter(|f| {
+            .iter()
+            .filter(|(k, d)| {
                 current
-                    .functions
-                    .get(&f.key())
-                    .is_some_and(|c| c.definition != f.definition)
+                    .get(*k)
+                    .is_some_and(|c| definition(c) != definition(d))
             })
-            .map(|f| format!("function {}", f.key())),
-    );
-    rewritten.extend(
-        declared
-            .triggers
-            .values()
-            .filter(|t| {
-                current
-                    .triggers
-                    .get(&t.key())
-                    .is_some_and(|c| c.definition != t.definition)
-            })
-            .map(|t| format!("trigger {}", t.key())),
-    );
+            .map(|(k, _)| format!("{kind} {k}"))
+            .collect()
+    }
+    let mut rewritten = differ("view", &declared.views, &current.views, |v| &v.definition);
+    rewritten.extend(differ(
+        "function",
+        &declared.functions,
+        &current.functions,
+        |f| &f.definition,
+    ));
+    rewritten.extend(differ(
+        "trigger",
+        &declared.triggers,
+        &current.triggers,
+        |t| &t.definition,
+    ));
     let server_words_differ = !rewritten.is_empty();
     if touched.is_empty() && !types_differ && !server_words_differ {
         return Ok((declared, None));
